@@ -1,0 +1,25 @@
+# Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
+#   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libyaml-cpp-dev,
+#   nlohmann-json3-dev, zlib1g-dev and, for the tests, libgtest-dev.
+include(GNUInstallDirs)
+
+find_package(dnnl 2.6 CONFIG REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(Threads REQUIRED)
+find_package(spdlog CONFIG REQUIRED)
+find_package(yaml-cpp CONFIG REQUIRED)
+find_package(nlohmann_json 3.10 CONFIG REQUIRED)
+find_package(ZLIB REQUIRED)
+
+find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
+
+# Dependencies that stay out of minnow's public headers.
+add_library(minnow_private_deps INTERFACE)
+target_include_directories(minnow_private_deps SYSTEM INTERFACE ${STB_INCLUDE_DIR})
+target_link_libraries(minnow_private_deps INTERFACE
+  spdlog::spdlog yaml-cpp nlohmann_json::nlohmann_json ZLIB::ZLIB Threads::Threads)
+
+if(MINNOW_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  find_package(Python3 COMPONENTS Interpreter)
+endif()
