@@ -1,0 +1,147 @@
+// Recording op nodes and walking them backwards. Nodes are owned by the Vars
+// they produced (grad_fn), so a graph nobody holds disappears on its own; the
+// tape keeps weak references in forward order, which is a valid topological order.
+#include "core/tape.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "core/grad_mode.h"
+
+namespace minnow {
+namespace {
+
+struct Tape {
+  std::vector<std::weak_ptr<Node>> nodes;
+  size_t live_after_prune = 0;
+
+  void push(const std::shared_ptr<Node>& node) {
+    // Forward passes that are never backpropagated leave expired entries; prune them now and then.
+    if (nodes.size() > 2 * live_after_prune + 1024) {
+      std::erase_if(nodes, [](const auto& n) { return n.expired(); });
+      live_after_prune = nodes.size();
+    }
+    nodes.push_back(node);
+  }
+};
+
+thread_local Tape t_tape;
+
+Tensor add_same_layout(const Tensor& a, const Tensor& b) {
+  Tensor out(a.desc());
+  const auto pa = a.f32_buffer(), pb = b.f32_buffer(), po = out.f32_buffer();
+  const auto n = static_cast<int64_t>(po.size());
+#pragma omp parallel for simd if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) po[static_cast<size_t>(i)] = pa[static_cast<size_t>(i)] + pb[static_cast<size_t>(i)];
+  return out;
+}
+
+}  // namespace
+
+bool should_record(const std::vector<Var>& inputs) {
+  if (!grad_enabled()) return false;
+  for (const auto& v : inputs)
+    if (v.requires_grad()) return true;
+  return false;
+}
+
+std::vector<Var> record_op(std::string_view op, std::vector<Var> inputs, std::vector<Tensor> ys,
+                           BackwardFn backward) {
+  if (anomaly_enabled())
+    for (const auto& y : ys) check_finite(y, op, "forward output");
+  std::vector<Var> outputs;
+  outputs.reserve(ys.size());
+  for (auto& y : ys) outputs.emplace_back(std::move(y));
+  if (!should_record(inputs)) return outputs;
+  MINNOW_CHECK(backward, "autograd: op '", op, "' recorded without a backward function");
+  auto node = std::make_shared<Node>();
+  node->op = std::string(op);
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  for (const auto& out : outputs) {
+    out.impl()->requires_grad = true;
+    out.impl()->grad_fn = node;
+    node->outputs.push_back(out.shared_impl());
+    node->output_descs.push_back(out.data().desc());
+  }
+  t_tape.push(node);
+  return outputs;
+}
+
+Var record_op(std::string_view op, std::vector<Var> inputs, Tensor y, BackwardFn backward) {
+  std::vector<Tensor> ys;
+  ys.push_back(std::move(y));
+  return record_op(op, std::move(inputs), std::move(ys), std::move(backward)).front();
+}
+
+void accumulate_grad(const Var& v, const Tensor& g, std::string_view op) {
+  MINNOW_CHECK(g.defined(), "autograd: backward of '", op, "' returned no gradient for an input that needs one");
+  VarImpl& impl = *v.impl();
+  MINNOW_CHECK(g.dims() == impl.data.dims(), "autograd: backward of '", op, "' produced a gradient of dims ",
+               dims_str(g.dims()), " for an input of dims ", dims_str(impl.data.dims()));
+  if (!impl.grad.defined()) {
+    impl.grad = g;
+    return;
+  }
+  // Never add in place: the stored gradient may share storage with another Var's.
+  impl.grad = add_same_layout(impl.grad, g.to_layout(impl.grad.desc()));
+}
+
+void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
+  MINNOW_CHECK(root.requires_grad(), "backward: the Var does not require a gradient (no input of its graph does)");
+  MINNOW_CHECK(dy.dims() == root.dims(), "backward: gradient dims ", dims_str(dy.dims()), " differ from the Var's ",
+               dims_str(root.dims()));
+  accumulate_grad(root, dy, "backward seed");
+  if (root.is_leaf()) return;
+
+  auto& nodes = t_tape.nodes;
+  for (size_t i = nodes.size(); i-- > 0;) {
+    const auto node = nodes[i].lock();
+    if (!node) continue;
+    std::vector<Tensor> dys(node->outputs.size());
+    bool any = false;
+    for (size_t k = 0; k < node->outputs.size(); ++k) {
+      if (const auto out = node->outputs[k].lock(); out && out->grad.defined()) {
+        dys[k] = out->grad.to_layout(node->output_descs[k]);
+        any = true;
+      }
+    }
+    if (!any) continue;
+    MINNOW_CHECK(node->backward, "backward: the graph through '", node->op,
+                 "' was already freed by an earlier backward; pass retain_graph=true to keep it");
+    for (size_t k = 0; k < dys.size(); ++k)
+      if (!dys[k].defined()) dys[k] = Tensor::zeros(node->output_descs[k]);
+    std::vector<bool> need(node->inputs.size());
+    for (size_t j = 0; j < need.size(); ++j) need[j] = node->inputs[j].requires_grad();
+
+    const std::vector<Tensor> dxs = node->backward(dys, need);
+    MINNOW_CHECK(dxs.size() == node->inputs.size(), "autograd: backward of '", node->op, "' returned ", dxs.size(),
+                 " gradients for ", node->inputs.size(), " inputs");
+    for (size_t j = 0; j < need.size(); ++j) {
+      if (!need[j]) continue;
+      if (anomaly_enabled()) check_finite(dxs[j], node->op, "backward gradient of input " + std::to_string(j));
+      accumulate_grad(node->inputs[j], dxs[j], node->op);
+    }
+    // Gradients of intermediate results are consumed here, as in PyTorch.
+    for (const auto& weak : node->outputs)
+      if (const auto out = weak.lock()) out->grad = Tensor();
+    if (!retain_graph) node->backward = nullptr;
+  }
+}
+
+size_t tape_size() {
+  size_t live = 0;
+  for (const auto& n : t_tape.nodes) live += !n.expired();
+  return live;
+}
+
+void clear_tape() { t_tape.nodes.clear(); }
+
+void check_finite(const Tensor& t, std::string_view op, std::string_view what) {
+  if (!t.defined() || t.dtype() != DType::f32) return;
+  for (float v : t.f32_buffer())
+    MINNOW_CHECK(std::isfinite(v), "anomaly: op '", op, "' produced ", std::isnan(v) ? "NaN" : "Inf", " in its ",
+                 what);
+}
+
+}  // namespace minnow

@@ -1,0 +1,53 @@
+// The tape: one explicit list of nodes in forward order; backward walks it in
+// reverse. An op records a node only when grad mode is on and some input
+// requires a gradient. A node's backward closure owns exactly what forward saved
+// and returns the gradient of each input that needs one.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/var.h"
+
+namespace minnow {
+
+// dy[k]: gradient of output k (zeros if nothing used that output).
+// need[i]: whether input i wants a gradient. Returns one tensor per input,
+// undefined where need[i] is false.
+using BackwardFn =
+    std::function<std::vector<Tensor>(const std::vector<Tensor>& dy, const std::vector<bool>& need)>;
+
+struct Node {
+  std::string op;
+  std::vector<Var> inputs;  // undefined entries stand for absent optional inputs
+  std::vector<std::weak_ptr<VarImpl>> outputs;
+  std::vector<dnnl::memory::desc> output_descs;
+  BackwardFn backward;  // reset once run, unless the graph is retained
+};
+
+// True when grad mode is on and some defined input requires a gradient.
+bool should_record(const std::vector<Var>& inputs);
+
+// Wraps op outputs into Vars. When should_record(inputs), records a node with
+// backward (which must then be non-null). In anomaly mode, checks outputs for NaN/Inf.
+Var record_op(std::string_view op, std::vector<Var> inputs, Tensor y, BackwardFn backward);
+std::vector<Var> record_op(std::string_view op, std::vector<Var> inputs, std::vector<Tensor> ys,
+                           BackwardFn backward);
+
+// Runs backward from root seeded with dy.
+void run_backward(const Var& root, const Tensor& dy, bool retain_graph);
+
+// Adds g into v's gradient. A dims mismatch is an error naming op.
+void accumulate_grad(const Var& v, const Tensor& g, std::string_view op);
+
+// Live nodes on this thread's tape (tests; and a trainer sanity check).
+size_t tape_size();
+// Drops every node on this thread's tape (graphs built but never backpropagated).
+void clear_tape();
+
+// Throws naming op and what if t holds NaN or Inf (used by anomaly mode).
+void check_finite(const Tensor& t, std::string_view op, std::string_view what);
+
+}  // namespace minnow

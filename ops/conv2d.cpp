@@ -1,0 +1,186 @@
+// conv2d forward and backward on oneDNN convolution primitives.
+// Forward: y = x * w (+ b). Backward: dx = conv_bwd_data(dy, w),
+// dw = conv_bwd_weights(x, dy), db = sum of dy over N, H, W.
+// Layouts: src/weights/dst are format_tag::any, except that an input already in
+// a blocked layout is kept when the primitive runs the same kernel on it.
+#include "ops/conv2d.h"
+
+#include "core/error.h"
+#include "core/engine.h"
+#include "core/tape.h"
+#include "ops/layout.h"
+#include "ops/primitive_cache.h"
+
+namespace minnow {
+namespace {
+
+using dnnl::memory;
+
+struct ConvShape {
+  int64_t n, c, h, w;   // input
+  int64_t o, kh, kw;    // weights (logical OIHW)
+  int64_t oh, ow;       // output
+  bool bias;
+  Conv2dOptions opt;
+
+  Dims src() const { return {n, c, h, w}; }
+  Dims dst() const { return {n, o, oh, ow}; }
+  Dims weights() const {
+    if (opt.groups == 1) return {o, c, kh, kw};
+    return {opt.groups, o / opt.groups, c / opt.groups, kh, kw};
+  }
+  memory::dims strides() const { return {opt.stride, opt.stride}; }
+  memory::dims dilates() const { return {opt.dilation - 1, opt.dilation - 1}; }
+  memory::dims pads() const { return {opt.padding, opt.padding}; }
+};
+
+ConvShape conv_shape(const Dims& x, const Dims& w, bool bias, const Conv2dOptions& opt) {
+  MINNOW_CHECK(x.size() == 4, "conv2d: expected input dims (N, C, H, W), got ", dims_str(x));
+  MINNOW_CHECK(opt.stride >= 1 && opt.dilation >= 1 && opt.padding >= 0 && opt.groups >= 1,
+               "conv2d: expected stride >= 1, dilation >= 1, padding >= 0, groups >= 1, got stride ", opt.stride,
+               ", dilation ", opt.dilation, ", padding ", opt.padding, ", groups ", opt.groups);
+  // A grouped weight that adopted oneDNN's layout is (G, O/G, C/G, kH, kW); fold it back to OIHW.
+  Dims oihw = w;
+  if (w.size() == 5) oihw = {w[0] * w[1], w[2], w[3], w[4]};
+  MINNOW_CHECK(oihw.size() == 4, "conv2d: expected weight dims (O, C/groups, kH, kW), got ", dims_str(w));
+  ConvShape s{x[0], x[1], x[2], x[3], oihw[0], oihw[2], oihw[3], 0, 0, bias, opt};
+  MINNOW_CHECK(s.c % opt.groups == 0 && s.o % opt.groups == 0, "conv2d: channels in ", s.c, " and out ", s.o,
+               " must both divide by groups ", opt.groups);
+  MINNOW_CHECK(oihw[1] == s.c / opt.groups, "conv2d: weight dims ", dims_str(w), " expect ", s.c / opt.groups,
+               " input channels per group (input has ", s.c, " channels, groups ", opt.groups, "), got ", oihw[1]);
+  s.oh = (s.h + 2 * opt.padding - opt.dilation * (s.kh - 1) - 1) / opt.stride + 1;
+  s.ow = (s.w + 2 * opt.padding - opt.dilation * (s.kw - 1) - 1) / opt.stride + 1;
+  MINNOW_CHECK(s.oh >= 1 && s.ow >= 1, "conv2d: input ", dims_str(x), " is smaller than the dilated kernel ",
+               s.kh, "x", s.kw, " with padding ", opt.padding);
+  return s;
+}
+
+struct ConvPrimitives {
+  dnnl::convolution_forward::primitive_desc fwd_pd;
+  dnnl::convolution_forward fwd;
+  // Built on the first backward.
+  dnnl::convolution_backward_data::primitive_desc bwd_data_pd;
+  dnnl::convolution_backward_data bwd_data;
+  dnnl::convolution_backward_weights::primitive_desc bwd_weights_pd;
+  dnnl::convolution_backward_weights bwd_weights;
+  bool has_backward = false;
+};
+
+dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const memory::desc& src_md,
+                                                      dnnl::prop_kind prop) {
+  const memory::desc bias_md = s.bias ? memory::desc({s.o}, dt::f32, memory::format_tag::a) : memory::desc();
+  dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, src_md, any_desc(s.weights()),
+                                    bias_md, any_desc(s.dst()), s.strides(), s.dilates(), s.pads(), s.pads());
+  return {d, cpu_engine()};
+}
+
+// Keeps a blocked input's layout when oneDNN runs the same kernel on it as on
+// the layout it would choose itself; otherwise lets oneDNN choose.
+dnnl::convolution_forward::primitive_desc choose_fwd_pd(const ConvShape& s, const memory::desc& x_md,
+                                                        dnnl::prop_kind prop) {
+  auto chosen = make_fwd_pd(s, any_desc(s.src()), prop);
+  if (chosen.src_desc() == x_md || x_md == plain_desc(s.src())) return chosen;
+  try {
+    auto kept = make_fwd_pd(s, x_md, prop);
+    if (kept.impl_info_str() == chosen.impl_info_str()) return kept;
+  } catch (const dnnl::error&) {
+  }
+  return chosen;
+}
+
+void build_backward(ConvPrimitives& p, const ConvShape& s) {
+  const auto& f = p.fwd_pd;
+  // Prefer the forward's weight layout (no per-step weight reorder); grouped convs
+  // have a jit backward-data kernel only for a layout of their own, so let them choose.
+  auto bwd_data_pd = [&](const memory::desc& weights_md) {
+    dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, any_desc(s.src()), weights_md,
+                                             any_desc(s.dst()), s.strides(), s.dilates(), s.pads(), s.pads());
+    return dnnl::convolution_backward_data::primitive_desc(dd, cpu_engine(), f);
+  };
+  p.bwd_data_pd = bwd_data_pd(f.weights_desc());
+  if (std::string_view(p.bwd_data_pd.impl_info_str()).starts_with("ref")) p.bwd_data_pd = bwd_data_pd(any_desc(s.weights()));
+  p.bwd_data = dnnl::convolution_backward_data(p.bwd_data_pd);
+  const memory::desc bias_md = s.bias ? memory::desc({s.o}, dt::f32, memory::format_tag::a) : memory::desc();
+  dnnl::convolution_backward_weights::desc dw(dnnl::algorithm::convolution_direct, f.src_desc(),
+                                              any_desc(s.weights()), bias_md, any_desc(s.dst()), s.strides(),
+                                              s.dilates(), s.pads(), s.pads());
+  p.bwd_weights_pd = {dw, cpu_engine(), f};
+  p.bwd_weights = dnnl::convolution_backward_weights(p.bwd_weights_pd);
+  p.has_backward = true;
+}
+
+std::shared_ptr<ConvPrimitives> primitives_for(const ConvShape& s, const memory::desc& x_md, dnnl::prop_kind prop,
+                                               bool backward) {
+  Key key("conv2d");
+  key.add(x_md).add(s.o).add(s.kh).add(s.kw).add(s.opt.stride).add(s.opt.padding).add(s.opt.dilation)
+      .add(s.opt.groups).add(static_cast<int64_t>(s.bias)).add(static_cast<int64_t>(prop));
+  auto p = cached<ConvPrimitives>(key, [&] {
+    ConvPrimitives built;
+    built.fwd_pd = choose_fwd_pd(s, x_md, prop);
+    built.fwd = dnnl::convolution_forward(built.fwd_pd);
+    return built;
+  });
+  if (backward && !p->has_backward) build_backward(*p, s);
+  return p;
+}
+
+}  // namespace
+
+Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& options) {
+  const ConvShape s = conv_shape(x.dims(), w.dims(), b.defined(), options);
+  if (s.bias)
+    MINNOW_CHECK(b.dims() == Dims{s.o}, "conv2d: expected bias dims [", s.o, "], got ", dims_str(b.dims()));
+  const bool record = should_record({x, w, b});
+  const auto prop = record ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  const auto p = primitives_for(s, x.data().desc(), prop, record);
+
+  const Tensor src = x.data().to_layout(p->fwd_pd.src_desc());
+  const Tensor weights = adopt_layout(w, p->fwd_pd.weights_desc());
+  Tensor y(p->fwd_pd.dst_desc());  // (N, O, OH, OW)
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, weights.memory()}, {DNNL_ARG_DST, y.memory()}};
+  if (s.bias) args.emplace(DNNL_ARG_BIAS, b.data().to_layout(p->fwd_pd.bias_desc()).memory());
+  p->fwd.execute(cpu_stream(), args);
+
+  if (!record) return record_op("conv2d", {x, w, b}, y, nullptr);
+  const memory::desc x_md = x.data().desc();
+  const memory::desc w_md = w.data().desc();
+  return record_op("conv2d", {x, w, b}, y,
+                   [p, s, src, weights, x_md, w_md](const std::vector<Tensor>& dy_, const std::vector<bool>& need) {
+                     std::vector<Tensor> grads(3);
+                     if (need[0]) {
+                       const Tensor dy = dy_[0].to_layout(p->bwd_data_pd.diff_dst_desc());
+                       Tensor dx(p->bwd_data_pd.diff_src_desc());  // (N, C, H, W)
+                       const Tensor w_bwd = weights.to_layout(p->bwd_data_pd.weights_desc());
+                       p->bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dy.memory()},
+                                                          {DNNL_ARG_WEIGHTS, w_bwd.memory()},
+                                                          {DNNL_ARG_DIFF_SRC, dx.memory()}});
+                       grads[0] = dx.to_layout(x_md);
+                     }
+                     if (need[1] || need[2]) {
+                       const auto& pd = p->bwd_weights_pd;
+                       const Tensor dy = dy_[0].to_layout(pd.diff_dst_desc());
+                       Tensor dw(pd.diff_weights_desc());  // (O, C/G, kH, kW) or (G, O/G, C/G, kH, kW)
+                       std::unordered_map<int, memory> bwd_args{{DNNL_ARG_SRC, src.memory()},
+                                                            {DNNL_ARG_DIFF_DST, dy.memory()},
+                                                            {DNNL_ARG_DIFF_WEIGHTS, dw.memory()}};
+                       Tensor db;
+                       if (s.bias) {
+                         db = Tensor(pd.diff_bias_desc());
+                         bwd_args.emplace(DNNL_ARG_DIFF_BIAS, db.memory());
+                       }
+                       p->bwd_weights.execute(cpu_stream(), bwd_args);
+                       grads[1] = to_desc(dw, w_md);
+                       grads[2] = db;
+                     }
+                     return grads;
+                   });
+}
+
+Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options) {
+  const ConvShape s = conv_shape(x.dims(), w_dims, bias, options);
+  const auto p = primitives_for(s, x.desc(), dnnl::prop_kind::forward_training, true);
+  return {p->fwd_pd.impl_info_str(), p->bwd_data_pd.impl_info_str(), p->bwd_weights_pd.impl_info_str()};
+}
+
+}  // namespace minnow

@@ -1,0 +1,31 @@
+// 2-D convolution: normal, grouped, depthwise (groups == channels) and
+// pointwise (1x1), with stride, padding, dilation and an optional bias.
+// Runs on oneDNN's convolution primitives with layouts chosen by oneDNN.
+#pragma once
+
+#include <string>
+
+#include "core/var.h"
+
+namespace minnow {
+
+struct Conv2dOptions {
+  int64_t stride = 1;
+  int64_t padding = 0;
+  int64_t dilation = 1;
+  int64_t groups = 1;
+};
+
+// x: (N, C, H, W); w: (O, C / groups, kH, kW); b: (O) or an undefined Var.
+// Returns (N, O, H', W') with H' = (H + 2 padding - dilation (kH - 1) - 1) / stride + 1.
+// A weight that is a leaf parameter is moved once into the layout the primitive
+// prefers (for groups > 1 its dims become (G, O / G, C / G, kH, kW), same element order).
+Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& options);
+
+// The oneDNN implementation chosen for each pass, e.g. "jit:avx512_core" (benchmarks).
+struct Conv2dImpl {
+  std::string forward, backward_data, backward_weights;
+};
+Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options);
+
+}  // namespace minnow

@@ -1,0 +1,35 @@
+// Layout helpers; every conversion still goes through the counted reorder.
+#include "ops/layout.h"
+
+#include "core/error.h"
+#include "core/reorder.h"
+
+namespace minnow {
+
+dnnl::memory::desc any_desc(const Dims& dims) {
+  return dnnl::memory::desc(dims, dt::f32, dnnl::memory::format_tag::any);
+}
+
+Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md) {
+  if (t.desc() == md) return t;
+  if (t.dims() == md.dims()) return reorder(t, md);
+  MINNOW_CHECK(t.numel() == product(md.dims()), "layout: cannot view dims ", dims_str(t.dims()), " as ",
+               dims_str(md.dims()));
+  const Tensor plain = t.is_plain() ? t : reorder(t, plain_desc(t.dims(), t.dtype()));
+  return plain.reshape(md.dims()).to_layout(md);
+}
+
+Tensor adopt_layout(const Var& v, const dnnl::memory::desc& md) {
+  const Tensor& current = v.data();
+  if (current.desc() == md) return current;
+  Tensor moved = to_desc(current, md);
+  if (v.is_leaf()) {
+    const Tensor grad = v.grad();
+    v.zero_grad();
+    v.set_data(moved);
+    if (grad.defined()) v.set_grad(to_desc(grad, md));
+  }
+  return moved;
+}
+
+}  // namespace minnow

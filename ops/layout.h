@@ -1,0 +1,22 @@
+// Small layout helpers shared by the ops: "let the primitive choose" descriptors
+// and moving a parameter into the layout its primitive prefers.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "core/var.h"
+
+namespace minnow {
+
+// f32 descriptor with format_tag::any: the primitive picks the layout.
+dnnl::memory::desc any_desc(const Dims& dims);
+
+// t in descriptor md. Dims may differ when only the grouping differs and the
+// plain element order is the same, as for OIHW and GOIHW weights.
+Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md);
+
+// Returns v's value in descriptor md. A leaf parameter adopts md, so the
+// reorder happens once rather than every step; its gradient moves along.
+Tensor adopt_layout(const Var& v, const dnnl::memory::desc& md);
+
+}  // namespace minnow

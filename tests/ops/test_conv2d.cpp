@@ -1,0 +1,162 @@
+// conv2d against a double-precision reference loop (forward and backward) and
+// finite differences, over normal, grouped, depthwise, pointwise and dilated shapes.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "core/reorder.h"
+#include "ops/conv2d.h"
+#include "tests/support/gradcheck.h"
+#include "tests/support/random.h"
+
+namespace minnow {
+namespace {
+
+using testing::closeness;
+
+struct ConvCase {
+  int64_t n, c, h, w, o, k;
+  Conv2dOptions opt;
+  bool bias;
+};
+
+std::ostream& operator<<(std::ostream& out, const ConvCase& c) {
+  return out << "n" << c.n << "_c" << c.c << "_" << c.h << "x" << c.w << "_o" << c.o << "_k" << c.k << "_s"
+             << c.opt.stride << "_p" << c.opt.padding << "_d" << c.opt.dilation << "_g" << c.opt.groups
+             << (c.bias ? "_bias" : "");
+}
+
+const ConvCase kCases[] = {
+    {1, 3, 13, 13, 8, 3, {.stride = 1, .padding = 1}, true},                  // normal, odd size
+    {3, 6, 7, 7, 9, 3, {.stride = 2, .padding = 1, .groups = 3}, false},      // grouped g=3, stride 2
+    {2, 4, 9, 9, 6, 3, {.padding = 2, .dilation = 2, .groups = 2}, true},     // grouped g=2, dilated
+    {2, 12, 13, 13, 12, 3, {.stride = 2, .padding = 1, .groups = 12}, false}, // depthwise
+    {3, 20, 7, 7, 24, 1, {}, false},                                          // pointwise, C not a multiple of 16
+    {1, 5, 7, 13, 7, 5, {.stride = 2, .padding = 2}, true},                   // 5x5, rectangular input
+};
+
+struct Reference {
+  std::vector<double> y, dx, dw, db;
+};
+
+// y[n,o,i,j] = b[o] + sum_{c in group(o), p, q} x[n, c, i s - pad + p d, j s - pad + q d] w[o, c', p, q]
+// and the adjoint loops for dx, dw, db given dy.
+Reference reference_conv(const ConvCase& t, const std::vector<float>& x, const std::vector<float>& w,
+                         const std::vector<float>& b, const std::vector<float>& dy) {
+  const auto& o = t.opt;
+  const int64_t cg = t.c / o.groups, og = t.o / o.groups;
+  const int64_t oh = (t.h + 2 * o.padding - o.dilation * (t.k - 1) - 1) / o.stride + 1;
+  const int64_t ow = (t.w + 2 * o.padding - o.dilation * (t.k - 1) - 1) / o.stride + 1;
+  Reference r;
+  r.y.assign(static_cast<size_t>(t.n * t.o * oh * ow), 0.0);
+  r.dx.assign(x.size(), 0.0);
+  r.dw.assign(w.size(), 0.0);
+  r.db.assign(static_cast<size_t>(t.o), 0.0);
+  auto xi = [&](int64_t n, int64_t c, int64_t i, int64_t j) { return static_cast<size_t>(((n * t.c + c) * t.h + i) * t.w + j); };
+  auto wi = [&](int64_t oc, int64_t c, int64_t p, int64_t q) { return static_cast<size_t>(((oc * cg + c) * t.k + p) * t.k + q); };
+  for (int64_t n = 0; n < t.n; ++n)
+    for (int64_t oc = 0; oc < t.o; ++oc)
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          const size_t yi = static_cast<size_t>(((n * t.o + oc) * oh + i) * ow + j);
+          double acc = t.bias ? b[static_cast<size_t>(oc)] : 0.0;
+          const double g = dy[yi];
+          r.db[static_cast<size_t>(oc)] += g;
+          const int64_t group = oc / og;
+          for (int64_t c = 0; c < cg; ++c)
+            for (int64_t p = 0; p < t.k; ++p)
+              for (int64_t q = 0; q < t.k; ++q) {
+                const int64_t ii = i * o.stride - o.padding + p * o.dilation;
+                const int64_t jj = j * o.stride - o.padding + q * o.dilation;
+                if (ii < 0 || ii >= t.h || jj < 0 || jj >= t.w) continue;
+                const size_t xk = xi(n, group * cg + c, ii, jj), wk = wi(oc, c, p, q);
+                acc += static_cast<double>(x[xk]) * w[wk];
+                r.dx[xk] += g * w[wk];
+                r.dw[wk] += g * x[xk];
+              }
+          r.y[yi] = acc;
+        }
+  return r;
+}
+
+class Conv2dTest : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(Conv2dTest, MatchesReferenceForwardAndBackward) {
+  const ConvCase t = GetParam();
+  Rng rng(11);
+  const Var x = testing::random_var({t.n, t.c, t.h, t.w}, rng);
+  const Var w = testing::random_var({t.o, t.c / t.opt.groups, t.k, t.k}, rng);
+  const Var b = t.bias ? testing::random_var({t.o}, rng) : Var();
+  const auto xv = x.data().to_plain(), wv = w.data().to_plain();
+  const auto bv = t.bias ? b.data().to_plain() : std::vector<float>{};
+
+  const Var y = conv2d(x, w, b, t.opt);
+  const Tensor dy = testing::random_tensor(y.dims(), rng);
+  const Reference ref = reference_conv(t, xv, wv, bv, dy.to_plain());
+  EXPECT_LE(closeness(y.data().to_plain(), ref.y, 1e-5, 1e-4), 1.0);
+
+  y.backward(dy.to_layout(y.data().desc()));
+  EXPECT_LE(closeness(x.grad().to_plain(), ref.dx, 1e-5, 1e-4), 1.0);
+  EXPECT_LE(closeness(w.grad().to_plain(), ref.dw, 1e-5, 1e-4), 1.0);
+  if (t.bias) {
+    EXPECT_LE(closeness(b.grad().to_plain(), ref.db, 1e-5, 1e-4), 1.0);
+  }
+}
+
+TEST_P(Conv2dTest, MatchesFiniteDifferences) {
+  const ConvCase t = GetParam();
+  Rng rng(5);
+  std::vector<Tensor> inputs{testing::random_tensor({t.n, t.c, t.h, t.w}, rng),
+                             testing::random_tensor({t.o, t.c / t.opt.groups, t.k, t.k}, rng)};
+  if (t.bias) inputs.push_back(testing::random_tensor({t.o}, rng));
+  testing::expect_gradcheck(
+      [&](const std::vector<Var>& v) { return conv2d(v[0], v[1], t.bias ? v[2] : Var(), t.opt); }, inputs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dTest, ::testing::ValuesIn(kCases), [](const auto& param_info) {
+  std::ostringstream name;
+  name << param_info.param;
+  return name.str();
+});
+
+TEST(Conv2d, ParameterAdoptsThePrimitiveLayoutOnce) {
+  Rng rng(3);
+  const Dims dims{2, 32, 14, 14};
+  const Var x(testing::random_tensor(dims, rng).to_layout(
+      dnnl::memory::desc(dims, dt::f32, dnnl::memory::format_tag::nChw16c)));
+  const Var w = testing::random_var({32, 1, 3, 3}, rng);  // depthwise
+  const Conv2dOptions opt{.padding = 1, .groups = 32};
+  const Var y0 = conv2d(x, w, Var(), opt);
+  const uint64_t reorders = reorder_count();
+  const Var y1 = conv2d(x, w, Var(), opt);
+  EXPECT_EQ(reorder_count(), reorders);  // the weight already sits in the conv's layout
+  EXPECT_EQ(y0.data().to_plain(), y1.data().to_plain());
+  EXPECT_EQ(w.data().numel(), 32 * 9);
+}
+
+TEST(Conv2d, DepthwiseAndGroupedUseJitKernels) {
+  const Tensor x = Tensor::zeros({8, 64, 28, 28});
+  for (int64_t groups : {int64_t{64}, int64_t{4}}) {
+    const auto impl = conv2d_impl(x, {64, 64 / groups, 3, 3}, false, {.padding = 1, .groups = groups});
+    for (const auto& name : {impl.forward, impl.backward_data, impl.backward_weights}) {
+      EXPECT_NE(name.find("jit"), std::string::npos) << "groups " << groups << ": " << name;
+      EXPECT_EQ(name.find("gemm"), std::string::npos) << "groups " << groups << ": " << name;
+    }
+  }
+}
+
+TEST(Conv2d, BadShapesNameTheArgument) {
+  Rng rng(1);
+  const Var x = testing::random_var({1, 6, 5, 5}, rng);
+  try {
+    (void)conv2d(x, testing::random_var({4, 4, 3, 3}, rng), Var(), {.groups = 2});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("conv2d: weight dims [4, 4, 3, 3] expect 3"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW((void)conv2d(x, testing::random_var({4, 6, 7, 7}, rng), Var(), {}), Error);
+  EXPECT_THROW((void)conv2d(x, testing::random_var({4, 6, 3, 3}, rng), testing::random_var({5}, rng), {}), Error);
+}
+
+}  // namespace
+}  // namespace minnow
