@@ -7,11 +7,12 @@
 #include "ops/conv2d.h"
 #include "tests/support/gradcheck.h"
 #include "tests/support/random.h"
+#include "tests/support/torch_parity.h"
 
 namespace minnow {
 namespace {
 
-using testing::closeness;
+using test_support::closeness;
 
 struct ConvCase {
   int64_t n, c, h, w, o, k;
@@ -83,14 +84,14 @@ class Conv2dTest : public ::testing::TestWithParam<ConvCase> {};
 TEST_P(Conv2dTest, MatchesReferenceForwardAndBackward) {
   const ConvCase t = GetParam();
   Rng rng(11);
-  const Var x = testing::random_var({t.n, t.c, t.h, t.w}, rng);
-  const Var w = testing::random_var({t.o, t.c / t.opt.groups, t.k, t.k}, rng);
-  const Var b = t.bias ? testing::random_var({t.o}, rng) : Var();
+  const Var x = test_support::random_var({t.n, t.c, t.h, t.w}, rng);
+  const Var w = test_support::random_var({t.o, t.c / t.opt.groups, t.k, t.k}, rng);
+  const Var b = t.bias ? test_support::random_var({t.o}, rng) : Var();
   const auto xv = x.data().to_plain(), wv = w.data().to_plain();
   const auto bv = t.bias ? b.data().to_plain() : std::vector<float>{};
 
   const Var y = conv2d(x, w, b, t.opt);
-  const Tensor dy = testing::random_tensor(y.dims(), rng);
+  const Tensor dy = test_support::random_tensor(y.dims(), rng);
   const Reference ref = reference_conv(t, xv, wv, bv, dy.to_plain());
   EXPECT_LE(closeness(y.data().to_plain(), ref.y, 1e-5, 1e-4), 1.0);
 
@@ -105,10 +106,10 @@ TEST_P(Conv2dTest, MatchesReferenceForwardAndBackward) {
 TEST_P(Conv2dTest, MatchesFiniteDifferences) {
   const ConvCase t = GetParam();
   Rng rng(5);
-  std::vector<Tensor> inputs{testing::random_tensor({t.n, t.c, t.h, t.w}, rng),
-                             testing::random_tensor({t.o, t.c / t.opt.groups, t.k, t.k}, rng)};
-  if (t.bias) inputs.push_back(testing::random_tensor({t.o}, rng));
-  testing::expect_gradcheck(
+  std::vector<Tensor> inputs{test_support::random_tensor({t.n, t.c, t.h, t.w}, rng),
+                             test_support::random_tensor({t.o, t.c / t.opt.groups, t.k, t.k}, rng)};
+  if (t.bias) inputs.push_back(test_support::random_tensor({t.o}, rng));
+  test_support::expect_gradcheck(
       [&](const std::vector<Var>& v) { return conv2d(v[0], v[1], t.bias ? v[2] : Var(), t.opt); }, inputs);
 }
 
@@ -118,12 +119,48 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dTest, ::testing::ValuesIn(kCases), [](con
   return name.str();
 });
 
+TEST(Conv2d, MatchesPyTorch) {
+  test_support::TorchParity torch;
+  struct Got {
+    std::string id;
+    bool bias;
+    std::vector<float> y, dx, dw, db;
+  };
+  std::vector<Got> got;
+  for (const auto& t : kCases) {
+    Rng rng(100 + got.size());
+    const Tensor xt = test_support::random_tensor({t.n, t.c, t.h, t.w}, rng);
+    const Tensor wt = test_support::random_tensor({t.o, t.c / t.opt.groups, t.k, t.k}, rng);
+    const Tensor bt = test_support::random_tensor({t.o}, rng);
+    const Var x(xt, true), w(wt, true), b = t.bias ? Var(bt, true) : Var();
+    const Var y = conv2d(x, w, b, t.opt);
+    const Tensor dy = test_support::random_tensor(y.dims(), rng);
+    y.backward(dy.to_layout(y.data().desc()));
+    std::ostringstream id, args;
+    id << t;
+    args << R"({"stride":)" << t.opt.stride << R"(,"padding":)" << t.opt.padding << R"(,"dilation":)"
+         << t.opt.dilation << R"(,"groups":)" << t.opt.groups << "}";
+    std::vector<std::pair<std::string, Tensor>> inputs{{"x", xt}, {"w", wt}, {"dy", dy}};
+    if (t.bias) inputs.emplace_back("b", bt);
+    torch.add(id.str(), "conv2d", args.str(), inputs);
+    got.push_back({id.str(), t.bias, y.data().to_plain(), x.grad().to_plain(), w.grad().to_plain(),
+                   t.bias ? b.grad().to_plain() : std::vector<float>{}});
+  }
+  torch.run();
+  for (const auto& g : got) {
+    test_support::expect_matches_torch(g.y, torch.result(g.id, "y"), 1e-5, 1e-4, g.id + " y");
+    test_support::expect_matches_torch(g.dx, torch.result(g.id, "dx"), 1e-5, 1e-4, g.id + " dx");
+    test_support::expect_matches_torch(g.dw, torch.result(g.id, "dw"), 1e-5, 1e-4, g.id + " dw");
+    if (g.bias) test_support::expect_matches_torch(g.db, torch.result(g.id, "db"), 1e-5, 1e-4, g.id + " db");
+  }
+}
+
 TEST(Conv2d, ParameterAdoptsThePrimitiveLayoutOnce) {
   Rng rng(3);
   const Dims dims{2, 32, 14, 14};
-  const Var x(testing::random_tensor(dims, rng).to_layout(
+  const Var x(test_support::random_tensor(dims, rng).to_layout(
       dnnl::memory::desc(dims, dt::f32, dnnl::memory::format_tag::nChw16c)));
-  const Var w = testing::random_var({32, 1, 3, 3}, rng);  // depthwise
+  const Var w = test_support::random_var({32, 1, 3, 3}, rng);  // depthwise
   const Conv2dOptions opt{.padding = 1, .groups = 32};
   const Var y0 = conv2d(x, w, Var(), opt);
   const uint64_t reorders = reorder_count();
@@ -146,16 +183,16 @@ TEST(Conv2d, DepthwiseAndGroupedUseJitKernels) {
 
 TEST(Conv2d, BadShapesNameTheArgument) {
   Rng rng(1);
-  const Var x = testing::random_var({1, 6, 5, 5}, rng);
+  const Var x = test_support::random_var({1, 6, 5, 5}, rng);
   try {
-    (void)conv2d(x, testing::random_var({4, 4, 3, 3}, rng), Var(), {.groups = 2});
+    (void)conv2d(x, test_support::random_var({4, 4, 3, 3}, rng), Var(), {.groups = 2});
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("conv2d: weight dims [4, 4, 3, 3] expect 3"), std::string::npos)
         << e.what();
   }
-  EXPECT_THROW((void)conv2d(x, testing::random_var({4, 6, 7, 7}, rng), Var(), {}), Error);
-  EXPECT_THROW((void)conv2d(x, testing::random_var({4, 6, 3, 3}, rng), testing::random_var({5}, rng), {}), Error);
+  EXPECT_THROW((void)conv2d(x, test_support::random_var({4, 6, 7, 7}, rng), Var(), {}), Error);
+  EXPECT_THROW((void)conv2d(x, test_support::random_var({4, 6, 3, 3}, rng), test_support::random_var({5}, rng), {}), Error);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include "core/grad_mode.h"
 #include "core/rng.h"
 
-namespace minnow::testing {
+namespace minnow::test_support {
 namespace {
 
 double projected(const OpFn& fn, const std::vector<Tensor>& inputs, const std::vector<float>& r) {
@@ -70,4 +70,4 @@ void expect_gradcheck(const OpFn& fn, const std::vector<Tensor>& inputs, const G
   }
 }
 
-}  // namespace minnow::testing
+}  // namespace minnow::test_support

@@ -8,7 +8,7 @@
 
 #include "core/var.h"
 
-namespace minnow::testing {
+namespace minnow::test_support {
 
 struct GradcheckOptions {
   double eps = 1e-2;
@@ -27,4 +27,4 @@ using OpFn = std::function<Var(const std::vector<Var>&)>;
 // Runs the check with gtest EXPECTs; inputs are plain f32 tensors.
 void expect_gradcheck(const OpFn& fn, const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
 
-}  // namespace minnow::testing
+}  // namespace minnow::test_support

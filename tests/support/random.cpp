@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace minnow::testing {
+namespace minnow::test_support {
 
 Tensor random_tensor(const Dims& dims, Rng& rng, float lo, float hi) {
   std::vector<float> values(static_cast<size_t>(product(dims)));
@@ -32,4 +32,4 @@ double closeness(const std::vector<float>& a, const std::vector<float>& b, doubl
   return closeness(a, std::vector<double>(b.begin(), b.end()), atol, rtol);
 }
 
-}  // namespace minnow::testing
+}  // namespace minnow::test_support

@@ -4,7 +4,7 @@
 #include "core/rng.h"
 #include "core/var.h"
 
-namespace minnow::testing {
+namespace minnow::test_support {
 
 Tensor random_tensor(const Dims& dims, Rng& rng, float lo = -1.0f, float hi = 1.0f);
 Var random_var(const Dims& dims, Rng& rng, bool requires_grad = true, float lo = -1.0f, float hi = 1.0f);
@@ -13,4 +13,4 @@ Var random_var(const Dims& dims, Rng& rng, bool requires_grad = true, float lo =
 double closeness(const std::vector<float>& a, const std::vector<double>& b, double atol, double rtol);
 double closeness(const std::vector<float>& a, const std::vector<float>& b, double atol, double rtol);
 
-}  // namespace minnow::testing
+}  // namespace minnow::test_support
