@@ -180,7 +180,8 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
 Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options) {
   const ConvShape s = conv_shape(x.dims(), w_dims, bias, options);
   const auto p = primitives_for(s, x.desc(), dnnl::prop_kind::forward_training, true);
-  return {p->fwd_pd.impl_info_str(), p->bwd_data_pd.impl_info_str(), p->bwd_weights_pd.impl_info_str()};
+  return {p->fwd_pd.impl_info_str(), p->bwd_data_pd.impl_info_str(), p->bwd_weights_pd.impl_info_str(),
+          p->fwd_pd.src_desc()};
 }
 
 }  // namespace minnow

@@ -25,6 +25,7 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
 // The oneDNN implementation chosen for each pass, e.g. "jit:avx512_core" (benchmarks).
 struct Conv2dImpl {
   std::string forward, backward_data, backward_weights;
+  dnnl::memory::desc src;  // the input layout the forward runs on
 };
 Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options);
 
