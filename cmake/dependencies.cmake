@@ -1,6 +1,7 @@
 # Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
 #   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libyaml-cpp-dev,
-#   nlohmann-json3-dev, zlib1g-dev and, for the tests, libgtest-dev.
+#   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing) and,
+#   for the tests, libgtest-dev.
 include(GNUInstallDirs)
 
 find_package(dnnl 2.6 CONFIG REQUIRED)
@@ -10,6 +11,7 @@ find_package(spdlog CONFIG REQUIRED)
 find_package(yaml-cpp CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
 
 find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake
-  libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libgtest-dev
+  libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev libgtest-dev
   clang libclang-rt-14-dev
   python3-torch python3-torchvision python3-numpy
   dataset-fashion-mnist
