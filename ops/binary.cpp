@@ -1,9 +1,8 @@
 // add and mul on oneDNN's binary primitive, forward and backward side by side.
-// oneDNN 2.6 runs its jit kernel only when a broadcast b has a's format (nChw16c
-// with nChw16c), so a broadcast b is moved into a's format first (it is small).
-// Backward sums over b's broadcast axes: H and W by a sum pooling, which runs jit
-// on blocked layouts where the reduction primitive runs a reference loop about
-// 40x slower, then N (for a (1, C, 1, 1) b) by a reduction over the small result.
+// oneDNN 2.6 runs its jit kernel only when a broadcast b has a's format (nChw16c with
+// nChw16c), so a broadcast b (small) is moved into a's format first. Backward sums over
+// b's broadcast axes: H, W by a sum pooling (jit on blocked layouts, where the reduction
+// primitive runs a reference loop ~40x slower), then N by a reduction of the small result.
 #include "ops/binary.h"
 
 #include "core/engine.h"

@@ -1,10 +1,8 @@
 // Activations on oneDNN eltwise primitives, forward and backward side by side.
-// The primitives run on x's own memory descriptor, except for a blocked layout
-// with padded channels (20 channels in nChw16c): there oneDNN 2.6 runs its jit
-// kernels only for functions with f(0) = f'(0) = 0 and otherwise a reference loop
-// 10-100x slower (hardswish backward at 32x24x56x56: 85 ms against 0.6 ms), so they
-// run on a flat view of the whole buffer, and a forward with f(0) != 0 zeroes the
-// padding again. Backward keeps it zero by itself: dx = f'(.) dy and dy's padding is zero.
+// They run on x's own descriptor, except for blocked layouts with padded channels
+// (20 channels in nChw16c), where oneDNN 2.6 runs a reference loop 10-100x slower
+// unless f(0) = f'(0) = 0: there they run on a flat view of the buffer, and the padding
+// is zeroed again after a forward with f(0) != 0 (dy's zero padding keeps dx's zero).
 #include "ops/eltwise.h"
 
 #include <algorithm>
