@@ -21,16 +21,16 @@ struct ShufflePrimitives {
 
 std::shared_ptr<ShufflePrimitives> primitives_for(const dnnl::memory::desc& x_md, int64_t group_size,
                                                   dnnl::prop_kind prop, bool backward) {
-  const auto p = cached<ShufflePrimitives>(
-      Key("channel_shuffle").add(x_md).add(group_size).add(static_cast<int64_t>(prop)), [&] {
+  const auto p =
+      cached<ShufflePrimitives>(Key("channel_shuffle").add(x_md).add(group_size).add(static_cast<int64_t>(prop)), [&] {
         ShufflePrimitives built;
         built.fwd_pd = {dnnl::shuffle_forward::desc(prop, x_md, 1, group_size), cpu_engine()};
         built.fwd = dnnl::shuffle_forward(built.fwd_pd);
         return built;
       });
   if (backward && !p->has_backward) {
-    const dnnl::shuffle_backward::primitive_desc bwd_pd(dnnl::shuffle_backward::desc(x_md, 1, group_size),
-                                                        cpu_engine(), p->fwd_pd);
+    const dnnl::shuffle_backward::primitive_desc bwd_pd(dnnl::shuffle_backward::desc(x_md, 1, group_size), cpu_engine(),
+                                                        p->fwd_pd);
     p->bwd = dnnl::shuffle_backward(bwd_pd);
     p->has_backward = true;
   }
@@ -42,8 +42,8 @@ std::shared_ptr<ShufflePrimitives> primitives_for(const dnnl::memory::desc& x_md
 Var channel_shuffle(const Var& x, int64_t groups) {
   const Dims dims = x.dims();
   MINNOW_CHECK(dims.size() == 4, "channel_shuffle: expected input dims (N, C, H, W), got ", dims_str(dims));
-  MINNOW_CHECK(groups >= 1 && dims[1] % groups == 0, "channel_shuffle: groups must be >= 1 and divide the ",
-               dims[1], " channels of input ", dims_str(dims), ", got groups ", groups);
+  MINNOW_CHECK(groups >= 1 && dims[1] % groups == 0, "channel_shuffle: groups must be >= 1 and divide the ", dims[1],
+               " channels of input ", dims_str(dims), ", got groups ", groups);
   const bool record = should_record({x});
   const auto prop = record ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
   const dnnl::memory::desc x_md = x.data().desc();

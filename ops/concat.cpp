@@ -73,7 +73,8 @@ Tensor concat_tensors(const std::vector<Tensor>& parts, int axis, const memory::
   });
   Tensor y(dst_md);
   std::unordered_map<int, memory> args{{DNNL_ARG_DST, y.memory()}};
-  for (size_t i = 0; i < parts.size(); ++i) args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), parts[i].memory());
+  for (size_t i = 0; i < parts.size(); ++i)
+    args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), parts[i].memory());
   p->concat.execute(cpu_stream(), args);
   return y;
 }
@@ -133,8 +134,8 @@ std::vector<Tensor> split_tensor(const Tensor& x, const std::vector<int64_t>& si
 }
 
 void check_axis(const char* op, int axis, const Dims& dims) {
-  MINNOW_CHECK(axis >= 0 && axis < static_cast<int>(dims.size()), op, ": axis ", axis,
-               " is out of range for dims ", dims_str(dims));
+  MINNOW_CHECK(axis >= 0 && axis < static_cast<int>(dims.size()), op, ": axis ", axis, " is out of range for dims ",
+               dims_str(dims));
 }
 
 // (N, sum C_i, H, W) for inputs equal in every dim but axis.
@@ -184,13 +185,12 @@ Var concat(const std::vector<Var>& xs, int axis) {
   }
   Tensor y = concat_tensors(parts, axis, y_md);  // (N, sum C_i, H, W)
   if (!should_record(xs)) return record_op("concat", xs, y, nullptr);
-  return record_op("concat", xs, y,
-                   [sizes, axis, x_mds](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
-                     std::vector<Tensor> dx = split_tensor(dy[0], sizes, axis, need);
-                     for (size_t i = 0; i < dx.size(); ++i)
-                       if (need[i]) dx[i] = dx[i].to_layout(x_mds[i]);
-                     return dx;
-                   });
+  return record_op("concat", xs, y, [sizes, axis, x_mds](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
+    std::vector<Tensor> dx = split_tensor(dy[0], sizes, axis, need);
+    for (size_t i = 0; i < dx.size(); ++i)
+      if (need[i]) dx[i] = dx[i].to_layout(x_mds[i]);
+    return dx;
+  });
 }
 
 std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int axis) {

@@ -14,8 +14,7 @@ namespace minnow {
 
 Var dropout(const Var& x, float p, bool training, Rng& rng) {
   MINNOW_CHECK(p >= 0.0f && p <= 1.0f, "dropout: probability p must be in [0, 1], got ", p);
-  MINNOW_CHECK(x.data().dtype() == DType::f32, "dropout: expected an f32 input, got ",
-               dtype_name(x.data().dtype()));
+  MINNOW_CHECK(x.data().dtype() == DType::f32, "dropout: expected an f32 input, got ", dtype_name(x.data().dtype()));
   if (!training || p == 0.0f) return x;
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   const std::span<const float> xs = x.data().f32_buffer();

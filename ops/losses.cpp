@@ -93,19 +93,18 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& labels, const C
   const Tensor y = scalar(loss / static_cast<double>(n));
   if (!should_record({logits})) return record_op("cross_entropy", {logits}, y, nullptr);
   const dnnl::memory::desc x_md = logits.data().desc();
-  return record_op("cross_entropy", {logits}, y,
-                   [p, labels, q, x_md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-                     const int64_t rows = p.dim(0), cols = p.dim(1);
-                     const double g = seed_of(dy[0]) / static_cast<double>(rows);
-                     Tensor dx(plain_desc({rows, cols}));  // (N, K)
-                     for (int64_t i = 0; i < rows; ++i)
-                       for (int64_t j = 0; j < cols; ++j) {
-                         const double pij = p.data<float>()[i * cols + j];
-                         dx.data<float>()[i * cols + j] =
-                             static_cast<float>(g * (pij - q(j, labels[static_cast<size_t>(i)])));
-                       }
-                     return std::vector<Tensor>{dx.to_layout(x_md)};
-                   });
+  return record_op(
+      "cross_entropy", {logits}, y, [p, labels, q, x_md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+        const int64_t rows = p.dim(0), cols = p.dim(1);
+        const double g = seed_of(dy[0]) / static_cast<double>(rows);
+        Tensor dx(plain_desc({rows, cols}));  // (N, K)
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < cols; ++j) {
+            const double pij = p.data<float>()[i * cols + j];
+            dx.data<float>()[i * cols + j] = static_cast<float>(g * (pij - q(j, labels[static_cast<size_t>(i)])));
+          }
+        return std::vector<Tensor>{dx.to_layout(x_md)};
+      });
 }
 
 // With ps = softmax(s / T), pt = softmax(t / T) and kl_i = sum_k pt_ik (log pt_ik - log ps_ik):
@@ -182,20 +181,21 @@ Var mse_loss(const Var& a, const Var& b) {
   const Tensor y = scalar(sum / m);
   if (!should_record({a, b})) return record_op("mse_loss", {a, b}, y, nullptr);
   const dnnl::memory::desc b_md = b.data().desc();
-  return record_op("mse_loss", {a, b}, y, [diff, m, b_md](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
-    const double g = 2.0 * seed_of(dy[0]) / m;
-    Tensor da(diff.desc());
-    const auto pdiff = diff.f32_buffer(), pda = da.f32_buffer();
-    for (size_t i = 0; i < pda.size(); ++i) pda[i] = static_cast<float>(g * pdiff[i]);
-    Tensor db;
-    if (need[1]) {
-      db = Tensor(diff.desc());
-      const auto pdb = db.f32_buffer();
-      for (size_t i = 0; i < pdb.size(); ++i) pdb[i] = -pda[i];
-      db = db.to_layout(b_md);
-    }
-    return std::vector<Tensor>{need[0] ? da : Tensor(), db};
-  });
+  return record_op("mse_loss", {a, b}, y,
+                   [diff, m, b_md](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
+                     const double g = 2.0 * seed_of(dy[0]) / m;
+                     Tensor da(diff.desc());
+                     const auto pdiff = diff.f32_buffer(), pda = da.f32_buffer();
+                     for (size_t i = 0; i < pda.size(); ++i) pda[i] = static_cast<float>(g * pdiff[i]);
+                     Tensor db;
+                     if (need[1]) {
+                       db = Tensor(diff.desc());
+                       const auto pdb = db.f32_buffer();
+                       for (size_t i = 0; i < pdb.size(); ++i) pdb[i] = -pda[i];
+                       db = db.to_layout(b_md);
+                     }
+                     return std::vector<Tensor>{need[0] ? da : Tensor(), db};
+                   });
 }
 
 }  // namespace minnow

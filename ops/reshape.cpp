@@ -28,8 +28,8 @@ Dims resolve_dims(const Dims& x_dims, const Dims& dims) {
                  " elements of input ", dims_str(x_dims));
     out[static_cast<size_t>(inferred)] = numel / known;
   }
-  MINNOW_CHECK(product(out) == numel, "reshape: dims ", dims_str(dims), " hold ", product(out),
-               " elements, input ", dims_str(x_dims), " has ", numel);
+  MINNOW_CHECK(product(out) == numel, "reshape: dims ", dims_str(dims), " hold ", product(out), " elements, input ",
+               dims_str(x_dims), " has ", numel);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "core/reorder.h"
 #include "ops/channel_shuffle.h"
 #include "ops/primitive_cache.h"
+#include "tests/support/errors.h"
 #include "tests/support/gradcheck.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
@@ -26,20 +27,16 @@ struct ShuffleCase {
 void PrintTo(const ShuffleCase& c, std::ostream* out) { *out << c.name; }
 
 const ShuffleCase kCases[] = {
-    {"plain_24_g3", {1, 24, 7, 7}, 3, false},
-    {"plain_20_g4_odd", {3, 20, 7, 13}, 4, false},
-    {"blocked_48_g2", {3, 48, 13, 13}, 2, true},
-    {"blocked_24_g2_padded", {1, 24, 7, 7}, 2, true},
+    {"plain_24_g3", {1, 24, 7, 7}, 3, false},          {"plain_20_g4_odd", {3, 20, 7, 13}, 4, false},
+    {"blocked_48_g2", {3, 48, 13, 13}, 2, true},       {"blocked_24_g2_padded", {1, 24, 7, 7}, 2, true},
     {"blocked_116_g2", {2, 116, 7, 7}, 2, true},  // ShuffleNet v2 1x, stage 2
-    {"blocked_20_g4_padded", {3, 20, 7, 13}, 4, true},
-    {"plain_6_g6", {2, 6, 7, 7}, 6, false},     // groups == C: identity
-    {"blocked_16_g1", {1, 16, 7, 7}, 1, true},  // one group: identity
+    {"blocked_20_g4_padded", {3, 20, 7, 13}, 4, true}, {"plain_6_g6", {2, 6, 7, 7}, 6, false},  // groups == C: identity
+    {"blocked_16_g1", {1, 16, 7, 7}, 1, true},                                                  // one group: identity
 };
 
 Var shuffle_input(const ShuffleCase& t, Rng& rng) {
   const Tensor x = test_support::random_tensor(t.dims, rng);
-  return Var(t.blocked ? x.to_layout(dnnl::memory::desc(t.dims, dt::f32, dnnl::memory::format_tag::nChw16c)) : x,
-             true);
+  return Var(t.blocked ? x.to_layout(dnnl::memory::desc(t.dims, dt::f32, dnnl::memory::format_tag::nChw16c)) : x, true);
 }
 
 // y[n, i g + j] = x[n, j (C/g) + i] over plain values; backward is the adjoint
@@ -139,15 +136,9 @@ TEST(ChannelShuffle, RepeatedStepBuildsNothingNew) {
 TEST(ChannelShuffle, GroupsMustDivideChannels) {
   Rng rng(1);
   const Var x = test_support::random_var({2, 20, 7, 7}, rng);
-  try {
-    (void)channel_shuffle(x, 3);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(
-                  "channel_shuffle: groups must be >= 1 and divide the 20 channels of input [2, 20, 7, 7], got groups 3"),
-              std::string::npos)
-        << e.what();
-  }
+  test_support::expect_error(
+      [&] { (void)channel_shuffle(x, 3); },
+      "channel_shuffle: groups must be >= 1 and divide the 20 channels of input [2, 20, 7, 7], got groups 3");
   EXPECT_THROW((void)channel_shuffle(x, 0), Error);
   EXPECT_THROW((void)channel_shuffle(test_support::random_var({2, 20}, rng), 2), Error);
 }

@@ -9,6 +9,7 @@
 #include "core/reorder.h"
 #include "ops/concat.h"
 #include "ops/primitive_cache.h"
+#include "tests/support/errors.h"
 #include "tests/support/gradcheck.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
@@ -38,7 +39,7 @@ int64_t inner_of(const Dims& d, int axis) { return product(Dims(d.begin() + axis
 // Pure data movement, so references and results compare bit-exact.
 // y = [x_0, x_1, ...] along axis: for each outer index o the C_i inner-rows of each x_i follow each other.
 std::vector<float> reference_concat(const std::vector<std::vector<float>>& xs, const std::vector<Dims>& dims,
-                                     int axis) {
+                                    int axis) {
   std::vector<float> y;
   const int64_t outer = outer_of(dims[0], axis), inner = inner_of(dims[0], axis);
   for (int64_t o = 0; o < outer; ++o)
@@ -51,7 +52,7 @@ std::vector<float> reference_concat(const std::vector<std::vector<float>>& xs, c
 
 // piece_i[o, c, r] = x[o, offset_i + c, r].
 std::vector<std::vector<float>> reference_split(const std::vector<float>& x, const Dims& dims,
-                                                 const std::vector<int64_t>& sizes, int axis) {
+                                                const std::vector<int64_t>& sizes, int axis) {
   const int64_t outer = outer_of(dims, axis), inner = inner_of(dims, axis), c = dims[static_cast<size_t>(axis)];
   std::vector<std::vector<float>> pieces;
   int64_t offset = 0;
@@ -301,32 +302,33 @@ TEST(Concat, RepeatedStepBuildsNothingNew) {
   EXPECT_EQ(primitive_builds(), builds);
 }
 
-void expect_error(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-    FAIL() << "expected an error containing: " << text;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
-
 TEST(Concat, MismatchedDimsNameTheInput) {
   Rng rng(1);
   const Var a = test_support::random_var({2, 8, 7, 7}, rng), b = test_support::random_var({2, 4, 5, 7}, rng);
-  expect_error([&] { (void)concat({a, b}); },
-               "concat: input 1 has dims [2, 4, 5, 7], expected [2, *, 7, 7] (input 0's dims except along axis 1)");
-  expect_error([&] { (void)concat({a, test_support::random_var({2, 8, 7}, rng)}); }, "concat: input 1 has dims [2, 8, 7]");
-  expect_error([&] { (void)concat({a, a}, 4); }, "concat: axis 4 is out of range for dims [2, 8, 7, 7]");
-  expect_error([&] { (void)concat({}); }, "concat: expected at least one input");
+  test_support::expect_error(
+      [&] {
+        (void)concat({a, b});
+      },
+      "concat: input 1 has dims [2, 4, 5, 7], expected [2, *, 7, 7] (input 0's dims except along axis 1)");
+  test_support::expect_error(
+      [&] {
+        (void)concat({a, test_support::random_var({2, 8, 7}, rng)});
+      },
+      "concat: input 1 has dims [2, 8, 7]");
+  test_support::expect_error([&] { (void)concat({a, a}, 4); }, "concat: axis 4 is out of range for dims [2, 8, 7, 7]");
+  test_support::expect_error([&] { (void)concat({}); }, "concat: expected at least one input");
 }
 
 TEST(Split, BadSizesAreRejected) {
   Rng rng(2);
   const Var x = test_support::random_var({2, 8, 7, 7}, rng);
-  expect_error([&] { (void)split(x, {3, 4}); },
-               "split: piece sizes [3, 4] sum to 7, expected x.dim(1) = 8 of x dims [2, 8, 7, 7]");
-  expect_error([&] { (void)split(x, {8, 0}); }, "split: piece sizes must be positive, got [8, 0]");
-  expect_error([&] { (void)split(x, {8}, -1); }, "split: axis -1 is out of range");
+  test_support::expect_error(
+      [&] {
+        (void)split(x, {3, 4});
+      },
+      "split: piece sizes [3, 4] sum to 7, expected x.dim(1) = 8 of x dims [2, 8, 7, 7]");
+  test_support::expect_error([&] { (void)split(x, {8, 0}); }, "split: piece sizes must be positive, got [8, 0]");
+  test_support::expect_error([&] { (void)split(x, {8}, -1); }, "split: axis -1 is out of range");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "ops/losses.h"
+#include "tests/support/errors.h"
 #include "tests/support/gradcheck.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
@@ -163,8 +164,7 @@ TEST_P(RowsTest, LogSoftmaxAndCrossEntropyMatchFiniteDifferences) {
   const auto labels = random_labels(t.n, t.k, rng);
   test_support::expect_gradcheck([](const std::vector<Var>& v) { return log_softmax(v[0]); }, inputs);
   test_support::expect_gradcheck(
-      [&](const std::vector<Var>& v) { return cross_entropy(v[0], labels, {.label_smoothing = t.smoothing}); },
-      inputs);
+      [&](const std::vector<Var>& v) { return cross_entropy(v[0], labels, {.label_smoothing = t.smoothing}); }, inputs);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, RowsTest, ::testing::ValuesIn(kRowsCases),
@@ -332,39 +332,51 @@ TEST(Losses, MatchPyTorch) {
       test_support::expect_matches_torch(values, torch.result(g.id, name), kAtol, kRtol, g.id + " " + name);
 }
 
-void expect_error(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-    FAIL() << "expected an error containing: " << text;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
-
 TEST(Losses, CrossEntropyRejectsLabelsOutOfRange) {
   Rng rng(1);
   const Var z = logits_var({3, 5}, 1.0f, false, rng);
-  expect_error([&] { (void)cross_entropy(z, {0, 4, 7}); },
-               "cross_entropy: label 7 at index 2 is out of range [0, K) for K = 5 classes");
-  expect_error([&] { (void)cross_entropy(z, {-1, 0, 0}); },
-               "cross_entropy: label -1 at index 0 is out of range [0, K) for K = 5 classes");
-  expect_error([&] { (void)cross_entropy(z, {0, 1}); },
-               "cross_entropy: expected 3 labels (one per row of logits [3, 5]), got 2");
-  expect_error([&] { (void)cross_entropy(z, {0, 1, 2}, {.label_smoothing = 1.5f}); },
-               "cross_entropy: label_smoothing must be in [0, 1], got 1.5");
+  test_support::expect_error(
+      [&] {
+        (void)cross_entropy(z, {0, 4, 7});
+      },
+      "cross_entropy: label 7 at index 2 is out of range [0, K) for K = 5 classes");
+  test_support::expect_error(
+      [&] {
+        (void)cross_entropy(z, {-1, 0, 0});
+      },
+      "cross_entropy: label -1 at index 0 is out of range [0, K) for K = 5 classes");
+  test_support::expect_error(
+      [&] {
+        (void)cross_entropy(z, {0, 1});
+      },
+      "cross_entropy: expected 3 labels (one per row of logits [3, 5]), got 2");
+  test_support::expect_error(
+      [&] {
+        (void)cross_entropy(z, {0, 1, 2}, {.label_smoothing = 1.5f});
+      },
+      "cross_entropy: label_smoothing must be in [0, 1], got 1.5");
 }
 
 TEST(Losses, BadShapesNameTheArgument) {
   Rng rng(2);
   const Var z = logits_var({3, 5}, 1.0f, false, rng);
-  expect_error([&] { (void)log_softmax(test_support::random_var({3, 5, 2}, rng)); },
-               "log_softmax: expected logits dims (N, K), got [3, 5, 2]");
-  expect_error([&] { (void)kl_div_with_temperature(z, logits_var({3, 6}, 1.0f, false, rng), 2.0f); },
-               "kl_div_with_temperature: student_logits dims [3, 5] differ from teacher_logits dims [3, 6]");
-  expect_error([&] { (void)kl_div_with_temperature(z, z, 0.0f); },
-               "kl_div_with_temperature: temperature must be > 0, got 0");
-  expect_error([&] { (void)mse_loss(z, test_support::random_var({5, 3}, rng)); },
-               "mse_loss: a has dims [3, 5] but b has dims [5, 3]");
+  test_support::expect_error(
+      [&] {
+        (void)log_softmax(test_support::random_var({3, 5, 2}, rng));
+      },
+      "log_softmax: expected logits dims (N, K), got [3, 5, 2]");
+  test_support::expect_error(
+      [&] {
+        (void)kl_div_with_temperature(z, logits_var({3, 6}, 1.0f, false, rng), 2.0f);
+      },
+      "kl_div_with_temperature: student_logits dims [3, 5] differ from teacher_logits dims [3, 6]");
+  test_support::expect_error([&] { (void)kl_div_with_temperature(z, z, 0.0f); },
+                             "kl_div_with_temperature: temperature must be > 0, got 0");
+  test_support::expect_error(
+      [&] {
+        (void)mse_loss(z, test_support::random_var({5, 3}, rng));
+      },
+      "mse_loss: a has dims [3, 5] but b has dims [5, 3]");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/reorder.h"
 #include "ops/reshape.h"
+#include "tests/support/errors.h"
 #include "tests/support/gradcheck.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
@@ -34,8 +35,7 @@ const ReshapeCase kCases[] = {
 
 Var reshape_input(const ReshapeCase& t, Rng& rng) {
   const Tensor x = test_support::random_tensor(t.dims, rng);
-  return Var(t.blocked ? x.to_layout(dnnl::memory::desc(t.dims, dt::f32, dnnl::memory::format_tag::nChw16c)) : x,
-             true);
+  return Var(t.blocked ? x.to_layout(dnnl::memory::desc(t.dims, dt::f32, dnnl::memory::format_tag::nChw16c)) : x, true);
 }
 
 Var apply(const ReshapeCase& t, const Var& x) { return t.target.empty() ? flatten(x) : reshape(x, t.target); }
@@ -86,10 +86,11 @@ TEST(Reshape, MatchesPyTorch) {
     const Var y = apply(t, x);
     const Tensor dy = test_support::random_tensor(y.dims(), rng);
     y.backward(dy);
-    const std::vector<std::pair<std::string, Tensor>> inputs{{"x", x.data().to_layout(plain_desc(t.dims))},
-                                                             {"dy", dy}};
-    if (t.target.empty()) torch.add(t.name, "flatten", "{}", inputs);
-    else torch.add(t.name, "reshape", R"({"dims":)" + dims_str(t.target) + "}", inputs);
+    const std::vector<std::pair<std::string, Tensor>> inputs{{"x", x.data().to_layout(plain_desc(t.dims))}, {"dy", dy}};
+    if (t.target.empty())
+      torch.add(t.name, "flatten", "{}", inputs);
+    else
+      torch.add(t.name, "reshape", R"({"dims":)" + dims_str(t.target) + "}", inputs);
     got.push_back({t.name, y.data().to_plain(), x.grad().to_plain()});
   }
   torch.run();
@@ -99,25 +100,23 @@ TEST(Reshape, MatchesPyTorch) {
   }
 }
 
-void expect_error(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-    FAIL() << "expected an error containing: " << text;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
-
 TEST(Reshape, BadDimsAreRejected) {
   Rng rng(1);
   const Var x = test_support::random_var({2, 3, 5, 5}, rng);
-  expect_error([&] { (void)reshape(x, {2, 70}); },
-               "reshape: dims [2, 70] hold 140 elements, input [2, 3, 5, 5] has 150");
-  expect_error([&] { (void)reshape(x, {-1, 7}); }, "reshape: cannot infer the -1 in [-1, 7] for 150 elements");
-  expect_error([&] { (void)reshape(x, {-1, -1}); }, "reshape: at most one dim may be -1, got [-1, -1]");
-  expect_error([&] { (void)reshape(x, {0, 150}); }, "reshape: dims must be positive or -1, got [0, 150]");
-  expect_error([&] { (void)flatten(test_support::random_var({6}, rng)); },
-               "flatten: expected input dims (N, d1, ...), got [6]");
+  test_support::expect_error(
+      [&] {
+        (void)reshape(x, {2, 70});
+      },
+      "reshape: dims [2, 70] hold 140 elements, input [2, 3, 5, 5] has 150");
+  test_support::expect_error(
+      [&] {
+        (void)reshape(x, {-1, 7});
+      },
+      "reshape: cannot infer the -1 in [-1, 7] for 150 elements");
+  test_support::expect_error([&] { (void)reshape(x, {-1, -1}); }, "reshape: at most one dim may be -1, got [-1, -1]");
+  test_support::expect_error([&] { (void)reshape(x, {0, 150}); }, "reshape: dims must be positive or -1, got [0, 150]");
+  test_support::expect_error([&] { (void)flatten(test_support::random_var({6}, rng)); },
+                             "flatten: expected input dims (N, d1, ...), got [6]");
 }
 
 }  // namespace
