@@ -27,11 +27,14 @@ struct ShuffleCase {
 void PrintTo(const ShuffleCase& c, std::ostream* out) { *out << c.name; }
 
 const ShuffleCase kCases[] = {
-    {"plain_24_g3", {1, 24, 7, 7}, 3, false},          {"plain_20_g4_odd", {3, 20, 7, 13}, 4, false},
-    {"blocked_48_g2", {3, 48, 13, 13}, 2, true},       {"blocked_24_g2_padded", {1, 24, 7, 7}, 2, true},
+    {"plain_24_g3", {1, 24, 7, 7}, 3, false},
+    {"plain_20_g4_odd", {3, 20, 7, 13}, 4, false},
+    {"blocked_48_g2", {3, 48, 13, 13}, 2, true},
+    {"blocked_24_g2_padded", {1, 24, 7, 7}, 2, true},
     {"blocked_116_g2", {2, 116, 7, 7}, 2, true},  // ShuffleNet v2 1x, stage 2
-    {"blocked_20_g4_padded", {3, 20, 7, 13}, 4, true}, {"plain_6_g6", {2, 6, 7, 7}, 6, false},  // groups == C: identity
-    {"blocked_16_g1", {1, 16, 7, 7}, 1, true},                                                  // one group: identity
+    {"blocked_20_g4_padded", {3, 20, 7, 13}, 4, true},
+    {"plain_6_g6", {2, 6, 7, 7}, 6, false},     // groups == C: identity
+    {"blocked_16_g1", {1, 16, 7, 7}, 1, true},  // one group: identity
 };
 
 Var shuffle_input(const ShuffleCase& t, Rng& rng) {

@@ -86,6 +86,7 @@ const ConcatCase kConcatCases[] = {
     {"blocked_batch_axis", {{1, 16, 7, 7}, {3, 16, 7, 7}}, {true, true}, 0},
     {"plain_width_axis", {{3, 4, 7, 13}, {3, 4, 7, 6}}, {false, false}, 3},
     {"rows_2d", {{3, 10}, {3, 4}}, {false, false}, 1},
+    {"single_blocked", {{1, 24, 7, 7}}, {true}, 1},
 };
 
 std::vector<Var> concat_inputs(const ConcatCase& t, Rng& rng) {
@@ -156,6 +157,7 @@ const SplitCase kSplitCases[] = {
     {"plain_3_5_12", {3, 20, 7, 13}, false, {3, 5, 12}, 1, 0},
     {"plain_height_axis", {3, 4, 13, 7}, false, {6, 7}, 2, 0},
     {"rows_2d", {3, 14}, false, {10, 4}, 1, 0},
+    {"single_piece_blocked", {1, 24, 7, 7}, true, {24}, 1, 0},
 };
 
 Var split_input(const SplitCase& t, Rng& rng) {
