@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
 
 #include "core/engine.h"
 #include "core/error.h"
@@ -23,7 +24,7 @@ using dnnl::memory;
 memory::desc same_format(const memory::desc& md, const Dims& dims) {
   const dnnl_memory_desc_t& src = md.data;
   MINNOW_CHECK(src.format_kind == dnnl_blocked && src.ndims == static_cast<int>(dims.size()),
-               "concat: expected a blocked layout with ", dims.size(), " dims, got ", src.ndims, " dims");
+               "concat/split: expected a blocked layout with ", dims.size(), " dims, got ", src.ndims, " dims");
   const auto& src_blk = src.format_desc.blocking;
   dnnl_memory_desc_t d{};
   d.ndims = src.ndims;
