@@ -25,7 +25,7 @@ std::string_view to_string(OptimizerKind value);
 std::string_view to_string(ScheduleKind value);
 
 struct ModelConfig {
-  std::string name;  // zoo name; required
+  std::string name{};  // zoo name; required
   double width = 1.0;
   int resolution = 224;
   int num_classes = 1000;
@@ -33,7 +33,7 @@ struct ModelConfig {
   bool small_input = false;  // CIFAR-style stem for 32 px inputs
   double dropout = 0.0;
   int groups = 3;  // ShuffleNet v1
-  std::string init_weights;  // safetensors file to start from; "" = random init
+  std::string init_weights{};  // safetensors file to start from; "" = random init
   bool operator==(const ModelConfig&) const = default;
 };
 
@@ -54,19 +54,19 @@ struct ColorJitterConfig {
 struct TransformConfig {
   int resize = 0;  // shorter side, 0 = off
   int crop = 0;    // centre crop, 0 = off
-  RandomResizedCropConfig random_resized_crop;
+  RandomResizedCropConfig random_resized_crop{};
   int random_crop_padding = 0;
   bool hflip = false;
-  std::vector<double> mean;  // empty = no normalisation
-  std::vector<double> std;
-  ColorJitterConfig color_jitter;
+  std::vector<double> mean{};  // empty = no normalisation
+  std::vector<double> std{};
+  ColorJitterConfig color_jitter{};
   bool operator==(const TransformConfig&) const = default;
 };
 
 struct DataConfig {
   DataFormat format = DataFormat::folder;
-  std::vector<std::string> train;  // required
-  std::vector<std::string> test;
+  std::vector<std::string> train{};  // required
+  std::vector<std::string> test{};
   double val_split = 0.0;
   Cifar100Label cifar100_label = Cifar100Label::fine;
   int batch_size = 64;
@@ -76,7 +76,7 @@ struct DataConfig {
   BadImagePolicy on_bad_image = BadImagePolicy::error;
   int64_t max_pixels = 89'478'485;
   bool drop_last = true;
-  TransformConfig transforms;
+  TransformConfig transforms{};
   bool operator==(const DataConfig&) const = default;
 };
 
@@ -99,7 +99,7 @@ struct ScheduleConfig {
   int64_t warmup_steps = 0;
   double warmup_start_factor = 0.1;
   int step_size = 30;
-  std::vector<int> milestones;
+  std::vector<int> milestones{};
   double gamma = 0.1;
   double min_lr = 0.0;
   double max_lr = 0.0;  // onecycle peak; 0 = optimizer.lr
@@ -117,19 +117,19 @@ struct CheckpointConfig {
 };
 
 struct TeacherConfig {
-  std::string model;
+  std::string model{};
   double width = 1.0;
   int resolution = 0;  // 0 = the student's
-  std::string weights;
+  std::string weights{};
   bool operator==(const TeacherConfig&) const = default;
 };
 
 struct DistillConfig {
   bool enabled = false;
-  TeacherConfig teacher;
+  TeacherConfig teacher{};
   double temperature = 4.0;
   double alpha = 0.9;
-  std::vector<std::string> features;
+  std::vector<std::string> features{};
   bool operator==(const DistillConfig&) const = default;
 };
 
@@ -145,20 +145,20 @@ struct QatConfig {
 };
 
 struct Config {
-  ModelConfig model;
-  DataConfig data;
-  OptimizerConfig optimizer;
-  ScheduleConfig schedule;
+  ModelConfig model{};
+  DataConfig data{};
+  OptimizerConfig optimizer{};
+  ScheduleConfig schedule{};
   int epochs = 10;
   double label_smoothing = 0.0;
   int64_t seed = 0;
   int threads = 0;  // 0 = OpenMP's default
   std::string output = "runs/run";
-  CheckpointConfig checkpoint;
-  std::string resume;  // "" | path | "auto"
+  CheckpointConfig checkpoint{};
+  std::string resume{};  // "" | path | "auto"
   int64_t log_every_steps = 50;
-  DistillConfig distill;
-  QatConfig qat;
+  DistillConfig distill{};
+  QatConfig qat{};
   bool operator==(const Config&) const = default;
 };
 
