@@ -49,6 +49,8 @@ def run_optim(request, response):
                 out[f"{case['id']}/{step}/{n}"] = params[n].detach().clone()
         for n in names:
             for key, value in optimizer.state[params[n]].items():
+                if value is None:  # SGD without momentum keeps momentum_buffer = None
+                    continue
                 value = value.detach()
                 out[f"{case['id']}/state/{n}.{key}"] = value.to(torch.int32).reshape(1) if key == "step" else value
     safetensors_io.write(response, out)
