@@ -6,9 +6,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/python.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
+#include "tests/train/optim_parity.h"
 #include "train/grad_clip.h"
 
 namespace minnow {
@@ -37,12 +37,7 @@ TEST(GradClip, MatchesTorch) {
   for (const auto& [name, g] : grads) request.tensors.emplace_back("grad/" + name, g);
   request.metadata["max_norms"] = nlohmann::json(max_norms).dump();
 
-  const test_support::ScratchDir dir;
-  save_safetensors(dir.file("request.safetensors"), request);
-  ASSERT_EQ(test_support::run_python(test_support::parity_script("optim_parity.py"),
-                                     {"clip", dir.file("request.safetensors"), dir.file("response.safetensors")}),
-            0);
-  const SafeTensors torch = load_safetensors(dir.file("response.safetensors"));
+  const SafeTensors torch = test_support::run_optim_parity("clip", request);
 
   for (size_t i = 0; i < max_norms.size(); ++i) {
     const NamedParams params = params_with_grads(grads);

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "tests/support/python.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
+#include "tests/train/optim_parity.h"
 #include "train/adamw.h"
 #include "train/sgd.h"
 
@@ -100,12 +100,7 @@ TEST(Optimizer, MatchesTorchOverFiveSteps) {
                      {"no_decay_bn_bias", c.no_decay_bn_bias}, {"lrs", c.lrs}});
   request.metadata = {{"params", names.dump()}, {"cases", cases.dump()}};
 
-  const test_support::ScratchDir dir;
-  save_safetensors(dir.file("request.safetensors"), request);
-  ASSERT_EQ(test_support::run_python(test_support::parity_script("optim_parity.py"),
-                                     {"optim", dir.file("request.safetensors"), dir.file("response.safetensors")}),
-            0);
-  const SafeTensors torch = load_safetensors(dir.file("response.safetensors"));
+  const SafeTensors torch = test_support::run_optim_parity("optim", request);
 
   for (const auto& c : all) {
     const NamedParams params = params_from(f.initial);
