@@ -206,6 +206,29 @@ TEST(Optimizer, BlockedLayoutEqualsPlainAndKeepsPaddingZero) {
   }
 }
 
+TEST(Optimizer, StateFollowsAParameterIntoANewLayout) {
+  // A model may move a weight into its conv's layout after the optimizer has state for it.
+  const Dims dims{2, 20, 3, 3};
+  const dnnl::memory::desc blocked_md(dims, dt::f32, dnnl::memory::format_tag::nChw16c);
+  Rng rng(4);
+  const Tensor initial = random_tensor(dims, rng);
+  const Tensor g0 = random_tensor(dims, rng), g1 = random_tensor(dims, rng);
+  for (const auto& c : optim_cases()) {
+    const NamedParams moved = params_from({{"w", initial}}), reference = params_from({{"w", initial}});
+    const auto moved_opt = c.make(moved), reference_opt = c.make(reference);
+    for (const auto& params : {moved, reference}) params[0].second.set_grad(g0.clone());
+    moved_opt->step(0.1);
+    reference_opt->step(0.1);
+    moved[0].second.set_data(moved[0].second.data().to_layout(blocked_md));
+    moved[0].second.set_grad(g1.to_layout(blocked_md));
+    reference[0].second.set_grad(g1.clone());
+    moved_opt->step(0.1);
+    reference_opt->step(0.1);
+    EXPECT_EQ(moved[0].second.data().desc(), blocked_md);
+    EXPECT_EQ(moved[0].second.data().to_plain(), reference[0].second.data().to_plain()) << c.id;
+  }
+}
+
 TEST(Optimizer, WeightDecayExemptsOneDimensionalAndBias) {
   EXPECT_TRUE(exempt_from_weight_decay("features.1.weight", {32}));  // BN weight
   EXPECT_TRUE(exempt_from_weight_decay("classifier.1.bias", {10}));
