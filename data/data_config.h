@@ -20,8 +20,8 @@ struct DataConfig {
   DataFormat format = DataFormat::cifar10;
   // cifar10 / cifar100: the folder of .bin files; idx: the folder of
   // {train,t10k}-*-ubyte[.gz] files; folder: the training root/<class>/ folder.
-  std::string root;
-  std::string val_root;  // folder only: a separate validation root/<class>/ folder
+  std::string root{};
+  std::string val_root{};  // folder only: a separate validation root/<class>/ folder
   // > 0: hold out this fraction of every training class as validation
   // (picked by split_seed). Otherwise validation is the test split (cifar,
   // idx), val_root (folder), or absent (folder without val_root).

@@ -13,7 +13,7 @@ struct Image {
   int height = 0;
   int width = 0;
   int channels = 0;
-  std::vector<uint8_t> pixels;  // (H, W, C), height * width * channels bytes
+  std::vector<uint8_t> pixels{};  // (H, W, C), height * width * channels bytes
 
   // A black image of the given size.
   static Image zeros(int height, int width, int channels);

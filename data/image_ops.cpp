@@ -71,7 +71,9 @@ Image resize_shorter_side(const Image& image, int size) {
 void flip_horizontal(Image& image) {
   const int c = image.channels;
   for (int y = 0; y < image.height; ++y) {
-    for (int l = 0, r = image.width - 1; l < r; ++l, --r) std::swap_ranges(image.at(y, l), image.at(y, l) + c, image.at(y, r));
+    for (int l = 0, r = image.width - 1; l < r; ++l, --r) {
+      std::swap_ranges(image.at(y, l), image.at(y, l) + c, image.at(y, r));
+    }
   }
 }
 
