@@ -23,6 +23,7 @@ const fs::path kCrashes = fs::path(MINNOW_SOURCE_DIR) / "tests/data/fuzz_crashes
 const std::map<std::string, std::string> kExpected = {
     {"image-jpeg-dht-over-256-codes", "Huffman table lists"},
     {"image-jpeg-dht-after-ff-fill-before-soi", "Huffman table lists"},
+    {"image-png-empty-first-idat", "cannot decode 13x9 image"},
 };
 
 TEST(DataFuzzRegressionTest, EveryCrashInputIsRejectedCleanly) {
