@@ -1,10 +1,12 @@
 // The walk mirrors stb_image: 0xFF fill bytes are allowed before the start
 // marker and between segments, junk between segments is skipped up to the next
 // 0xFF, stuffed bytes (0xFF 0x00) and restart markers inside entropy-coded data
-// are passed over, and a DHT is read table by table with zeros past the end of
-// the input, as stbi__get8 returns. So every marker stb could act on is seen
-// here first; stopping early is safe wherever stb itself stops with an error.
+// are passed over, and segments are read with zeros past the end of the input,
+// as stbi__get8 returns. So every marker stb could act on is seen here first;
+// stopping early is safe wherever stb itself stops with an error.
 #include "data/jpeg_guard.h"
+
+#include <array>
 
 #include "core/error.h"
 
@@ -12,55 +14,100 @@ namespace minnow::data {
 namespace {
 
 constexpr uint8_t kDht = 0xC4;
+constexpr uint8_t kSos = 0xDA;
 constexpr uint8_t kEoi = 0xD9;
 
 bool has_no_segment(uint8_t marker) {
   return marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7);
 }
 
-// Checks the tables of the DHT whose length field starts at pos. Returns the
-// position after them, or 0 when stb would reject the segment and stop.
-size_t check_dht(std::span<const uint8_t> bytes, size_t pos, const std::string& name) {
-  auto at = [&](size_t i) -> int { return i < bytes.size() ? bytes[i] : 0; };
-  int64_t left = (at(pos) << 8 | at(pos + 1)) - 2;
-  size_t p = pos + 2;
-  while (left > 0) {
-    const int q = at(p++);
-    if ((q >> 4) > 1 || (q & 15) > 3) return 0;
-    int codes = 0;
-    for (int i = 0; i < 16; ++i) codes += at(p++);
-    MINNOW_CHECK(codes <= 256, "image: ", name, ": corrupt JPEG: a Huffman table lists ", codes,
-                 " codes, at most 256 are possible");
-    p += static_cast<size_t>(codes);
-    left -= 17 + codes;
+class Walker {
+ public:
+  Walker(std::span<const uint8_t> bytes, const std::string& name) : bytes_(bytes), name_(name) {}
+
+  void run() {
+    // stb takes any run of 0xFF bytes before the D8 of the start-of-image marker.
+    const size_t n = bytes_.size();
+    size_t pos = 0;
+    while (pos < n && bytes_[pos] == 0xFF) ++pos;
+    if (pos == 0 || pos >= n || bytes_[pos] != 0xD8) return;
+    ++pos;
+    while (pos < n) {
+      while (pos < n && bytes_[pos] != 0xFF) ++pos;
+      while (pos < n && bytes_[pos] == 0xFF) ++pos;
+      if (pos >= n) return;
+      const uint8_t marker = bytes_[pos++];
+      if (marker == kEoi) return;
+      if (has_no_segment(marker)) continue;
+      if (marker == kDht) {
+        pos = dht(pos);
+        if (pos == 0) return;
+        continue;
+      }
+      if ((marker == 0xC0 || marker == 0xC1 || marker == 0xC2) && !seen_frame_) {
+        seen_frame_ = true;
+        progressive_ = marker == 0xC2;
+      }
+      if (marker == kSos && !sos(pos)) return;
+      pos += static_cast<size_t>(at(pos) << 8 | at(pos + 1));
+    }
   }
-  return left == 0 ? p : 0;
-}
+
+ private:
+  int at(size_t i) const { return i < bytes_.size() ? bytes_[i] : 0; }
+
+  // Checks and records the tables of the DHT whose length field starts at pos.
+  // Returns the position after them, or 0 where stb rejects the segment and stops.
+  size_t dht(size_t pos) {
+    int64_t left = (at(pos) << 8 | at(pos + 1)) - 2;
+    size_t p = pos + 2;
+    while (left > 0) {
+      const int q = at(p++);
+      if ((q >> 4) > 1 || (q & 15) > 3) return 0;
+      int codes = 0;
+      for (int i = 0; i < 16; ++i) codes += at(p++);
+      MINNOW_CHECK(codes <= 256, "image: ", name_, ": corrupt JPEG: a Huffman table lists ", codes,
+                   " codes, at most 256 are possible");
+      ((q >> 4) == 0 ? dc_ : ac_)[static_cast<size_t>(q & 15)] = true;
+      p += static_cast<size_t>(codes);
+      left -= 17 + codes;
+    }
+    return left == 0 ? p : 0;
+  }
+
+  // Checks that the scan whose header length starts at pos uses only defined
+  // tables: baseline scans use DC and AC tables, progressive first DC scans
+  // the DC table, progressive AC scans the AC table. False where stb stops.
+  bool sos(size_t pos) const {
+    const int components = at(pos + 2);
+    const size_t tail = pos + 3 + 2 * static_cast<size_t>(components);
+    const int spectral_start = at(tail);
+    const int approx_high = at(tail + 2) >> 4;
+    const bool uses_dc = !progressive_ || (spectral_start == 0 && approx_high == 0);
+    const bool uses_ac = !progressive_ || spectral_start > 0;
+    for (int c = 0; c < components; ++c) {
+      const int q = at(pos + 4 + 2 * static_cast<size_t>(c));
+      if ((q >> 4) > 3 || (q & 15) > 3) return false;
+      MINNOW_CHECK(!uses_dc || dc_[static_cast<size_t>(q >> 4)], "image: ", name_,
+                   ": corrupt JPEG: a scan uses DC Huffman table ", q >> 4, ", which no DHT defines");
+      MINNOW_CHECK(!uses_ac || ac_[static_cast<size_t>(q & 15)], "image: ", name_,
+                   ": corrupt JPEG: a scan uses AC Huffman table ", q & 15, ", which no DHT defines");
+    }
+    return true;
+  }
+
+  std::span<const uint8_t> bytes_;
+  const std::string& name_;
+  bool seen_frame_ = false;
+  bool progressive_ = false;
+  std::array<bool, 4> dc_{};
+  std::array<bool, 4> ac_{};
+};
 
 }  // namespace
 
 void check_jpeg_huffman_tables(std::span<const uint8_t> bytes, const std::string& name) {
-  // stb takes any run of 0xFF bytes before the D8 of the start-of-image marker.
-  const size_t n = bytes.size();
-  size_t pos = 0;
-  while (pos < n && bytes[pos] == 0xFF) ++pos;
-  if (pos == 0 || pos >= n || bytes[pos] != 0xD8) return;
-  ++pos;
-  while (pos < n) {
-    while (pos < n && bytes[pos] != 0xFF) ++pos;
-    while (pos < n && bytes[pos] == 0xFF) ++pos;
-    if (pos >= n) return;
-    const uint8_t marker = bytes[pos++];
-    if (marker == kEoi) return;
-    if (has_no_segment(marker)) continue;
-    if (marker == kDht) {
-      pos = check_dht(bytes, pos, name);
-      if (pos == 0) return;
-      continue;
-    }
-    if (pos + 2 > n) return;
-    pos += static_cast<size_t>(bytes[pos] << 8 | bytes[pos + 1]);
-  }
+  Walker(bytes, name).run();
 }
 
 }  // namespace minnow::data

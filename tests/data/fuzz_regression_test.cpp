@@ -1,7 +1,7 @@
 // Every input a fuzz target crashed on, replayed through the same harness
 // (fuzz/harness.h): each file tests/data/fuzz_crashes/<target>-<what> must now
-// be rejected with one clean minnow::Error line. Plus a hand-built JPEG for
-// the Huffman-table guard.
+// be rejected with one clean minnow::Error line. Plus the seed images, which
+// must all decode, and a hand-built JPEG for the Huffman-table guard.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -24,6 +24,7 @@ const std::map<std::string, std::string> kExpected = {
     {"image-jpeg-dht-over-256-codes", "Huffman table lists"},
     {"image-jpeg-dht-after-ff-fill-before-soi", "Huffman table lists"},
     {"image-png-empty-first-idat", "cannot decode 13x9 image"},
+    {"image-jpeg-progressive-scan-with-undefined-ac-table", "a scan uses AC Huffman table 0, which no DHT defines"},
 };
 
 TEST(DataFuzzRegressionTest, EveryCrashInputIsRejectedCleanly) {
@@ -51,6 +52,17 @@ TEST(DataFuzzRegressionTest, EveryCrashInputIsRejectedCleanly) {
     EXPECT_NE(message.find(expected->second), std::string::npos) << name << ": " << message;
   }
   EXPECT_EQ(replayed, static_cast<int>(kExpected.size()));
+}
+
+TEST(DataFuzzRegressionTest, EverySeedImageStillDecodes) {
+  // The seeds are valid JPEG (baseline and progressive), PNG and BMP files: the
+  // JPEG guard must let all of them through.
+  int decoded = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(MINNOW_SOURCE_DIR) / "fuzz/corpus/image")) {
+    EXPECT_EQ(fuzz::run_image(data::read_file(entry.path(), "test")), "") << entry.path();
+    ++decoded;
+  }
+  EXPECT_GT(decoded, 30);
 }
 
 TEST(DataFuzzRegressionTest, JpegHuffmanTableWithTooManyCodesIsRejected) {
