@@ -1,11 +1,12 @@
-// The walk mirrors stb_image: 0xFF fill bytes are allowed before the start
+// The JPEG walk mirrors stb_image: 0xFF fill bytes are allowed before the start
 // marker and between segments, junk between segments is skipped up to the next
 // 0xFF, stuffed bytes (0xFF 0x00) and restart markers inside entropy-coded data
 // are passed over, and segments are read with zeros past the end of the input,
 // as stbi__get8 returns. So every marker stb could act on is seen here first;
 // stopping early is safe wherever stb itself stops with an error.
-#include "data/jpeg_guard.h"
+#include "data/stb_guard.h"
 
+#include <algorithm>
 #include <array>
 
 #include "core/error.h"
@@ -21,9 +22,9 @@ bool has_no_segment(uint8_t marker) {
   return marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7);
 }
 
-class Walker {
+class JpegWalker {
  public:
-  Walker(std::span<const uint8_t> bytes, const std::string& name) : bytes_(bytes), name_(name) {}
+  JpegWalker(std::span<const uint8_t> bytes, const std::string& name) : bytes_(bytes), name_(name) {}
 
   void run() {
     // stb takes any run of 0xFF bytes before the D8 of the start-of-image marker.
@@ -104,10 +105,30 @@ class Walker {
   std::array<bool, 4> ac_{};
 };
 
+// PNG: the 8-byte signature, then chunks of (length, type, data, CRC) up to
+// IEND. stb grows its IDAT buffer by a chunk's declared length before reading
+// it, so every length must fit in what is left of the file.
+void check_png_chunks(std::span<const uint8_t> bytes, const std::string& name) {
+  constexpr std::array<uint8_t, 8> kSignature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() < kSignature.size() || !std::equal(kSignature.begin(), kSignature.end(), bytes.begin())) return;
+  size_t pos = kSignature.size();
+  while (pos + 8 <= bytes.size()) {
+    const uint8_t* p = bytes.data() + pos;
+    const uint32_t length = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    const std::string type(reinterpret_cast<const char*>(p + 4), 4);
+    if (type == "IEND") return;
+    const size_t left = bytes.size() - pos - 8;
+    MINNOW_CHECK(length <= left, "image: ", name, ": corrupt PNG: a chunk at byte ", pos, " declares ", length,
+                 " bytes, only ", left, " remain");
+    pos += 12 + size_t{length};
+  }
+}
+
 }  // namespace
 
-void check_jpeg_huffman_tables(std::span<const uint8_t> bytes, const std::string& name) {
-  Walker(bytes, name).run();
+void check_before_stb(std::span<const uint8_t> bytes, const std::string& name) {
+  JpegWalker(bytes, name).run();
+  check_png_chunks(bytes, name);
 }
 
 }  // namespace minnow::data
