@@ -135,6 +135,11 @@ int main(int argc, char** argv) {
                                               .horizontal_flip = true,
                                               .mean = {0.485f, 0.456f, 0.406f},
                                               .stddev = {0.229f, 0.224f, 0.225f}};
+  // Where a worker's time goes: decoding alone, on the calling thread.
+  const double decode_start = cpu_seconds();
+  for (int64_t i = 0; i < jpegs->size(); ++i) (void)jpegs->get(i);
+  std::printf("jpeg 500x375, read + decode only: %.0f images per CPU-second\n",
+              static_cast<double>(jpegs->size()) / (cpu_seconds() - decode_start));
   for (int workers = 1; workers <= max_workers; ++workers) {
     report("jpeg 500x375, random-resized crop 224 + flip + normalize, batch 32", workers,
            measure(jpegs, jpeg_transform, 32, workers, 2));
