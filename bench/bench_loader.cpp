@@ -3,6 +3,7 @@
 // normalisation. The files are generated in a temporary folder first; the
 // consumer only takes batches, so the figure is the loader's own rate.
 // Usage: bench_loader [cifar_images=10000] [jpeg_images=256] [max_workers=2]
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,21 +74,39 @@ void write_jpegs(const fs::path& dir, int n) {
   }
 }
 
-// Images per second over `epochs` full epochs, after one warm-up epoch.
-double images_per_second(std::shared_ptr<const data::Dataset> dataset, const data::TransformOptions& transform,
-                         int batch_size, int workers, int epochs) {
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+struct Rate {
+  double per_second;      // images per wall-clock second
+  double per_cpu_second;  // images per CPU second of the whole process: a worker's rate on an idle core
+};
+
+// Rates over `epochs` full epochs, after one warm-up epoch.
+Rate measure(std::shared_ptr<const data::Dataset> dataset, const data::TransformOptions& transform, int batch_size,
+             int workers, int epochs) {
   data::Loader loader(std::move(dataset), transform, {.batch_size = batch_size, .workers = workers, .seed = 7});
   loader.begin_epoch(0);
   while (loader.next()) {
   }
   int64_t images = 0;
+  const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     loader.begin_epoch(epoch);
     while (auto batch = loader.next()) images += batch->size();
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  return static_cast<double>(images) / elapsed.count();
+  const auto n = static_cast<double>(images);
+  return {.per_second = n / elapsed.count(), .per_cpu_second = n / (cpu_seconds() - cpu_start)};
+}
+
+void report(const char* what, int workers, const Rate& rate) {
+  std::printf("%s, %d worker(s): %.0f images/s wall (%.0f per worker), %.0f images per CPU-second\n", what, workers,
+              rate.per_second, rate.per_second / workers, rate.per_cpu_second);
 }
 
 }  // namespace
@@ -106,9 +125,8 @@ int main(int argc, char** argv) {
                                                .mean = {0.4914f, 0.4822f, 0.4465f},
                                                .stddev = {0.2470f, 0.2435f, 0.2616f}};
   for (int workers = 1; workers <= max_workers; ++workers) {
-    const double rate = images_per_second(cifar, cifar_transform, 128, workers, 3);
-    std::printf("cifar %d images, random crop 32 pad 4 + flip + normalize, batch 128, %d worker(s): %.0f images/s "
-                "(%.0f per worker)\n", cifar_images, workers, rate, rate / workers);
+    report("cifar, random crop 32 pad 4 + flip + normalize, batch 128", workers,
+           measure(cifar, cifar_transform, 128, workers, 3));
   }
 
   write_jpegs(root / "jpeg", jpeg_images);
@@ -117,10 +135,14 @@ int main(int argc, char** argv) {
                                               .horizontal_flip = true,
                                               .mean = {0.485f, 0.456f, 0.406f},
                                               .stddev = {0.229f, 0.224f, 0.225f}};
+  // Where a worker's time goes: decoding alone, on the calling thread.
+  const double decode_start = cpu_seconds();
+  for (int64_t i = 0; i < jpegs->size(); ++i) (void)jpegs->get(i);
+  std::printf("jpeg 500x375, read + decode only: %.0f images per CPU-second\n",
+              static_cast<double>(jpegs->size()) / (cpu_seconds() - decode_start));
   for (int workers = 1; workers <= max_workers; ++workers) {
-    const double rate = images_per_second(jpegs, jpeg_transform, 32, workers, 2);
-    std::printf("jpeg %d files 500x375, random-resized crop 224 + flip + normalize, batch 32, %d worker(s): "
-                "%.0f images/s (%.0f per worker)\n", jpeg_images, workers, rate, rate / workers);
+    report("jpeg 500x375, random-resized crop 224 + flip + normalize, batch 32", workers,
+           measure(jpegs, jpeg_transform, 32, workers, 2));
   }
   fs::remove_all(root);
   return 0;

@@ -53,6 +53,12 @@ const char* format_name(DataFormat format) {
   return "?";
 }
 
+int64_t DataPipeline::skipped_images() const {
+  int64_t total = 0;
+  for (const auto& source : sources) total += source->skipped();
+  return total;
+}
+
 DataPipeline make_data(const DataConfig& config) {
   MINNOW_CHECK(!config.root.empty(), "data: root is empty; set it to the ", format_name(config.format),
                " data folder");
@@ -63,13 +69,17 @@ DataPipeline make_data(const DataConfig& config) {
   MINNOW_CHECK(config.val_fraction == 0 || config.val_root.empty(), "data: give val_root or val_fraction, not both");
   DataPipeline pipeline;
   DatasetPtr train = open_split(config, Split::train);
+  pipeline.sources.push_back(train);
   if (config.val_fraction > 0) {
     auto parts = split_by_class(train, config.val_fraction, config.split_seed);
     pipeline.train = parts.train;
     pipeline.val = parts.val;
   } else {
     pipeline.train = train;
-    if (config.format != DataFormat::folder || !config.val_root.empty()) pipeline.val = open_split(config, Split::test);
+    if (config.format != DataFormat::folder || !config.val_root.empty()) {
+      pipeline.val = open_split(config, Split::test);
+      pipeline.sources.push_back(pipeline.val);
+    }
   }
   if (pipeline.val != nullptr) {
     MINNOW_CHECK(pipeline.val->class_names() == pipeline.train->class_names(), "data: ", config.val_root,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "data/dataset.h"
 #include "data/loader.h"
@@ -43,8 +44,12 @@ struct DataPipeline {
   std::unique_ptr<Loader> train_loader;
   std::unique_ptr<Loader> val_loader;  // null when val is
 
-  // Distinct bad images skipped so far (train and val share the count).
-  int64_t skipped_images() const { return train->skipped(); }
+  // The datasets read from disk (one, or two with a separate validation
+  // source); train and val are views of them.
+  std::vector<std::shared_ptr<const Dataset>> sources;
+
+  // Distinct bad images skipped so far, train and validation together.
+  int64_t skipped_images() const;
 };
 
 DataPipeline make_data(const DataConfig& config);

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "core/error.h"
-#include "data/jpeg_guard.h"
+#include "data/stb_guard.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
@@ -43,7 +43,7 @@ Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options,
   MINNOW_CHECK(!bytes.empty(), "image: ", name, ": empty file");
   MINNOW_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX), "image: ", name, ": ", bytes.size(),
                " bytes, more than the decoder's 2 GiB limit");
-  check_jpeg_huffman_tables(bytes, name);
+  check_before_stb(bytes, name);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int width = 0;

@@ -64,15 +64,14 @@ class Loader {
   const Dataset& dataset() const { return *dataset_; }
   const LoaderOptions& options() const { return options_; }
 
-  // The batch of (epoch, step) built on the calling thread; what next() returns for it.
-  Batch build(int64_t epoch, int64_t step, const std::vector<int64_t>& order) const;
-
  private:
   struct Ready {
     std::optional<Batch> batch;
     std::exception_ptr error;
   };
 
+  // The batch of (epoch, step), built on the calling thread.
+  Batch build(int64_t epoch, int64_t step, const std::vector<int64_t>& order) const;
   void worker_loop();
   Rng sample_rng(int64_t epoch, int64_t index) const;
 

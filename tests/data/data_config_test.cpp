@@ -88,6 +88,38 @@ TEST(DataConfigTest, FolderWithSplitFractionOrValRoot) {
   expect_error([&] { data::make_data({.format = DataFormat::cifar10}); }, {"root is empty"});
 }
 
+int64_t drain(data::Loader& loader) {
+  int64_t images = 0;
+  loader.begin_epoch(0);
+  while (auto batch = loader.next()) images += batch->size();
+  return images;
+}
+
+TEST(DataConfigTest, SkippedImagesAreCountedOnceAcrossTrainAndVal) {
+  testing::ScratchDir dir("config-skip");
+  write_folder(dir / "train", {"ant", "bee"}, 3);
+  write_folder(dir / "val", {"ant", "bee"}, 2);
+  testing::write_text(dir / "train/ant/bad.jpg", "not a jpeg");
+  testing::write_text(dir / "val/bee/bad.png", "not a png");
+  DataConfig config{.format = DataFormat::folder,
+                    .root = (dir / "train").string(),
+                    .val_root = (dir / "val").string(),
+                    .on_bad_image = data::BadImagePolicy::skip,
+                    .train_transform = {.center_crop = 8},
+                    .val_transform = {.center_crop = 8},
+                    .loader = {.batch_size = 4}};
+  const auto separate = data::make_data(config);
+  EXPECT_EQ(drain(*separate.train_loader), 6);
+  EXPECT_EQ(drain(*separate.val_loader), 4);
+  EXPECT_EQ(separate.skipped_images(), 2);
+
+  config.val_root.clear();
+  config.val_fraction = 0.5;
+  const auto split = data::make_data(config);
+  EXPECT_EQ(drain(*split.train_loader) + drain(*split.val_loader), 6);
+  EXPECT_EQ(split.skipped_images(), 1);
+}
+
 TEST(DataConfigTest, SplitIsStratifiedDeterministicAndDisjoint) {
   testing::ScratchDir dir("config-split");
   write_folder(dir.path(), {"a", "b", "c"}, 10);
