@@ -21,6 +21,10 @@ class Sequential : public Module {
   size_t size() const { return layers_.size(); }
   Module& operator[](size_t i) const { return *layers_.at(i); }
 
+ protected:
+  // For blocks that are Sequentials under another name (ConvBnAct, ...).
+  explicit Sequential(std::string type) : Module(std::move(type)) {}
+
  private:
   std::vector<std::shared_ptr<Module>> layers_;
 };
