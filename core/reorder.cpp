@@ -10,7 +10,8 @@
 namespace minnow {
 namespace {
 std::atomic<uint64_t> g_reorders{0};
-}
+std::atomic<uint64_t> g_weight_reorders{0};
+}  // namespace
 
 void reorder_into(const Tensor& src, const Tensor& dst) {
   MINNOW_CHECK(src.dims() == dst.dims(), "reorder: dims differ, source ", dims_str(src.dims()),
@@ -28,6 +29,13 @@ Tensor reorder(const Tensor& src, const dnnl::memory::desc& md) {
   return dst;
 }
 
+Tensor reorder_weight(const Tensor& src, const dnnl::memory::desc& md) {
+  if (src.desc() == md) return src;
+  g_weight_reorders.fetch_add(1, std::memory_order_relaxed);
+  return reorder(src, md);
+}
+
 uint64_t reorder_count() { return g_reorders.load(std::memory_order_relaxed); }
+uint64_t weight_reorder_count() { return g_weight_reorders.load(std::memory_order_relaxed); }
 
 }  // namespace minnow

@@ -13,7 +13,12 @@ Tensor reorder(const Tensor& src, const dnnl::memory::desc& md);
 // Copies src into dst's storage, converting layout and type.
 void reorder_into(const Tensor& src, const Tensor& dst);
 
-// Number of reorders executed by this process so far.
+// A copy of a weight into the layout one pass of its primitive wants (for example
+// a convolution's backward-data kernel); counted apart from activation reorders.
+Tensor reorder_weight(const Tensor& src, const dnnl::memory::desc& md);
+
+// Number of reorders executed by this process so far, and how many of them were weights.
 uint64_t reorder_count();
+uint64_t weight_reorder_count();
 
 }  // namespace minnow

@@ -7,22 +7,12 @@
 #include <cstring>
 #include <sstream>
 
+#include "core/allocator.h"
 #include "core/engine.h"
 #include "core/error.h"
 #include "core/reorder.h"
 
 namespace minnow {
-namespace {
-
-std::shared_ptr<std::byte> allocate(size_t bytes) {
-  constexpr size_t kAlign = 64;
-  const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
-  MINNOW_CHECK(p != nullptr, "tensor: cannot allocate ", bytes, " bytes");
-  return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
-}
-
-}  // namespace
 
 dt to_dnnl(DType type) {
   switch (type) {
@@ -88,7 +78,7 @@ dnnl::memory::desc plain_desc(const Dims& dims, DType type) {
   return dnnl::memory::desc(dims, to_dnnl(type), strides);
 }
 
-Tensor::Tensor(const dnnl::memory::desc& md) : storage_(allocate(md.get_size())), md_(md) {}
+Tensor::Tensor(const dnnl::memory::desc& md) : storage_(allocate_storage(md.get_size())), md_(md) {}
 
 Tensor Tensor::zeros(const dnnl::memory::desc& md) {
   Tensor t(md);

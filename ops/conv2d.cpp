@@ -6,6 +6,7 @@
 #include "ops/conv2d.h"
 
 #include "core/error.h"
+#include "core/reorder.h"
 #include "core/engine.h"
 #include "core/tape.h"
 #include "ops/layout.h"
@@ -151,7 +152,7 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
                      if (need[0]) {
                        const Tensor dy = dy_[0].to_layout(p->bwd_data_pd.diff_dst_desc());
                        Tensor dx(p->bwd_data_pd.diff_src_desc());  // (N, C, H, W)
-                       const Tensor w_bwd = weights.to_layout(p->bwd_data_pd.weights_desc());
+                       const Tensor w_bwd = reorder_weight(weights, p->bwd_data_pd.weights_desc());
                        p->bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dy.memory()},
                                                           {DNNL_ARG_WEIGHTS, w_bwd.memory()},
                                                           {DNNL_ARG_DIFF_SRC, dx.memory()}});

@@ -1,0 +1,71 @@
+// The stb_image implementation lives in this file only, compiled with just the
+// JPEG, PNG and BMP decoders, no stdio and a hard side limit, and with static
+// linkage so no stbi_ symbol leaves libminnow. stb keeps its failure reason
+// per thread, so loader threads decode in parallel.
+#include "data/decode.h"
+
+#include <memory>
+
+#include "core/error.h"
+#include "data/jpeg_guard.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#define STBI_NO_STDIO
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
+#define STBI_MAX_DIMENSIONS ::minnow::data::kMaxImageSide
+#include <stb_image.h>
+
+namespace minnow::data {
+namespace {
+
+// stb's reason, printable: for an unknown PNG chunk it copies the chunk's raw
+// type bytes into the text (into a static buffer that concurrent decodes may
+// both write; at worst the text is garbled, so it is only ever shown).
+std::string failure_reason() {
+  const char* reason = stbi_failure_reason();
+  std::string text = reason != nullptr ? reason : "no reason given";
+  for (char& c : text) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return text;
+}
+
+}  // namespace
+
+Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name) {
+  MINNOW_CHECK(options.channels == 1 || options.channels == 3, "image: ", name, ": channels ", options.channels,
+               ", expected 1 or 3");
+  MINNOW_CHECK(!bytes.empty(), "image: ", name, ": empty file");
+  MINNOW_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX), "image: ", name, ": ", bytes.size(),
+               " bytes, more than the decoder's 2 GiB limit");
+  check_jpeg_huffman_tables(bytes, name);
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = static_cast<int>(bytes.size());
+  int width = 0;
+  int height = 0;
+  int file_channels = 0;
+  MINNOW_CHECK(stbi_info_from_memory(data, len, &width, &height, &file_channels) == 1, "image: ", name,
+               ": not a readable JPEG, PNG or BMP header (stb_image: ", failure_reason(), ")");
+  const int64_t pixels = int64_t{width} * height;
+  MINNOW_CHECK(pixels <= options.max_pixels, "image: ", name, ": ", width, "x", height, " = ", pixels,
+               " pixels, over the cap of ", options.max_pixels, " (max_pixels)");
+  int got_w = 0;
+  int got_h = 0;
+  std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> decoded(
+      stbi_load_from_memory(data, len, &got_w, &got_h, &file_channels, options.channels), &stbi_image_free);
+  MINNOW_CHECK(decoded != nullptr, "image: ", name, ": cannot decode ", width, "x", height,
+               " image (stb_image: ", failure_reason(), ")");
+  MINNOW_CHECK(got_w == width && got_h == height, "image: ", name, ": header says ", width, "x", height,
+               " but decoded ", got_w, "x", got_h);
+  Image image{.height = got_h, .width = got_w, .channels = options.channels, .pixels = {}};
+  const size_t size = static_cast<size_t>(got_w) * got_h * options.channels;
+  image.pixels.assign(decoded.get(), decoded.get() + size);
+  return image;
+}
+
+}  // namespace minnow::data

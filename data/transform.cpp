@@ -1,0 +1,110 @@
+// Random choices of the transform pipeline, and the option checks. The pixel
+// work itself is in data/image_ops.cpp; the random-resized crop follows the
+// Inception-style sampling used by torchvision (ten tries, then a centre crop).
+#include "data/transform.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "data/image_ops.h"
+
+namespace minnow::data {
+namespace {
+
+void check_side(int side, const char* what) {
+  MINNOW_CHECK(side >= 0 && side <= kMaxTransformSide, "transform: ", what, " ", side, ", expected 0..",
+               kMaxTransformSide);
+}
+
+float jitter_factor(float amount, Rng& rng) { return rng.uniform(std::max(0.0f, 1.0f - amount), 1.0f + amount); }
+
+}  // namespace
+
+Transform::Transform(TransformOptions options) : options_(std::move(options)) {
+  const auto& o = options_;
+  MINNOW_CHECK(o.channels == 0 || o.channels == 1 || o.channels == 3, "transform: channels ", o.channels,
+               ", expected 0 (keep), 1 or 3");
+  check_side(o.resize, "resize");
+  check_side(o.center_crop, "center_crop");
+  check_side(o.random_resized_crop.size, "random_resized_crop.size");
+  check_side(o.random_crop.size, "random_crop.size");
+  const auto& rrc = o.random_resized_crop;
+  MINNOW_CHECK(rrc.scale_min > 0 && rrc.scale_min <= rrc.scale_max && rrc.scale_max <= 1, "transform: ",
+               "random_resized_crop scale [", rrc.scale_min, ", ", rrc.scale_max, "], expected 0 < min <= max <= 1");
+  MINNOW_CHECK(rrc.ratio_min > 0 && rrc.ratio_min <= rrc.ratio_max, "transform: random_resized_crop ratio [",
+               rrc.ratio_min, ", ", rrc.ratio_max, "], expected 0 < min <= max");
+  MINNOW_CHECK(o.random_crop.padding >= 0 && o.random_crop.padding <= kMaxTransformSide, "transform: ",
+               "random_crop.padding ", o.random_crop.padding, ", expected 0..", kMaxTransformSide);
+  MINNOW_CHECK(o.random_crop.size > 0 || o.random_crop.padding == 0, "transform: random_crop.padding ",
+               o.random_crop.padding, " needs random_crop.size > 0");
+  const auto& cj = o.color_jitter;
+  MINNOW_CHECK(cj.brightness >= 0 && cj.contrast >= 0 && cj.saturation >= 0, "transform: color_jitter ",
+               "brightness ", cj.brightness, ", contrast ", cj.contrast, ", saturation ", cj.saturation,
+               ", expected each >= 0");
+  MINNOW_CHECK(o.mean.size() == o.stddev.size(), "transform: ", o.mean.size(), " means but ", o.stddev.size(),
+               " stddevs, expected as many of each");
+  for (float s : o.stddev) MINNOW_CHECK(s > 0, "transform: stddev ", s, ", expected > 0");
+}
+
+Image Transform::apply(Image image, Rng& rng) const {
+  const auto& o = options_;
+  if (o.channels != 0 && o.channels != image.channels) image = convert_channels(image, o.channels);
+  if (o.resize > 0) image = resize_shorter_side(image, o.resize);
+  if (o.center_crop > 0) {
+    const int top = static_cast<int>(std::lround((image.height - o.center_crop) / 2.0));
+    const int left = static_cast<int>(std::lround((image.width - o.center_crop) / 2.0));
+    image = crop(image, top, left, o.center_crop, o.center_crop);
+  }
+  if (o.random_resized_crop.size > 0) image = random_resized_crop(image, rng);
+  if (o.random_crop.size > 0) {
+    const int pad = o.random_crop.padding;
+    const int size = o.random_crop.size;
+    MINNOW_CHECK(image.height + 2 * pad >= size && image.width + 2 * pad >= size, "transform: random_crop of ",
+                 size, " from a ", image.height, "x", image.width, " image padded by ", pad, " does not fit");
+    const int top = static_cast<int>(rng.below(static_cast<uint64_t>(image.height + 2 * pad - size + 1))) - pad;
+    const int left = static_cast<int>(rng.below(static_cast<uint64_t>(image.width + 2 * pad - size + 1))) - pad;
+    image = crop(image, top, left, size, size);
+  }
+  if (o.horizontal_flip && rng.uniform() < 0.5f) flip_horizontal(image);
+  color_jitter(image, rng);
+  return image;
+}
+
+void Transform::normalize_into(const Image& image, std::span<float> out) const {
+  write_chw(image, options_.mean, options_.stddev, out);
+}
+
+Image Transform::random_resized_crop(const Image& image, Rng& rng) const {
+  const auto& o = options_.random_resized_crop;
+  const double area = static_cast<double>(image.height) * image.width;
+  const float log_lo = std::log(o.ratio_min);
+  const float log_hi = std::log(o.ratio_max);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target = area * rng.uniform(o.scale_min, o.scale_max);
+    const double aspect = std::exp(rng.uniform(log_lo, log_hi));
+    const long w = std::lround(std::sqrt(target * aspect));
+    const long h = std::lround(std::sqrt(target / aspect));
+    if (w > 0 && h > 0 && w <= image.width && h <= image.height) {
+      const int top = static_cast<int>(rng.below(static_cast<uint64_t>(image.height - h + 1)));
+      const int left = static_cast<int>(rng.below(static_cast<uint64_t>(image.width - w + 1)));
+      return resize_region(image, top, left, static_cast<int>(h), static_cast<int>(w), o.size, o.size);
+    }
+  }
+  // No sample fitted: take the largest centred crop whose ratio lies in range.
+  const double ratio = static_cast<double>(image.width) / image.height;
+  int w = image.width;
+  int h = image.height;
+  if (ratio < o.ratio_min) h = std::clamp(static_cast<int>(std::lround(w / o.ratio_min)), 1, image.height);
+  if (ratio > o.ratio_max) w = std::clamp(static_cast<int>(std::lround(h * o.ratio_max)), 1, image.width);
+  return resize_region(image, (image.height - h) / 2, (image.width - w) / 2, h, w, o.size, o.size);
+}
+
+void Transform::color_jitter(Image& image, Rng& rng) const {
+  const auto& o = options_.color_jitter;
+  if (o.brightness > 0) adjust_brightness(image, jitter_factor(o.brightness, rng));
+  if (o.contrast > 0) adjust_contrast(image, jitter_factor(o.contrast, rng));
+  if (o.saturation > 0) adjust_saturation(image, jitter_factor(o.saturation, rng));
+}
+
+}  // namespace minnow::data

@@ -1,0 +1,69 @@
+// The per-sample transform pipeline, driven by one plain options struct. Steps
+// run in a fixed order: channels, resize, center crop, random-resized crop,
+// random crop with padding, horizontal flip, colour jitter, then normalisation
+// into float (C, H, W). Random steps draw only from the Rng they are handed,
+// so a sample's result depends on its seed alone, never on threads.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "core/rng.h"
+#include "data/image.h"
+
+namespace minnow::data {
+
+struct RandomResizedCropOptions {
+  int size = 0;  // output side; 0 turns the step off
+  float scale_min = 0.08f;  // fraction of the image area kept
+  float scale_max = 1.0f;
+  float ratio_min = 3.0f / 4.0f;  // width / height of the crop
+  float ratio_max = 4.0f / 3.0f;
+};
+
+struct RandomCropOptions {
+  int size = 0;     // output side; 0 turns the step off
+  int padding = 0;  // zeros added on every side before cropping
+};
+
+// Each factor is drawn from [max(0, 1 - x), 1 + x]; 0 turns that adjustment off.
+struct ColorJitterOptions {
+  float brightness = 0;
+  float contrast = 0;
+  float saturation = 0;
+};
+
+struct TransformOptions {
+  int channels = 0;     // 1 or 3 converts to that many channels; 0 keeps the dataset's
+  int resize = 0;       // shorter side resized to this; 0: off
+  int center_crop = 0;  // side of the centred square crop (zero-padded if larger); 0: off
+  RandomResizedCropOptions random_resized_crop{};
+  RandomCropOptions random_crop{};
+  bool horizontal_flip = false;  // flip with probability 1/2
+  ColorJitterOptions color_jitter{};
+  std::vector<float> mean{};    // per channel, on [0, 1] pixel values; empty: no normalisation
+  std::vector<float> stddev{};  // per channel; as many as mean
+};
+
+class Transform {
+ public:
+  explicit Transform(TransformOptions options = {});
+
+  // Every step before normalisation; rng drives the random ones.
+  Image apply(Image image, Rng& rng) const;
+  // Normalises a transformed image into out: channels * height * width floats, (C, H, W).
+  void normalize_into(const Image& image, std::span<float> out) const;
+
+  const TransformOptions& options() const { return options_; }
+
+ private:
+  Image random_resized_crop(const Image& image, Rng& rng) const;
+  void color_jitter(Image& image, Rng& rng) const;
+
+  TransformOptions options_;
+};
+
+// Largest output side any step may ask for.
+inline constexpr int kMaxTransformSide = 1 << 13;
+
+}  // namespace minnow::data

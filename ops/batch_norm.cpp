@@ -1,0 +1,170 @@
+// batch_norm forward and backward on oneDNN batch_normalization primitives.
+// Forward: xhat = (x - mean) / sqrt(var + eps), y = gamma xhat + beta (then relu if fused),
+// with mean, var the batch's biased statistics (training) or the running buffers (eval).
+// Backward, g = dy (masked where the fused relu clipped), M = N H W:
+//   dbeta = sum g, dgamma = sum g xhat over (N, H, W);
+//   training: dx = gamma / sqrt(var + eps) (g - dbeta / M - xhat dgamma / M);
+//   eval (use_global_stats, statistics are constants): dx = gamma g / sqrt(var + eps).
+#include "ops/batch_norm.h"
+
+#include <bit>
+
+#include "core/engine.h"
+#include "core/error.h"
+#include "core/tape.h"
+#include "ops/primitive_cache.h"
+
+namespace minnow {
+namespace {
+
+using dnnl::memory;
+using Flags = dnnl::normalization_flags;
+
+struct BnPrimitives {
+  dnnl::batch_normalization_forward::primitive_desc fwd_pd;
+  dnnl::batch_normalization_forward fwd;
+  // Built on the first backward.
+  dnnl::batch_normalization_backward::primitive_desc bwd_pd;
+  dnnl::batch_normalization_backward bwd;
+  bool has_backward = false;
+};
+
+bool has(Flags flags, Flags flag) { return (flags & flag) != Flags::none; }
+
+std::shared_ptr<BnPrimitives> primitives_for(const memory::desc& x_md, float eps, Flags flags, dnnl::prop_kind prop,
+                                             bool backward) {
+  Key key("batch_norm");
+  key.add(x_md).add(std::bit_cast<uint32_t>(eps)).add(static_cast<int64_t>(flags)).add(static_cast<int64_t>(prop));
+  auto p = cached<BnPrimitives>(key, [&] {
+    BnPrimitives built;
+    built.fwd_pd = {{prop, x_md, eps, flags}, cpu_engine()};
+    built.fwd = dnnl::batch_normalization_forward(built.fwd_pd);
+    return built;
+  });
+  if (backward && !p->has_backward) {
+    // oneDNN 2.6 has no backward_data with a scale: with gamma it always computes dgamma and dbeta too.
+    const auto bwd_prop = has(flags, Flags::use_scale) ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
+    p->bwd_pd = {{bwd_prop, x_md, x_md, eps, flags}, cpu_engine(), p->fwd_pd};
+    p->bwd = dnnl::batch_normalization_backward(p->bwd_pd);
+    p->has_backward = true;
+  }
+  return p;
+}
+
+void check_channels(const Dims& dims, int64_t c, const char* what) {
+  MINNOW_CHECK(dims == Dims{c}, "batch_norm: expected ", what, " dims [", c, "] (one per input channel), got ",
+               dims_str(dims));
+}
+
+void check_buffer(const Tensor& t, int64_t c, const char* what) {
+  check_channels(t.dims(), c, what);
+  MINNOW_CHECK(t.desc() == plain_desc({c}), "batch_norm: expected ", what, " to be a plain f32 buffer, got type ",
+               dtype_name(t.dtype()));
+}
+
+// running = (1 - momentum) running + momentum batch, with the variance unbiased by M / (M - 1).
+void update_running(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean, const Tensor& var,
+                    int64_t m, float momentum) {
+  const auto rm = running_mean.f32_buffer(), rv = running_var.f32_buffer();
+  const auto bm = mean.f32_buffer(), bv = var.f32_buffer();
+  const double unbias = static_cast<double>(m) / static_cast<double>(m - 1);
+  for (size_t c = 0; c < rm.size(); ++c) {
+    rm[c] = static_cast<float>((1.0 - momentum) * rm[c] + momentum * static_cast<double>(bm[c]));
+    rv[c] = static_cast<float>((1.0 - momentum) * rv[c] + momentum * unbias * bv[c]);
+  }
+}
+
+}  // namespace
+
+Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& running_mean,
+               const Tensor& running_var, bool training, const BatchNormOptions& options) {
+  const Dims xd = x.dims();
+  MINNOW_CHECK(xd.size() == 4, "batch_norm: expected input dims (N, C, H, W), got ", dims_str(xd));
+  MINNOW_CHECK(x.data().dtype() == DType::f32, "batch_norm: expected an f32 input, got ",
+               dtype_name(x.data().dtype()));
+  const int64_t c = xd[1], m = xd[0] * xd[2] * xd[3];
+  const bool affine = gamma.defined();
+  MINNOW_CHECK(affine == beta.defined(), "batch_norm: expected gamma and beta both given or both undefined, got ",
+               affine ? "gamma without beta" : "beta without gamma");
+  if (affine) {
+    check_channels(gamma.dims(), c, "gamma");
+    check_channels(beta.dims(), c, "beta");
+  }
+  const bool track = running_mean.defined() || running_var.defined();
+  MINNOW_CHECK(track || training, "batch_norm: eval mode needs running_mean and running_var, got none");
+  if (track) {
+    check_buffer(running_mean, c, "running_mean");
+    check_buffer(running_var, c, "running_var");
+  }
+  MINNOW_CHECK(!training || m > 1, "batch_norm: training needs more than one value per channel, got input dims ",
+               dims_str(xd));
+  MINNOW_CHECK(options.eps > 0 && options.momentum >= 0 && options.momentum <= 1,
+               "batch_norm: expected eps > 0 and momentum in [0, 1], got eps ", options.eps, ", momentum ",
+               options.momentum);
+
+  Flags flags = Flags::none;
+  if (affine) flags |= Flags::use_scale | Flags::use_shift;
+  if (!training) flags |= Flags::use_global_stats;
+  if (options.fuse_relu) flags |= Flags::fuse_norm_relu;
+  const bool record = should_record({x, gamma, beta});
+  // forward_training writes the batch statistics and the relu workspace, and is the backward's hint.
+  const auto prop = training || record ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  const auto p = primitives_for(x.data().desc(), options.eps, flags, prop, record);
+  const auto& pd = p->fwd_pd;
+
+  const Tensor src = x.data();  // (N, C, H, W), the primitive runs in its layout
+  Tensor y(pd.dst_desc());      // (N, C, H, W)
+  // (C) each; in eval a recorded op keeps its own copy, as the buffers may change before backward.
+  const Tensor mean = training ? Tensor(pd.mean_desc()) : record ? running_mean.clone() : running_mean;
+  const Tensor var = training ? Tensor(pd.variance_desc()) : record ? running_var.clone() : running_var;
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src.memory()},
+                                       {DNNL_ARG_DST, y.memory()},
+                                       {DNNL_ARG_MEAN, mean.memory()},
+                                       {DNNL_ARG_VARIANCE, var.memory()}};
+  const memory::desc channel_md = plain_desc({c});
+  const Tensor scale = affine ? gamma.data().to_layout(channel_md) : Tensor();  // (C)
+  const Tensor shift = affine ? beta.data().to_layout(channel_md) : Tensor();   // (C)
+  if (affine) {
+    args.emplace(DNNL_ARG_SCALE, scale.memory());
+    args.emplace(DNNL_ARG_SHIFT, shift.memory());
+  }
+  const bool keeps_workspace = options.fuse_relu && prop == dnnl::prop_kind::forward_training;
+  const Tensor workspace = keeps_workspace ? Tensor(pd.workspace_desc()) : Tensor();  // relu mask
+  if (keeps_workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
+  p->fwd.execute(cpu_stream(), args);
+  if (training && track) update_running(running_mean, running_var, mean, var, m, options.momentum);
+
+  if (!record) return record_op("batch_norm", {x, gamma, beta}, y, nullptr);
+  const memory::desc x_md = src.desc();
+  return record_op(
+      "batch_norm", {x, gamma, beta}, y,
+      [p, src, mean, var, scale, shift, workspace, x_md](const std::vector<Tensor>& dy_,
+                                                         const std::vector<bool>& need) {
+        const auto& bpd = p->bwd_pd;
+        const Tensor dy = dy_[0].to_layout(bpd.diff_dst_desc());
+        Tensor dx(bpd.diff_src_desc());  // (N, C, H, W)
+        std::unordered_map<int, memory> bwd_args{{DNNL_ARG_SRC, src.memory()},
+                                                 {DNNL_ARG_MEAN, mean.memory()},
+                                                 {DNNL_ARG_VARIANCE, var.memory()},
+                                                 {DNNL_ARG_DIFF_DST, dy.memory()},
+                                                 {DNNL_ARG_DIFF_SRC, dx.memory()}};
+        if (workspace.defined()) bwd_args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
+        Tensor dgamma, dbeta;  // (C) each
+        if (scale.defined()) {
+          dgamma = Tensor(scale.desc());
+          dbeta = Tensor(scale.desc());
+          bwd_args.emplace(DNNL_ARG_SCALE, scale.memory());
+          bwd_args.emplace(DNNL_ARG_SHIFT, shift.memory());  // oneDNN 2.6 asks for it, though dx needs no beta
+          bwd_args.emplace(DNNL_ARG_DIFF_SCALE, dgamma.memory());
+          bwd_args.emplace(DNNL_ARG_DIFF_SHIFT, dbeta.memory());
+        }
+        p->bwd.execute(cpu_stream(), bwd_args);
+        std::vector<Tensor> grads(3);
+        if (need[0]) grads[0] = dx.to_layout(x_md);
+        if (need[1]) grads[1] = dgamma;
+        if (need[2]) grads[2] = dbeta;
+        return grads;
+      });
+}
+
+}  // namespace minnow

@@ -1,0 +1,26 @@
+// Batch normalisation over (N, H, W) per channel, in training mode (batch
+// statistics, running buffers updated as PyTorch does) and eval mode (running
+// statistics, still differentiable), with an optional fused ReLU. Runs on
+// oneDNN's batch_normalization primitives in the input's own layout.
+#pragma once
+
+#include "core/var.h"
+
+namespace minnow {
+
+struct BatchNormOptions {
+  float eps = 1e-5f;
+  float momentum = 0.1f;   // running = (1 - momentum) running + momentum batch_stat, as PyTorch
+  bool fuse_relu = false;  // y = relu(bn(x)) in one primitive (oneDNN fuse_norm_relu, keeps a workspace)
+};
+
+// x: (N, C, H, W) in any layout; gamma, beta: (C), or both undefined for no affine
+// part. running_mean, running_var: plain (C) buffers (may be undefined in training).
+// training: normalise with batch statistics and update the running buffers in place
+//   (running_var gets the UNBIASED batch variance, N*H*W/(N*H*W-1) times the biased one, like PyTorch);
+// eval: normalise with the running buffers (and then they are read-only).
+// Returns y in x's layout.
+Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& running_mean,
+               const Tensor& running_var, bool training, const BatchNormOptions& options = {});
+
+}  // namespace minnow

@@ -1,0 +1,62 @@
+// channel_shuffle forward and backward on oneDNN's shuffle primitives, on x's own layout.
+// y[:, i g + j] = x[:, j (C/g) + i] for g groups; dx[:, j (C/g) + i] = dy[:, i g + j].
+// oneDNN names the same permutation by group_size = C/g (its "groups" are our C/g channels).
+#include "ops/channel_shuffle.h"
+
+#include "core/engine.h"
+#include "core/error.h"
+#include "core/tape.h"
+#include "ops/primitive_cache.h"
+
+namespace minnow {
+namespace {
+
+struct ShufflePrimitives {
+  dnnl::shuffle_forward::primitive_desc fwd_pd;
+  dnnl::shuffle_forward fwd;
+  // Built on the first recording forward.
+  dnnl::shuffle_backward bwd;
+  bool has_backward = false;
+};
+
+std::shared_ptr<ShufflePrimitives> primitives_for(const dnnl::memory::desc& x_md, int64_t group_size,
+                                                  dnnl::prop_kind prop, bool backward) {
+  const auto p =
+      cached<ShufflePrimitives>(Key("channel_shuffle").add(x_md).add(group_size).add(static_cast<int64_t>(prop)), [&] {
+        ShufflePrimitives built;
+        built.fwd_pd = {dnnl::shuffle_forward::desc(prop, x_md, 1, group_size), cpu_engine()};
+        built.fwd = dnnl::shuffle_forward(built.fwd_pd);
+        return built;
+      });
+  if (backward && !p->has_backward) {
+    const dnnl::shuffle_backward::primitive_desc bwd_pd(dnnl::shuffle_backward::desc(x_md, 1, group_size), cpu_engine(),
+                                                        p->fwd_pd);
+    p->bwd = dnnl::shuffle_backward(bwd_pd);
+    p->has_backward = true;
+  }
+  return p;
+}
+
+}  // namespace
+
+Var channel_shuffle(const Var& x, int64_t groups) {
+  const Dims dims = x.dims();
+  MINNOW_CHECK(dims.size() == 4, "channel_shuffle: expected input dims (N, C, H, W), got ", dims_str(dims));
+  MINNOW_CHECK(groups >= 1 && dims[1] % groups == 0, "channel_shuffle: groups must be >= 1 and divide the ", dims[1],
+               " channels of input ", dims_str(dims), ", got groups ", groups);
+  const bool record = should_record({x});
+  const auto prop = record ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  const dnnl::memory::desc x_md = x.data().desc();
+  const auto p = primitives_for(x_md, dims[1] / groups, prop, record);
+
+  Tensor y(x_md);  // (N, C, H, W), x's layout
+  p->fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, x.data().memory()}, {DNNL_ARG_DST, y.memory()}});
+  if (!record) return record_op("channel_shuffle", {x}, y, nullptr);
+  return record_op("channel_shuffle", {x}, y, [p, x_md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+    Tensor dx(x_md);  // (N, C, H, W)
+    p->bwd.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dy[0].memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}});
+    return std::vector<Tensor>{dx};
+  });
+}
+
+}  // namespace minnow

@@ -1,0 +1,217 @@
+// concat on oneDNN's concat primitive; split as sub-memory views of x copied out
+// by reorder primitives. Each is the other's backward:
+//   y = [x_0, x_1, ...] along axis            dx_i = dy[.., o_i : o_i + C_i, ..]
+//   y_i = x[.., o_i : o_i + s_i, ..]          dx = [dy_0, dy_1, ...] along axis
+// Outputs take an input's format (blocking and dim order), so blocked activations stay blocked.
+#include "ops/concat.h"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+
+#include "core/engine.h"
+#include "core/error.h"
+#include "core/tape.h"
+#include "ops/primitive_cache.h"
+
+namespace minnow {
+namespace {
+
+using dnnl::memory;
+
+// A dense descriptor for dims in md's format: the same inner blocks and the same order of
+// outer dims (by stride, ties in index order), padded up to whole blocks.
+memory::desc same_format(const memory::desc& md, const Dims& dims) {
+  const dnnl_memory_desc_t& src = md.data;
+  MINNOW_CHECK(src.format_kind == dnnl_blocked && src.ndims == static_cast<int>(dims.size()),
+               "concat/split: expected a blocked layout with ", dims.size(), " dims, got ", src.ndims, " dims");
+  const auto& src_blk = src.format_desc.blocking;
+  dnnl_memory_desc_t d{};
+  d.ndims = src.ndims;
+  d.data_type = src.data_type;
+  d.format_kind = dnnl_blocked;
+  auto& blk = d.format_desc.blocking;
+  blk.inner_nblks = src_blk.inner_nblks;
+  Dims block(dims.size(), 1);
+  int64_t inner = 1;
+  for (int b = 0; b < src_blk.inner_nblks; ++b) {
+    blk.inner_blks[b] = src_blk.inner_blks[b];
+    blk.inner_idxs[b] = src_blk.inner_idxs[b];
+    block[static_cast<size_t>(src_blk.inner_idxs[b])] *= src_blk.inner_blks[b];
+    inner *= src_blk.inner_blks[b];
+  }
+  std::vector<int> order(dims.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return src_blk.strides[a] > src_blk.strides[b]; });
+  int64_t stride = inner;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const auto i = static_cast<size_t>(*it);
+    d.dims[i] = dims[i];
+    d.padded_dims[i] = (dims[i] + block[i] - 1) / block[i] * block[i];
+    blk.strides[i] = stride;
+    stride *= d.padded_dims[i] / block[i];
+  }
+  return memory::desc(d);
+}
+
+struct ConcatPrimitive {
+  dnnl::concat::primitive_desc pd;
+  dnnl::concat concat;
+};
+
+// y = parts joined along axis, in dst_md.
+Tensor concat_tensors(const std::vector<Tensor>& parts, int axis, const memory::desc& dst_md) {
+  std::vector<memory::desc> src_mds;
+  Key key("concat");
+  key.add(axis).add(dst_md);
+  for (const auto& t : parts) {
+    src_mds.push_back(t.desc());
+    key.add(t.desc());
+  }
+  const auto p = cached<ConcatPrimitive>(key, [&] {
+    dnnl::concat::primitive_desc pd(dst_md, axis, src_mds, cpu_engine());
+    return ConcatPrimitive{pd, dnnl::concat(pd)};
+  });
+  Tensor y(dst_md);
+  std::unordered_map<int, memory> args{{DNNL_ARG_DST, y.memory()}};
+  for (size_t i = 0; i < parts.size(); ++i)
+    args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), parts[i].memory());
+  p->concat.execute(cpu_stream(), args);
+  return y;
+}
+
+struct SplitPlan {
+  // True when a piece cuts through a block of x's layout (24 of nChw16c's 48 channels, say):
+  // the pieces are then cut from a plain copy of x.
+  bool via_plain = false;
+  std::vector<memory::desc> view_mds;   // sub-memory of x (or of its plain copy)
+  std::vector<memory::desc> piece_mds;  // dense, in x's format
+  std::vector<dnnl::reorder> copies;
+};
+
+std::shared_ptr<SplitPlan> split_plan(const memory::desc& x_md, const std::vector<int64_t>& sizes, int axis) {
+  Key key("split");
+  key.add(x_md).add(axis);
+  for (auto s : sizes) key.add(s);
+  return cached<SplitPlan>(key, [&] {
+    const Dims x_dims = x_md.dims();
+    auto views_of = [&](const memory::desc& md) {
+      std::vector<memory::desc> views;
+      Dims offsets(x_dims.size(), 0);
+      for (auto s : sizes) {
+        Dims dims = x_dims;
+        dims[static_cast<size_t>(axis)] = s;
+        views.push_back(md.submemory_desc(dims, offsets, /*allow_empty=*/true));
+        offsets[static_cast<size_t>(axis)] += s;
+      }
+      return views;
+    };
+    SplitPlan plan;
+    plan.view_mds = views_of(x_md);
+    plan.via_plain = std::any_of(plan.view_mds.begin(), plan.view_mds.end(), [](const auto& v) { return v.is_zero(); });
+    if (plan.via_plain) plan.view_mds = views_of(plain_desc(x_dims, from_dnnl(x_md.data_type())));
+    for (const auto& view : plan.view_mds) {
+      plan.piece_mds.push_back(same_format(x_md, view.dims()));
+      plan.copies.emplace_back(dnnl::reorder::primitive_desc(cpu_engine(), view, cpu_engine(), plan.piece_mds.back()));
+    }
+    return plan;
+  });
+}
+
+// The pieces of x along axis, in x's format; undefined where want[i] is false.
+std::vector<Tensor> split_tensor(const Tensor& x, const std::vector<int64_t>& sizes, int axis,
+                                 const std::vector<bool>& want) {
+  const auto plan = split_plan(x.desc(), sizes, axis);
+  const Tensor src = plan->via_plain ? x.to_layout(plain_desc(x.dims(), x.dtype())) : x;
+  std::vector<Tensor> pieces(sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (!want[i]) continue;
+    pieces[i] = Tensor(plan->piece_mds[i]);
+    memory view(plan->view_mds[i], cpu_engine(), src.raw());
+    memory piece = pieces[i].memory();
+    plan->copies[i].execute(cpu_stream(), view, piece);
+  }
+  return pieces;
+}
+
+void check_axis(const char* op, int axis, const Dims& dims) {
+  MINNOW_CHECK(axis >= 0 && axis < static_cast<int>(dims.size()), op, ": axis ", axis, " is out of range for dims ",
+               dims_str(dims));
+}
+
+// (N, sum C_i, H, W) for inputs equal in every dim but axis.
+Dims concat_dims(const std::vector<Var>& xs, int axis) {
+  MINNOW_CHECK(!xs.empty(), "concat: expected at least one input, got none");
+  const Dims first = xs[0].dims();
+  check_axis("concat", axis, first);
+  std::string expected = "[";
+  for (size_t j = 0; j < first.size(); ++j) {
+    if (j) expected.append(", ");
+    expected.append(static_cast<int>(j) == axis ? "*" : std::to_string(first[j]));
+  }
+  expected.append("]");
+  Dims y = first;
+  y[static_cast<size_t>(axis)] = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const Dims d = xs[i].dims();
+    bool match = d.size() == first.size();
+    for (size_t j = 0; match && j < d.size(); ++j) match = static_cast<int>(j) == axis || d[j] == first[j];
+    MINNOW_CHECK(match, "concat: input ", i, " has dims ", dims_str(d), ", expected ", expected,
+                 " (input 0's dims except along axis ", axis, ")");
+    MINNOW_CHECK(xs[i].data().dtype() == xs[0].data().dtype(), "concat: input ", i, " is ",
+                 dtype_name(xs[i].data().dtype()), ", expected ", dtype_name(xs[0].data().dtype()), " like input 0");
+    y[static_cast<size_t>(axis)] += d[static_cast<size_t>(axis)];
+  }
+  return y;
+}
+
+}  // namespace
+
+Var concat(const std::vector<Var>& xs, int axis) {
+  const Dims y_dims = concat_dims(xs, axis);
+  // The format of the first input that is not plain (blocked activations stay blocked), else plain.
+  memory::desc y_md = plain_desc(y_dims, xs[0].data().dtype());
+  for (const auto& x : xs) {
+    if (x.data().is_plain()) continue;
+    y_md = same_format(x.data().desc(), y_dims);
+    break;
+  }
+  std::vector<Tensor> parts;
+  std::vector<int64_t> sizes;
+  std::vector<memory::desc> x_mds;
+  for (const auto& x : xs) {
+    parts.push_back(x.data());
+    sizes.push_back(x.dims()[static_cast<size_t>(axis)]);
+    x_mds.push_back(x.data().desc());
+  }
+  Tensor y = concat_tensors(parts, axis, y_md);  // (N, sum C_i, H, W)
+  if (!should_record(xs)) return record_op("concat", xs, y, nullptr);
+  return record_op("concat", xs, y, [sizes, axis, x_mds](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
+    std::vector<Tensor> dx = split_tensor(dy[0], sizes, axis, need);
+    for (size_t i = 0; i < dx.size(); ++i)
+      if (need[i]) dx[i] = dx[i].to_layout(x_mds[i]);
+    return dx;
+  });
+}
+
+std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int axis) {
+  const Dims x_dims = x.dims();
+  check_axis("split", axis, x_dims);
+  MINNOW_CHECK(!sizes.empty(), "split: expected at least one piece size, got none");
+  int64_t total = 0;
+  for (auto s : sizes) {
+    MINNOW_CHECK(s > 0, "split: piece sizes must be positive, got ", dims_str(sizes));
+    total += s;
+  }
+  MINNOW_CHECK(total == x_dims[static_cast<size_t>(axis)], "split: piece sizes ", dims_str(sizes), " sum to ", total,
+               ", expected x.dim(", axis, ") = ", x_dims[static_cast<size_t>(axis)], " of x dims ", dims_str(x_dims));
+  std::vector<Tensor> ys = split_tensor(x.data(), sizes, axis, std::vector<bool>(sizes.size(), true));
+  if (!should_record({x})) return record_op("split", {x}, std::move(ys), nullptr);
+  const memory::desc x_md = x.data().desc();
+  // dy pieces arrive in the pieces' layouts, zeros for unused pieces.
+  return record_op("split", {x}, std::move(ys), [x_md, axis](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+    return std::vector<Tensor>{concat_tensors(dy, axis, x_md)};
+  });
+}
+
+}  // namespace minnow

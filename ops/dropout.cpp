@@ -1,0 +1,38 @@
+// dropout forward and backward over the physical buffer (any layout; padding stays zero).
+// keep_i = (u_i >= p) with u_i uniform in [0, 1), s = 1 / (1 - p):
+// y_i = keep_i ? s x_i : 0,   dx_i = keep_i ? s dy_i : 0.
+#include "ops/dropout.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
+#include "core/tape.h"
+
+namespace minnow {
+
+Var dropout(const Var& x, float p, bool training, Rng& rng) {
+  MINNOW_CHECK(p >= 0.0f && p <= 1.0f, "dropout: probability p must be in [0, 1], got ", p);
+  MINNOW_CHECK(x.data().dtype() == DType::f32, "dropout: expected an f32 input, got ", dtype_name(x.data().dtype()));
+  if (!training || p == 0.0f) return x;
+  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+  const std::span<const float> xs = x.data().f32_buffer();
+  Tensor y(x.data().desc());  // x's dims and layout
+  const std::span<float> ys = y.f32_buffer();
+  auto keep = std::make_shared<std::vector<uint8_t>>(xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) {
+    (*keep)[i] = rng.uniform() >= p;
+    ys[i] = (*keep)[i] ? scale * xs[i] : 0.0f;
+  }
+  if (!should_record({x})) return record_op("dropout", {x}, y, nullptr);
+  return record_op("dropout", {x}, y, [keep, scale](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+    Tensor dx(dy[0].desc());
+    const std::span<const float> dys = dy[0].f32_buffer();
+    const std::span<float> dxs = dx.f32_buffer();
+    for (size_t i = 0; i < dxs.size(); ++i) dxs[i] = (*keep)[i] ? scale * dys[i] : 0.0f;
+    return std::vector<Tensor>{dx};
+  });
+}
+
+}  // namespace minnow

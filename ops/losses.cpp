@@ -1,0 +1,201 @@
+// log_softmax, cross_entropy, kl_div_with_temperature and mse_loss, forward and backward,
+// as plain loops with double accumulation. The (N, K) ops reorder a non-plain input to
+// plain (counted) and return its gradient in the input's layout.
+#include "ops/losses.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "core/error.h"
+#include "core/tape.h"
+
+namespace minnow {
+namespace {
+
+// v's value as a plain (N, K) f32 tensor.
+Tensor plain_rows(const char* op, const char* arg, const Var& v) {
+  MINNOW_CHECK(v.dims().size() == 2, op, ": expected ", arg, " dims (N, K), got ", dims_str(v.dims()));
+  MINNOW_CHECK(v.data().dtype() == DType::f32, op, ": expected f32 ", arg, ", got ", dtype_name(v.data().dtype()));
+  return v.data().to_layout(plain_desc(v.dims()));
+}
+
+// out_k = s z_k - log sum_j exp(s z_j), computed around max_j s z_j.
+void log_softmax_row(const float* z, int64_t k, double s, double* out) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (int64_t j = 0; j < k; ++j) m = std::max(m, s * z[j]);
+  double sum = 0;
+  for (int64_t j = 0; j < k; ++j) sum += std::exp(s * z[j] - m);
+  const double lse = m + std::log(sum);
+  for (int64_t j = 0; j < k; ++j) out[j] = s * z[j] - lse;
+}
+
+Tensor scalar(double value) { return Tensor::full({1}, static_cast<float>(value)); }
+
+// The upstream gradient of a one-element loss.
+double seed_of(const Tensor& dy) { return dy.to_plain()[0]; }
+
+}  // namespace
+
+// y = log softmax(z) per row; dx_k = dy_k - softmax(z)_k sum_j dy_j.
+Var log_softmax(const Var& logits) {
+  const Tensor z = plain_rows("log_softmax", "logits", logits);  // (N, K)
+  const int64_t n = z.dim(0), k = z.dim(1);
+  Tensor y(plain_desc({n, k}));  // (N, K)
+  std::vector<double> row(static_cast<size_t>(k));
+  for (int64_t i = 0; i < n; ++i) {
+    log_softmax_row(z.data<float>() + i * k, k, 1.0, row.data());
+    for (int64_t j = 0; j < k; ++j) y.data<float>()[i * k + j] = static_cast<float>(row[static_cast<size_t>(j)]);
+  }
+  if (!should_record({logits})) return record_op("log_softmax", {logits}, y, nullptr);
+  const dnnl::memory::desc x_md = logits.data().desc();
+  return record_op("log_softmax", {logits}, y, [y, x_md](const std::vector<Tensor>& dy_, const std::vector<bool>&) {
+    const int64_t rows = y.dim(0), cols = y.dim(1);
+    const float* dy = dy_[0].data<float>();
+    Tensor dx(plain_desc({rows, cols}));  // (N, K)
+    for (int64_t i = 0; i < rows; ++i) {
+      double dy_sum = 0;
+      for (int64_t j = 0; j < cols; ++j) dy_sum += dy[i * cols + j];
+      for (int64_t j = 0; j < cols; ++j) {
+        const double p = std::exp(static_cast<double>(y.data<float>()[i * cols + j]));
+        dx.data<float>()[i * cols + j] = static_cast<float>(dy[i * cols + j] - p * dy_sum);
+      }
+    }
+    return std::vector<Tensor>{dx.to_layout(x_md)};
+  });
+}
+
+// loss = -(1/N) sum_i sum_k q_ik log p_ik with p = softmax(z), q = (1 - eps) onehot(y_i) + eps / K;
+// dz_ik = g (p_ik - q_ik) / N.
+Var cross_entropy(const Var& logits, const std::vector<int32_t>& labels, const CrossEntropyOptions& options) {
+  const Tensor z = plain_rows("cross_entropy", "logits", logits);  // (N, K)
+  const int64_t n = z.dim(0), k = z.dim(1);
+  const double eps = options.label_smoothing;
+  MINNOW_CHECK(eps >= 0.0 && eps <= 1.0, "cross_entropy: label_smoothing must be in [0, 1], got ", eps);
+  MINNOW_CHECK(static_cast<int64_t>(labels.size()) == n, "cross_entropy: expected ", n,
+               " labels (one per row of logits ", dims_str(z.dims()), "), got ", labels.size());
+  for (size_t i = 0; i < labels.size(); ++i)
+    MINNOW_CHECK(labels[i] >= 0 && labels[i] < k, "cross_entropy: label ", labels[i], " at index ", i,
+                 " is out of range [0, K) for K = ", k, " classes");
+  auto q = [eps, k](int64_t j, int32_t label) { return (1.0 - eps) * (j == label) + eps / static_cast<double>(k); };
+
+  Tensor p(plain_desc({n, k}));  // (N, K) softmax, saved for backward
+  std::vector<double> logp(static_cast<size_t>(k));
+  double loss = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    log_softmax_row(z.data<float>() + i * k, k, 1.0, logp.data());
+    for (int64_t j = 0; j < k; ++j) {
+      loss -= q(j, labels[static_cast<size_t>(i)]) * logp[static_cast<size_t>(j)];
+      p.data<float>()[i * k + j] = static_cast<float>(std::exp(logp[static_cast<size_t>(j)]));
+    }
+  }
+  const Tensor y = scalar(loss / static_cast<double>(n));
+  if (!should_record({logits})) return record_op("cross_entropy", {logits}, y, nullptr);
+  const dnnl::memory::desc x_md = logits.data().desc();
+  return record_op(
+      "cross_entropy", {logits}, y, [p, labels, q, x_md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+        const int64_t rows = p.dim(0), cols = p.dim(1);
+        const double g = seed_of(dy[0]) / static_cast<double>(rows);
+        Tensor dx(plain_desc({rows, cols}));  // (N, K)
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < cols; ++j) {
+            const double pij = p.data<float>()[i * cols + j];
+            dx.data<float>()[i * cols + j] = static_cast<float>(g * (pij - q(j, labels[static_cast<size_t>(i)])));
+          }
+        return std::vector<Tensor>{dx.to_layout(x_md)};
+      });
+}
+
+// With ps = softmax(s / T), pt = softmax(t / T) and kl_i = sum_k pt_ik (log pt_ik - log ps_ik):
+// loss = T^2 / N sum_i kl_i;
+// ds_ik = g T / N (ps_ik - pt_ik);  dt_ik = g T / N pt_ik (log pt_ik - log ps_ik - kl_i).
+Var kl_div_with_temperature(const Var& student_logits, const Var& teacher_logits, float temperature) {
+  const Tensor s = plain_rows("kl_div_with_temperature", "student_logits", student_logits);  // (N, K)
+  const Tensor t = plain_rows("kl_div_with_temperature", "teacher_logits", teacher_logits);  // (N, K)
+  MINNOW_CHECK(s.dims() == t.dims(), "kl_div_with_temperature: student_logits dims ", dims_str(s.dims()),
+               " differ from teacher_logits dims ", dims_str(t.dims()));
+  MINNOW_CHECK(temperature > 0.0f, "kl_div_with_temperature: temperature must be > 0, got ", temperature);
+  const int64_t n = s.dim(0), k = s.dim(1);
+  const double temp = temperature;
+  struct Saved {
+    std::vector<double> log_ps, log_pt, kl;  // (N, K), (N, K), (N)
+  };
+  auto saved = std::make_shared<Saved>();
+  saved->log_ps.resize(static_cast<size_t>(n * k));
+  saved->log_pt.resize(static_cast<size_t>(n * k));
+  saved->kl.resize(static_cast<size_t>(n));
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double* log_ps = saved->log_ps.data() + i * k;
+    double* log_pt = saved->log_pt.data() + i * k;
+    log_softmax_row(s.data<float>() + i * k, k, 1.0 / temp, log_ps);
+    log_softmax_row(t.data<float>() + i * k, k, 1.0 / temp, log_pt);
+    double kl = 0;
+    for (int64_t j = 0; j < k; ++j) kl += std::exp(log_pt[j]) * (log_pt[j] - log_ps[j]);
+    saved->kl[static_cast<size_t>(i)] = kl;
+    total += kl;
+  }
+  const Tensor y = scalar(temp * temp * total / static_cast<double>(n));
+  const std::vector<Var> inputs{student_logits, teacher_logits};
+  if (!should_record(inputs)) return record_op("kl_div_with_temperature", inputs, y, nullptr);
+  const dnnl::memory::desc s_md = student_logits.data().desc(), t_md = teacher_logits.data().desc();
+  return record_op("kl_div_with_temperature", inputs, y,
+                   [saved, n, k, temp, s_md, t_md](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
+                     const double g = seed_of(dy[0]) * temp / static_cast<double>(n);
+                     Tensor dstudent, dteacher;
+                     if (need[0]) dstudent = Tensor(plain_desc({n, k}));  // (N, K)
+                     if (need[1]) dteacher = Tensor(plain_desc({n, k}));  // (N, K)
+                     for (int64_t i = 0; i < n; ++i)
+                       for (int64_t j = 0; j < k; ++j) {
+                         const auto ij = static_cast<size_t>(i * k + j);
+                         const double log_ps = saved->log_ps[ij], log_pt = saved->log_pt[ij];
+                         const double pt = std::exp(log_pt);
+                         if (need[0]) dstudent.data<float>()[ij] = static_cast<float>(g * (std::exp(log_ps) - pt));
+                         if (need[1])
+                           dteacher.data<float>()[ij] =
+                               static_cast<float>(g * pt * (log_pt - log_ps - saved->kl[static_cast<size_t>(i)]));
+                       }
+                     return std::vector<Tensor>{need[0] ? dstudent.to_layout(s_md) : Tensor(),
+                                                need[1] ? dteacher.to_layout(t_md) : Tensor()};
+                   });
+}
+
+// loss = (1/M) sum (a - b)^2 over the M elements; da = 2 g (a - b) / M, db = -da.
+// Runs over a's physical buffer (b moved to a's layout if it differs); padding is zero in both.
+Var mse_loss(const Var& a, const Var& b) {
+  MINNOW_CHECK(a.dims() == b.dims(), "mse_loss: a has dims ", dims_str(a.dims()), " but b has dims ",
+               dims_str(b.dims()));
+  MINNOW_CHECK(a.data().dtype() == DType::f32 && b.data().dtype() == DType::f32, "mse_loss: expected f32 a and b, got ",
+               dtype_name(a.data().dtype()), " and ", dtype_name(b.data().dtype()));
+  const Tensor& av = a.data();
+  const Tensor bv = b.data().to_layout(av.desc());
+  Tensor diff(av.desc());  // a - b, a's dims and layout
+  const auto pa = av.f32_buffer(), pb = bv.f32_buffer(), pd = diff.f32_buffer();
+  double sum = 0;
+  for (size_t i = 0; i < pd.size(); ++i) {
+    pd[i] = pa[i] - pb[i];
+    sum += static_cast<double>(pd[i]) * pd[i];
+  }
+  const auto m = static_cast<double>(av.numel());
+  const Tensor y = scalar(sum / m);
+  if (!should_record({a, b})) return record_op("mse_loss", {a, b}, y, nullptr);
+  const dnnl::memory::desc b_md = b.data().desc();
+  return record_op("mse_loss", {a, b}, y,
+                   [diff, m, b_md](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
+                     const double g = 2.0 * seed_of(dy[0]) / m;
+                     Tensor da(diff.desc());
+                     const auto pdiff = diff.f32_buffer(), pda = da.f32_buffer();
+                     for (size_t i = 0; i < pda.size(); ++i) pda[i] = static_cast<float>(g * pdiff[i]);
+                     Tensor db;
+                     if (need[1]) {
+                       db = Tensor(diff.desc());
+                       const auto pdb = db.f32_buffer();
+                       for (size_t i = 0; i < pdb.size(); ++i) pdb[i] = -pda[i];
+                       db = db.to_layout(b_md);
+                     }
+                     return std::vector<Tensor>{need[0] ? da : Tensor(), db};
+                   });
+}
+
+}  // namespace minnow

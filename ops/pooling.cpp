@@ -1,0 +1,179 @@
+// Pooling forward and backward on oneDNN pooling primitives.
+// max: y = max of x over the window (padding never wins); dx routes dy to the
+//   argmax, which oneDNN keeps in the workspace.
+// avg: y = sum of x over the window / d, dx = dy / d spread over the window, where d is
+//   the window clipped to the padded input (count_include_pad, as PyTorch) or the
+//   number of real inputs in it.
+// PyTorch's ceil_mode becomes a larger bottom/right padding that yields its output size.
+#include "ops/pooling.h"
+
+#include <algorithm>
+
+#include "core/engine.h"
+#include "core/error.h"
+#include "core/tape.h"
+#include "ops/primitive_cache.h"
+
+namespace minnow {
+namespace {
+
+using dnnl::memory;
+
+struct PoolShape {
+  int64_t n, c, h, w;
+  int64_t kh, kw, sh, sw, ph, pw;  // kernel, stride, top/left padding
+  int64_t oh, ow;
+  int64_t ph_end, pw_end;  // bottom/right padding, larger than ph, pw when ceil_mode adds a window
+  dnnl::algorithm alg;
+
+  Dims dst() const { return {n, c, oh, ow}; }
+  memory::dims kernel() const { return {kh, kw}; }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims pad_begin() const { return {ph, pw}; }
+  memory::dims pad_end() const { return {ph_end, pw_end}; }
+  // oneDNN's include-padding average divides by kh kw even where a ceil-mode window
+  // hangs past the padded input; PyTorch divides by the part inside it.
+  bool overhangs() const {
+    return alg == dnnl::algorithm::pooling_avg_include_padding && (ph_end > ph || pw_end > pw);
+  }
+};
+
+// PyTorch's output size: a ceil-mode window must start inside the input or its top/left padding.
+int64_t pooled_size(int64_t in, int64_t k, int64_t s, int64_t p, bool ceil_mode) {
+  int64_t out = (in + 2 * p - k + (ceil_mode ? s - 1 : 0)) / s + 1;
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
+}
+
+PoolShape pool_shape(const char* op, const Dims& x, const Pool2dOptions& o, dnnl::algorithm alg) {
+  MINNOW_CHECK(x.size() == 4, op, ": expected input dims (N, C, H, W), got ", dims_str(x));
+  MINNOW_CHECK(o.kernel >= 1 && o.stride >= 0 && o.padding >= 0, op,
+               ": expected kernel >= 1, stride >= 0 (0: the kernel), padding >= 0, got kernel ", o.kernel,
+               ", stride ", o.stride, ", padding ", o.padding);
+  MINNOW_CHECK(o.padding <= o.kernel / 2, op, ": expected padding <= kernel / 2 = ", o.kernel / 2, ", got ",
+               o.padding);
+  MINNOW_CHECK(x[2] + 2 * o.padding >= o.kernel && x[3] + 2 * o.padding >= o.kernel, op, ": input ", dims_str(x),
+               " with padding ", o.padding, " is smaller than the kernel ", o.kernel);
+  const int64_t k = o.kernel, s = o.stride == 0 ? o.kernel : o.stride, p = o.padding;
+  PoolShape shape{x[0], x[1], x[2], x[3], k, k, s, s, p, p, 0, 0, 0, 0, alg};
+  shape.oh = pooled_size(shape.h, k, s, p, o.ceil_mode);
+  shape.ow = pooled_size(shape.w, k, s, p, o.ceil_mode);
+  // oneDNN's output size is (in + p + p_end - k) / s + 1 (floor); this p_end makes it PyTorch's.
+  shape.ph_end = std::max(p, (shape.oh - 1) * s + k - shape.h - p);
+  shape.pw_end = std::max(p, (shape.ow - 1) * s + k - shape.w - p);
+  return shape;
+}
+
+// Per output position, kernel area / area of the window inside the padded input: (1, 1, OH, OW).
+Tensor overhang_rescale(const PoolShape& s) {
+  auto inside = [](int64_t start, int64_t k, int64_t limit) { return std::min(start + k, limit) - start; };
+  std::vector<float> factor(static_cast<size_t>(s.oh * s.ow));
+  for (int64_t i = 0; i < s.oh; ++i)
+    for (int64_t j = 0; j < s.ow; ++j)
+      factor[static_cast<size_t>(i * s.ow + j)] =
+          static_cast<float>(s.kh * s.kw) / static_cast<float>(inside(i * s.sh - s.ph, s.kh, s.h + s.ph) *
+                                                               inside(j * s.sw - s.pw, s.kw, s.w + s.pw));
+  return Tensor::from_plain({1, 1, s.oh, s.ow}, factor);
+}
+
+struct PoolPrimitives {
+  dnnl::pooling_forward::primitive_desc fwd_pd;
+  dnnl::pooling_forward fwd;
+  // Only when the shape overhangs(): y *= rescale, and dy *= rescale before backward.
+  Tensor rescale;  // (1, 1, OH, OW)
+  dnnl::binary rescale_mul;
+  // Built on the first backward.
+  dnnl::pooling_backward::primitive_desc bwd_pd;
+  dnnl::pooling_backward bwd;
+  bool has_backward = false;
+};
+
+std::shared_ptr<PoolPrimitives> primitives_for(const PoolShape& s, const memory::desc& x_md, dnnl::prop_kind prop,
+                                               bool backward) {
+  Key key("pool2d");
+  key.add(x_md).add(static_cast<int64_t>(s.alg)).add(s.kh).add(s.kw).add(s.sh).add(s.sw).add(s.ph).add(s.pw)
+      .add(s.ph_end).add(s.pw_end).add(static_cast<int64_t>(prop));
+  auto p = cached<PoolPrimitives>(key, [&] {
+    PoolPrimitives built;
+    // dst as format_tag::any: oneDNN gives the output the input's layout.
+    dnnl::pooling_forward::desc d(prop, s.alg, x_md, memory::desc(s.dst(), dt::f32, memory::format_tag::any),
+                                  s.strides(), s.kernel(), s.pad_begin(), s.pad_end());
+    built.fwd_pd = {d, cpu_engine()};
+    built.fwd = dnnl::pooling_forward(built.fwd_pd);
+    if (s.overhangs()) {
+      built.rescale = overhang_rescale(s);
+      const memory::desc& y_md = built.fwd_pd.dst_desc();
+      built.rescale_mul = dnnl::binary(
+          {{dnnl::algorithm::binary_mul, y_md, built.rescale.desc(), y_md}, cpu_engine()});
+    }
+    return built;
+  });
+  if (backward && !p->has_backward) {
+    dnnl::pooling_backward::desc d(s.alg, x_md, p->fwd_pd.dst_desc(), s.strides(), s.kernel(), s.pad_begin(),
+                                   s.pad_end());
+    p->bwd_pd = {d, cpu_engine(), p->fwd_pd};
+    p->bwd = dnnl::pooling_backward(p->bwd_pd);
+    p->has_backward = true;
+  }
+  return p;
+}
+
+void rescale(const PoolPrimitives& p, const Tensor& in, const Tensor& out) {
+  p.rescale_mul.execute(cpu_stream(), {{DNNL_ARG_SRC_0, in.memory()},
+                                       {DNNL_ARG_SRC_1, p.rescale.memory()},
+                                       {DNNL_ARG_DST, out.memory()}});
+}
+
+Var pool2d(const char* op, const Var& x, const PoolShape& s) {
+  MINNOW_CHECK(x.data().dtype() == DType::f32, op, ": expected an f32 input, got ", dtype_name(x.data().dtype()));
+  const bool record = should_record({x});
+  const auto prop = record ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  const memory::desc x_md = x.data().desc();
+  const auto p = primitives_for(s, x_md, prop, record);
+
+  Tensor y(p->fwd_pd.dst_desc());  // (N, C, OH, OW)
+  const bool keeps_workspace = s.alg == dnnl::algorithm::pooling_max && record;
+  const Tensor workspace = keeps_workspace ? Tensor(p->fwd_pd.workspace_desc()) : Tensor();  // argmax
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x.data().memory()}, {DNNL_ARG_DST, y.memory()}};
+  if (keeps_workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
+  p->fwd.execute(cpu_stream(), args);
+  if (s.overhangs()) rescale(*p, y, y);
+
+  if (!record) return record_op(op, {x}, y, nullptr);
+  return record_op(op, {x}, y, [p, s, workspace, x_md](const std::vector<Tensor>& dy_, const std::vector<bool>&) {
+    const auto& bpd = p->bwd_pd;
+    Tensor dy = dy_[0].to_layout(bpd.diff_dst_desc());  // (N, C, OH, OW)
+    if (s.overhangs()) {
+      const Tensor scaled(dy.desc());
+      rescale(*p, dy, scaled);
+      dy = scaled;
+    }
+    Tensor dx(bpd.diff_src_desc());  // (N, C, H, W)
+    std::unordered_map<int, memory> bwd_args{{DNNL_ARG_DIFF_DST, dy.memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}};
+    if (workspace.defined()) bwd_args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
+    p->bwd.execute(cpu_stream(), bwd_args);
+    return std::vector<Tensor>{dx.to_layout(x_md)};
+  });
+}
+
+}  // namespace
+
+Var max_pool2d(const Var& x, const Pool2dOptions& options) {
+  return pool2d("max_pool2d", x, pool_shape("max_pool2d", x.dims(), options, dnnl::algorithm::pooling_max));
+}
+
+Var avg_pool2d(const Var& x, const Pool2dOptions& options) {
+  const auto alg = options.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                                             : dnnl::algorithm::pooling_avg_exclude_padding;
+  return pool2d("avg_pool2d", x, pool_shape("avg_pool2d", x.dims(), options, alg));
+}
+
+Var global_avg_pool(const Var& x) {
+  const Dims xd = x.dims();
+  MINNOW_CHECK(xd.size() == 4, "global_avg_pool: expected input dims (N, C, H, W), got ", dims_str(xd));
+  const PoolShape s{xd[0], xd[1], xd[2], xd[3], xd[2], xd[3], xd[2], xd[3], 0, 0, 1, 1, 0, 0,
+                    dnnl::algorithm::pooling_avg_include_padding};
+  return pool2d("global_avg_pool", x, s);
+}
+
+}  // namespace minnow

@@ -1,0 +1,184 @@
+// The training config: plain structs with defaults, one per YAML section, plus loading
+// (YAML file + `--set key=value` overrides, strict keys and types, range checks) and
+// writing back (to_yaml). The key list with docs lives in train/config_schema.h;
+// docs/config.md shows it. yaml-cpp stays inside the .cpp files.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minnow {
+
+enum class DataFormat { cifar10, cifar100, idx, folder };
+enum class Cifar100Label { fine, coarse };
+enum class BadImagePolicy { error, skip };
+enum class OptimizerKind { sgd, adamw };
+enum class ScheduleKind { constant, step, multistep, cosine, onecycle };
+
+std::string_view to_string(DataFormat value);
+std::string_view to_string(Cifar100Label value);
+std::string_view to_string(BadImagePolicy value);
+std::string_view to_string(OptimizerKind value);
+std::string_view to_string(ScheduleKind value);
+
+struct ModelConfig {
+  std::string name{};  // zoo name; required
+  double width = 1.0;
+  int resolution = 224;
+  int num_classes = 1000;
+  int in_channels = 3;
+  bool small_input = false;  // CIFAR-style stem for 32 px inputs
+  double dropout = 0.0;
+  int groups = 3;  // ShuffleNet v1
+  std::string init_weights{};  // safetensors file to start from; "" = random init
+  bool operator==(const ModelConfig&) const = default;
+};
+
+struct RandomResizedCropConfig {
+  bool enabled = false;
+  std::array<double, 2> scale{0.08, 1.0};
+  std::array<double, 2> ratio{3.0 / 4.0, 4.0 / 3.0};
+  bool operator==(const RandomResizedCropConfig&) const = default;
+};
+
+struct ColorJitterConfig {
+  double brightness = 0.0;
+  double contrast = 0.0;
+  double saturation = 0.0;
+  bool operator==(const ColorJitterConfig&) const = default;
+};
+
+struct TransformConfig {
+  int resize = 0;  // shorter side, 0 = off
+  int crop = 0;    // centre crop, 0 = off
+  RandomResizedCropConfig random_resized_crop{};
+  int random_crop_padding = 0;
+  bool hflip = false;
+  std::vector<double> mean{};  // empty = no normalisation
+  std::vector<double> std{};
+  ColorJitterConfig color_jitter{};
+  bool operator==(const TransformConfig&) const = default;
+};
+
+struct DataConfig {
+  DataFormat format = DataFormat::folder;
+  std::vector<std::string> train{};  // required
+  std::vector<std::string> test{};
+  double val_split = 0.0;
+  Cifar100Label cifar100_label = Cifar100Label::fine;
+  int batch_size = 64;
+  int workers = 2;
+  int prefetch = 2;
+  bool cache = false;
+  BadImagePolicy on_bad_image = BadImagePolicy::error;
+  int64_t max_pixels = 89'478'485;
+  bool drop_last = true;
+  TransformConfig transforms{};
+  bool operator==(const DataConfig&) const = default;
+};
+
+struct OptimizerConfig {
+  OptimizerKind name = OptimizerKind::sgd;
+  double lr = 0.1;
+  double momentum = 0.9;
+  bool nesterov = false;
+  double weight_decay = 5e-4;
+  bool no_decay_bn_bias = false;
+  std::array<double, 2> betas{0.9, 0.999};
+  double eps = 1e-8;
+  double grad_clip_norm = 0.0;  // 0 = off
+  bool operator==(const OptimizerConfig&) const = default;
+};
+
+struct ScheduleConfig {
+  ScheduleKind name = ScheduleKind::cosine;
+  double warmup_epochs = 0.0;  // fractional epochs allowed; or warmup_steps, not both
+  int64_t warmup_steps = 0;
+  double warmup_start_factor = 0.1;
+  int step_size = 30;
+  std::vector<int> milestones{};
+  double gamma = 0.1;
+  double min_lr = 0.0;
+  double max_lr = 0.0;  // onecycle peak; 0 = optimizer.lr
+  double pct_start = 0.3;
+  double div_factor = 25.0;
+  double final_div_factor = 1e4;
+  bool operator==(const ScheduleConfig&) const = default;
+};
+
+struct CheckpointConfig {
+  int every_epochs = 1;
+  bool keep_best = true;
+  int64_t every_steps = 0;  // 0 = off
+  bool operator==(const CheckpointConfig&) const = default;
+};
+
+struct TeacherConfig {
+  std::string model{};
+  double width = 1.0;
+  int resolution = 0;  // 0 = the student's
+  std::string weights{};
+  bool operator==(const TeacherConfig&) const = default;
+};
+
+struct DistillConfig {
+  bool enabled = false;
+  TeacherConfig teacher{};
+  double temperature = 4.0;
+  double alpha = 0.9;
+  std::vector<std::string> features{};
+  bool operator==(const DistillConfig&) const = default;
+};
+
+struct QatConfig {
+  bool enabled = false;
+  int weight_bits = 8;
+  int activation_bits = 8;
+  bool per_channel = true;
+  bool lsq = false;
+  int freeze_bn_epoch = -1;  // -1 = never
+  int freeze_observer_epoch = -1;
+  bool operator==(const QatConfig&) const = default;
+};
+
+struct Config {
+  ModelConfig model{};
+  DataConfig data{};
+  OptimizerConfig optimizer{};
+  ScheduleConfig schedule{};
+  int epochs = 10;
+  double label_smoothing = 0.0;
+  int64_t seed = 0;
+  int threads = 0;  // 0 = OpenMP's default
+  std::string output = "runs/run";
+  CheckpointConfig checkpoint{};
+  std::string resume{};  // "" | path | "auto"
+  int64_t log_every_steps = 50;
+  DistillConfig distill{};
+  QatConfig qat{};
+  bool operator==(const Config&) const = default;
+};
+
+// Reads a YAML config, applies overrides ("a.b=value", value parsed as a YAML scalar or flow
+// sequence) to the tree, binds it and range-checks it. Every error is one line naming the file
+// (or the --set argument), the key path, what was expected and what was found.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+// The same from YAML text; source_name stands in for the path in messages.
+Config parse_config(const std::string& yaml_text, const std::string& source_name,
+                    const std::vector<std::string>& overrides = {});
+
+// Range and consistency checks (lr > 0, batch_size >= 1, ...); throws naming source and key.
+void validate_config(const Config& config, const std::string& source_name = "config");
+
+// Every key, resolved: parse_config(to_yaml(c)) == c.
+std::string to_yaml(const Config& config);
+
+// Every leaf key path ("optimizer.lr", ...) in schema order.
+std::vector<std::string> config_keys();
+// The markdown table of keys, types, defaults and meanings that docs/config.md embeds.
+std::string config_reference_markdown();
+
+}  // namespace minnow

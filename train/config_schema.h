@@ -1,0 +1,249 @@
+// The one list of config keys: visit_config() names each key, the member it binds and its
+// meaning, in the order to_yaml() writes them. Binding, writing and the docs table all walk it.
+// ValueTraits gives each member type its docs name and its YAML text. Internal to train/.
+#pragma once
+
+#include <array>
+#include <charconv>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "train/config.h"
+
+namespace minnow::config_detail {
+
+template <class E>
+struct EnumNames;
+
+#define MINNOW_ENUM_NAMES(Type, ...)                                                 \
+  template <>                                                                        \
+  struct EnumNames<Type> {                                                           \
+    static constexpr std::pair<Type, std::string_view> values[] = {__VA_ARGS__};     \
+  }
+MINNOW_ENUM_NAMES(DataFormat, {DataFormat::cifar10, "cifar10"}, {DataFormat::cifar100, "cifar100"},
+                  {DataFormat::idx, "idx"}, {DataFormat::folder, "folder"});
+MINNOW_ENUM_NAMES(Cifar100Label, {Cifar100Label::fine, "fine"}, {Cifar100Label::coarse, "coarse"});
+MINNOW_ENUM_NAMES(BadImagePolicy, {BadImagePolicy::error, "error"}, {BadImagePolicy::skip, "skip"});
+MINNOW_ENUM_NAMES(OptimizerKind, {OptimizerKind::sgd, "sgd"}, {OptimizerKind::adamw, "adamw"});
+MINNOW_ENUM_NAMES(ScheduleKind, {ScheduleKind::constant, "constant"}, {ScheduleKind::step, "step"},
+                  {ScheduleKind::multistep, "multistep"}, {ScheduleKind::cosine, "cosine"},
+                  {ScheduleKind::onecycle, "onecycle"});
+#undef MINNOW_ENUM_NAMES
+
+template <class E>
+std::string_view enum_name(E value) {
+  for (const auto& [e, name] : EnumNames<E>::values) {
+    if (e == value) return name;
+  }
+  return "?";
+}
+
+// Shortest text that reads back to the same double, in a form every YAML reader takes for
+// a float: "0.0005", "1.0", "1.0e-08" (YAML 1.1 wants a '.' in the mantissa).
+inline std::string format_double(double value) {
+  char buffer[400];
+  const double magnitude = value < 0 ? -value : value;
+  const bool fixed = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e16);
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value,
+                                    fixed ? std::chars_format::fixed : std::chars_format::scientific);
+  std::string text(buffer, result.ptr);
+  const size_t exponent = text.find('e');
+  if (text.find('.') == std::string::npos) text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
+  return text;
+}
+
+// A YAML double-quoted scalar.
+inline std::string quote(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.append(1, '\\').append(1, c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 15]);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+template <class T>
+struct ValueTraits;
+
+template <>
+struct ValueTraits<std::string> {
+  static std::string type_name() { return "string"; }
+  static std::string format(const std::string& v) { return quote(v); }
+};
+template <>
+struct ValueTraits<double> {
+  static std::string type_name() { return "float"; }
+  static std::string format(double v) { return format_double(v); }
+};
+template <>
+struct ValueTraits<bool> {
+  static std::string type_name() { return "bool"; }
+  static std::string format(bool v) { return v ? "true" : "false"; }
+};
+template <class T>
+  requires std::is_integral_v<T>
+struct ValueTraits<T> {
+  static std::string type_name() { return "int"; }
+  static std::string format(T v) { return std::to_string(v); }
+};
+template <class T>
+  requires std::is_enum_v<T>
+struct ValueTraits<T> {
+  static std::string type_name() {
+    std::string names;
+    for (const auto& [e, name] : EnumNames<T>::values) names.append(names.empty() ? "" : " | ").append(name);
+    return names;
+  }
+  static std::string format(T v) { return std::string(enum_name(v)); }
+};
+
+template <class Items>
+std::string format_list(const Items& items) {
+  using Item = std::decay_t<decltype(*std::begin(items))>;
+  std::string text = "[";
+  for (const auto& item : items) text.append(text.size() > 1 ? ", " : "").append(ValueTraits<Item>::format(item));
+  return text + "]";
+}
+
+template <class T>
+struct ValueTraits<std::vector<T>> {
+  static std::string type_name() { return "list of " + ValueTraits<T>::type_name(); }
+  static std::string format(const std::vector<T>& v) { return format_list(v); }
+};
+template <class T, size_t N>
+struct ValueTraits<std::array<T, N>> {
+  static std::string type_name() {
+    std::string text = "[";
+    for (size_t i = 0; i < N; ++i) text.append(i ? ", " : "").append(ValueTraits<T>::type_name());
+    return text + "]";
+  }
+  static std::string format(const std::array<T, N>& v) { return format_list(v); }
+};
+
+// Calls visit(key, member, doc) for every key. C is Config or const Config.
+template <class C, class Visit>
+void visit_config(C& c, Visit&& visit) {
+  auto& m = c.model;
+  visit("model.name", m.name, "Zoo model to train (mobilenet_v1, mobilenet_v2, shufflenet_v1, shufflenet_v2_x1_0, "
+                              "squeezenet1_1, ...). Required.");
+  visit("model.width", m.width, "Width multiplier on every layer's channels.");
+  visit("model.resolution", m.resolution, "Input side in pixels; images are brought to this size.");
+  visit("model.num_classes", m.num_classes, "Classifier outputs.");
+  visit("model.in_channels", m.in_channels, "Input image channels (1 grey, 3 RGB).");
+  visit("model.small_input", m.small_input, "CIFAR-style stem for small inputs (fewer early strides).");
+  visit("model.dropout", m.dropout, "Dropout probability before the classifier; 0 disables it.");
+  visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.");
+  visit("model.init_weights", m.init_weights,
+        "safetensors file (minnow export or a torchvision state dict) to start from; \"\" = random init.");
+
+  auto& d = c.data;
+  visit("data.format", d.format, "Dataset format: CIFAR binary batches, IDX (MNIST-style) or a folder of class folders.");
+  visit("data.train", d.train, "Training file(s) or folder. Required. One path may be given without a list.");
+  visit("data.test", d.test, "Test file(s) or folder; empty = no test evaluation.");
+  visit("data.val_split", d.val_split, "Fraction of the training set held out for validation (0 = none).");
+  visit("data.cifar100_label", d.cifar100_label, "CIFAR-100 label kind: 100 fine or 20 coarse classes.");
+  visit("data.batch_size", d.batch_size, "Images per training step.");
+  visit("data.workers", d.workers, "Loader threads decoding and transforming images.");
+  visit("data.prefetch", d.prefetch, "Batches prepared ahead of the trainer.");
+  visit("data.cache", d.cache, "Keep decoded images in memory after the first epoch.");
+  visit("data.on_bad_image", d.on_bad_image, "An unreadable image stops the run (error) or is left out (skip).");
+  visit("data.max_pixels", d.max_pixels, "Largest image (width x height) the loader decodes.");
+  visit("data.drop_last", d.drop_last, "Drop the last incomplete training batch.");
+
+  auto& t = d.transforms;
+  visit("data.transforms.resize", t.resize, "Resize the shorter side to this many pixels; 0 = off.");
+  visit("data.transforms.crop", t.crop, "Centre crop to this side; 0 = off.");
+  visit("data.transforms.random_resized_crop.enabled", t.random_resized_crop.enabled,
+        "Training only: random crop of random area and aspect, resized to model.resolution.");
+  visit("data.transforms.random_resized_crop.scale", t.random_resized_crop.scale,
+        "Range of the crop's area as a fraction of the image.");
+  visit("data.transforms.random_resized_crop.ratio", t.random_resized_crop.ratio,
+        "Range of the crop's aspect ratio (width / height).");
+  visit("data.transforms.random_crop_padding", t.random_crop_padding,
+        "Training only: zero-pad by this many pixels, then crop back at a random place; 0 = off.");
+  visit("data.transforms.hflip", t.hflip, "Training only: flip horizontally with probability 0.5.");
+  visit("data.transforms.mean", t.mean, "Per-channel mean subtracted from [0, 1] pixels; empty = none.");
+  visit("data.transforms.std", t.std, "Per-channel standard deviation divided out; empty = none.");
+  visit("data.transforms.color_jitter.brightness", t.color_jitter.brightness,
+        "Training only: brightness factor drawn from [1 - b, 1 + b]; 0 = off.");
+  visit("data.transforms.color_jitter.contrast", t.color_jitter.contrast,
+        "Training only: contrast factor drawn from [1 - c, 1 + c]; 0 = off.");
+  visit("data.transforms.color_jitter.saturation", t.color_jitter.saturation,
+        "Training only: saturation factor drawn from [1 - s, 1 + s]; 0 = off.");
+
+  auto& o = c.optimizer;
+  visit("optimizer.name", o.name, "SGD (PyTorch semantics) or AdamW (decoupled weight decay).");
+  visit("optimizer.lr", o.lr, "Base learning rate; the schedule scales it.");
+  visit("optimizer.momentum", o.momentum, "SGD momentum.");
+  visit("optimizer.nesterov", o.nesterov, "SGD Nesterov momentum (needs momentum > 0).");
+  visit("optimizer.weight_decay", o.weight_decay, "L2 penalty for SGD; decoupled decay for AdamW.");
+  visit("optimizer.no_decay_bn_bias", o.no_decay_bn_bias,
+        "Exempt 1-D parameters (BN weights and biases, layer biases) from weight decay.");
+  visit("optimizer.betas", o.betas, "AdamW moment decay rates.");
+  visit("optimizer.eps", o.eps, "AdamW denominator term.");
+  visit("optimizer.grad_clip_norm", o.grad_clip_norm, "Clip the global L2 norm of all gradients to this; 0 = off.");
+
+  auto& s = c.schedule;
+  visit("schedule.name", s.name, "Learning-rate schedule after warmup.");
+  visit("schedule.warmup_epochs", s.warmup_epochs, "Linear warmup length in epochs (fractions allowed).");
+  visit("schedule.warmup_steps", s.warmup_steps, "Linear warmup length in steps (instead of warmup_epochs).");
+  visit("schedule.warmup_start_factor", s.warmup_start_factor,
+        "Warmup starts at this fraction of the post-warmup learning rate.");
+  visit("schedule.step_size", s.step_size, "step: multiply by gamma every step_size epochs.");
+  visit("schedule.milestones", s.milestones, "multistep: epochs at which to multiply by gamma.");
+  visit("schedule.gamma", s.gamma, "step and multistep: decay factor.");
+  visit("schedule.min_lr", s.min_lr, "cosine: learning rate at the end.");
+  visit("schedule.max_lr", s.max_lr, "onecycle: peak learning rate; 0 = optimizer.lr.");
+  visit("schedule.pct_start", s.pct_start, "onecycle: fraction of the steps spent rising.");
+  visit("schedule.div_factor", s.div_factor, "onecycle: start at max_lr / div_factor.");
+  visit("schedule.final_div_factor", s.final_div_factor, "onecycle: end at max_lr / div_factor / final_div_factor.");
+
+  visit("epochs", c.epochs, "Training epochs.");
+  visit("label_smoothing", c.label_smoothing, "Cross-entropy label smoothing.");
+  visit("seed", c.seed, "Seed of every random stream (init, shuffle, augmentation, dropout).");
+  visit("threads", c.threads, "Compute threads; 0 = OpenMP's default.");
+  visit("output", c.output, "Run folder for checkpoints, metrics and the resolved config.");
+  visit("checkpoint.every_epochs", c.checkpoint.every_epochs, "Write last.safetensors every this many epochs.");
+  visit("checkpoint.keep_best", c.checkpoint.keep_best, "Also keep best.safetensors, by validation top-1.");
+  visit("checkpoint.every_steps", c.checkpoint.every_steps, "Also checkpoint every this many steps; 0 = off.");
+  visit("resume", c.resume, "\"\" = fresh run, a checkpoint path, or \"auto\" (the run folder's last checkpoint).");
+  visit("log_every_steps", c.log_every_steps, "Log a progress line and a metrics.jsonl record every this many steps.");
+
+  auto& k = c.distill;
+  visit("distill.enabled", k.enabled, "Distil a teacher into the model.");
+  visit("distill.teacher.model", k.teacher.model, "Teacher zoo model. Required when distilling.");
+  visit("distill.teacher.width", k.teacher.width, "Teacher width multiplier.");
+  visit("distill.teacher.resolution", k.teacher.resolution, "Teacher input side; 0 = model.resolution.");
+  visit("distill.teacher.weights", k.teacher.weights, "Teacher safetensors weights. Required when distilling.");
+  visit("distill.temperature", k.temperature, "Softmax temperature of the distillation loss.");
+  visit("distill.alpha", k.alpha, "Weight of the distillation loss; 1 - alpha weighs the label loss.");
+  visit("distill.features", k.features, "Layer names whose features are matched as well; empty = logits only.");
+
+  auto& q = c.qat;
+  visit("qat.enabled", q.enabled, "Quantization-aware training with fake quantization.");
+  visit("qat.weight_bits", q.weight_bits, "Weight bits.");
+  visit("qat.activation_bits", q.activation_bits, "Activation bits.");
+  visit("qat.per_channel", q.per_channel, "Per-output-channel weight scales (else per tensor).");
+  visit("qat.lsq", q.lsq, "Learn the quantization scales (LSQ) instead of observing them.");
+  visit("qat.freeze_bn_epoch", q.freeze_bn_epoch, "Epoch from which BN uses running statistics; -1 = never.");
+  visit("qat.freeze_observer_epoch", q.freeze_observer_epoch,
+        "Epoch from which observers stop updating scales; -1 = never.");
+}
+
+// Range checks; origin(key) gives the "file:line" or "--set ..." that set the key.
+void check_config(const Config& config, const std::function<std::string(std::string_view key)>& origin);
+
+}  // namespace minnow::config_detail
