@@ -101,11 +101,17 @@ void build_backward(ConvPrimitives& p, const ConvShape& s) {
   p.bwd_data_pd = bwd_data_pd(f.weights_desc());
   if (std::string_view(p.bwd_data_pd.impl_info_str()).starts_with("ref")) p.bwd_data_pd = bwd_data_pd(any_desc(s.weights()));
   p.bwd_data = dnnl::convolution_backward_data(p.bwd_data_pd);
+  // Backward-weights in the forward's own layouts when a jit kernel takes them (small
+  // spatial sizes otherwise drift to plain diff_dst and the reference kernel).
   const memory::desc bias_md = s.bias ? memory::desc({s.o}, dt::f32, memory::format_tag::a) : memory::desc();
-  dnnl::convolution_backward_weights::desc dw(dnnl::algorithm::convolution_direct, f.src_desc(),
-                                              any_desc(s.weights()), bias_md, any_desc(s.dst()), s.strides(),
-                                              s.dilates(), s.pads(), s.pads());
-  p.bwd_weights_pd = {dw, cpu_engine(), f};
+  auto bwd_weights_pd = [&](const memory::desc& weights_md, const memory::desc& dst_md) {
+    dnnl::convolution_backward_weights::desc dw(dnnl::algorithm::convolution_direct, f.src_desc(), weights_md,
+                                                bias_md, dst_md, s.strides(), s.dilates(), s.pads(), s.pads());
+    return dnnl::convolution_backward_weights::primitive_desc(dw, cpu_engine(), f);
+  };
+  p.bwd_weights_pd = bwd_weights_pd(f.weights_desc(), f.dst_desc());
+  if (std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref"))
+    p.bwd_weights_pd = bwd_weights_pd(any_desc(s.weights()), any_desc(s.dst()));
   p.bwd_weights = dnnl::convolution_backward_weights(p.bwd_weights_pd);
   p.has_backward = true;
 }

@@ -12,5 +12,6 @@ namespace minnow::cli {
 using Action = std::function<int()>;
 
 void add_stats_command(CLI::App& app, Action& action);
+void add_train_command(CLI::App& app, Action& action);
 
 }  // namespace minnow::cli

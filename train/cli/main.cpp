@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   CLI::App app{"minnow: train, distil and quantize lightweight CNNs on CPUs"};
   app.require_subcommand(1);
   minnow::cli::Action action;
+  minnow::cli::add_train_command(app, action);
   minnow::cli::add_stats_command(app, action);
   try {
     app.parse(argc, argv);
