@@ -1,6 +1,7 @@
 // ConvBnAct: convolution without bias, batch norm, then an optional activation,
 // as children "0", "1", "2" (torchvision's Conv2dNormActivation), so names such as
-// "features.0.1.running_mean" match. The building brick of the MobileNets.
+// "features.0.1.running_mean" match. A ReLU is fused into the batch norm primitive
+// instead of being a child. The building brick of the MobileNets.
 #pragma once
 
 #include <optional>

@@ -54,9 +54,9 @@ BatchNorm2d::BatchNorm2d(const Options& options) : Module("BatchNorm2d"), option
 
 Var BatchNorm2d::forward(const Var& x) {
   Var y = batch_norm(x, weight_, bias_, running_mean_, running_var_, training(),
-                     {.eps = options_.eps, .momentum = options_.momentum});
+                     {.eps = options_.eps, .momentum = options_.momentum, .fuse_relu = options_.fuse_relu});
   if (training()) ++*num_batches_tracked_.data<int32_t>();
-  report_layer(*this, "bn", y.dims(), 0);
+  report_layer(*this, options_.fuse_relu ? "bn+relu" : "bn", y.dims(), 0);
   return y;
 }
 

@@ -40,6 +40,7 @@ class BatchNorm2d : public Module {
     int64_t channels = 0;
     float eps = 1e-5f;
     float momentum = 0.1f;
+    bool fuse_relu = false;  // y = relu(bn(x)) in one primitive: one pass over memory instead of two
   };
   explicit BatchNorm2d(const Options& options);
   Var forward(const Var& x) override;

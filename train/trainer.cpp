@@ -132,7 +132,8 @@ TrainSummary Trainer::run() {
     const int64_t epoch = position_.epoch;
     if (hooks_.on_epoch_start) hooks_.on_epoch_start(epoch);
     train_epoch(epoch, position_.step);
-    if (stop_after_ >= 0 && position_.global_step >= stop_after_) return summary;  // simulated crash
+    const bool crash = stop_after_ >= 0 && position_.global_step >= stop_after_;
+    if (crash && position_.step < data_.train_loader->steps_per_epoch()) return summary;  // mid-epoch crash
     position_.epoch = epoch + 1;
     position_.step = 0;
 
@@ -152,6 +153,7 @@ TrainSummary Trainer::run() {
     }
     const bool due = config_.checkpoint.every_epochs > 0 && (epoch + 1) % config_.checkpoint.every_epochs == 0;
     if (due || position_.epoch == config_.epochs) save("last");
+    if (crash) return summary;  // crash right after the epoch's checkpoint
   }
   if (!data_.val_loader) spdlog::warn("no test or validation data: summary.json holds no accuracy");
   summary.test_top1 = last_eval.top1;

@@ -54,7 +54,8 @@ class Trainer {
   std::string checkpoint_path(const std::string& which) const;  // "last" or "best"
   // Test hook: failure injection between writing a checkpoint's temporary file and renaming it.
   void set_checkpoint_write_options(AtomicWriteOptions options) { write_options_ = std::move(options); }
-  // Test hook: stop after this many optimizer steps in total (a simulated crash).
+  // Test hook: a simulated crash after this many optimizer steps in total; at an epoch's
+  // last step it comes after that epoch's checkpoints are written.
   void stop_after_steps(int64_t steps) { stop_after_ = steps; }
 
  private:
