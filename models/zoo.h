@@ -13,7 +13,7 @@
 namespace minnow {
 
 struct ModelSpec {
-  std::string name;
+  std::string name{};
   // MobileNet's width multiplier alpha; ShuffleNet v1's scale factor (0.25 ... 2.0);
   // ShuffleNet v2's size (0.5, 1.0, 1.5, 2.0; also encoded by the name shufflenet_v2_x1_0).
   float width = 1.0f;
@@ -22,7 +22,7 @@ struct ModelSpec {
   // For inputs of 64 px or less: the stride-2 stem conv and the stem max-pool run at
   // stride 1 (each model documents its exact form).
   bool small_input = false;
-  std::optional<float> dropout;  // classifier dropout; unset: the model's own default
+  std::optional<float> dropout{};  // classifier dropout; unset: the model's own default
   int64_t groups = 3;            // ShuffleNet v1's group count (1, 2, 3, 4, 8)
   uint64_t seed = 0;             // initialisation seed
 };
