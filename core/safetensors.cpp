@@ -54,6 +54,7 @@ struct Entry {
   Dims dims;
   uint64_t begin = 0;
   uint64_t end = 0;
+  bool from_i64 = false;  // stored as I64 (PyTorch's BN num_batches_tracked), held as s32
 };
 
 // nlohmann keeps only one of two equal keys, so duplicates are caught while parsing.
@@ -91,15 +92,39 @@ class DuplicateKeyFinder {
   std::string found_;
 };
 
-DType parse_dtype(const std::string& at, const std::string& name, const Json& value) {
+// I64 is read too, narrowed to s32 (checked per value), so PyTorch state dicts with
+// BN's int64 num_batches_tracked load.
+void parse_dtype(const std::string& at, Entry& entry, const Json& value) {
+  const auto& name = entry.name;
   MINNOW_CHECK(value.is_string(), at, "tensor '", name, "': field 'dtype' must be a string such as \"F32\", got ",
                shown(value));
   const auto& text = value.get_ref<const std::string&>();
+  if (text == "I64") {
+    entry.type = DType::s32;
+    entry.from_i64 = true;
+    return;
+  }
   for (const auto& d : kDTypes) {
-    if (text == d.name) return d.type;
+    if (text == d.name) {
+      entry.type = d.type;
+      return;
+    }
   }
   MINNOW_FAIL(at, "tensor '", name, "' has unsupported dtype ", text,
-              "; expected one of F32, BF16, I8, U8, I32 (the types minnow tensors hold)");
+              "; expected one of F32, BF16, I8, U8, I32, I64 (the types minnow tensors hold)");
+}
+
+Tensor narrow_i64(const std::string& at, const Entry& e, const std::byte* data) {
+  Tensor t(plain_desc(e.dims, DType::s32));
+  int32_t* out = t.data<int32_t>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    int64_t v = 0;
+    std::memcpy(&v, data + e.begin + 8 * static_cast<size_t>(i), 8);
+    MINNOW_CHECK(v >= INT32_MIN && v <= INT32_MAX, at, "tensor '", e.name, "' (I64) holds ", v,
+                 " at index ", i, "; expected values that fit in 32 bits");
+    out[i] = static_cast<int32_t>(v);
+  }
+  return t;
 }
 
 uint64_t parse_count(const std::string& at, const std::string& name, const char* field, const Json& value) {
@@ -116,13 +141,13 @@ Entry parse_entry(const std::string& at, const std::string& name, const Json& va
   }
   Entry entry;
   entry.name = name;
-  entry.type = parse_dtype(at, name, value["dtype"]);
+  parse_dtype(at, entry, value["dtype"]);
 
   const Json& shape = value["shape"];
   MINNOW_CHECK(shape.is_array(), at, "tensor '", name, "': field 'shape' must be an array, got ", shown(shape));
   MINNOW_CHECK(shape.size() <= kMaxDims, at, "tensor '", name, "': shape ", shown(shape), " has ", shape.size(),
                " dims, expected at most ", kMaxDims);
-  uint64_t expected_bytes = dtype_size(entry.type);
+  uint64_t expected_bytes = entry.from_i64 ? 8 : dtype_size(entry.type);
   bool overflow = false;
   std::vector<uint64_t> extents;
   for (const Json& d : shape) {
@@ -146,7 +171,7 @@ Entry parse_entry(const std::string& at, const std::string& name, const Json& va
   MINNOW_CHECK(!overflow && span == expected_bytes, at, "tensor '", name, "': data_offsets [", entry.begin, ", ",
                entry.end, "] span ", span, " bytes; expected ",
                overflow ? std::string("more than 2^64") : std::to_string(expected_bytes), " for shape ", shown(shape),
-               " of ", file_dtype_name(entry.type));
+               " of ", entry.from_i64 ? "I64" : file_dtype_name(entry.type));
   // Each extent is at most span bytes now, so it fits in int64_t.
   for (uint64_t extent : extents) entry.dims.push_back(static_cast<int64_t>(extent));
   if (entry.dims.empty()) entry.dims = {1};
@@ -293,6 +318,10 @@ SafeTensors decode_safetensors(std::span<const std::byte> bytes, const std::stri
 
   const std::byte* data = bytes.data() + 8 + header_bytes;
   for (const Entry& e : entries) {
+    if (e.from_i64) {
+      file.tensors.emplace_back(e.name, narrow_i64(at, e, data));
+      continue;
+    }
     Tensor t(plain_desc(e.dims, e.type));
     std::memcpy(t.raw(), data + e.begin, e.end - e.begin);
     file.tensors.emplace_back(e.name, std::move(t));

@@ -9,6 +9,7 @@
 #include "core/reorder.h"
 #include "core/engine.h"
 #include "core/tape.h"
+#include "ops/depthwise_weight_grad.h"
 #include "ops/layout.h"
 #include "ops/primitive_cache.h"
 
@@ -65,6 +66,8 @@ struct ConvPrimitives {
   dnnl::convolution_backward_weights::primitive_desc bwd_weights_pd;
   dnnl::convolution_backward_weights bwd_weights;
   bool has_backward = false;
+  // oneDNN has only its reference kernel for this depthwise weight gradient: use ours.
+  bool depthwise_weight_loop = false;
 };
 
 dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const memory::desc& src_md,
@@ -101,11 +104,19 @@ void build_backward(ConvPrimitives& p, const ConvShape& s) {
   p.bwd_data_pd = bwd_data_pd(f.weights_desc());
   if (std::string_view(p.bwd_data_pd.impl_info_str()).starts_with("ref")) p.bwd_data_pd = bwd_data_pd(any_desc(s.weights()));
   p.bwd_data = dnnl::convolution_backward_data(p.bwd_data_pd);
+  // Backward-weights in the forward's own layouts when a jit kernel takes them (small
+  // spatial sizes otherwise drift to plain diff_dst and the reference kernel).
   const memory::desc bias_md = s.bias ? memory::desc({s.o}, dt::f32, memory::format_tag::a) : memory::desc();
-  dnnl::convolution_backward_weights::desc dw(dnnl::algorithm::convolution_direct, f.src_desc(),
-                                              any_desc(s.weights()), bias_md, any_desc(s.dst()), s.strides(),
-                                              s.dilates(), s.pads(), s.pads());
-  p.bwd_weights_pd = {dw, cpu_engine(), f};
+  auto bwd_weights_pd = [&](const memory::desc& weights_md, const memory::desc& dst_md) {
+    dnnl::convolution_backward_weights::desc dw(dnnl::algorithm::convolution_direct, f.src_desc(), weights_md,
+                                                bias_md, dst_md, s.strides(), s.dilates(), s.pads(), s.pads());
+    return dnnl::convolution_backward_weights::primitive_desc(dw, cpu_engine(), f);
+  };
+  p.bwd_weights_pd = bwd_weights_pd(f.weights_desc(), f.dst_desc());
+  if (std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref"))
+    p.bwd_weights_pd = bwd_weights_pd(any_desc(s.weights()), any_desc(s.dst()));
+  const bool depthwise = s.opt.groups == s.c && s.o == s.c && s.opt.groups > 1;
+  p.depthwise_weight_loop = depthwise && !s.bias && std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref");
   p.bwd_weights = dnnl::convolution_backward_weights(p.bwd_weights_pd);
   p.has_backward = true;
 }
@@ -158,7 +169,13 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
                                                           {DNNL_ARG_DIFF_SRC, dx.memory()}});
                        grads[0] = dx.to_layout(x_md);
                      }
-                     if (need[1] || need[2]) {
+                     if (need[1] && p->depthwise_weight_loop) {
+                       const Tensor x_plain = src.to_layout(plain_desc(src.dims()));
+                       const Tensor dy_plain = dy_[0].to_layout(plain_desc(dy_[0].dims()));
+                       grads[1] = to_desc(depthwise_weight_grad(x_plain, dy_plain,
+                                                                {s.kh, s.opt.stride, s.opt.padding, s.opt.dilation}),
+                                          w_md);
+                     } else if (need[1] || need[2]) {
                        const auto& pd = p->bwd_weights_pd;
                        const Tensor dy = dy_[0].to_layout(pd.diff_dst_desc());
                        Tensor dw(pd.diff_weights_desc());  // (O, C/G, kH, kW) or (G, O/G, C/G, kH, kW)

@@ -10,6 +10,14 @@ dnnl::memory::desc any_desc(const Dims& dims) {
   return dnnl::memory::desc(dims, dt::f32, dnnl::memory::format_tag::any);
 }
 
+bool same_weight_shape(const Dims& a, const Dims& b) {
+  if (a == b) return true;
+  const Dims& grouped = a.size() == 5 ? a : b;
+  const Dims& plain = a.size() == 5 ? b : a;
+  return grouped.size() == 5 && plain.size() == 4 && grouped[0] * grouped[1] == plain[0] &&
+         Dims(grouped.begin() + 2, grouped.end()) == Dims(plain.begin() + 1, plain.end());
+}
+
 Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md) {
   if (t.desc() == md) return t;
   if (t.dims() == md.dims()) return reorder(t, md);

@@ -11,6 +11,10 @@ namespace minnow {
 // f32 descriptor with format_tag::any: the primitive picks the layout.
 dnnl::memory::desc any_desc(const Dims& dims);
 
+// True when a and b are the same logical weight shape: equal, or OIHW against the
+// GOIHW grouping of the same weight (G * O/G == O, the other dims equal).
+bool same_weight_shape(const Dims& a, const Dims& b);
+
 // t in descriptor md. Dims may differ when only the grouping differs and the
 // plain element order is the same, as for OIHW and GOIHW weights.
 Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md);

@@ -7,13 +7,15 @@
 
 #include "core/error.h"
 #include "train/adamw.h"
+#include "ops/layout.h"
 #include "train/sgd.h"
 
 namespace minnow {
 namespace {
 
-// An f32 buffer owned by the optimizer, in layout md (a fresh copy either way).
-Tensor owned_copy(const Tensor& t, const dnnl::memory::desc& md) { return t.desc() == md ? t.clone() : t.to_layout(md); }
+// An f32 buffer owned by the optimizer, in layout md (a fresh copy either way). Dims may
+// differ by grouping only (a grouped conv weight is OIHW when plain, GOIHW in its layout).
+Tensor owned_copy(const Tensor& t, const dnnl::memory::desc& md) { return t.desc() == md ? t.clone() : to_desc(t, md); }
 
 }  // namespace
 
@@ -56,7 +58,7 @@ Tensor Optimizer::grad_of(size_t i) const {
 Optimizer::ParamState& Optimizer::state_of(size_t i) {
   const auto& md = params_[i].second.data().desc();
   for (Tensor& buffer : states_[i].buffers) {
-    if (buffer.defined() && buffer.desc() != md) buffer = buffer.to_layout(md);
+    if (buffer.defined() && buffer.desc() != md) buffer = to_desc(buffer, md);
   }
   return states_[i];
 }
@@ -99,7 +101,7 @@ void Optimizer::load_state(const NamedTensors& state) {
         continue;
       }
       const Tensor& t = *it->second;
-      MINNOW_CHECK(t.dtype() == DType::f32 && t.dims() == var.dims(), "optimizer state: '", key, "' is ",
+      MINNOW_CHECK(t.dtype() == DType::f32 && same_weight_shape(t.dims(), var.dims()), "optimizer state: '", key, "' is ",
                    dtype_name(t.dtype()), " ", dims_str(t.dims()), "; expected f32 ", dims_str(var.dims()),
                    " like the parameter");
       s.buffers[b] = owned_copy(t, var.data().desc());

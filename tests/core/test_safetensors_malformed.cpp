@@ -178,8 +178,23 @@ TEST(SafetensorsMalformed, TrailingBytesAfterLastTensor) {
 TEST(SafetensorsMalformed, UnsupportedDtype) {
   expect_error(file_bytes(object({entry("w", "\"F64\"", "[1]", "[0,8]")}), 8),
                {"tensor 'w'", "unsupported dtype F64", "F32, BF16, I8, U8, I32"});
-  expect_error(file_bytes(object({entry("steps", "\"I64\"", "[]", "[0,8]")}), 8),
-               {"tensor 'steps'", "unsupported dtype I64"});
+}
+
+TEST(SafetensorsMalformed, I64OutsideInt32Range) {
+  std::string bytes = file_bytes(object({entry("steps", "\"I64\"", "[2]", "[0,16]")}), 16);
+  bytes[bytes.size() - 4] = '\x01';  // the second value becomes 2^32
+  expect_error(bytes, {"tensor 'steps' (I64) holds 4294967296 at index 1", "fit in 32 bits"});
+}
+
+TEST(SafetensorsRead, I64NarrowsToInt32) {
+  std::string bytes = file_bytes(object({entry("num_batches_tracked", "\"I64\"", "[]", "[0,8]")}), 8);
+  bytes[bytes.size() - 8] = '\x07';
+  bytes[bytes.size() - 1] = '\x00';
+  const auto span = std::as_bytes(std::span(bytes.data(), bytes.size()));
+  const SafeTensors file = decode_safetensors(span, "state.safetensors");
+  const Tensor& t = file.at("num_batches_tracked");
+  EXPECT_EQ(t.dtype(), DType::s32);
+  EXPECT_EQ(t.data<int32_t>()[0], 7);
 }
 
 TEST(SafetensorsMalformed, MetadataNotStrings) {

@@ -33,6 +33,7 @@ const ConvCase kCases[] = {
     {2, 12, 13, 13, 12, 3, {.stride = 2, .padding = 1, .groups = 12}, false}, // depthwise
     {3, 20, 7, 7, 24, 1, {}, false},                                          // pointwise, C not a multiple of 16
     {1, 5, 7, 13, 7, 5, {.stride = 2, .padding = 2}, true},                   // 5x5, rectangular input
+    {3, 20, 2, 2, 20, 3, {.padding = 1, .groups = 20}, false},                // depthwise on 2x2: minnow's weight-grad loop
 };
 
 struct Reference {
@@ -179,6 +180,13 @@ TEST(Conv2d, DepthwiseAndGroupedUseJitKernels) {
       EXPECT_EQ(name.find("gemm"), std::string::npos) << "groups " << groups << ": " << name;
     }
   }
+}
+
+TEST(Conv2d, TinyDepthwiseWeightGradientAvoidsTheReferenceKernel) {
+  const auto impl = conv2d_impl(Tensor::zeros({8, 64, 2, 2}), {64, 1, 3, 3}, false, {.padding = 1, .groups = 64});
+  // oneDNN offers only ref:any here; minnow computes dw itself (checked by the Shapes cases above).
+  EXPECT_TRUE(impl.backward_weights.starts_with("ref")) << impl.backward_weights;
+  EXPECT_NE(impl.backward_data.find("jit"), std::string::npos) << impl.backward_data;
 }
 
 TEST(Conv2d, BadShapesNameTheArgument) {

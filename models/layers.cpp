@@ -1,0 +1,135 @@
+// Leaf layer construction (PyTorch default initialisation) and forward passes,
+// each reporting its output shape and Mult-Adds to an active stats recorder.
+#include "models/layers.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "models/init.h"
+#include "models/layer_stats.h"
+#include "ops/dropout.h"
+#include "ops/eltwise.h"
+#include "ops/linear.h"
+#include "ops/reshape.h"
+
+namespace minnow {
+
+Conv2d::Conv2d(const Options& options) : Module("Conv2d"), options_(options) {
+  const auto& o = options;
+  MINNOW_CHECK(o.in > 0 && o.out > 0 && o.kernel > 0 && o.groups > 0 && o.in % o.groups == 0 &&
+                   o.out % o.groups == 0,
+               "Conv2d: expected positive in, out, kernel, groups with groups dividing in and out, got in ", o.in,
+               ", out ", o.out, ", kernel ", o.kernel, ", groups ", o.groups);
+  op_ = {.stride = o.stride,
+         .padding = o.padding >= 0 ? o.padding : o.dilation * (o.kernel - 1) / 2,
+         .dilation = o.dilation,
+         .groups = o.groups};
+  const Dims shape{o.out, o.in / o.groups, o.kernel, o.kernel};
+  weight_ = register_parameter("weight", Tensor::zeros(shape));
+  init_default_weight(weight_, shape);
+  if (o.bias) {
+    bias_ = register_parameter("bias", Tensor::zeros({o.out}));
+    init_uniform(bias_, static_cast<float>(1.0 / std::sqrt(static_cast<double>(fan_in(shape)))));
+  }
+}
+
+Var Conv2d::forward(const Var& x) {
+  Var y = conv2d(x, weight_, bias_, op_);
+  const Dims d = y.dims();  // (N, out, H', W')
+  const bool depthwise = options_.groups == options_.in && options_.groups > 1;
+  const std::string op = depthwise ? "dwconv" : options_.groups > 1 ? "gconv" : "conv";
+  report_layer(*this, op, d, d[1] * d[2] * d[3] * (options_.in / options_.groups) * options_.kernel * options_.kernel);
+  return y;
+}
+
+BatchNorm2d::BatchNorm2d(const Options& options) : Module("BatchNorm2d"), options_(options) {
+  MINNOW_CHECK(options.channels > 0, "BatchNorm2d: expected channels > 0, got ", options.channels);
+  const Dims c{options.channels};
+  weight_ = register_parameter("weight", Tensor::full(c, 1.0f));
+  bias_ = register_parameter("bias", Tensor::zeros(c));
+  running_mean_ = register_buffer("running_mean", Tensor::zeros(c));
+  running_var_ = register_buffer("running_var", Tensor::full(c, 1.0f));
+  num_batches_tracked_ = register_buffer("num_batches_tracked", Tensor::zeros({1}, DType::s32));
+}
+
+Var BatchNorm2d::forward(const Var& x) {
+  Var y = batch_norm(x, weight_, bias_, running_mean_, running_var_, training(),
+                     {.eps = options_.eps, .momentum = options_.momentum, .fuse_relu = options_.fuse_relu});
+  if (training()) ++*num_batches_tracked_.data<int32_t>();
+  report_layer(*this, options_.fuse_relu ? "bn+relu" : "bn", y.dims(), 0);
+  return y;
+}
+
+Linear::Linear(const Options& options) : Module("Linear"), options_(options) {
+  MINNOW_CHECK(options.in > 0 && options.out > 0, "Linear: expected in > 0 and out > 0, got in ", options.in,
+               ", out ", options.out);
+  const Dims shape{options.out, options.in};
+  weight_ = register_parameter("weight", Tensor::zeros(shape));
+  init_default_weight(weight_, shape);
+  if (options.bias) {
+    bias_ = register_parameter("bias", Tensor::zeros({options.out}));
+    init_uniform(bias_, static_cast<float>(1.0 / std::sqrt(static_cast<double>(options.in))));
+  }
+}
+
+Var Linear::forward(const Var& x) {
+  Var y = linear(x, weight_, bias_);
+  report_layer(*this, "linear", y.dims(), options_.in * options_.out);
+  return y;
+}
+
+const char* activation_name(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::relu: return "relu";
+    case ActivationKind::relu6: return "relu6";
+    case ActivationKind::hardswish: return "hardswish";
+    case ActivationKind::hardsigmoid: return "hardsigmoid";
+    case ActivationKind::sigmoid: return "sigmoid";
+    case ActivationKind::swish: return "swish";
+  }
+  return "?";
+}
+
+Activation::Activation(ActivationKind kind) : Module("Activation"), kind_(kind) {}
+
+Var Activation::forward(const Var& x) {
+  Var y;
+  switch (kind_) {
+    case ActivationKind::relu: y = relu(x); break;
+    case ActivationKind::relu6: y = relu6(x); break;
+    case ActivationKind::hardswish: y = hardswish(x); break;
+    case ActivationKind::hardsigmoid: y = hardsigmoid(x); break;
+    case ActivationKind::sigmoid: y = sigmoid(x); break;
+    case ActivationKind::swish: y = swish(x); break;
+  }
+  report_layer(*this, activation_name(kind_), y.dims(), 0);
+  return y;
+}
+
+Dropout::Dropout(const Options& options) : Module("Dropout"), p_(options.p), rng_(options.seed) {
+  MINNOW_CHECK(options.p >= 0.0f && options.p < 1.0f, "Dropout: expected 0 <= p < 1, got ", options.p);
+}
+
+Var Dropout::forward(const Var& x) { return dropout(x, p_, training(), rng_); }
+
+Var MaxPool2d::forward(const Var& x) {
+  Var y = max_pool2d(x, options_);
+  report_layer(*this, "maxpool", y.dims(), 0);
+  return y;
+}
+
+Var AvgPool2d::forward(const Var& x) {
+  Var y = avg_pool2d(x, options_);
+  report_layer(*this, "avgpool", y.dims(), 0);
+  return y;
+}
+
+Var GlobalAvgPool::forward(const Var& x) {
+  Var y = flatten(global_avg_pool(x));
+  report_layer(*this, "gap", y.dims(), 0);
+  return y;
+}
+
+Var Flatten::forward(const Var& x) { return flatten(x); }
+
+}  // namespace minnow

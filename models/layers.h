@@ -1,0 +1,136 @@
+// The leaf layers: thin modules over the ops, each configured by a plain
+// options struct, e.g. Conv2d({.in = 32, .out = 64, .kernel = 3, .stride = 2, .groups = 32}).
+// Parameters start with PyTorch's default initialisation; models re-initialise
+// them with their own scheme. Blocks and models live in their own files.
+#pragma once
+
+#include "core/rng.h"
+#include "models/module.h"
+#include "ops/batch_norm.h"
+#include "ops/conv2d.h"
+#include "ops/pooling.h"
+
+namespace minnow {
+
+class Conv2d : public Module {
+ public:
+  struct Options {
+    int64_t in = 0, out = 0, kernel = 1;
+    int64_t stride = 1;
+    int64_t padding = -1;  // -1: dilation * (kernel - 1) / 2, which keeps the size at stride 1
+    int64_t dilation = 1;
+    int64_t groups = 1;
+    bool bias = true;  // PyTorch's default; conv-BN blocks pass false
+  };
+  explicit Conv2d(const Options& options);
+  Var forward(const Var& x) override;
+  const Options& options() const { return options_; }
+  const Var& weight() const { return weight_; }  // (out, in / groups, kernel, kernel)
+  const Var& bias() const { return bias_; }      // (out) or undefined
+
+ private:
+  Options options_;
+  Conv2dOptions op_;
+  Var weight_, bias_;
+};
+
+class BatchNorm2d : public Module {
+ public:
+  struct Options {
+    int64_t channels = 0;
+    float eps = 1e-5f;
+    float momentum = 0.1f;
+    bool fuse_relu = false;  // y = relu(bn(x)) in one primitive: one pass over memory instead of two
+  };
+  explicit BatchNorm2d(const Options& options);
+  Var forward(const Var& x) override;
+  const Options& options() const { return options_; }
+  const Var& weight() const { return weight_; }  // gamma (C)
+  const Var& bias() const { return bias_; }      // beta (C)
+  const Tensor& running_mean() const { return running_mean_; }
+  const Tensor& running_var() const { return running_var_; }
+
+ private:
+  Options options_;
+  Var weight_, bias_;
+  Tensor running_mean_, running_var_, num_batches_tracked_;
+};
+
+class Linear : public Module {
+ public:
+  struct Options {
+    int64_t in = 0, out = 0;
+    bool bias = true;
+  };
+  explicit Linear(const Options& options);
+  Var forward(const Var& x) override;  // (N, in) -> (N, out)
+  const Options& options() const { return options_; }
+  const Var& weight() const { return weight_; }  // (out, in)
+  const Var& bias() const { return bias_; }
+
+ private:
+  Options options_;
+  Var weight_, bias_;
+};
+
+enum class ActivationKind { relu, relu6, hardswish, hardsigmoid, sigmoid, swish };
+const char* activation_name(ActivationKind kind);
+
+class Activation : public Module {
+ public:
+  explicit Activation(ActivationKind kind);
+  Var forward(const Var& x) override;
+  ActivationKind kind() const { return kind_; }
+
+ private:
+  ActivationKind kind_;
+};
+
+class Dropout : public Module {
+ public:
+  struct Options {
+    float p = 0.5f;
+    uint64_t seed = 0;
+  };
+  explicit Dropout(const Options& options);
+  Var forward(const Var& x) override;
+  // The mask generator; checkpoints save and restore its state.
+  Rng& rng() { return rng_; }
+
+ private:
+  float p_;
+  Rng rng_;
+};
+
+class MaxPool2d : public Module {
+ public:
+  explicit MaxPool2d(const Pool2dOptions& options) : Module("MaxPool2d"), options_(options) {}
+  Var forward(const Var& x) override;
+
+ private:
+  Pool2dOptions options_;
+};
+
+class AvgPool2d : public Module {
+ public:
+  explicit AvgPool2d(const Pool2dOptions& options) : Module("AvgPool2d"), options_(options) {}
+  Var forward(const Var& x) override;
+
+ private:
+  Pool2dOptions options_;
+};
+
+// (N, C, H, W) -> (N, C): global average pooling then flatten, the classifier's input.
+class GlobalAvgPool : public Module {
+ public:
+  GlobalAvgPool() : Module("GlobalAvgPool") {}
+  Var forward(const Var& x) override;
+};
+
+class Flatten : public Module {
+ public:
+  Flatten() : Module("Flatten") {}
+  Var forward(const Var& x) override;
+};
+
+}  // namespace minnow

@@ -1,0 +1,99 @@
+// Registration and the recursive walks over a module tree.
+#include "models/module.h"
+
+#include "core/error.h"
+
+namespace minnow {
+namespace {
+
+std::string join(const std::string& prefix, const std::string& name) {
+  if (prefix.empty()) return name;
+  std::string out = prefix;
+  out += '.';
+  out += name;
+  return out;
+}
+
+void check_unique(const std::string& name, const std::string& type, bool taken) {
+  MINNOW_CHECK(!name.empty() && name.find('.') == std::string::npos, "module ", type,
+               ": names must be non-empty and dot-free, got '", name, "'");
+  MINNOW_CHECK(!taken, "module ", type, ": the name '", name, "' is already registered");
+}
+
+}  // namespace
+
+Var Module::register_parameter(const std::string& name, const Tensor& value) {
+  bool taken = false;
+  for (const auto& p : params_) taken |= p.name == name;
+  check_unique(name, type_, taken);
+  Var var(value, true);
+  params_.push_back({name, var, value.dims()});
+  return var;
+}
+
+Tensor Module::register_buffer(const std::string& name, const Tensor& value) {
+  bool taken = false;
+  for (const auto& b : buffers_) taken |= b.name == name;
+  check_unique(name, type_, taken);
+  buffers_.push_back({name, value});
+  return value;
+}
+
+void Module::add_child(const std::string& name, std::shared_ptr<Module> child) {
+  bool taken = false;
+  for (const auto& c : children_) taken |= c.first == name;
+  check_unique(name, type_, taken);
+  MINNOW_CHECK(child != nullptr, "module ", type_, ": child '", name, "' is null");
+  child->train(training_);
+  children_.emplace_back(name, std::move(child));
+}
+
+std::vector<NamedParameter> Module::named_parameters() const {
+  std::vector<NamedParameter> out = params_;
+  for (const auto& [name, child] : children_)
+    for (auto p : child->named_parameters()) {
+      p.name = join(name, p.name);
+      out.push_back(std::move(p));
+    }
+  return out;
+}
+
+std::vector<NamedBuffer> Module::named_buffers() const {
+  std::vector<NamedBuffer> out = buffers_;
+  for (const auto& [name, child] : children_)
+    for (auto b : child->named_buffers()) {
+      b.name = join(name, b.name);
+      out.push_back(std::move(b));
+    }
+  return out;
+}
+
+void Module::collect_modules(const std::string& prefix, std::vector<std::pair<std::string, Module*>>& out) {
+  out.emplace_back(prefix, this);
+  for (const auto& [name, child] : children_) child->collect_modules(join(prefix, name), out);
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+  std::vector<std::pair<std::string, Module*>> out;
+  collect_modules("", out);
+  return out;
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_children() const {
+  std::vector<std::pair<std::string, Module*>> out;
+  for (const auto& [name, child] : children_) out.emplace_back(name, child.get());
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (const auto& p : named_parameters()) n += product(p.shape);
+  return n;
+}
+
+void Module::train(bool training) {
+  training_ = training;
+  for (const auto& c : children_) c.second->train(training);
+}
+
+}  // namespace minnow

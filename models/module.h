@@ -1,0 +1,72 @@
+// Module: the base of every layer, block and model. A module owns named
+// parameters, named buffers (BN running statistics, QAT observer state) and
+// named children, all in registration order; dotted names ("features.0.1.weight")
+// are what the optimizer, checkpoints, export, QAT and statistics walk.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/var.h"
+
+namespace minnow {
+
+struct NamedParameter {
+  std::string name;
+  Var var;     // its value may sit in the layout its op prefers
+  Dims shape;  // the logical (PyTorch) shape, used by checkpoints and export
+};
+
+struct NamedBuffer {
+  std::string name;
+  Tensor tensor;  // shares storage with the module's own handle: updates are visible
+};
+
+class Module {
+ public:
+  explicit Module(std::string type) : type_(std::move(type)) {}
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  virtual Var forward(const Var& x) = 0;
+  Var operator()(const Var& x) { return forward(x); }
+
+  // "Conv2d", "InvertedResidual", "MobileNetV2", ...
+  const std::string& type() const { return type_; }
+
+  std::vector<NamedParameter> named_parameters() const;
+  std::vector<NamedBuffer> named_buffers() const;
+  // Every module of the tree, depth first, this one first with name "".
+  std::vector<std::pair<std::string, Module*>> named_modules();
+  std::vector<std::pair<std::string, Module*>> named_children() const;
+  int64_t num_parameters() const;
+
+  // Training mode (BN batch statistics, dropout), applied to the whole tree.
+  void train(bool training = true);
+  void eval() { train(false); }
+  bool training() const { return training_; }
+
+ protected:
+  Var register_parameter(const std::string& name, const Tensor& value);
+  Tensor register_buffer(const std::string& name, const Tensor& value);
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> child) {
+    add_child(name, child);
+    return child;
+  }
+
+ private:
+  void add_child(const std::string& name, std::shared_ptr<Module> child);
+  void collect_modules(const std::string& prefix, std::vector<std::pair<std::string, Module*>>& out);
+
+  std::string type_;
+  bool training_ = true;
+  std::vector<NamedParameter> params_;
+  std::vector<NamedBuffer> buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+}  // namespace minnow

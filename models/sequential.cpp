@@ -1,0 +1,12 @@
+// Sequential's forward: each child's output feeds the next.
+#include "models/sequential.h"
+
+namespace minnow {
+
+Var Sequential::forward(const Var& x) {
+  Var y = x;
+  for (const auto& layer : layers_) y = layer->forward(y);
+  return y;
+}
+
+}  // namespace minnow

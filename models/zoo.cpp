@@ -1,0 +1,48 @@
+// Name -> constructor table for the zoo. Each family's header declares its
+// factory; this file only dispatches and reports unknown names.
+#include "models/zoo.h"
+
+#include <functional>
+#include <map>
+
+#include "core/error.h"
+#include "models/init.h"
+#include "models/mobilenet_v1.h"
+#include "models/mobilenet_v2.h"
+
+namespace minnow {
+namespace {
+
+using Factory = std::function<std::shared_ptr<Module>(const ModelSpec&)>;
+
+const std::vector<std::pair<std::string, Factory>>& factories() {
+  static const std::vector<std::pair<std::string, Factory>> table = {
+      {"mobilenet_v1", make_mobilenet_v1},
+      {"mobilenet_v2", make_mobilenet_v2},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::shared_ptr<Module> create_model(const ModelSpec& spec) {
+  MINNOW_CHECK(spec.num_classes >= 1, "model: expected num_classes >= 1, got ", spec.num_classes);
+  MINNOW_CHECK(spec.in_channels >= 1, "model: expected in_channels >= 1, got ", spec.in_channels);
+  MINNOW_CHECK(spec.width > 0.0f, "model: expected width > 0, got ", spec.width);
+  for (const auto& [name, factory] : factories()) {
+    if (name != spec.name) continue;
+    manual_seed(spec.seed);
+    return factory(spec);
+  }
+  std::string known;
+  for (const auto& entry : factories()) known += (known.empty() ? "" : ", ") + entry.first;
+  MINNOW_FAIL("model: unknown name '", spec.name, "'; expected one of ", known);
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : factories()) names.push_back(entry.first);
+  return names;
+}
+
+}  // namespace minnow

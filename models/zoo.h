@@ -1,0 +1,35 @@
+// The model zoo: every network by name, built from one plain spec. Names follow
+// torchvision where it has the model (mobilenet_v2, shufflenet_v2_x1_0,
+// squeezenet1_1, resnet18, ...), and their parameter names match its state_dict().
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/module.h"
+
+namespace minnow {
+
+struct ModelSpec {
+  std::string name{};
+  // MobileNet's width multiplier alpha; ShuffleNet v1's scale factor (0.25 ... 2.0);
+  // ShuffleNet v2's size (0.5, 1.0, 1.5, 2.0; also encoded by the name shufflenet_v2_x1_0).
+  float width = 1.0f;
+  int64_t num_classes = 1000;
+  int64_t in_channels = 3;
+  // For inputs of 64 px or less: the stride-2 stem conv and the stem max-pool run at
+  // stride 1 (each model documents its exact form).
+  bool small_input = false;
+  std::optional<float> dropout{};  // classifier dropout; unset: the model's own default
+  int64_t groups = 3;            // ShuffleNet v1's group count (1, 2, 3, 4, 8)
+  uint64_t seed = 0;             // initialisation seed
+};
+
+std::shared_ptr<Module> create_model(const ModelSpec& spec);
+
+// Accepted names, in the order `minnow stats --help` lists them.
+std::vector<std::string> model_names();
+
+}  // namespace minnow

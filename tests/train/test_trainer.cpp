@@ -1,0 +1,187 @@
+// The trainer end to end on a tiny generated IDX dataset at 1 thread: bit-exact
+// resume from an epoch boundary and from the middle of an epoch, a failure
+// injected before a checkpoint's rename, a non-finite loss, and the run folder's files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/engine.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "ops/losses.h"
+#include "tests/support/python.h"
+#include "train/trainer.h"
+
+namespace minnow {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_idx(const fs::path& path, const std::vector<int32_t>& dims, const std::vector<uint8_t>& data) {
+  std::ofstream out(path, std::ios::binary);
+  const uint8_t magic[4] = {0, 0, 0x08, static_cast<uint8_t>(dims.size())};
+  out.write(reinterpret_cast<const char*>(magic), 4);
+  for (int32_t d : dims) {
+    const uint8_t be[4] = {static_cast<uint8_t>(d >> 24), static_cast<uint8_t>(d >> 16), static_cast<uint8_t>(d >> 8),
+                           static_cast<uint8_t>(d)};
+    out.write(reinterpret_cast<const char*>(be), 4);
+  }
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+// Four classes of 12x12 images: a bright square in one of four corners, plus noise.
+void write_dataset(const fs::path& root, const std::string& prefix, int n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<uint8_t> images(static_cast<size_t>(n) * 144), labels(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const int label = i % 4;
+    labels[static_cast<size_t>(i)] = static_cast<uint8_t>(label);
+    for (int y = 0; y < 12; ++y)
+      for (int x = 0; x < 12; ++x) {
+        const bool lit = (y < 6) == (label < 2) && (x < 6) == (label % 2 == 0);
+        images[static_cast<size_t>(i * 144 + y * 12 + x)] = static_cast<uint8_t>((lit ? 160 : 0) + rng.below(80));
+      }
+  }
+  write_idx(root / (prefix + "-images-idx3-ubyte"), {n, 12, 12}, images);
+  write_idx(root / (prefix + "-labels-idx1-ubyte"), {n}, labels);
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    set_num_threads(1);
+    write_dataset(dir_.path(), "train", 96, 1);
+    write_dataset(dir_.path(), "t10k", 32, 2);
+  }
+
+  Config config(const std::string& run, int epochs) const {
+    const std::string yaml = "model: {name: mobilenet_v1, width: 0.125, resolution: 12, num_classes: 4, in_channels: 1,"
+                             " small_input: true, dropout: 0.2}\n"
+                             "data: {format: idx, train: [" + dir_.path().string() + "], batch_size: 16, workers: 2,"
+                             " transforms: {random_crop_padding: 2, mean: [0.3], std: [0.3]}}\n"
+                             "optimizer: {name: sgd, lr: 0.05, momentum: 0.9, weight_decay: 1.0e-4}\n"
+                             "schedule: {name: cosine, warmup_epochs: 0.5}\n"
+                             "epochs: " + std::to_string(epochs) + "\nthreads: 1\nseed: 7\nlog_every_steps: 2\n"
+                             "output: " + (dir_.path() / run).string() + "\n";
+    return parse_config(yaml, "test config");
+  }
+
+  static SafeTensors weights(const Config& c) { return load_safetensors(c.output + "/model.safetensors"); }
+
+  static void expect_bit_identical(const SafeTensors& a, const SafeTensors& b) {
+    ASSERT_EQ(a.tensors.size(), b.tensors.size());
+    for (size_t i = 0; i < a.tensors.size(); ++i) {
+      const auto& [name, ta] = a.tensors[i];
+      const Tensor& tb = b.at(name);
+      ASSERT_EQ(ta.bytes(), tb.bytes()) << name;
+      EXPECT_EQ(std::memcmp(ta.raw(), tb.raw(), ta.bytes()), 0) << name << " differs";
+    }
+  }
+
+  test_support::ScratchDir dir_;
+};
+
+TEST_F(TrainerTest, ResumeFromAnEpochBoundaryIsBitExact) {
+  const Config straight = config("straight", 3);
+  Trainer(straight).run();
+
+  Config resumed = config("resumed", 3);
+  {
+    Trainer first(resumed);
+    first.stop_after_steps(2 * 6);  // 96 images / 16 = 6 steps per epoch: crash after epoch 2
+    first.run();
+  }
+  EXPECT_FALSE(fs::exists(resumed.output + "/model.safetensors"));
+  resumed.resume = "auto";
+  Trainer(resumed).run();
+  expect_bit_identical(weights(straight), weights(resumed));
+}
+
+TEST_F(TrainerTest, ResumeFromTheMiddleOfAnEpochContinuesTheSameOrder) {
+  Config straight = config("straight", 2);
+  straight.checkpoint.every_steps = 4;
+  Trainer(straight).run();
+
+  Config resumed = config("resumed", 2);
+  resumed.checkpoint.every_steps = 4;
+  {
+    Trainer first(resumed);
+    first.stop_after_steps(9);  // checkpoint at global step 8 = epoch 2, step 2 of 6
+    first.run();
+  }
+  resumed.resume = resumed.output + "/last.safetensors";
+  {
+    Trainer second(resumed);
+    second.run();
+  }
+  expect_bit_identical(weights(straight), weights(resumed));
+}
+
+TEST_F(TrainerTest, FailureBeforeRenameKeepsThePreviousCheckpoint) {
+  Config c = config("run", 2);
+  {
+    Trainer first(c);
+    first.stop_after_steps(6);  // after epoch 1 and its checkpoint
+    first.run();
+  }
+  const SafeTensors before = load_safetensors(c.output + "/last.safetensors");
+  c.resume = "auto";
+  Trainer second(c);
+  second.set_checkpoint_write_options({.before_rename = [](const std::string&) { throw std::runtime_error("injected crash"); }});
+  EXPECT_THROW(second.run(), std::runtime_error);
+  const SafeTensors after = load_safetensors(c.output + "/last.safetensors");
+  expect_bit_identical(before, after);
+  EXPECT_EQ(after.metadata.at("epoch"), "1");
+}
+
+TEST_F(TrainerTest, NonFiniteLossStopsNamingTheStep) {
+  Config c = config("run", 2);
+  { Trainer(c).run(); }
+  const auto last = c.output + "/last.safetensors";
+  const auto stamp = fs::last_write_time(last);
+  c.epochs = 3;
+  c.resume = "auto";
+  TrainHooks hooks;
+  int calls = 0;
+  hooks.loss = [&](const Var& logits, const data::Batch& batch, LossTerms&) {
+    const Var loss = cross_entropy(logits, batch.labels);
+    return ++calls == 3 ? mse_loss(loss, Var(Tensor::full({1}, INFINITY))) : loss;
+  };
+  Trainer trainer(c, hooks);
+  try {
+    trainer.run();
+    FAIL() << "expected the run to stop";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("epoch 3 step 3"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(fs::last_write_time(last), stamp);
+  Trainer check(config("run", 2));  // the kept checkpoint still loads
+}
+
+TEST_F(TrainerTest, RunFolderHoldsConfigMetricsSummaryAndWeights) {
+  const Config c = config("run", 1);
+  const TrainSummary s = Trainer(c).run();
+  for (const char* file : {"config.yaml", "metrics.jsonl", "summary.json", "model.safetensors", "last.safetensors",
+                           "best.safetensors"})
+    EXPECT_TRUE(fs::exists(c.output + "/" + file)) << file;
+  std::ifstream summary_file(c.output + "/summary.json");
+  const auto summary = nlohmann::json::parse(summary_file);
+  for (const char* key : {"test_top1", "test_top5", "train_seconds", "epochs", "images_per_second"})
+    EXPECT_TRUE(summary.contains(key)) << key;
+  EXPECT_DOUBLE_EQ(summary["test_top1"].get<double>(), s.test_top1);
+  std::ifstream metrics(c.output + "/metrics.jsonl");
+  int steps = 0, epochs = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    const auto record = nlohmann::json::parse(line);
+    steps += record["type"] == "step";
+    epochs += record["type"] == "eval_epoch";
+  }
+  EXPECT_EQ(steps, 3);  // 6 steps, logged every 2
+  EXPECT_EQ(epochs, 1);
+  EXPECT_EQ(parse_config(to_yaml(c), "round trip"), load_config(c.output + "/config.yaml"));
+}
+
+}  // namespace
+}  // namespace minnow

@@ -1,0 +1,97 @@
+// Checkpoint layout: tensors "model.<name>" and "optim.<name>"; metadata "format",
+// "config" (YAML), "epoch", "step", "global_step", "best_top1", "train_seconds", and
+// "rng.<module>" for each dropout generator (four hex words).
+#include "train/checkpoint.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "core/error.h"
+#include "models/layers.h"
+#include "train/state_dict.h"
+
+namespace minnow {
+namespace {
+
+constexpr const char* kFormat = "minnow-checkpoint-1";
+
+std::string encode_rng(const Rng::State& s) {
+  char text[80];
+  std::snprintf(text, sizeof text, "%016llx %016llx %016llx %016llx", static_cast<unsigned long long>(s[0]),
+                static_cast<unsigned long long>(s[1]), static_cast<unsigned long long>(s[2]),
+                static_cast<unsigned long long>(s[3]));
+  return text;
+}
+
+Rng::State decode_rng(const std::string& text, const std::string& where) {
+  Rng::State s{};
+  std::istringstream in(text);
+  for (auto& word : s) in >> std::hex >> word;
+  MINNOW_CHECK(!in.fail(), where, ": expected four hex words, got '", text, "'");
+  return s;
+}
+
+const std::string& meta(const SafeTensors& file, const std::string& key, const std::string& path) {
+  const auto it = file.metadata.find(key);
+  MINNOW_CHECK(it != file.metadata.end(), "checkpoint ", path, ": metadata '", key, "' is missing");
+  return it->second;
+}
+
+int64_t meta_int(const SafeTensors& file, const std::string& key, const std::string& path) {
+  const std::string& text = meta(file, key, path);
+  try {
+    return std::stoll(text);
+  } catch (const std::exception&) {
+    MINNOW_FAIL("checkpoint ", path, ": metadata '", key, "' should be an integer, got '", text, "'");
+  }
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, Module& model, const Optimizer& optimizer, const RunPosition& position,
+                     const Config& config, const AtomicWriteOptions& options) {
+  SafeTensors file = state_dict(model, "model.");
+  for (auto& [name, tensor] : optimizer.state()) file.tensors.emplace_back("optim." + name, std::move(tensor));
+  file.metadata = {{"format", kFormat},
+                   {"config", to_yaml(config)},
+                   {"epoch", std::to_string(position.epoch)},
+                   {"step", std::to_string(position.step)},
+                   {"global_step", std::to_string(position.global_step)},
+                   {"best_top1", std::to_string(position.best_top1)},
+                   {"train_seconds", std::to_string(position.train_seconds)}};
+  for (const auto& [name, module] : model.named_modules())
+    if (auto* dropout = dynamic_cast<Dropout*>(module)) file.metadata["rng." + name] = encode_rng(dropout->rng().state());
+  write_checkpoint_file(path, file, options);
+}
+
+LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimizer* optimizer) {
+  const SafeTensors file = read_checkpoint_file(path);
+  MINNOW_CHECK(meta(file, "format", path) == kFormat, "checkpoint ", path, ": format '", meta(file, "format", path),
+               "', expected '", kFormat, "'");
+  load_state_dict(model, file, "checkpoint " + path, "model.");
+  if (optimizer != nullptr) {
+    NamedTensors state;
+    for (const auto& [name, tensor] : file.tensors)
+      if (name.starts_with("optim.")) state.emplace_back(name.substr(6), tensor);
+    optimizer->load_state(state);
+  }
+  for (const auto& [name, module] : model.named_modules())
+    if (auto* dropout = dynamic_cast<Dropout*>(module))
+      dropout->rng().set_state(decode_rng(meta(file, "rng." + name, path), "checkpoint " + path + ": rng." + name));
+
+  LoadedCheckpoint out;
+  out.config_yaml = meta(file, "config", path);
+  out.position.epoch = meta_int(file, "epoch", path);
+  out.position.step = meta_int(file, "step", path);
+  out.position.global_step = meta_int(file, "global_step", path);
+  out.position.best_top1 = std::stod(meta(file, "best_top1", path));
+  out.position.train_seconds = std::stod(meta(file, "train_seconds", path));
+  return out;
+}
+
+Config checkpoint_config(const std::string& path) {
+  const SafeTensors file = read_checkpoint_file(path);
+  return parse_config(meta(file, "config", path), "checkpoint " + path + " (config)");
+}
+
+}  // namespace minnow

@@ -1,0 +1,79 @@
+// `minnow stats`: the per-layer table (name, op, output shape, parameters,
+// Mult-Adds), totals, activation memory of one training image and the batch-1
+// latency of any zoo model, as text or as one JSON object.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "core/engine.h"
+#include "models/model_stats.h"
+#include "models/zoo.h"
+#include "train/cli/commands.h"
+
+namespace minnow::cli {
+namespace {
+
+struct StatsArgs {
+  ModelSpec spec;
+  int64_t resolution = 224;
+  int threads = 1;
+  bool json = false;
+};
+
+std::string shape_text(const Dims& d) {
+  std::string s;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i) s += 'x';
+    s += std::to_string(d[i]);
+  }
+  return s;
+}
+
+int run_stats(const StatsArgs& a) {
+  set_num_threads(a.threads);
+  auto model = create_model(a.spec);
+  const ModelStats s = model_stats(*model, {.resolution = a.resolution, .in_channels = a.spec.in_channels});
+  if (a.json) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : s.layers)
+      layers.push_back({{"name", l.name}, {"op", l.op}, {"output", l.output}, {"params", l.params}, {"macs", l.macs}});
+    const nlohmann::json out = {{"model", a.spec.name},      {"width", a.spec.width},
+                                {"resolution", a.resolution}, {"num_classes", a.spec.num_classes},
+                                {"params", s.params},         {"macs", s.macs},
+                                {"activation_bytes", s.activation_bytes},
+                                {"latency_ms", s.latency_ms}, {"layers", layers}};
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  std::printf("%-34s %-10s %-14s %12s %14s\n", "layer", "op", "output", "params", "mult-adds");
+  for (const auto& l : s.layers)
+    std::printf("%-34s %-10s %-14s %12lld %14lld\n", l.name.c_str(), l.op.c_str(), shape_text(l.output).c_str(),
+                static_cast<long long>(l.params), static_cast<long long>(l.macs));
+  std::printf("\n%s width %.3g at %lld px, %lld classes\n", a.spec.name.c_str(), static_cast<double>(a.spec.width),
+              static_cast<long long>(a.resolution), static_cast<long long>(a.spec.num_classes));
+  std::printf("parameters:         %lld (%.2f M)\n", static_cast<long long>(s.params), static_cast<double>(s.params) / 1e6);
+  std::printf("mult-adds:          %lld (%.1f M)\n", static_cast<long long>(s.macs), static_cast<double>(s.macs) / 1e6);
+  std::printf("activation memory:  %.2f MiB per training image (f32 layer outputs)\n",
+              static_cast<double>(s.activation_bytes) / (1 << 20));
+  std::printf("latency (batch 1):  %.2f ms at %d thread(s)\n", s.latency_ms, a.threads);
+  return 0;
+}
+
+}  // namespace
+
+void add_stats_command(CLI::App& app, Action& action) {
+  auto args = std::make_shared<StatsArgs>();
+  auto* cmd = app.add_subcommand("stats", "Parameters, Mult-Adds, activation memory and latency of a zoo model");
+  cmd->add_option("--model", args->spec.name, "Model name")->required()->check(CLI::IsMember(model_names()));
+  cmd->add_option("--width", args->spec.width, "Width multiplier (ShuffleNet v1: scale factor)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--resolution", args->resolution, "Input resolution in pixels")->check(CLI::Range(8, 4096));
+  cmd->add_option("--num-classes", args->spec.num_classes, "Classifier outputs")->check(CLI::PositiveNumber);
+  cmd->add_option("--in-channels", args->spec.in_channels, "Input channels")->check(CLI::PositiveNumber);
+  cmd->add_option("--groups", args->spec.groups, "ShuffleNet v1 groups")->check(CLI::IsMember({1, 2, 3, 4, 8}));
+  cmd->add_flag("--small-input", args->spec.small_input, "Stride-1 stem for inputs of 64 px or less");
+  cmd->add_option("--threads", args->threads, "Threads for the latency measurement")->check(CLI::Range(1, 1024));
+  cmd->add_flag("--json", args->json, "Print one JSON object");
+  cmd->callback([args, &action] { action = [args] { return run_stats(*args); }; });
+}
+
+}  // namespace minnow::cli

@@ -1,0 +1,84 @@
+// The translation is plain field mapping plus two rules: every pipeline ends at
+// model.resolution (a random crop when configured, else a centre crop), and
+// evaluation never uses the random steps.
+#include "train/data_setup.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+
+namespace minnow {
+namespace {
+
+data::DataFormat format_of(DataFormat f) {
+  switch (f) {
+    case DataFormat::cifar10: return data::DataFormat::cifar10;
+    case DataFormat::cifar100: return data::DataFormat::cifar100;
+    case DataFormat::idx: return data::DataFormat::idx;
+    case DataFormat::folder: return data::DataFormat::folder;
+  }
+  MINNOW_FAIL("config: unknown data.format");
+}
+
+std::vector<float> floats(const std::vector<double>& values) { return {values.begin(), values.end()}; }
+
+void check_path(const std::string& key, const std::string& path) {
+  MINNOW_CHECK(std::filesystem::exists(path), "config: ", key, ": path '", path, "' does not exist");
+}
+
+}  // namespace
+
+data::DataConfig to_data_config(const Config& c) {
+  const auto& d = c.data;
+  const auto& t = d.transforms;
+  MINNOW_CHECK(d.train.size() == 1, "config: data.train: expected one path (the dataset folder), got ",
+               d.train.size());
+  MINNOW_CHECK(d.test.size() <= 1, "config: data.test: expected at most one path, got ", d.test.size());
+  check_path("data.train", d.train[0]);
+  if (!d.test.empty()) check_path("data.test", d.test[0]);
+
+  data::DataConfig out;
+  out.format = format_of(d.format);
+  out.root = d.train[0];
+  out.val_root = d.test.empty() ? "" : d.test[0];
+  out.val_fraction = d.val_split;
+  out.split_seed = static_cast<uint64_t>(c.seed);
+  out.cifar100_coarse = d.cifar100_label == Cifar100Label::coarse;
+  out.channels = c.model.in_channels;
+  out.on_bad_image = d.on_bad_image == BadImagePolicy::skip ? data::BadImagePolicy::skip : data::BadImagePolicy::error;
+  out.max_pixels = d.max_pixels;
+  out.cache_bytes = d.cache ? int64_t{4} << 30 : 0;
+
+  const int size = c.model.resolution;
+  data::TransformOptions eval{.channels = c.model.in_channels,
+                              .resize = t.resize,
+                              .center_crop = t.crop > 0 ? t.crop : size,
+                              .mean = floats(t.mean),
+                              .stddev = floats(t.std)};
+  data::TransformOptions train = eval;
+  if (t.random_resized_crop.enabled) {
+    train.center_crop = 0;
+    train.random_resized_crop = {.size = size,
+                                 .scale_min = static_cast<float>(t.random_resized_crop.scale[0]),
+                                 .scale_max = static_cast<float>(t.random_resized_crop.scale[1]),
+                                 .ratio_min = static_cast<float>(t.random_resized_crop.ratio[0]),
+                                 .ratio_max = static_cast<float>(t.random_resized_crop.ratio[1])};
+  } else if (t.random_crop_padding > 0) {
+    train.random_crop = {.size = size, .padding = t.random_crop_padding};
+  }
+  train.horizontal_flip = t.hflip;
+  train.color_jitter = {.brightness = static_cast<float>(t.color_jitter.brightness),
+                        .contrast = static_cast<float>(t.color_jitter.contrast),
+                        .saturation = static_cast<float>(t.color_jitter.saturation)};
+  out.train_transform = train;
+  out.val_transform = eval;
+  out.loader = {.batch_size = d.batch_size,
+                .workers = d.workers,
+                .prefetch = d.prefetch,
+                .shuffle = true,
+                .drop_last = d.drop_last,
+                .seed = static_cast<uint64_t>(c.seed)};
+  return out;
+}
+
+}  // namespace minnow

@@ -1,0 +1,47 @@
+// Config-to-model glue and the weight export format ("minnow-weights-1").
+#include "train/model_setup.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "train/state_dict.h"
+
+namespace minnow {
+
+ModelSpec model_spec(const ModelConfig& m, uint64_t seed) {
+  ModelSpec spec;
+  spec.name = m.name;
+  spec.width = static_cast<float>(m.width);
+  spec.num_classes = m.num_classes;
+  spec.in_channels = m.in_channels;
+  spec.small_input = m.small_input;
+  if (m.dropout > 0) spec.dropout = static_cast<float>(m.dropout);
+  spec.groups = m.groups;
+  spec.seed = seed;
+  return spec;
+}
+
+std::shared_ptr<Module> build_model(const Config& config) {
+  auto model = create_model(model_spec(config.model, static_cast<uint64_t>(config.seed)));
+  const std::string& init = config.model.init_weights;
+  if (!init.empty()) {
+    MINNOW_CHECK(std::filesystem::exists(init), "config: model.init_weights: file '", init, "' does not exist");
+    load_state_dict(*model, load_safetensors(init), "model.init_weights '" + init + "'");
+  }
+  return model;
+}
+
+void export_weights(const std::string& path, const Module& model, const ModelConfig& m) {
+  SafeTensors file = state_dict(model);
+  file.metadata = {{"format", "minnow-weights-1"},
+                   {"model.name", m.name},
+                   {"model.width", std::to_string(m.width)},
+                   {"model.resolution", std::to_string(m.resolution)},
+                   {"model.num_classes", std::to_string(m.num_classes)},
+                   {"model.in_channels", std::to_string(m.in_channels)},
+                   {"model.small_input", m.small_input ? "true" : "false"},
+                   {"model.groups", std::to_string(m.groups)}};
+  save_safetensors(path, file);
+}
+
+}  // namespace minnow

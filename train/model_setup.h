@@ -1,0 +1,23 @@
+// Building the configured model: the zoo spec from the config's model section,
+// optional starting weights (model.init_weights: a minnow export or a torchvision
+// state dict saved as safetensors), and the export of trained weights with the
+// model config in the file's metadata, so the file describes itself.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "models/zoo.h"
+#include "train/config.h"
+
+namespace minnow {
+
+ModelSpec model_spec(const ModelConfig& model, uint64_t seed);
+
+// create_model, then model.init_weights when set (errors name the file and tensors).
+std::shared_ptr<Module> build_model(const Config& config);
+
+// Float32 weights and buffers in plain layout with torchvision's names where it has the model.
+void export_weights(const std::string& path, const Module& model, const ModelConfig& model_config);
+
+}  // namespace minnow
