@@ -140,8 +140,10 @@ TEST(CliPredict, TopClassesWithFolderClassNames) {
   const std::string color = folder.file("q1.png"), gray = folder.file("q2.bmp");
   testing::write_file(color, testing::encode_image(testing::pattern_image(48, 64, 3), "png"));
   testing::write_file(gray, testing::encode_image(testing::pattern_image(20, 20, 1), "bmp"));
-  const CliRun run = run_minnow({"predict", setup.config, "--weights", setup.weights, color, gray, "--json"},
-                                folder.path());
+  // One image per batch, and --set before the image arguments.
+  const CliRun run = run_minnow(
+      {"predict", setup.config, "--set", "data.batch_size=1", color, gray, "--weights", setup.weights, "--json"},
+      folder.path());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const json out = json::parse(run.out);
   ASSERT_EQ(out.size(), 2u) << run.out;
@@ -200,9 +202,10 @@ TEST(CliExport, RunFolderCheckpointToPlainWeights) {
   const SafeTensors expected = state_dict(*model);
   ASSERT_EQ(exported.tensors.size(), expected.tensors.size());
   for (size_t i = 0; i < expected.tensors.size(); ++i) {
-    EXPECT_EQ(exported.tensors[i].first, expected.tensors[i].first);
-    EXPECT_EQ(exported.tensors[i].second.dims(), expected.tensors[i].second.dims()) << expected.tensors[i].first;
-    EXPECT_EQ(exported.tensors[i].second.to_plain(), expected.tensors[i].second.to_plain()) << expected.tensors[i].first;
+    const auto& [name, tensor] = expected.tensors[i];
+    EXPECT_EQ(exported.tensors[i].first, name);
+    EXPECT_EQ(exported.tensors[i].second.dims(), tensor.dims()) << name;
+    EXPECT_EQ(exported.tensors[i].second.to_plain(), tensor.to_plain()) << name;
   }
 
   expect_one_line_error(run_minnow({"export", folder.file("run"), "--format", "onnx", "-o", out}, folder.path()),

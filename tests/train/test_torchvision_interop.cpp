@@ -79,8 +79,8 @@ TEST(TorchvisionInterop, ExportLoadsIntoTorchvisionAndMatchesMinnowEval) {
 TEST(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
   ScratchDir folder;
   const std::string weights = folder.file("torchvision.safetensors"), io = folder.file("io.safetensors");
-  ASSERT_EQ(test_support::run_python(test_support::parity_script("torchvision_interop.py"), {"state-dict", weights, io}),
-            0);
+  const std::string script = test_support::parity_script("torchvision_interop.py");
+  ASSERT_EQ(test_support::run_python(script, {"state-dict", weights, io}), 0);
   Config config;
   config.model = kModel;
   config.model.init_weights = weights;

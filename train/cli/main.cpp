@@ -6,7 +6,6 @@
 
 #include <cstdio>
 
-#include "core/error.h"
 #include "train/cli/commands.h"
 
 namespace minnow::cli {

@@ -89,6 +89,21 @@ std::vector<Guess> top5(std::span<const float> logits) {
   return all;
 }
 
+// Prints (text) and appends to out (JSON) the top classes of one image's logits.
+void report(const std::string& image, std::span<const float> logits, const std::vector<std::string>& names,
+            bool json, nlohmann::json& out) {
+  nlohmann::json top = nlohmann::json::array();
+  if (!json) std::printf("%s\n", image.c_str());
+  for (const auto& g : top5(logits)) {
+    const auto index = static_cast<size_t>(g.index);
+    const std::string name = index < names.size() ? names[index] : std::to_string(g.index);
+    top.push_back({{"class", g.index}, {"name", name}, {"probability", g.probability}});
+    if (!json)
+      std::printf("  %6.2f%%  %s (class %lld)\n", 100 * g.probability, name.c_str(), static_cast<long long>(g.index));
+  }
+  out.push_back({{"image", image}, {"top5", top}});
+}
+
 int run_predict(const PredictArgs& a) {
   if (a.json) log_to_stderr();
   const Config config = load_config(a.config, a.overrides);
@@ -98,32 +113,23 @@ int run_predict(const PredictArgs& a) {
   model->eval();
   const std::vector<std::string> names = class_names(config);
   const data::Transform transform(eval_transform(config));
-
-  const auto n = static_cast<int64_t>(a.images.size());
   const int64_t c = config.model.in_channels, side = config.model.resolution;
-  std::vector<float> batch;  // (N, C, H, W)
-  for (const auto& path : a.images) {
-    const std::vector<float> chw = load_image(path, config, transform);
-    batch.insert(batch.end(), chw.begin(), chw.end());
-  }
-  NoGrad no_grad;
-  const std::vector<float> logits =
-      model->forward(Var(Tensor::from_plain({n, c, side, side}, batch))).data().to_plain();  // (N, K)
-  const auto k = logits.size() / a.images.size();
 
+  NoGrad no_grad;
   nlohmann::json out = nlohmann::json::array();
-  for (size_t i = 0; i < a.images.size(); ++i) {
-    const std::vector<Guess> guesses = top5(std::span<const float>(logits).subspan(i * k, k));
-    nlohmann::json top = nlohmann::json::array();
-    if (!a.json) std::printf("%s\n", a.images[i].c_str());
-    for (const auto& g : guesses) {
-      const auto index = static_cast<size_t>(g.index);
-      const std::string name = index < names.size() ? names[index] : std::to_string(g.index);
-      top.push_back({{"class", g.index}, {"name", name}, {"probability", g.probability}});
-      if (!a.json) std::printf("  %6.2f%%  %s (class %lld)\n", 100 * g.probability, name.c_str(),
-                               static_cast<long long>(g.index));
+  const auto per_batch = static_cast<size_t>(config.data.batch_size);
+  for (size_t first = 0; first < a.images.size(); first += per_batch) {
+    const size_t count = std::min(per_batch, a.images.size() - first);
+    std::vector<float> batch;  // (count, C, H, W)
+    for (size_t i = first; i < first + count; ++i) {
+      const std::vector<float> chw = load_image(a.images[i], config, transform);
+      batch.insert(batch.end(), chw.begin(), chw.end());
     }
-    out.push_back({{"image", a.images[i]}, {"top5", top}});
+    const Tensor images = Tensor::from_plain({static_cast<int64_t>(count), c, side, side}, batch);
+    const std::vector<float> logits = model->forward(Var(images)).data().to_plain();  // (count, K)
+    const size_t k = logits.size() / count;
+    for (size_t i = 0; i < count; ++i)
+      report(a.images[first + i], std::span<const float>(logits).subspan(i * k, k), names, a.json, out);
   }
   if (a.json) std::printf("%s\n", out.dump().c_str());
   return 0;
