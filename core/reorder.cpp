@@ -6,6 +6,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
 
 namespace minnow {
 namespace {
@@ -18,7 +19,7 @@ void reorder_into(const Tensor& src, const Tensor& dst) {
                " and destination ", dims_str(dst.dims()));
   auto src_mem = src.memory();
   auto dst_mem = dst.memory();
-  dnnl::reorder(src_mem, dst_mem).execute(cpu_stream(), src_mem, dst_mem);
+  execute_primitive(dnnl::reorder(src_mem, dst_mem), {{DNNL_ARG_FROM, src_mem}, {DNNL_ARG_TO, dst_mem}});
   cpu_stream().wait();
   g_reorders.fetch_add(1, std::memory_order_relaxed);
 }

@@ -11,6 +11,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "ops/primitive_cache.h"
 
@@ -131,7 +132,7 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
   const bool keeps_workspace = options.fuse_relu && prop == dnnl::prop_kind::forward_training;
   const Tensor workspace = keeps_workspace ? Tensor(pd.workspace_desc()) : Tensor();  // relu mask
   if (keeps_workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
-  p->fwd.execute(cpu_stream(), args);
+  execute_primitive(p->fwd, args);
   if (training && track) update_running(running_mean, running_var, mean, var, m, options.momentum);
 
   if (!record) return record_op("batch_norm", {x, gamma, beta}, y, nullptr);
@@ -158,7 +159,7 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
           bwd_args.emplace(DNNL_ARG_DIFF_SCALE, dgamma.memory());
           bwd_args.emplace(DNNL_ARG_DIFF_SHIFT, dbeta.memory());
         }
-        p->bwd.execute(cpu_stream(), bwd_args);
+        execute_primitive(p->bwd, bwd_args);
         std::vector<Tensor> grads(3);
         if (need[0]) grads[0] = dx.to_layout(x_md);
         if (need[1]) grads[1] = dgamma;

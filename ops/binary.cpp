@@ -7,6 +7,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "ops/primitive_cache.h"
 
@@ -55,8 +56,8 @@ std::shared_ptr<dnnl::binary> binary_for(algorithm alg, const memory::desc& src0
 
 Tensor run_binary(const dnnl::binary& p, const Tensor& src0, const Tensor& src1) {
   Tensor dst(src0.desc());
-  p.execute(cpu_stream(),
-            {{DNNL_ARG_SRC_0, src0.memory()}, {DNNL_ARG_SRC_1, src1.memory()}, {DNNL_ARG_DST, dst.memory()}});
+  execute_primitive(p, {{DNNL_ARG_SRC_0, src0.memory()}, {DNNL_ARG_SRC_1, src1.memory()},
+                        {DNNL_ARG_DST, dst.memory()}});
   return dst;
 }
 
@@ -99,11 +100,11 @@ Tensor run_sum(const SumPrimitives& p, const Tensor& t, const memory::desc& out_
   Tensor pooled = t;
   if (p.has_pool) {
     pooled = Tensor(p.pooled_md);
-    p.pool.execute(cpu_stream(), {{DNNL_ARG_SRC, t.memory()}, {DNNL_ARG_DST, pooled.memory()}});
+    execute_primitive(p.pool, {{DNNL_ARG_SRC, t.memory()}, {DNNL_ARG_DST, pooled.memory()}});
   }
   if (!p.has_reduce) return pooled;
   Tensor out(out_md);
-  p.reduce.execute(cpu_stream(), {{DNNL_ARG_SRC, pooled.memory()}, {DNNL_ARG_DST, out.memory()}});
+  execute_primitive(p.reduce, {{DNNL_ARG_SRC, pooled.memory()}, {DNNL_ARG_DST, out.memory()}});
   return out;
 }
 

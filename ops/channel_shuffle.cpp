@@ -5,6 +5,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "ops/primitive_cache.h"
 
@@ -50,11 +51,11 @@ Var channel_shuffle(const Var& x, int64_t groups) {
   const auto p = primitives_for(x_md, dims[1] / groups, prop, record);
 
   Tensor y(x_md);  // (N, C, H, W), x's layout
-  p->fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, x.data().memory()}, {DNNL_ARG_DST, y.memory()}});
+  execute_primitive(p->fwd, {{DNNL_ARG_SRC, x.data().memory()}, {DNNL_ARG_DST, y.memory()}});
   if (!record) return record_op("channel_shuffle", {x}, y, nullptr);
   return record_op("channel_shuffle", {x}, y, [p, x_md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
     Tensor dx(x_md);  // (N, C, H, W)
-    p->bwd.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dy[0].memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}});
+    execute_primitive(p->bwd, {{DNNL_ARG_DIFF_DST, dy[0].memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}});
     return std::vector<Tensor>{dx};
   });
 }

@@ -11,6 +11,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "ops/primitive_cache.h"
 
@@ -76,7 +77,7 @@ Tensor concat_tensors(const std::vector<Tensor>& parts, int axis, const memory::
   std::unordered_map<int, memory> args{{DNNL_ARG_DST, y.memory()}};
   for (size_t i = 0; i < parts.size(); ++i)
     args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), parts[i].memory());
-  p->concat.execute(cpu_stream(), args);
+  execute_primitive(p->concat, args);
   return y;
 }
 
@@ -129,7 +130,7 @@ std::vector<Tensor> split_tensor(const Tensor& x, const std::vector<int64_t>& si
     pieces[i] = Tensor(plan->piece_mds[i]);
     memory view(plan->view_mds[i], cpu_engine(), src.raw());
     memory piece = pieces[i].memory();
-    plan->copies[i].execute(cpu_stream(), view, piece);
+    execute_primitive(plan->copies[i], {{DNNL_ARG_FROM, view}, {DNNL_ARG_TO, piece}});
   }
   return pieces;
 }

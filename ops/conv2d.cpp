@@ -6,6 +6,7 @@
 #include "ops/conv2d.h"
 
 #include "core/error.h"
+#include "core/primitive_timer.h"
 #include "core/reorder.h"
 #include "core/engine.h"
 #include "core/tape.h"
@@ -152,7 +153,7 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, weights.memory()}, {DNNL_ARG_DST, y.memory()}};
   if (s.bias) args.emplace(DNNL_ARG_BIAS, b.data().to_layout(p->fwd_pd.bias_desc()).memory());
-  p->fwd.execute(cpu_stream(), args);
+  execute_primitive(p->fwd, args);
 
   if (!record) return record_op("conv2d", {x, w, b}, y, nullptr);
   const memory::desc x_md = x.data().desc();
@@ -164,9 +165,9 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
                        const Tensor dy = dy_[0].to_layout(p->bwd_data_pd.diff_dst_desc());
                        Tensor dx(p->bwd_data_pd.diff_src_desc());  // (N, C, H, W)
                        const Tensor w_bwd = reorder_weight(weights, p->bwd_data_pd.weights_desc());
-                       p->bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dy.memory()},
-                                                          {DNNL_ARG_WEIGHTS, w_bwd.memory()},
-                                                          {DNNL_ARG_DIFF_SRC, dx.memory()}});
+                       execute_primitive(p->bwd_data, {{DNNL_ARG_DIFF_DST, dy.memory()},
+                                                       {DNNL_ARG_WEIGHTS, w_bwd.memory()},
+                                                       {DNNL_ARG_DIFF_SRC, dx.memory()}});
                        grads[0] = dx.to_layout(x_md);
                      }
                      if (need[1] && p->depthwise_weight_loop) {
@@ -187,7 +188,7 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
                          db = Tensor(pd.diff_bias_desc());
                          bwd_args.emplace(DNNL_ARG_DIFF_BIAS, db.memory());
                        }
-                       p->bwd_weights.execute(cpu_stream(), bwd_args);
+                       execute_primitive(p->bwd_weights, bwd_args);
                        grads[1] = to_desc(dw, w_md);
                        grads[2] = db;
                      }

@@ -10,6 +10,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "ops/primitive_cache.h"
 
@@ -108,7 +109,7 @@ void zero_channel_padding(const Tensor& t) {
 memory view(const Tensor& t, const memory::desc& md) { return memory(md, cpu_engine(), t.raw()); }
 
 void run_forward(const EltwisePrimitives& p, const Tensor& src, const Tensor& dst, const memory::desc& md) {
-  p.fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, view(src, md)}, {DNNL_ARG_DST, view(dst, md)}});
+  execute_primitive(p.fwd, {{DNNL_ARG_SRC, view(src, md)}, {DNNL_ARG_DST, view(dst, md)}});
 }
 
 // dx = f'(saved) dy, where saved is x, or y for the *_use_dst_for_bwd algorithms.
@@ -116,9 +117,9 @@ Tensor run_backward(const EltwisePrimitives& p, const Eltwise& f, const Tensor& 
                     const memory::desc& md) {
   const Tensor dy = dy_any.to_layout(saved.desc());
   Tensor dx(saved.desc());
-  p.bwd.execute(cpu_stream(), {{backward_reads_dst(f.alg) ? DNNL_ARG_DST : DNNL_ARG_SRC, view(saved, md)},
-                               {DNNL_ARG_DIFF_DST, view(dy, md)},
-                               {DNNL_ARG_DIFF_SRC, view(dx, md)}});
+  execute_primitive(p.bwd, {{backward_reads_dst(f.alg) ? DNNL_ARG_DST : DNNL_ARG_SRC, view(saved, md)},
+                            {DNNL_ARG_DIFF_DST, view(dy, md)},
+                            {DNNL_ARG_DIFF_SRC, view(dx, md)}});
   return dx;
 }
 

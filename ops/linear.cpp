@@ -6,6 +6,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "ops/primitive_cache.h"
 
@@ -78,7 +79,7 @@ Var linear(const Var& x, const Var& w, const Var& b) {
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, weights.memory()}, {DNNL_ARG_DST, y.memory()}};
   if (s.bias) args.emplace(DNNL_ARG_BIAS, b.data().to_layout(p->fwd_pd.bias_desc()).memory());
-  p->fwd.execute(cpu_stream(), args);
+  execute_primitive(p->fwd, args);
 
   if (!record) return record_op("linear", {x, w, b}, y, nullptr);
   const memory::desc x_md = x.data().desc(), w_md = w.data().desc();
@@ -88,9 +89,9 @@ Var linear(const Var& x, const Var& w, const Var& b) {
                      const Tensor dy = dy_[0].to_layout(p->fwd_pd.dst_desc());  // (N, M)
                      if (need[0]) {
                        Tensor dx(p->bwd_data_pd.diff_src_desc());  // (N, K) = dy w
-                       p->bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dy.memory()},
-                                                          {DNNL_ARG_WEIGHTS, weights.memory()},
-                                                          {DNNL_ARG_DIFF_SRC, dx.memory()}});
+                       execute_primitive(p->bwd_data, {{DNNL_ARG_DIFF_DST, dy.memory()},
+                                                       {DNNL_ARG_WEIGHTS, weights.memory()},
+                                                       {DNNL_ARG_DIFF_SRC, dx.memory()}});
                        grads[0] = dx.to_layout(x_md);
                      }
                      if (need[1] || need[2]) {
@@ -103,7 +104,7 @@ Var linear(const Var& x, const Var& w, const Var& b) {
                          db = Tensor(p->bwd_weights_pd.diff_bias_desc());
                          bwd_args.emplace(DNNL_ARG_DIFF_BIAS, db.memory());
                        }
-                       p->bwd_weights.execute(cpu_stream(), bwd_args);
+                       execute_primitive(p->bwd_weights, bwd_args);
                        grads[1] = dw.to_layout(w_md);
                        grads[2] = db;
                      }

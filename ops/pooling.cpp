@@ -11,6 +11,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "ops/primitive_cache.h"
 
@@ -119,9 +120,9 @@ std::shared_ptr<PoolPrimitives> primitives_for(const PoolShape& s, const memory:
 }
 
 void rescale(const PoolPrimitives& p, const Tensor& in, const Tensor& out) {
-  p.rescale_mul.execute(cpu_stream(), {{DNNL_ARG_SRC_0, in.memory()},
-                                       {DNNL_ARG_SRC_1, p.rescale.memory()},
-                                       {DNNL_ARG_DST, out.memory()}});
+  execute_primitive(p.rescale_mul, {{DNNL_ARG_SRC_0, in.memory()},
+                                    {DNNL_ARG_SRC_1, p.rescale.memory()},
+                                    {DNNL_ARG_DST, out.memory()}});
 }
 
 Var pool2d(const char* op, const Var& x, const PoolShape& s) {
@@ -136,7 +137,7 @@ Var pool2d(const char* op, const Var& x, const PoolShape& s) {
   const Tensor workspace = keeps_workspace ? Tensor(p->fwd_pd.workspace_desc()) : Tensor();  // argmax
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x.data().memory()}, {DNNL_ARG_DST, y.memory()}};
   if (keeps_workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
-  p->fwd.execute(cpu_stream(), args);
+  execute_primitive(p->fwd, args);
   if (s.overhangs()) rescale(*p, y, y);
 
   if (!record) return record_op(op, {x}, y, nullptr);
@@ -151,7 +152,7 @@ Var pool2d(const char* op, const Var& x, const PoolShape& s) {
     Tensor dx(bpd.diff_src_desc());  // (N, C, H, W)
     std::unordered_map<int, memory> bwd_args{{DNNL_ARG_DIFF_DST, dy.memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}};
     if (workspace.defined()) bwd_args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
-    p->bwd.execute(cpu_stream(), bwd_args);
+    execute_primitive(p->bwd, bwd_args);
     return std::vector<Tensor>{dx.to_layout(x_md)};
   });
 }

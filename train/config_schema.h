@@ -147,7 +147,7 @@ void visit_config(C& c, Visit&& visit) {
   visit("model.dropout", m.dropout, "Dropout probability before the classifier; 0 disables it.");
   visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.");
   visit("model.init_weights", m.init_weights,
-        "safetensors file (minnow export or a torchvision state dict) to start from; \"\" = random init.");
+        "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.");
 
   auto& d = c.data;
   visit("data.format", d.format, "Dataset format: CIFAR binary batches, IDX (MNIST-style) or a folder of class folders.");

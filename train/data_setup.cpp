@@ -28,6 +28,15 @@ void check_path(const std::string& key, const std::string& path) {
 
 }  // namespace
 
+data::TransformOptions eval_transform(const Config& c) {
+  const auto& t = c.data.transforms;
+  return {.channels = c.model.in_channels,
+          .resize = t.resize,
+          .center_crop = t.crop > 0 ? t.crop : c.model.resolution,
+          .mean = floats(t.mean),
+          .stddev = floats(t.std)};
+}
+
 data::DataConfig to_data_config(const Config& c) {
   const auto& d = c.data;
   const auto& t = d.transforms;
@@ -50,11 +59,7 @@ data::DataConfig to_data_config(const Config& c) {
   out.cache_bytes = d.cache ? int64_t{4} << 30 : 0;
 
   const int size = c.model.resolution;
-  data::TransformOptions eval{.channels = c.model.in_channels,
-                              .resize = t.resize,
-                              .center_crop = t.crop > 0 ? t.crop : size,
-                              .mean = floats(t.mean),
-                              .stddev = floats(t.std)};
+  const data::TransformOptions eval = eval_transform(c);
   data::TransformOptions train = eval;
   if (t.random_resized_crop.enabled) {
     train.center_crop = 0;

@@ -10,4 +10,8 @@ namespace minnow {
 
 data::DataConfig to_data_config(const Config& config);
 
+// The evaluation transform alone (resize, centre crop to model.resolution, normalisation),
+// for single images (minnow predict); checks no data path.
+data::TransformOptions eval_transform(const Config& config);
+
 }  // namespace minnow

@@ -13,15 +13,16 @@ EvalResult evaluate(Module& model, data::Loader& loader, bool keep_logits) {
   NoGrad no_grad;
   Accuracy acc;
   EvalResult result;
-  result.num_classes = loader.dataset().num_classes();
-  const auto k = static_cast<size_t>(result.num_classes);
-  if (keep_logits) result.logits.assign(static_cast<size_t>(loader.dataset().size()) * k, 0.0f);
   loader.begin_epoch(0);
   while (auto batch = loader.next()) {
-    const Var logits = model.forward(Var(batch->images));
+    const Var logits = model.forward(Var(batch->images));  // (N, K), K = the model's outputs
     const double loss = cross_entropy(logits, batch->labels).data().to_plain()[0];
     const std::vector<float> values = logits.data().to_plain();
     acc.add(values, batch->labels, loss);
+    result.num_classes = logits.data().dim(1);
+    const auto k = static_cast<size_t>(result.num_classes);
+    if (keep_logits && result.logits.empty())
+      result.logits.assign(static_cast<size_t>(loader.dataset().size()) * k, 0.0f);
     if (keep_logits)
       for (size_t i = 0; i < batch->indices.size(); ++i)
         std::copy_n(values.begin() + static_cast<long>(i * k), k,

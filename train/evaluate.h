@@ -12,8 +12,8 @@ namespace minnow {
 struct EvalResult {
   double loss = 0, top1 = 0, top5 = 0;  // top-k in percent
   int64_t count = 0;
-  int64_t num_classes = 0;
-  std::vector<float> logits;  // (count, num_classes) by dataset index, when kept
+  int64_t num_classes = 0;    // K, the model's outputs
+  std::vector<float> logits;  // (dataset size, K) by dataset index, when kept; rows of skipped images stay 0
 };
 
 // Runs model in eval mode under NoGrad (restoring its mode afterwards).

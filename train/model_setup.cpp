@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "train/state_dict.h"
+#include "train/weights_file.h"
 
 namespace minnow {
 
@@ -26,7 +27,7 @@ std::shared_ptr<Module> build_model(const Config& config) {
   const std::string& init = config.model.init_weights;
   if (!init.empty()) {
     MINNOW_CHECK(std::filesystem::exists(init), "config: model.init_weights: file '", init, "' does not exist");
-    load_state_dict(*model, load_safetensors(init), "model.init_weights '" + init + "'");
+    load_weights(*model, init, config.model.name, "model.init_weights");
   }
   return model;
 }

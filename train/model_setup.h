@@ -1,6 +1,6 @@
 // Building the configured model: the zoo spec from the config's model section,
-// optional starting weights (model.init_weights: a minnow export or a torchvision
-// state dict saved as safetensors), and the export of trained weights with the
+// optional starting weights (model.init_weights: a minnow export, a checkpoint or a
+// torchvision state dict saved as safetensors), and the export of trained weights with the
 // model config in the file's metadata, so the file describes itself.
 #pragma once
 

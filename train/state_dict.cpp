@@ -60,12 +60,17 @@ void load_state_dict(Module& module, const SafeTensors& file, const std::string&
   for (const auto& [name, tensor] : file.tensors)
     if (name.starts_with(prefix) && !expected.contains(name)) unexpected.push_back(name);
 
-  MINNOW_CHECK(missing.empty(), source, ": ", missing.size(), " tensor(s) of the model are missing: ",
-               join_names(missing));
-  MINNOW_CHECK(misshaped.empty(), source, ": ", misshaped.size(), " tensor(s) have the wrong shape: ",
-               join_names(misshaped));
-  MINNOW_CHECK(unexpected.empty(), source, ": ", unexpected.size(), " tensor(s) are not in the model: ",
-               join_names(unexpected));
+  // Every kind of mismatch in one line: a renamed tensor shows up as missing and as unexpected.
+  std::string problems;
+  auto report = [&](const std::vector<std::string>& names, const char* what) {
+    if (names.empty()) return;
+    if (!problems.empty()) problems += "; ";
+    problems.append(std::to_string(names.size())).append(what).append(join_names(names));
+  };
+  report(missing, " tensor(s) of the model are missing: ");
+  report(misshaped, " tensor(s) have the wrong shape: ");
+  report(unexpected, " tensor(s) are not in the model: ");
+  MINNOW_CHECK(problems.empty(), source, ": ", problems);
 
   for (const auto& [p, t] : param_sources) {
     p->var.zero_grad();

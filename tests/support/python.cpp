@@ -8,15 +8,12 @@
 #include <cstdlib>
 
 namespace minnow::test_support {
-namespace {
 
 std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
 }
-
-}  // namespace
 
 std::string parity_script(const std::string& name) { return std::string(MINNOW_SOURCE_DIR) + "/tests/parity/" + name; }
 

@@ -9,6 +9,9 @@
 
 namespace minnow::test_support {
 
+// text quoted for a POSIX shell command line (single quotes).
+std::string shell_quote(const std::string& text);
+
 // Absolute path of tests/parity/<name> in the source tree.
 std::string parity_script(const std::string& name);
 

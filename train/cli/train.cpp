@@ -27,7 +27,8 @@ void add_train_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand("train", "Train (or resume) a model from a YAML config");
   cmd->add_option("config", args->config, "YAML config file")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--set", args->overrides, "Override a config key: --set optimizer.lr=0.05 (repeatable)");
+  cmd->add_option("--set", args->overrides, "Override a config key: --set optimizer.lr=0.05 (repeatable)")
+      ->allow_extra_args(false);
   cmd->callback([args, &action] { action = [args] { return run_train(*args); }; });
 }
 

@@ -1,0 +1,236 @@
+// The `minnow` subcommands end to end on tiny generated data: eval (--json and
+// --save-logits against an in-process forward pass), predict (class names from a
+// folder dataset, a malformed image), export (from a run folder's checkpoint) and bench.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/grad_mode.h"
+#include "core/safetensors.h"
+#include "models/zoo.h"
+#include "ops/losses.h"
+#include "tests/data/data_files.h"
+#include "tests/support/python.h"
+#include "tests/support/random.h"
+#include "tests/train/cli_run.h"
+#include "train/checkpoint.h"
+#include "train/model_setup.h"
+#include "train/state_dict.h"
+
+namespace minnow {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test_support::CliRun;
+using test_support::expect_one_line_error;
+using test_support::run_minnow;
+using test_support::ScratchDir;
+
+ModelConfig tiny_model(int resolution, int num_classes, int in_channels) {
+  return {.name = "mobilenet_v1", .width = 0.25, .resolution = resolution, .num_classes = num_classes,
+          .in_channels = in_channels, .small_input = true};
+}
+
+std::string model_yaml(const ModelConfig& m) {
+  std::string text = "model:\n  name: " + m.name + "\n  width: " + std::to_string(m.width);
+  text.append("\n  resolution: ").append(std::to_string(m.resolution));
+  text.append("\n  num_classes: ").append(std::to_string(m.num_classes));
+  text.append("\n  in_channels: ").append(std::to_string(m.in_channels)).append("\n  small_input: true\n");
+  return text;
+}
+
+std::string write_config(const ScratchDir& folder, const std::string& text) {
+  const std::string path = folder.file("run.yaml");
+  testing::write_text(path, text + "output: " + folder.file("run") + "\n");
+  return path;
+}
+
+std::string export_model(const ScratchDir& folder, const ModelConfig& m, uint64_t seed) {
+  const std::string path = folder.file("model.safetensors");
+  export_weights(path, *create_model(model_spec(m, seed)), m);
+  return path;
+}
+
+// An MNIST-style IDX folder of 28x28 gray images with labels i % 10: 10 training images
+// and `tests` test images (tests >= 10, so both splits hold every class), whose pixels it returns.
+testing::Bytes write_idx(const fs::path& root, int tests, Rng& rng) {
+  auto pixels = [&](int n) {
+    testing::Bytes bytes(static_cast<size_t>(n) * 28 * 28);
+    for (auto& b : bytes) b = static_cast<uint8_t>(rng.below(256));
+    return bytes;
+  };
+  auto labels = [](int n) {
+    testing::Bytes bytes(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(i % 10);
+    return bytes;
+  };
+  const auto n = static_cast<uint32_t>(tests);
+  testing::write_file(root / "train-images-idx3-ubyte", testing::idx_bytes({10, 28, 28}, pixels(10)));
+  testing::write_file(root / "train-labels-idx1-ubyte", testing::idx_bytes({10}, labels(10)));
+  const testing::Bytes test_pixels = pixels(tests);
+  testing::write_file(root / "t10k-images-idx3-ubyte", testing::idx_bytes({n, 28, 28}, test_pixels));
+  testing::write_file(root / "t10k-labels-idx1-ubyte", testing::idx_bytes({n}, labels(tests)));
+  return test_pixels;
+}
+
+TEST(CliEval, JsonAndSavedLogitsMatchTheModel) {
+  ScratchDir folder;
+  Rng rng(5);
+  const int n = 10;
+  const testing::Bytes pixels = write_idx(folder.path() / "idx", n, rng);
+  const ModelConfig m = tiny_model(28, 10, 1);
+  const std::string weights = export_model(folder, m, 7);
+  const std::string config = write_config(
+      folder, model_yaml(m) + "data:\n  format: idx\n  train: [" + folder.file("idx") +
+                  "]\n  batch_size: 4\n  workers: 0\n  transforms:\n    mean: [0.5]\n    std: [0.25]\n");
+  const std::string logits_path = folder.file("logits.safetensors");
+  const CliRun run =
+      run_minnow({"eval", config, "--weights", weights, "--json", "--save-logits", logits_path}, folder.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  // The same images through the model in this process, normalised by hand, one batch.
+  std::vector<float> input(pixels.size());
+  for (size_t i = 0; i < pixels.size(); ++i) input[i] = (static_cast<float>(pixels[i]) / 255.0f - 0.5f) / 0.25f;
+  auto model = create_model(model_spec(m, 7));
+  model->eval();
+  NoGrad no_grad;
+  const std::vector<float> expected = model->forward(Var(Tensor::from_plain({n, 1, 28, 28}, input))).data().to_plain();
+  std::vector<int32_t> labels;
+  for (int i = 0; i < n; ++i) labels.push_back(i % 10);
+  const double loss =
+      cross_entropy(Var(Tensor::from_plain({n, 10}, expected)), labels).data().to_plain()[0];
+
+  const json out = json::parse(run.out);
+  for (const char* key : {"top1", "top5", "loss", "images"}) EXPECT_TRUE(out.contains(key)) << key << ": " << run.out;
+  EXPECT_EQ(out["images"].get<int64_t>(), n);
+  EXPECT_NEAR(out["loss"].get<double>(), loss, 1e-4);
+  EXPECT_GE(out["top5"].get<double>(), out["top1"].get<double>());
+
+  const SafeTensors saved = load_safetensors(logits_path);
+  const Tensor& logits = saved.at("logits");
+  EXPECT_EQ(logits.dims(), (Dims{n, 10}));
+  EXPECT_EQ(logits.dtype(), DType::f32);
+  EXPECT_LE(test_support::closeness(logits.to_plain(), expected, 1e-5, 1e-4), 1.0);
+
+  const CliRun text = run_minnow({"eval", config, "--weights", weights}, folder.path());
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("top-1"), std::string::npos) << text.out;
+}
+
+// A folder dataset with classes cat and dog, and a model over its two classes at 32 px.
+struct PredictSetup {
+  std::string config, weights;
+};
+
+PredictSetup predict_setup(const ScratchDir& folder) {
+  const auto root = folder.path() / "images";
+  testing::write_file(root / "cat" / "a.png", testing::encode_image(testing::pattern_image(40, 30, 3), "png"));
+  testing::write_file(root / "dog" / "b.png", testing::encode_image(testing::pattern_image(30, 40, 3), "png"));
+  const ModelConfig m = tiny_model(32, 2, 3);
+  const std::string data = "data:\n  format: folder\n  train: [" + root.string() +
+                           "]\n  workers: 0\n  transforms:\n    resize: 32\n    mean: [0.5, 0.5, 0.5]\n"
+                           "    std: [0.25, 0.25, 0.25]\n";
+  return {write_config(folder, model_yaml(m) + data), export_model(folder, m, 3)};
+}
+
+TEST(CliPredict, TopClassesWithFolderClassNames) {
+  ScratchDir folder;
+  const PredictSetup setup = predict_setup(folder);
+  const std::string color = folder.file("q1.png"), gray = folder.file("q2.bmp");
+  testing::write_file(color, testing::encode_image(testing::pattern_image(48, 64, 3), "png"));
+  testing::write_file(gray, testing::encode_image(testing::pattern_image(20, 20, 1), "bmp"));
+  // One image per batch, and --set before the image arguments.
+  const CliRun run = run_minnow(
+      {"predict", setup.config, "--set", "data.batch_size=1", color, gray, "--weights", setup.weights, "--json"},
+      folder.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json out = json::parse(run.out);
+  ASSERT_EQ(out.size(), 2u) << run.out;
+  EXPECT_EQ(out[0]["image"], color);
+  EXPECT_EQ(out[1]["image"], gray);
+  for (const auto& image : out) {
+    const auto& top = image["top5"];
+    ASSERT_EQ(top.size(), 2u) << "two classes, so two guesses: " << run.out;
+    EXPECT_GE(top[0]["probability"].get<double>(), top[1]["probability"].get<double>());
+    EXPECT_NEAR(top[0]["probability"].get<double>() + top[1]["probability"].get<double>(), 1.0, 1e-6);
+    for (const auto& guess : top) {
+      const int64_t index = guess["class"];
+      EXPECT_EQ(guess["name"], index == 0 ? "cat" : "dog");
+    }
+  }
+  const CliRun text = run_minnow({"predict", setup.config, "--weights", setup.weights, color}, folder.path());
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("cat"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("q1.png"), std::string::npos) << text.out;
+}
+
+TEST(CliPredict, MalformedOrMissingImageIsOneLineNamingTheFile) {
+  ScratchDir folder;
+  const PredictSetup setup = predict_setup(folder);
+  const std::string good = folder.file("good.png"), broken = folder.file("broken.png");
+  testing::write_file(good, testing::encode_image(testing::pattern_image(32, 32, 3), "png"));
+  testing::write_text(broken, "this is not an image");
+  expect_one_line_error(run_minnow({"predict", setup.config, "--weights", setup.weights, good, broken}, folder.path()),
+                        broken);
+  const std::string missing = folder.file("missing.jpg");
+  expect_one_line_error(run_minnow({"predict", setup.config, "--weights", setup.weights, missing}, folder.path()),
+                        missing);
+}
+
+TEST(CliExport, RunFolderCheckpointToPlainWeights) {
+  ScratchDir folder;
+  Config config;
+  config.model = tiny_model(28, 10, 1);
+  config.data.train = {folder.file("data")};
+  auto model = create_model(model_spec(config.model, 0));
+  NamedParams params;
+  for (const auto& p : model->named_parameters()) params.emplace_back(p.name, p.var);
+  auto optimizer = make_optimizer(config.optimizer, params);
+  Rng rng(2);
+  cross_entropy(model->forward(test_support::random_var({4, 1, 28, 28}, rng, false)), {1, 2, 3, 4}).backward();
+  optimizer->step(0.1);  // weights, BN statistics and momentum all move away from their start
+  fs::create_directories(folder.path() / "run");
+  save_checkpoint(folder.file("run/last.safetensors"), *model, *optimizer, RunPosition{}, config);
+
+  const std::string out = folder.file("exported.safetensors");
+  const CliRun run = run_minnow({"export", folder.file("run"), "--format", "safetensors", "-o", out}, folder.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const SafeTensors exported = load_safetensors(out);
+  EXPECT_EQ(exported.metadata.at("format"), "minnow-weights-1");
+  EXPECT_EQ(exported.metadata.at("model.name"), "mobilenet_v1");
+  const SafeTensors expected = state_dict(*model);
+  ASSERT_EQ(exported.tensors.size(), expected.tensors.size());
+  for (size_t i = 0; i < expected.tensors.size(); ++i) {
+    const auto& [name, tensor] = expected.tensors[i];
+    EXPECT_EQ(exported.tensors[i].first, name);
+    EXPECT_EQ(exported.tensors[i].second.dims(), tensor.dims()) << name;
+    EXPECT_EQ(exported.tensors[i].second.to_plain(), tensor.to_plain()) << name;
+  }
+
+  expect_one_line_error(run_minnow({"export", folder.file("run"), "--format", "onnx", "-o", out}, folder.path()),
+                        "--format 'onnx'");
+  expect_one_line_error(run_minnow({"export", folder.file("run"), "--best", "-o", out}, folder.path()),
+                        "best.safetensors");
+  expect_one_line_error(run_minnow({"export", out, "-o", folder.file("again.safetensors")}, folder.path()),
+                        "not a minnow checkpoint");
+}
+
+TEST(CliBench, JsonReportsThroughputMemoryAndOneDnnShare) {
+  ScratchDir folder;
+  const CliRun run = run_minnow({"bench", "--model", "mobilenet_v1", "--width", "0.25", "--resolution", "32",
+                                 "--batch", "2", "--threads", "1", "--steps", "2", "--small-input", "--json"},
+                                folder.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json out = json::parse(run.out);
+  EXPECT_EQ(out["model"], "mobilenet_v1");
+  EXPECT_EQ(out["batch"], 2);
+  EXPECT_GT(out["images_per_second"].get<double>(), 0);
+  EXPECT_GT(out["ms_per_step"].get<double>(), 0);
+  EXPECT_GT(out["peak_rss_mib"].get<double>(), 0);
+  EXPECT_GT(out["onednn_percent"].get<double>(), 0);
+  EXPECT_LE(out["onednn_percent"].get<double>(), 100);
+}
+
+}  // namespace
+}  // namespace minnow

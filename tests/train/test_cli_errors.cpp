@@ -1,0 +1,97 @@
+// The `minnow` command's contract: --help for every subcommand, and bad input (an
+// unknown config key, a wrong type, a missing data path, a bad argument) as one
+// "minnow: error:" line on stderr and a non-zero exit, never a stack trace.
+#include <gtest/gtest.h>
+
+#include "models/zoo.h"
+#include "tests/data/data_files.h"
+#include "tests/support/python.h"
+#include "tests/train/cli_run.h"
+#include "train/model_setup.h"
+
+namespace minnow {
+namespace {
+
+using test_support::CliRun;
+using test_support::expect_one_line_error;
+using test_support::run_minnow;
+
+// A valid config whose data.train is data (which need not exist) and output is in folder.
+std::string config_text(const std::string& data, const test_support::ScratchDir& folder,
+                        const std::string& model_extra = "") {
+  std::string text = "model:\n  name: mobilenet_v1\n  width: 0.25\n  resolution: 28\n  num_classes: 10\n";
+  text.append("  in_channels: 1\n  small_input: true\n").append(model_extra);
+  text.append("data:\n  format: idx\n  train: [").append(data).append("]\n  workers: 0\n");
+  text.append("epochs: 1\noutput: ").append(folder.file("run")).append("\n");
+  return text;
+}
+
+std::string write_config(const test_support::ScratchDir& folder, const std::string& text) {
+  const std::string path = folder.file("run.yaml");
+  testing::write_text(path, text);
+  return path;
+}
+
+TEST(CliHelp, EverySubcommandHasHelp) {
+  test_support::ScratchDir folder;
+  const CliRun top = run_minnow({"--help"}, folder.path());
+  EXPECT_EQ(top.exit_code, 0) << top.err;
+  for (const std::string command : {"train", "eval", "predict", "export", "bench", "stats"}) {
+    EXPECT_NE(top.out.find(command), std::string::npos) << "minnow --help does not list " << command;
+    const CliRun run = run_minnow({command, "--help"}, folder.path());
+    EXPECT_EQ(run.exit_code, 0) << command << ": " << run.err;
+    EXPECT_NE(run.out.find("Usage:"), std::string::npos) << command;
+    EXPECT_NE(run.out.find(command), std::string::npos) << command;
+    EXPECT_EQ(run.err, "") << command;
+  }
+}
+
+TEST(CliErrors, UnknownConfigKeyIsOneLine) {
+  test_support::ScratchDir folder;
+  std::string text = config_text(folder.file("data"), folder);
+  text.replace(text.find("width:"), 6, "widht:");
+  const CliRun run = run_minnow({"train", write_config(folder, text)}, folder.path());
+  expect_one_line_error(run, "model.widht");
+  EXPECT_NE(run.err.find("did you mean"), std::string::npos) << run.err;
+}
+
+TEST(CliErrors, WrongTypeIsOneLine) {
+  test_support::ScratchDir folder;
+  const std::string text = config_text(folder.file("data"), folder) + "label_smoothing: lots\n";
+  expect_one_line_error(run_minnow({"train", write_config(folder, text)}, folder.path()), "label_smoothing");
+}
+
+TEST(CliErrors, WrongTypeInSetIsOneLine) {
+  test_support::ScratchDir folder;
+  const std::string config = write_config(folder, config_text(folder.file("data"), folder));
+  expect_one_line_error(run_minnow({"train", config, "--set", "optimizer.lr=fast"}, folder.path()), "optimizer.lr");
+}
+
+TEST(CliErrors, MissingDataPathIsOneLine) {
+  test_support::ScratchDir folder;
+  const std::string missing = folder.file("no-such-data");
+  const std::string config = write_config(folder, config_text(missing, folder));
+  const CliRun train = run_minnow({"train", config}, folder.path());
+  expect_one_line_error(train, "data.train");
+  EXPECT_NE(train.err.find(missing), std::string::npos) << train.err;
+
+  const ModelConfig model{.name = "mobilenet_v1", .width = 0.25, .resolution = 28, .num_classes = 10,
+                          .in_channels = 1, .small_input = true};
+  const std::string weights = folder.file("model.safetensors");
+  export_weights(weights, *create_model(model_spec(model, 0)), model);
+  expect_one_line_error(run_minnow({"eval", config, "--weights", weights}, folder.path()), "data.train");
+}
+
+TEST(CliErrors, BadArgumentsAreOneLine) {
+  test_support::ScratchDir folder;
+  const std::string config = write_config(folder, config_text(folder.file("data"), folder));
+  expect_one_line_error(run_minnow({"eval", config}, folder.path()), "--weights");
+  expect_one_line_error(run_minnow({"eval", config, "--weights", folder.file("none.safetensors")}, folder.path()),
+                        "none.safetensors");
+  expect_one_line_error(run_minnow({"bench", "--model", "no_such_net"}, folder.path()), "no_such_net");
+  expect_one_line_error(run_minnow({"train", folder.file("missing.yaml")}, folder.path()), "missing.yaml");
+  expect_one_line_error(run_minnow({"frobnicate"}, folder.path()), "subcommand");
+}
+
+}  // namespace
+}  // namespace minnow

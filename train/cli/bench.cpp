@@ -1,0 +1,147 @@
+// `minnow bench --model M --resolution R --batch B --threads T --steps N [--json]`:
+// times full training steps (forward, cross-entropy, backward, SGD momentum step)
+// of a zoo model on random data after two warm-up steps, and reports the median
+// images/s and ms per step, the peak RSS and the share of each step spent inside
+// oneDNN primitives (core/primitive_timer.h).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "core/engine.h"
+#include "core/primitive_timer.h"
+#include "core/rng.h"
+#include "models/zoo.h"
+#include "ops/losses.h"
+#include "train/cli/commands.h"
+#include "train/sgd.h"
+
+namespace minnow::cli {
+namespace {
+
+constexpr int kWarmupSteps = 2;
+
+struct BenchArgs {
+  ModelSpec spec;
+  int64_t resolution = 224;
+  int64_t batch = 32;
+  int threads = 2;
+  int steps = 10;
+  bool json = false;
+};
+
+struct StepTime {
+  double ms = 0;
+  double primitive_ms = 0;
+};
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+int run_bench(const BenchArgs& a) {
+  set_num_threads(a.threads);
+  auto model = create_model(a.spec);
+  model->train();
+  NamedParams params;
+  for (const auto& p : model->named_parameters()) params.emplace_back(p.name, p.var);
+  Sgd sgd(params, {.momentum = 0.9, .weight_decay = 4e-5});
+
+  Rng rng(0);
+  const Dims x_dims{a.batch, a.spec.in_channels, a.resolution, a.resolution};
+  std::vector<float> pixels(static_cast<size_t>(product(x_dims)));
+  rng.fill_normal(pixels, 0.0f, 1.0f);
+  const Var x(Tensor::from_plain(x_dims, pixels));  // (N, C, R, R)
+  std::vector<int32_t> labels(static_cast<size_t>(a.batch));
+  for (auto& label : labels) label = static_cast<int32_t>(rng.below(static_cast<uint64_t>(a.spec.num_classes)));
+
+  auto step = [&] {
+    sgd.zero_grad();
+    const Var loss = cross_entropy(model->forward(x), labels);
+    loss.backward();
+    sgd.step(0.01);
+  };
+  for (int i = 0; i < kWarmupSteps; ++i) step();
+  set_primitive_timing(true);
+  std::vector<StepTime> times;
+  for (int i = 0; i < a.steps; ++i) {
+    reset_primitive_nanoseconds();
+    const auto t0 = std::chrono::steady_clock::now();
+    step();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    times.push_back({ms, static_cast<double>(primitive_nanoseconds()) / 1e6});
+  }
+  set_primitive_timing(false);
+
+  double total_ms = 0, primitive_ms = 0;
+  for (const auto& t : times) {
+    total_ms += t.ms;
+    primitive_ms += t.primitive_ms;
+  }
+  std::sort(times.begin(), times.end(), [](const StepTime& l, const StepTime& r) { return l.ms < r.ms; });
+  const size_t mid = times.size() / 2;
+  const double median_ms = times.size() % 2 ? times[mid].ms : (times[mid - 1].ms + times[mid].ms) / 2;
+  const double images_per_second = static_cast<double>(a.batch) * 1000.0 / median_ms;
+  const double onednn_percent = 100.0 * primitive_ms / total_ms;
+  const double rss = peak_rss_mib();
+
+  if (a.json) {
+    const nlohmann::json out = {{"model", a.spec.name},          {"width", a.spec.width},
+                                {"resolution", a.resolution},     {"batch", a.batch},
+                                {"threads", a.threads},           {"steps", a.steps},
+                                {"params", model->num_parameters()}, {"images_per_second", images_per_second},
+                                {"ms_per_step", median_ms},       {"ms_per_step_min", times.front().ms},
+                                {"ms_per_step_max", times.back().ms}, {"peak_rss_mib", rss},
+                                {"onednn_percent", onednn_percent}};
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  std::printf("%s width %.3g at %lld px, batch %lld, %d thread(s), %.2f M parameters\n", a.spec.name.c_str(),
+              static_cast<double>(a.spec.width), static_cast<long long>(a.resolution), static_cast<long long>(a.batch),
+              a.threads, static_cast<double>(model->num_parameters()) / 1e6);
+  std::printf("%d timed training steps after %d warm-up (forward, cross-entropy, backward, SGD momentum)\n", a.steps,
+              kWarmupSteps);
+  std::printf("images/s:      %.1f (median step)\n", images_per_second);
+  std::printf("ms per step:   %.2f median (min %.2f, max %.2f)\n", median_ms, times.front().ms, times.back().ms);
+  std::printf("peak RSS:      %.1f MiB\n", rss);
+  std::printf("oneDNN share:  %.1f%% of step time inside oneDNN primitives\n", onednn_percent);
+  return 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, Action& action) {
+  auto args = std::make_shared<BenchArgs>();
+  args->spec.num_classes = 10;
+  auto* cmd = app.add_subcommand("bench", "Training-step throughput of a zoo model on random data");
+  cmd->add_option("--model", args->spec.name, "Model name")->required()->check(CLI::IsMember(model_names()));
+  cmd->add_option("--resolution", args->resolution, "Input resolution in pixels")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 4096));
+  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str()->check(CLI::Range(1, 65536));
+  cmd->add_option("--threads", args->threads, "Threads")->capture_default_str()->check(CLI::Range(1, 1024));
+  cmd->add_option("--steps", args->steps, "Timed steps (after 2 warm-up steps)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--width", args->spec.width, "Width multiplier (ShuffleNet v1: scale factor)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--num-classes", args->spec.num_classes, "Classifier outputs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--in-channels", args->spec.in_channels, "Input channels")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--small-input", args->spec.small_input, "Stride-1 stem for inputs of 64 px or less");
+  cmd->add_option("--groups", args->spec.groups, "ShuffleNet v1 groups")
+      ->capture_default_str()
+      ->check(CLI::IsMember({1, 2, 3, 4, 8}));
+  cmd->add_flag("--json", args->json, "Print one JSON object");
+  cmd->callback([args, &action] { action = [args] { return run_bench(*args); }; });
+}
+
+}  // namespace minnow::cli

@@ -1,0 +1,69 @@
+// `minnow export <run-dir|checkpoint> [--best] --format safetensors -o FILE`: rebuilds
+// the model from the checkpoint's stored config, loads its weights and writes them as
+// float32 in plain layout with torchvision's names and the model config in metadata.
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/safetensors.h"
+#include "train/checkpoint.h"
+#include "train/cli/commands.h"
+#include "train/model_setup.h"
+
+namespace minnow::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ExportArgs {
+  std::string source;
+  std::string format = "safetensors";
+  std::string output;
+  bool best = false;
+};
+
+// The checkpoint file: <dir>/last.safetensors (or best) for a run folder, else source itself.
+std::string checkpoint_file(const ExportArgs& a) {
+  if (!fs::is_directory(a.source)) {
+    MINNOW_CHECK(fs::exists(a.source), "export: '", a.source,
+                 "' does not exist; expected a run folder or a checkpoint");
+    MINNOW_CHECK(!a.best, "export: --best picks best.safetensors in a run folder, but '", a.source, "' is a file");
+    return a.source;
+  }
+  const std::string which = a.best ? "best" : "last";
+  const std::string path = (fs::path(a.source) / (which + ".safetensors")).string();
+  MINNOW_CHECK(fs::exists(path), "export: run folder '", a.source, "' has no ", which, ".safetensors");
+  return path;
+}
+
+int run_export(const ExportArgs& a) {
+  MINNOW_CHECK(a.format == "safetensors", "export: --format '", a.format, "' is not supported; expected safetensors");
+  const std::string path = checkpoint_file(a);
+  const SafeTensors file = load_safetensors(path);
+  const auto format = file.metadata.find("format");
+  const std::string found = format == file.metadata.end() ? "none" : "'" + format->second + "'";
+  MINNOW_CHECK(format != file.metadata.end() && format->second == "minnow-checkpoint-1", "export: '", path,
+               "' is not a minnow checkpoint (metadata format ", found,
+               ", expected 'minnow-checkpoint-1'); give a run folder or its last/best.safetensors");
+  const Config config = checkpoint_config(path);
+  auto model = create_model(model_spec(config.model, static_cast<uint64_t>(config.seed)));
+  load_checkpoint(path, *model, nullptr);
+  export_weights(a.output, *model, config.model);
+  std::printf("exported %s (%lld parameters) from %s to %s\n", config.model.name.c_str(),
+              static_cast<long long>(model->num_parameters()), path.c_str(), a.output.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app, Action& action) {
+  auto args = std::make_shared<ExportArgs>();
+  auto* cmd = app.add_subcommand("export", "Export a checkpoint's weights (float32, plain, torchvision names)");
+  cmd->add_option("source", args->source, "Run folder (its last.safetensors) or checkpoint file")->required();
+  cmd->add_option("-o,--output", args->output, "Output file")->required();
+  cmd->add_option("--format", args->format, "Output format; only safetensors for now")->capture_default_str();
+  cmd->add_flag("--best", args->best, "From a run folder, export best.safetensors instead of last.safetensors");
+  cmd->callback([args, &action] { action = [args] { return run_export(*args); }; });
+}
+
+}  // namespace minnow::cli

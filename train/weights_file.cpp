@@ -1,0 +1,63 @@
+// The format comes from the file's metadata "format"; anything without a minnow
+// format is taken as a plain state dict (torchvision's names, no prefix).
+#include "train/weights_file.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "train/checkpoint_io.h"
+#include "train/config.h"
+#include "train/state_dict.h"
+
+namespace minnow {
+namespace {
+
+constexpr const char* kExportFormat = "minnow-weights-1";
+constexpr const char* kCheckpointFormat = "minnow-checkpoint-1";
+
+std::string metadata_value(const SafeTensors& file, const std::string& key) {
+  const auto it = file.metadata.find(key);
+  return it == file.metadata.end() ? "" : it->second;
+}
+
+}  // namespace
+
+const char* weights_format_name(WeightsFormat format) {
+  switch (format) {
+    case WeightsFormat::minnow_export: return "minnow export";
+    case WeightsFormat::checkpoint: return "minnow checkpoint";
+    case WeightsFormat::state_dict: return "state dict";
+  }
+  return "?";
+}
+
+WeightsFormat load_weights(Module& model, const std::string& path, const std::string& model_name,
+                           const std::string& source) {
+  const std::string where = source + " '" + path + "'";
+  MINNOW_CHECK(std::filesystem::is_regular_file(path), where, ": no such file");
+  SafeTensors file = load_safetensors(path);
+  const std::string format = metadata_value(file, "format");
+  WeightsFormat kind = WeightsFormat::state_dict;
+  std::string prefix, file_model;
+  if (format == kCheckpointFormat) {
+    kind = WeightsFormat::checkpoint;
+    file = read_checkpoint_file(path);
+    prefix = "model.";
+    file_model = parse_config(metadata_value(file, "config"), where + " (config)").model.name;
+  } else if (format == kExportFormat) {
+    kind = WeightsFormat::minnow_export;
+    file_model = metadata_value(file, "model.name");
+  } else {
+    MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), where, ": metadata format '", format,
+                 "', expected ", kExportFormat, " or ", kCheckpointFormat);
+  }
+  try {
+    load_state_dict(model, file, where, prefix);
+  } catch (const Error& e) {
+    if (file_model.empty() || file_model == model_name) throw;
+    MINNOW_FAIL(e.what(), " (the file holds ", file_model, " weights; the model is ", model_name, ")");
+  }
+  return kind;
+}
+
+}  // namespace minnow

@@ -1,0 +1,23 @@
+// Weights from any file minnow meets, into a built model: its own export
+// ("minnow-weights-1", model.safetensors), a training checkpoint
+// ("minnow-checkpoint-1": its "model." tensors, checksum verified) or a torchvision
+// state dict saved as safetensors. Loading is strict; errors name the file and tensors.
+#pragma once
+
+#include <string>
+
+#include "models/module.h"
+
+namespace minnow {
+
+enum class WeightsFormat { minnow_export, checkpoint, state_dict };
+
+const char* weights_format_name(WeightsFormat format);
+
+// Loads path into model and says what the file was. source ("--weights",
+// "model.init_weights") starts every message; model_name is the model's zoo name,
+// named in the message when an export or checkpoint of another model does not fit.
+WeightsFormat load_weights(Module& model, const std::string& path, const std::string& model_name,
+                           const std::string& source);
+
+}  // namespace minnow
