@@ -9,6 +9,10 @@
 #include "models/init.h"
 #include "models/mobilenet_v1.h"
 #include "models/mobilenet_v2.h"
+#include "models/resnet.h"
+#include "models/shufflenet_v1.h"
+#include "models/shufflenet_v2.h"
+#include "models/squeezenet.h"
 
 namespace minnow {
 namespace {
@@ -19,6 +23,19 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
       {"mobilenet_v1", make_mobilenet_v1},
       {"mobilenet_v2", make_mobilenet_v2},
+      {"shufflenet_v1", make_shufflenet_v1},
+      {"shufflenet_v2", make_shufflenet_v2},
+      {"shufflenet_v2_x0_5", make_shufflenet_v2},
+      {"shufflenet_v2_x1_0", make_shufflenet_v2},
+      {"shufflenet_v2_x1_5", make_shufflenet_v2},
+      {"shufflenet_v2_x2_0", make_shufflenet_v2},
+      {"squeezenet1_0", make_squeezenet},
+      {"squeezenet1_1", make_squeezenet},
+      {"resnet18", make_resnet},
+      {"resnet34", make_resnet},
+      {"resnet50", make_resnet},
+      {"resnet20", make_resnet},
+      {"resnet56", make_resnet},
   };
   return table;
 }
