@@ -7,7 +7,8 @@ namespace minnow {
 
 Fire::Fire(const Options& options) : Module("Fire") {
   const auto& o = options;
-  squeeze_ = register_module("squeeze", std::make_shared<Conv2d>(Conv2d::Options{.in = o.in, .out = o.squeeze, .kernel = 1}));
+  squeeze_ =
+      register_module("squeeze", std::make_shared<Conv2d>(Conv2d::Options{.in = o.in, .out = o.squeeze, .kernel = 1}));
   squeeze_activation_ = register_module("squeeze_activation", std::make_shared<Activation>(ActivationKind::relu));
   expand1x1_ = register_module(
       "expand1x1", std::make_shared<Conv2d>(Conv2d::Options{.in = o.squeeze, .out = o.expand1x1, .kernel = 1}));

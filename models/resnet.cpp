@@ -15,7 +15,8 @@ template <class Block>
 std::shared_ptr<Sequential> make_stage(int64_t& in, int64_t planes, int64_t repeats, int64_t stride) {
   auto stage = std::make_shared<Sequential>();
   for (int64_t i = 0; i < repeats; ++i) {
-    stage->add(std::make_shared<Block>(ResidualBlockOptions{.in = in, .planes = planes, .stride = i == 0 ? stride : 1}));
+    stage->add(
+        std::make_shared<Block>(ResidualBlockOptions{.in = in, .planes = planes, .stride = i == 0 ? stride : 1}));
     in = planes * Block::expansion;
   }
   return stage;
@@ -35,27 +36,30 @@ ResNet::ResNet(const Options& options) : Module("ResNet") {
                                                                              .kernel = o.cifar_stem ? 3 : 7,
                                                                              .stride = o.cifar_stem ? 1 : stride,
                                                                              .bias = false}));
-  bn1_ = register_module("bn1", std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = stem}));
-  relu_ = register_module("relu", std::make_shared<Activation>(ActivationKind::relu));
+  bn1_ =
+      register_module("bn1", std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = stem, .fuse_relu = true}));
   if (!o.cifar_stem)
-    maxpool_ = register_module("maxpool", std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = stride, .padding = 1}));
+    maxpool_ = register_module("maxpool",
+                               std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = stride, .padding = 1}));
   int64_t channels = stem;
   for (size_t i = 0; i < o.repeats.size(); ++i) {
     const int64_t stage_stride = i == 0 ? 1 : 2;
-    auto stage = o.block == ResNetBlock::basic ? make_stage<BasicBlock>(channels, o.planes[i], o.repeats[i], stage_stride)
-                                               : make_stage<Bottleneck>(channels, o.planes[i], o.repeats[i], stage_stride);
+    auto stage = o.block == ResNetBlock::basic
+                     ? make_stage<BasicBlock>(channels, o.planes[i], o.repeats[i], stage_stride)
+                     : make_stage<Bottleneck>(channels, o.planes[i], o.repeats[i], stage_stride);
     std::string name = "layer";
     name.append(std::to_string(i + 1));
     layers_.push_back(register_module(name, stage));
   }
   avgpool_ = register_module("avgpool", std::make_shared<GlobalAvgPool>());
-  if (o.dropout > 0.0f) dropout_ = register_module("dropout", std::make_shared<Dropout>(Dropout::Options{.p = o.dropout}));
+  if (o.dropout > 0.0f)
+    dropout_ = register_module("dropout", std::make_shared<Dropout>(Dropout::Options{.p = o.dropout}));
   fc_ = register_module("fc", std::make_shared<Linear>(Linear::Options{.in = channels, .out = o.num_classes}));
   init_convs(*this, ConvInit::kaiming_normal_fan_out);
 }
 
 Var ResNet::forward(const Var& x) {
-  Var y = relu_->forward(bn1_->forward(conv1_->forward(x)));
+  Var y = bn1_->forward(conv1_->forward(x));  // after ReLU
   if (maxpool_) y = maxpool_->forward(y);
   for (const auto& layer : layers_) y = layer->forward(y);
   y = avgpool_->forward(y);  // (N, C)

@@ -20,9 +20,9 @@ class ResNet : public Module {
  public:
   struct Options {
     ResNetBlock block = ResNetBlock::basic;
-    std::vector<int64_t> repeats = {2, 2, 2, 2};      // blocks of layer1, layer2, ...
+    std::vector<int64_t> repeats = {2, 2, 2, 2};        // blocks of layer1, layer2, ...
     std::vector<int64_t> planes = {64, 128, 256, 512};  // planes of each layer; from layer2 on, each opens at stride 2
-    bool cifar_stem = false;  // conv1 3x3 stride 1 to planes[0] channels and no max-pool
+    bool cifar_stem = false;                            // conv1 3x3 stride 1 to planes[0] channels and no max-pool
     int64_t num_classes = 1000;
     int64_t in_channels = 3;
     float dropout = 0.0f;  // > 0: a Dropout before fc (parameter-free; torchvision names stay)
@@ -34,9 +34,8 @@ class ResNet : public Module {
 
  private:
   std::shared_ptr<Conv2d> conv1_;
-  std::shared_ptr<BatchNorm2d> bn1_;
-  std::shared_ptr<Activation> relu_;
-  std::shared_ptr<MaxPool2d> maxpool_;  // null for the CIFAR stem
+  std::shared_ptr<BatchNorm2d> bn1_;                 // ReLU fused
+  std::shared_ptr<MaxPool2d> maxpool_;               // null for the CIFAR stem
   std::vector<std::shared_ptr<Sequential>> layers_;  // registered as layer1, layer2, ...
   std::shared_ptr<GlobalAvgPool> avgpool_;
   std::shared_ptr<Dropout> dropout_;

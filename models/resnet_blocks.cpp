@@ -1,5 +1,6 @@
 // BasicBlock and Bottleneck: construction in torchvision's registration order (so
-// named_parameters() lists what state_dict() lists) and the residual forwards.
+// named_parameters() lists what state_dict() lists) and the residual forwards. A ReLU that
+// follows a BN directly runs fused into it; the one after the addition is the relu child.
 #include "models/resnet_blocks.h"
 
 #include "core/error.h"
@@ -9,11 +10,12 @@ namespace minnow {
 namespace {
 
 std::shared_ptr<Conv2d> conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
-  return std::make_shared<Conv2d>(Conv2d::Options{.in = in, .out = out, .kernel = kernel, .stride = stride, .bias = false});
+  return std::make_shared<Conv2d>(
+      Conv2d::Options{.in = in, .out = out, .kernel = kernel, .stride = stride, .bias = false});
 }
 
-std::shared_ptr<BatchNorm2d> bn(int64_t channels) {
-  return std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = channels});
+std::shared_ptr<BatchNorm2d> bn(int64_t channels, bool fuse_relu = false) {
+  return std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = channels, .fuse_relu = fuse_relu});
 }
 
 // Sequential(1x1 conv, BN) when the block changes the shape, else null.
@@ -26,8 +28,8 @@ std::shared_ptr<Sequential> projection(const ResidualBlockOptions& o, int64_t ou
 }
 
 void check(const ResidualBlockOptions& o, const char* block) {
-  MINNOW_CHECK(o.in > 0 && o.planes > 0 && o.stride >= 1, block, ": expected positive in, planes and stride, got in ", o.in,
-               ", planes ", o.planes, ", stride ", o.stride);
+  MINNOW_CHECK(o.in > 0 && o.planes > 0 && o.stride >= 1, block, ": expected positive in, planes and stride, got in ",
+               o.in, ", planes ", o.planes, ", stride ", o.stride);
 }
 
 }  // namespace
@@ -36,15 +38,15 @@ BasicBlock::BasicBlock(const ResidualBlockOptions& options) : Module("BasicBlock
   const auto& o = options;
   check(o, "BasicBlock");
   conv1_ = register_module("conv1", conv(o.in, o.planes, 3, o.stride));
-  bn1_ = register_module("bn1", bn(o.planes));
-  relu_ = register_module("relu", std::make_shared<Activation>(ActivationKind::relu));
+  bn1_ = register_module("bn1", bn(o.planes, true));
   conv2_ = register_module("conv2", conv(o.planes, o.planes, 3, 1));
   bn2_ = register_module("bn2", bn(o.planes));
+  relu_ = register_module("relu", std::make_shared<Activation>(ActivationKind::relu));
   if (auto shortcut = projection(o, o.planes)) downsample_ = register_module("downsample", shortcut);
 }
 
 Var BasicBlock::forward(const Var& x) {
-  Var y = relu_->forward(bn1_->forward(conv1_->forward(x)));
+  Var y = bn1_->forward(conv1_->forward(x));
   y = bn2_->forward(conv2_->forward(y));
   return relu_->forward(add(y, downsample_ ? downsample_->forward(x) : x));
 }
@@ -54,9 +56,9 @@ Bottleneck::Bottleneck(const ResidualBlockOptions& options) : Module("Bottleneck
   check(o, "Bottleneck");
   const int64_t out = o.planes * expansion;
   conv1_ = register_module("conv1", conv(o.in, o.planes, 1, 1));
-  bn1_ = register_module("bn1", bn(o.planes));
+  bn1_ = register_module("bn1", bn(o.planes, true));
   conv2_ = register_module("conv2", conv(o.planes, o.planes, 3, o.stride));
-  bn2_ = register_module("bn2", bn(o.planes));
+  bn2_ = register_module("bn2", bn(o.planes, true));
   conv3_ = register_module("conv3", conv(o.planes, out, 1, 1));
   bn3_ = register_module("bn3", bn(out));
   relu_ = register_module("relu", std::make_shared<Activation>(ActivationKind::relu));
@@ -64,8 +66,8 @@ Bottleneck::Bottleneck(const ResidualBlockOptions& options) : Module("Bottleneck
 }
 
 Var Bottleneck::forward(const Var& x) {
-  Var y = relu_->forward(bn1_->forward(conv1_->forward(x)));
-  y = relu_->forward(bn2_->forward(conv2_->forward(y)));
+  Var y = bn1_->forward(conv1_->forward(x));
+  y = bn2_->forward(conv2_->forward(y));
   y = bn3_->forward(conv3_->forward(y));
   return relu_->forward(add(y, downsample_ ? downsample_->forward(x) : x));
 }

@@ -24,11 +24,11 @@ class BasicBlock : public Module {
   Var forward(const Var& x) override;
 
  private:
-  std::shared_ptr<Conv2d> conv1_;  // 3x3, in -> planes, stride
-  std::shared_ptr<BatchNorm2d> bn1_;
-  std::shared_ptr<Activation> relu_;
-  std::shared_ptr<Conv2d> conv2_;  // 3x3, planes -> planes
+  std::shared_ptr<Conv2d> conv1_;     // 3x3, in -> planes, stride
+  std::shared_ptr<BatchNorm2d> bn1_;  // ReLU fused
+  std::shared_ptr<Conv2d> conv2_;     // 3x3, planes -> planes
   std::shared_ptr<BatchNorm2d> bn2_;
+  std::shared_ptr<Activation> relu_;        // after the addition
   std::shared_ptr<Sequential> downsample_;  // null for the identity shortcut
 };
 
@@ -39,13 +39,13 @@ class Bottleneck : public Module {
   Var forward(const Var& x) override;
 
  private:
-  std::shared_ptr<Conv2d> conv1_;  // 1x1, in -> planes
-  std::shared_ptr<BatchNorm2d> bn1_;
-  std::shared_ptr<Conv2d> conv2_;  // 3x3, planes -> planes, stride
-  std::shared_ptr<BatchNorm2d> bn2_;
-  std::shared_ptr<Conv2d> conv3_;  // 1x1, planes -> 4 planes
+  std::shared_ptr<Conv2d> conv1_;     // 1x1, in -> planes
+  std::shared_ptr<BatchNorm2d> bn1_;  // ReLU fused
+  std::shared_ptr<Conv2d> conv2_;     // 3x3, planes -> planes, stride
+  std::shared_ptr<BatchNorm2d> bn2_;  // ReLU fused
+  std::shared_ptr<Conv2d> conv3_;     // 1x1, planes -> 4 planes
   std::shared_ptr<BatchNorm2d> bn3_;
-  std::shared_ptr<Activation> relu_;
+  std::shared_ptr<Activation> relu_;  // after the addition
   std::shared_ptr<Sequential> downsample_;
 };
 

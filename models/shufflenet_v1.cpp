@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "models/conv_bn_relu.h"
+#include "models/conv_bn_act.h"
 #include "models/module_init.h"
 
 namespace minnow {
@@ -42,11 +42,11 @@ std::shared_ptr<Sequential> make_stage(int64_t in, int64_t out, int64_t mid, int
   auto stage = std::make_shared<Sequential>();
   for (int64_t i = 0; i < repeats; ++i) {
     stage->add(std::make_shared<ShuffleV1Unit>(ShuffleV1Unit::Options{.in = i == 0 ? in : out,
-                                                                       .out = out,
-                                                                       .mid = mid,
-                                                                       .groups = groups,
-                                                                       .stride = i == 0 ? 2 : 1,
-                                                                       .group_first_conv = !(first_stage && i == 0)}));
+                                                                      .out = out,
+                                                                      .mid = mid,
+                                                                      .groups = groups,
+                                                                      .stride = i == 0 ? 2 : 1,
+                                                                      .group_first_conv = !(first_stage && i == 0)}));
   }
   return stage;
 }
@@ -70,13 +70,16 @@ ShuffleNetV1::ShuffleNetV1(const Options& options) : Module("ShuffleNetV1") {
   const auto& o = options;
   const ShuffleNetV1Channels c = shufflenet_v1_channels(o.groups, o.scale);
   const int64_t stride = o.small_input ? 1 : 2;
-  conv1_ = register_module("conv1", conv_bn_relu({.in = o.in_channels, .out = c.stem, .kernel = 3, .stride = stride}));
-  maxpool_ = register_module("maxpool", std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = stride, .padding = 1}));
+  conv1_ = register_module("conv1", std::make_shared<ConvBnAct>(ConvBnAct::Options{
+                                        .in = o.in_channels, .out = c.stem, .kernel = 3, .stride = stride}));
+  maxpool_ = register_module("maxpool",
+                             std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = stride, .padding = 1}));
   stage2_ = register_module("stage2", make_stage(c.stem, c.stage[0], c.mid[0], 4, o.groups, true));
   stage3_ = register_module("stage3", make_stage(c.stage[0], c.stage[1], c.mid[1], 8, o.groups, false));
   stage4_ = register_module("stage4", make_stage(c.stage[1], c.stage[2], c.mid[2], 4, o.groups, false));
   avgpool_ = register_module("avgpool", std::make_shared<GlobalAvgPool>());
-  if (o.dropout > 0.0f) dropout_ = register_module("dropout", std::make_shared<Dropout>(Dropout::Options{.p = o.dropout}));
+  if (o.dropout > 0.0f)
+    dropout_ = register_module("dropout", std::make_shared<Dropout>(Dropout::Options{.p = o.dropout}));
   fc_ = register_module("fc", std::make_shared<Linear>(Linear::Options{.in = c.stage[2], .out = o.num_classes}));
   init_convs(*this, ConvInit::kaiming_normal_fan_out);
   init_linears_normal(*this, 0.01f);

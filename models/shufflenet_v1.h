@@ -7,7 +7,7 @@
 #include <array>
 #include <memory>
 
-#include "models/sequential.h"
+#include "models/conv_bn_act.h"
 #include "models/shufflenet_v1_unit.h"
 #include "models/zoo.h"
 
@@ -43,7 +43,7 @@ class ShuffleNetV1 : public Module {
   Var forward(const Var& x) override;  // (N, in_channels, H, W) -> (N, num_classes)
 
  private:
-  std::shared_ptr<Sequential> conv1_;  // conv 3x3 (stride 2), BN, ReLU
+  std::shared_ptr<ConvBnAct> conv1_;  // conv 3x3 (stride 2), BN + ReLU
   std::shared_ptr<MaxPool2d> maxpool_;
   std::shared_ptr<Sequential> stage2_, stage3_, stage4_;
   std::shared_ptr<GlobalAvgPool> avgpool_;

@@ -1,4 +1,4 @@
-// The ShuffleNet v1 unit (Zhang et al. 2017, Fig. 2b/c): grouped 1x1 conv, BN, ReLU,
+// The ShuffleNet v1 unit (Zhang et al. 2017, Fig. 2b/c): grouped 1x1 conv, BN + ReLU,
 // channel shuffle, depthwise 3x3 (the stride), BN, grouped 1x1 conv, BN; then added to
 // the input (stride 1) or concatenated after a 3x3 average-pooled copy of it (stride 2),
 // and a final ReLU. Channel counts per group count and scale live in shufflenet_v1.h.
@@ -28,10 +28,9 @@ class ShuffleV1Unit : public Module {
 
  private:
   Options options_;
-  std::shared_ptr<Conv2d> conv1_;  // 1x1, in -> mid, grouped unless group_first_conv is off
-  std::shared_ptr<BatchNorm2d> bn1_;
-  std::shared_ptr<Activation> relu1_;
-  std::shared_ptr<Conv2d> conv2_;  // depthwise 3x3, mid -> mid, the unit's stride
+  std::shared_ptr<Conv2d> conv1_;     // 1x1, in -> mid, grouped unless group_first_conv is off
+  std::shared_ptr<BatchNorm2d> bn1_;  // ReLU fused
+  std::shared_ptr<Conv2d> conv2_;     // depthwise 3x3, mid -> mid, the unit's stride
   std::shared_ptr<BatchNorm2d> bn2_;
   std::shared_ptr<Conv2d> conv3_;  // grouped 1x1, mid -> out (stride 1) or out - in (stride 2)
   std::shared_ptr<BatchNorm2d> bn3_;

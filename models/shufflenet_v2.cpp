@@ -4,7 +4,7 @@
 #include <array>
 
 #include "core/error.h"
-#include "models/conv_bn_relu.h"
+#include "models/conv_bn_act.h"
 #include "models/shufflenet_v2_unit.h"
 
 namespace minnow {
@@ -29,8 +29,10 @@ std::shared_ptr<Sequential> make_stage(int64_t in, int64_t out, int64_t repeats)
 
 float size_from_name(const ModelSpec& spec) {
   if (spec.name == "shufflenet_v2") return spec.width;
-  const std::array<std::pair<const char*, float>, 4> names = {
-      {{"shufflenet_v2_x0_5", 0.5f}, {"shufflenet_v2_x1_0", 1.0f}, {"shufflenet_v2_x1_5", 1.5f}, {"shufflenet_v2_x2_0", 2.0f}}};
+  const std::array<std::pair<const char*, float>, 4> names = {{{"shufflenet_v2_x0_5", 0.5f},
+                                                               {"shufflenet_v2_x1_0", 1.0f},
+                                                               {"shufflenet_v2_x1_5", 1.5f},
+                                                               {"shufflenet_v2_x2_0", 2.0f}}};
   for (const auto& [name, size] : names) {
     if (spec.name != name) continue;
     MINNOW_CHECK(spec.width == 1.0f || spec.width == size, spec.name, ": the name fixes the size at ", size,
@@ -46,14 +48,18 @@ ShuffleNetV2::ShuffleNetV2(const Options& options) : Module("ShuffleNetV2") {
   const auto& o = options;
   const auto c = stage_widths(o.size);
   const int64_t stride = o.small_input ? 1 : 2;
-  conv1_ = register_module("conv1", conv_bn_relu({.in = o.in_channels, .out = c[0], .kernel = 3, .stride = stride}));
-  maxpool_ = register_module("maxpool", std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = stride, .padding = 1}));
+  conv1_ = register_module("conv1", std::make_shared<ConvBnAct>(ConvBnAct::Options{
+                                        .in = o.in_channels, .out = c[0], .kernel = 3, .stride = stride}));
+  maxpool_ = register_module("maxpool",
+                             std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = stride, .padding = 1}));
   stage2_ = register_module("stage2", make_stage(c[0], c[1], 4));
   stage3_ = register_module("stage3", make_stage(c[1], c[2], 8));
   stage4_ = register_module("stage4", make_stage(c[2], c[3], 4));
-  conv5_ = register_module("conv5", conv_bn_relu({.in = c[3], .out = c[4], .kernel = 1}));
+  conv5_ =
+      register_module("conv5", std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = c[3], .out = c[4], .kernel = 1}));
   avgpool_ = register_module("avgpool", std::make_shared<GlobalAvgPool>());
-  if (o.dropout > 0.0f) dropout_ = register_module("dropout", std::make_shared<Dropout>(Dropout::Options{.p = o.dropout}));
+  if (o.dropout > 0.0f)
+    dropout_ = register_module("dropout", std::make_shared<Dropout>(Dropout::Options{.p = o.dropout}));
   fc_ = register_module("fc", std::make_shared<Linear>(Linear::Options{.in = c[4], .out = o.num_classes}));
 }
 

@@ -6,8 +6,7 @@
 
 #include <memory>
 
-#include "models/layers.h"
-#include "models/sequential.h"
+#include "models/conv_bn_act.h"
 #include "models/zoo.h"
 
 namespace minnow {
@@ -26,10 +25,10 @@ class ShuffleNetV2 : public Module {
   Var forward(const Var& x) override;  // (N, in_channels, H, W) -> (N, num_classes)
 
  private:
-  std::shared_ptr<Sequential> conv1_;
+  std::shared_ptr<ConvBnAct> conv1_;  // 3x3 (stride 2), BN + ReLU
   std::shared_ptr<MaxPool2d> maxpool_;
   std::shared_ptr<Sequential> stage2_, stage3_, stage4_;
-  std::shared_ptr<Sequential> conv5_;
+  std::shared_ptr<ConvBnAct> conv5_;  // 1x1, BN + ReLU
   std::shared_ptr<GlobalAvgPool> avgpool_;
   std::shared_ptr<Dropout> dropout_;
   std::shared_ptr<Linear> fc_;

@@ -11,16 +11,16 @@ namespace minnow {
 namespace {
 
 std::shared_ptr<Conv2d> depthwise3x3(int64_t channels, int64_t stride) {
-  return std::make_shared<Conv2d>(
-      Conv2d::Options{.in = channels, .out = channels, .kernel = 3, .stride = stride, .groups = channels, .bias = false});
+  return std::make_shared<Conv2d>(Conv2d::Options{
+      .in = channels, .out = channels, .kernel = 3, .stride = stride, .groups = channels, .bias = false});
 }
 
 std::shared_ptr<Conv2d> pointwise(int64_t in, int64_t out) {
   return std::make_shared<Conv2d>(Conv2d::Options{.in = in, .out = out, .kernel = 1, .bias = false});
 }
 
-std::shared_ptr<BatchNorm2d> bn(int64_t channels) {
-  return std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = channels});
+std::shared_ptr<BatchNorm2d> bn(int64_t channels, bool fuse_relu = false) {
+  return std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = channels, .fuse_relu = fuse_relu});
 }
 
 std::shared_ptr<Activation> relu() { return std::make_shared<Activation>(ActivationKind::relu); }
@@ -31,16 +31,15 @@ ShuffleV2Unit::ShuffleV2Unit(const Options& options) : Module("ShuffleV2Unit"), 
   const auto& o = options;
   MINNOW_CHECK(o.stride == 1 || o.stride == 2, "ShuffleV2Unit: expected stride 1 or 2, got ", o.stride);
   MINNOW_CHECK(o.out > 0 && o.out % 2 == 0, "ShuffleV2Unit: expected an even out, got ", o.out);
-  MINNOW_CHECK(o.stride == 2 || o.in == o.out, "ShuffleV2Unit: a stride-1 unit keeps its width, so in must equal out; got in ",
-               o.in, ", out ", o.out);
+  MINNOW_CHECK(o.stride == 2 || o.in == o.out,
+               "ShuffleV2Unit: a stride-1 unit keeps its width, so in must equal out; got in ", o.in, ", out ", o.out);
   const int64_t half = o.out / 2;
   if (o.stride == 2) {
     branch1_ = register_module("branch1", std::make_shared<Sequential>());
     branch1_->add(depthwise3x3(o.in, 2));
     branch1_->add(bn(o.in));
     branch1_->add(pointwise(o.in, half));
-    branch1_->add(bn(half));
-    branch1_->add(relu());
+    branch1_->add(bn(half, true));
   }
   branch2_ = register_module("branch2", std::make_shared<Sequential>());
   branch2_->add(pointwise(o.stride == 2 ? o.in : half, half));
@@ -49,8 +48,7 @@ ShuffleV2Unit::ShuffleV2Unit(const Options& options) : Module("ShuffleV2Unit"), 
   branch2_->add(depthwise3x3(half, o.stride));
   branch2_->add(bn(half));
   branch2_->add(pointwise(half, half));
-  branch2_->add(bn(half));
-  branch2_->add(relu());
+  branch2_->add(bn(half, true));
 }
 
 Var ShuffleV2Unit::forward(const Var& x) {

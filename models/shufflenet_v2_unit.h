@@ -21,9 +21,11 @@ class ShuffleV2Unit : public Module {
 
  private:
   Options options_;
-  // branch1 (stride 2 only): 0 dw 3x3, 1 BN, 2 conv 1x1, 3 BN, 4 ReLU: in -> out / 2
+  // branch1 (stride 2 only): 0 dw 3x3, 1 BN, 2 conv 1x1, 3 BN + ReLU: in -> out / 2
   std::shared_ptr<Sequential> branch1_;
-  // branch2: 0 conv 1x1, 1 BN, 2 ReLU, 3 dw 3x3, 4 BN, 5 conv 1x1, 6 BN, 7 ReLU: (in or in / 2) -> out / 2
+  // branch2: 0 conv 1x1, 1 BN, 2 ReLU, 3 dw 3x3, 4 BN, 5 conv 1x1, 6 BN + ReLU: (in or in / 2) -> out / 2
+  // A trailing ReLU runs fused into its BN (torchvision's child 4 / 7 has no parameters);
+  // branch2.2 stays a child so that the indices after it keep torchvision's names.
   std::shared_ptr<Sequential> branch2_;
 };
 

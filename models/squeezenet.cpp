@@ -55,7 +55,8 @@ SqueezeNet::SqueezeNet(const Options& options) : Module("SqueezeNet") {
   }
   classifier_ = register_module("classifier", std::make_shared<Sequential>());
   classifier_->add(std::make_shared<Dropout>(Dropout::Options{.p = o.dropout}));
-  auto final_conv = classifier_->add(std::make_shared<Conv2d>(Conv2d::Options{.in = 512, .out = o.num_classes, .kernel = 1}));
+  auto final_conv =
+      classifier_->add(std::make_shared<Conv2d>(Conv2d::Options{.in = 512, .out = o.num_classes, .kernel = 1}));
   classifier_->add(std::make_shared<Activation>(ActivationKind::relu));
   classifier_->add(std::make_shared<GlobalAvgPool>());  // (N, num_classes, H, W) -> (N, num_classes)
 

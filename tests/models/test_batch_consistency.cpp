@@ -4,6 +4,8 @@
 // for batch 1, which sums in another order).
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "models/zoo.h"
 #include "tests/support/model_checks.h"
 
@@ -15,15 +17,17 @@ struct Case {
   int64_t resolution;
 };
 
-std::ostream& operator<<(std::ostream& out, const Case& c) { return out << c.spec.name; }
+void PrintTo(const Case& c, std::ostream* out) { *out << c.spec.name; }
 
 class BatchConsistency : public ::testing::TestWithParam<Case> {};
 
 TEST_P(BatchConsistency, BatchLogitsEqualPerSampleLogits) {
   const Case& c = GetParam();
   const auto model = create_model(c.spec);
-  const double error = test_support::batch_consistency_error(*model, {3, c.spec.in_channels, c.resolution, c.resolution});
+  const double error =
+      test_support::batch_consistency_error(*model, {3, c.spec.in_channels, c.resolution, c.resolution});
   EXPECT_LE(error, 1e-5);
+  std::cout << c.spec.name << ": largest |batch - single| / max |logit| = " << error << "\n";
 }
 
 // small_input models run at 32 px; the others at 64 px with their stride-2 stems.

@@ -1,12 +1,18 @@
-// ShuffleNet v1/v2 and ResNet-18/34/20/56 overfit two fixed random batches of 4 images
-// (10 classes, small_input where it applies): SGD with momentum 0.9 brings the mean
-// train-mode cross-entropy to 10% of its start within a bounded number of steps.
-// SqueezeNet and ResNet-50 do not reach 10% within 100 such steps (see the issue note);
-// their gradients match torchvision's in test_torchvision_parity.cpp.
+// Every ShuffleNet, SqueezeNet and ResNet of the zoo overfits two fixed random batches
+// of 4 images (10 classes, small_input): SGD with momentum 0.9 brings the mean train-mode
+// cross-entropy to 10% of its start within a bounded number of steps (each case ran on
+// three data seeds in fewer than 2/3 of its bound).
+// - SqueezeNet has no BN and its classifier ends in ReLU: at init about a fifth of the
+//   images have their own class's channel negative everywhere, which then gets no gradient
+//   (torchvision's SqueezeNet behaves the same). Its cases start that conv's bias at 0.5 and
+//   clip the gradient norm at 1, without which large steps kill the channels again.
+// - ShuffleNet v1 runs at 16 px: oneDNN 2.6 computes the weight gradient of its grouped
+//   1x1 convs (20 or 80 channels per group) with its reference implementation, ~1 s a step at 32 px.
 #include <gtest/gtest.h>
 
 #include <iostream>
 
+#include "models/init.h"
 #include "models/zoo.h"
 #include "tests/support/model_checks.h"
 
@@ -18,17 +24,25 @@ struct Case {
   int64_t resolution;
   float lr;
   int max_steps;
+  float clip_norm = 0;
+  bool squeezenet = false;  // start classifier.1.bias at 0.5
 };
+
+void PrintTo(const Case& c, std::ostream* out) { *out << c.spec.name; }
 
 class Overfit : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Overfit, LossFallsByNinetyPercent) {
   const Case& c = GetParam();
   const auto model = create_model(c.spec);
+  if (c.squeezenet)
+    for (const auto& p : model->named_parameters())
+      if (p.name == "classifier.1.bias") init_constant(p.var, 0.5f);
   const auto result = test_support::overfit(*model, {.in_channels = c.spec.in_channels,
                                                      .resolution = c.resolution,
                                                      .num_classes = c.spec.num_classes,
                                                      .lr = c.lr,
+                                                     .clip_norm = c.clip_norm,
                                                      .max_steps = c.max_steps});
   EXPECT_LE(result.final_loss, 0.1f * result.initial_loss)
       << "after " << result.steps << " steps: " << result.initial_loss << " -> " << result.final_loss;
@@ -36,13 +50,30 @@ TEST_P(Overfit, LossFallsByNinetyPercent) {
             << " steps\n";
 }
 
+ModelSpec spec(const std::string& name) {
+  return {.name = name, .num_classes = 10, .small_input = true, .dropout = 0.0f};
+}
+
 const Case kCases[] = {
-    {{.name = "shufflenet_v1", .num_classes = 10, .small_input = true, .groups = 3}, 16, 0.05f, 60},
-    {{.name = "shufflenet_v2_x0_5", .num_classes = 10, .small_input = true}, 32, 0.05f, 60},
-    {{.name = "resnet18", .num_classes = 10, .small_input = true}, 32, 0.05f, 60},
-    {{.name = "resnet34", .num_classes = 10, .small_input = true}, 16, 0.1f, 100},
-    {{.name = "resnet20", .num_classes = 10}, 32, 0.05f, 60},
-    {{.name = "resnet56", .num_classes = 10}, 32, 0.05f, 60},
+    {.spec = spec("shufflenet_v1"), .resolution = 16, .lr = 0.05f, .max_steps = 60},
+    {.spec = spec("shufflenet_v2_x0_5"), .resolution = 32, .lr = 0.05f, .max_steps = 60},
+    {.spec = spec("squeezenet1_0"),
+     .resolution = 16,
+     .lr = 0.02f,
+     .max_steps = 160,
+     .clip_norm = 1.0f,
+     .squeezenet = true},
+    {.spec = spec("squeezenet1_1"),
+     .resolution = 16,
+     .lr = 0.02f,
+     .max_steps = 160,
+     .clip_norm = 1.0f,
+     .squeezenet = true},
+    {.spec = spec("resnet18"), .resolution = 32, .lr = 0.05f, .max_steps = 60},
+    {.spec = spec("resnet34"), .resolution = 16, .lr = 0.02f, .max_steps = 40},
+    {.spec = spec("resnet50"), .resolution = 16, .lr = 0.01f, .max_steps = 40},
+    {.spec = spec("resnet20"), .resolution = 32, .lr = 0.05f, .max_steps = 40},
+    {.spec = spec("resnet56"), .resolution = 32, .lr = 0.05f, .max_steps = 60},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Overfit, ::testing::ValuesIn(kCases),

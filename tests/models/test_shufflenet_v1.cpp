@@ -51,7 +51,7 @@ TEST(ShuffleNetV1, ScaledComplexityWithClassifier) {
     float scale;
     int64_t mflops;
   };
-  const Row rows[] = {{3, 0.25f, 13}, {3, 0.5f, 38}, {3, 1.5f, 292}, {3, 2.0f, 524},
+  const Row rows[] = {{3, 0.25f, 13}, {3, 0.5f, 38},  {3, 1.5f, 292}, {3, 2.0f, 524},
                       {8, 0.5f, 40},  {8, 1.0f, 138}, {8, 1.5f, 290}, {8, 2.0f, 522}};
   for (const auto& r : rows) {
     const Macs macs = measure(r.groups, r.scale);

@@ -30,7 +30,8 @@ void check_parity(const test_support::TorchvisionReferenceOptions& options, cons
 }
 
 TEST(TorchvisionParity, ShuffleNetV2x1_0) {
-  check_parity({.model = "shufflenet_v2_x1_0", .min_relu_margin = 1e-5}, {.name = "shufflenet_v2_x1_0", .num_classes = 10});
+  check_parity({.model = "shufflenet_v2_x1_0", .min_relu_margin = 1e-5},
+               {.name = "shufflenet_v2_x1_0", .num_classes = 10});
 }
 
 // Dropout off on both sides: its masks cannot match.

@@ -34,7 +34,7 @@ TEST(ZooShapes, SmallInputKeepsResolutionThroughTheStem) {
   expect_small_input_form({.name = "shufflenet_v1", .num_classes = 10, .small_input = true}, "maxpool", {24, 32, 32},
                           "stage4.3.relu", {960, 4, 4});
   expect_small_input_form({.name = "shufflenet_v2_x1_0", .num_classes = 10, .small_input = true}, "maxpool",
-                          {24, 32, 32}, "conv5.2", {1024, 4, 4});
+                          {24, 32, 32}, "conv5.1", {1024, 4, 4});
   // SqueezeNet's stem conv has no padding, and its pools round up (ceil_mode).
   expect_small_input_form({.name = "squeezenet1_0", .num_classes = 10, .small_input = true}, "features.2", {96, 24, 24},
                           "features.12.expand3x3_activation", {256, 6, 6});
@@ -45,9 +45,9 @@ TEST(ZooShapes, SmallInputKeepsResolutionThroughTheStem) {
   expect_small_input_form({.name = "resnet50", .num_classes = 10, .small_input = true}, "maxpool", {64, 32, 32},
                           "layer4.2.bn3", {2048, 4, 4});
   // The CIFAR ResNets have a stride-1 stem either way.
-  expect_small_input_form({.name = "resnet20", .num_classes = 10, .small_input = true}, "relu", {16, 32, 32},
+  expect_small_input_form({.name = "resnet20", .num_classes = 10, .small_input = true}, "bn1", {16, 32, 32},
                           "layer3.2.bn2", {64, 8, 8});
-  expect_small_input_form({.name = "resnet56", .num_classes = 10}, "relu", {16, 32, 32}, "layer3.8.bn2", {64, 8, 8});
+  expect_small_input_form({.name = "resnet56", .num_classes = 10}, "bn1", {16, 32, 32}, "layer3.8.bn2", {64, 8, 8});
 }
 
 TEST(ZooShapes, ImageNetStemsAtAnyResolution) {
@@ -76,7 +76,8 @@ TEST(ZooShapes, DropoutKeepsTorchvisionNames) {
     for (const auto& p : with_dropout->named_parameters()) b.push_back(p.name + dims_str(p.shape));
     EXPECT_EQ(a, b);
     bool found = false;
-    for (const auto& [child, module] : with_dropout->named_children()) found |= child == "dropout" && module->type() == "Dropout";
+    for (const auto& [child, module] : with_dropout->named_children())
+      found |= child == "dropout" && module->type() == "Dropout";
     EXPECT_TRUE(found);
   }
 }

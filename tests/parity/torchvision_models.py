@@ -13,7 +13,7 @@ usage:
       100 times, until every ReLU / ReLU6 input of the train-mode forward lies at least M
       from its kink: float32 rounding must not flip a ReLU, whose gradient would then differ
       by whole elements), and writes:
-        state/<key>   every state_dict() entry (num_batches_tracked as I32: minnow reads no I64)
+        state/<key>   every state_dict() entry (num_batches_tracked as I32, the type of minnow's buffer)
         input         (N, 3, R, R) uniform in [-1, 1);  labels (N) I32
         eval/logits   eval mode
         train/logits, train/loss   train mode, mean cross-entropy on labels

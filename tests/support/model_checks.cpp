@@ -1,13 +1,15 @@
-// Batch consistency and the overfit loop; both draw their data from a seeded Rng.
+// Batch consistency and the overfit loop (train/sgd.h, train/grad_clip.h); both draw
+// their data from a seeded Rng.
 #include "tests/support/model_checks.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
 #include "core/grad_mode.h"
 #include "ops/losses.h"
 #include "tests/support/random.h"
+#include "train/grad_clip.h"
+#include "train/sgd.h"
 
 namespace minnow::test_support {
 namespace {
@@ -56,7 +58,8 @@ OverfitResult overfit(Module& model, const OverfitOptions& options) {
   std::vector<Batch> batches;
   for (int64_t b = 0; b < o.batches; ++b) {
     Batch batch{random_tensor({o.batch, o.in_channels, o.resolution, o.resolution}, rng), {}};
-    for (int64_t i = 0; i < o.batch; ++i) batch.labels.push_back(static_cast<int32_t>(rng.below(static_cast<uint64_t>(o.num_classes))));
+    for (int64_t i = 0; i < o.batch; ++i)
+      batch.labels.push_back(static_cast<int32_t>(rng.below(static_cast<uint64_t>(o.num_classes))));
     batches.push_back(std::move(batch));
   }
   model.train();
@@ -67,24 +70,17 @@ OverfitResult overfit(Module& model, const OverfitOptions& options) {
   }
   OverfitResult result{.initial_loss = mean(losses), .final_loss = mean(losses), .steps = 0};
 
-  const auto params = model.named_parameters();
-  std::vector<std::vector<float>> velocity(params.size());
+  NamedParams params;
+  for (const auto& p : model.named_parameters()) params.emplace_back(p.name, p.var);
+  Sgd sgd(params, {.momentum = o.momentum});
   while (result.steps < o.max_steps && result.final_loss > o.target * result.initial_loss) {
     const size_t b = static_cast<size_t>(result.steps % o.batches);
     const Var loss = cross_entropy(model.forward(Var(batches[b].x)), batches[b].labels);
     loss.backward();
     losses[b] = loss_value(loss);
-    for (size_t i = 0; i < params.size(); ++i) {
-      const std::span<float> w = params[i].var.data().f32_buffer();
-      const std::span<float> g = params[i].var.grad().f32_buffer();
-      MINNOW_CHECK(w.size() == g.size(), "overfit: ", params[i].name, " value and gradient buffers differ in size");
-      velocity[i].resize(w.size(), 0.0f);
-      for (size_t j = 0; j < w.size(); ++j) {
-        velocity[i][j] = o.momentum * velocity[i][j] + g[j];
-        w[j] -= o.lr * velocity[i][j];
-      }
-      params[i].var.zero_grad();
-    }
+    if (o.clip_norm > 0) clip_grad_norm(params, o.clip_norm);
+    sgd.step(o.lr);
+    sgd.zero_grad();
     ++result.steps;
     if (result.steps >= o.batches) result.final_loss = mean(losses);
   }

@@ -21,6 +21,7 @@ struct OverfitOptions {
   int64_t num_classes = 10;
   float lr = 0.05f;
   float momentum = 0.9f;
+  float clip_norm = 0;  // > 0: clip the global gradient L2 norm to this, as torch.nn.utils.clip_grad_norm_
   int max_steps = 60;   // SGD steps, alternating over the batches
   float target = 0.1f;  // stop once the mean loss over the batches is <= target * its start
   uint64_t seed = 0;
@@ -30,8 +31,9 @@ struct OverfitResult {
   float final_loss = 0;    // the same mean after the last step (measured on that step's forwards)
   int steps = 0;
 };
-// Trains model in train mode with a plain SGD-with-momentum loop over f32_buffer() of
-// each parameter's value and gradient (they share one layout).
+// Trains model in train mode with SGD with momentum (train/sgd.h), optionally clipping the
+// global gradient norm first (train/grad_clip.h), one batch a step, alternating. The images
+// are uniform in [-1, 1), the labels uniform over the classes.
 OverfitResult overfit(Module& model, const OverfitOptions& options);
 
 }  // namespace minnow::test_support

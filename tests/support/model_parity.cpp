@@ -1,15 +1,14 @@
-// Runs torchvision_models.py, loads state dicts by name and compares models with it.
+// Runs torchvision_models.py and compares models with its results; weights load through
+// train/state_dict.h (strict names and shapes).
 #include "tests/support/model_parity.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
 #include "core/error.h"
@@ -17,6 +16,7 @@
 #include "ops/losses.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
+#include "train/state_dict.h"
 
 namespace minnow::test_support {
 namespace {
@@ -31,22 +31,10 @@ std::vector<std::pair<std::string, Dims>> named_shapes(const nlohmann::json& lis
   return out;
 }
 
-std::string list_str(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out.append(out.empty() ? "" : ", ").append(name);
-  return out;
-}
-
 std::string exact(double value) {
   std::ostringstream out;
   out << std::setprecision(17) << value;
   return out.str();
-}
-
-// Copies a plain file tensor into a buffer's own storage (its layout and type kept).
-void copy_into(const Tensor& source, const Tensor& buffer) {
-  const Tensor moved = source.to_layout(buffer.desc());
-  std::memcpy(buffer.raw(), moved.raw(), buffer.bytes());
 }
 
 }  // namespace
@@ -58,7 +46,8 @@ std::map<std::string, TorchvisionModelInfo> describe_torchvision_models(const st
   std::vector<std::string> args = {"describe", out, "--num-classes", std::to_string(num_classes)};
   args.insert(args.end(), names.begin(), names.end());
   const int status = run_python(parity_script("torchvision_models.py"), args);
-  MINNOW_CHECK(status == 0, "torchvision describe: ", parity_script("torchvision_models.py"), " exited with status ", status);
+  MINNOW_CHECK(status == 0, "torchvision describe: ", parity_script("torchvision_models.py"), " exited with status ",
+               status);
   std::ifstream file(out);
   const nlohmann::json json = nlohmann::json::parse(file);
   std::map<std::string, TorchvisionModelInfo> infos;
@@ -73,52 +62,15 @@ std::map<std::string, TorchvisionModelInfo> describe_torchvision_models(const st
 SafeTensors run_torchvision_reference(const TorchvisionReferenceOptions& options) {
   const ScratchDir dir;
   const std::string out = dir.file("reference.safetensors");
-  const int status = run_python(parity_script("torchvision_models.py"),
-                                {"reference", out, "--model", options.model, "--num-classes", std::to_string(options.num_classes),
-                                 "--batch", std::to_string(options.batch), "--resolution", std::to_string(options.resolution),
-                                 "--seed", std::to_string(options.seed), "--kwargs", options.kwargs_json,
-                                 "--min-relu-margin", exact(options.min_relu_margin)});
+  const int status =
+      run_python(parity_script("torchvision_models.py"),
+                 {"reference", out, "--model", options.model, "--num-classes", std::to_string(options.num_classes),
+                  "--batch", std::to_string(options.batch), "--resolution", std::to_string(options.resolution),
+                  "--seed", std::to_string(options.seed), "--kwargs", options.kwargs_json, "--min-relu-margin",
+                  exact(options.min_relu_margin)});
   MINNOW_CHECK(status == 0, "torchvision reference for ", options.model, ": ", parity_script("torchvision_models.py"),
                " exited with status ", status);
   return load_safetensors(out);
-}
-
-void load_state_dict(Module& module, const SafeTensors& file, const std::string& prefix) {
-  std::vector<std::string> missing, misshaped;
-  std::set<std::string> used;
-  auto find = [&](const std::string& name, const Dims& shape) -> const Tensor* {
-    const Tensor* t = file.find(prefix + name);
-    if (t == nullptr) {
-      missing.push_back(name);
-    } else if (t->dims() != shape) {
-      misshaped.push_back(name + " (file " + dims_str(t->dims()) + ", model " + dims_str(shape) + ")");
-      used.insert(prefix + name);
-      t = nullptr;
-    } else {
-      used.insert(prefix + name);
-    }
-    return t;
-  };
-  for (const auto& p : module.named_parameters()) {
-    const Tensor* t = find(p.name, p.shape);
-    if (t != nullptr) p.var.set_data(Tensor::from_plain(p.var.dims(), t->to_plain()));
-  }
-  for (const auto& b : module.named_buffers()) {
-    const Tensor* t = find(b.name, b.tensor.dims());
-    if (t == nullptr) continue;
-    if (t->dtype() != b.tensor.dtype()) {
-      misshaped.push_back(b.name + " (file " + dtype_name(t->dtype()) + ", model " + dtype_name(b.tensor.dtype()) + ")");
-      continue;
-    }
-    copy_into(*t, b.tensor);
-  }
-  std::vector<std::string> unexpected;
-  for (const auto& [name, tensor] : file.tensors)
-    if (name.starts_with(prefix) && used.count(name) == 0) unexpected.push_back(name.substr(prefix.size()));
-  MINNOW_CHECK(missing.empty() && unexpected.empty() && misshaped.empty(), "load_state_dict from ",
-               file.source.empty() ? std::string("memory") : file.source, " (prefix '", prefix, "') into ", module.type(),
-               ": missing [", list_str(missing), "], unexpected [", list_str(unexpected), "], mis-shaped [",
-               list_str(misshaped), "]");
 }
 
 void expect_close(const std::vector<float>& actual, const Tensor& expected, const Tolerance& tolerance,
@@ -134,7 +86,7 @@ void expect_close(const std::vector<float>& actual, const Tensor& expected, cons
 }
 
 void expect_torchvision_parity(Module& model, const SafeTensors& reference, const ParityTolerances& tolerances) {
-  load_state_dict(model, reference, "state/");
+  load_state_dict(model, reference, reference.source, "state/");
   const Tensor input = reference.at("input");  // (N, C, H, W)
   const Tensor& label_tensor = reference.at("labels");
   const std::vector<int32_t> labels(label_tensor.data<int32_t>(), label_tensor.data<int32_t>() + label_tensor.numel());
@@ -156,7 +108,8 @@ void expect_torchvision_parity(Module& model, const SafeTensors& reference, cons
       ADD_FAILURE() << p.name << ": no gradient";
       continue;
     }
-    expect_close(p.var.grad().to_plain(), reference.at("grad/" + p.name), tolerances.gradients, "gradient of " + p.name);
+    expect_close(p.var.grad().to_plain(), reference.at("grad/" + p.name), tolerances.gradients,
+                 "gradient of " + p.name);
   }
   for (const auto& b : model.named_buffers()) {
     expect_close(b.tensor.to_plain(), reference.at("after/" + b.name), tolerances.running_stats,

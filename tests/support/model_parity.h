@@ -1,7 +1,6 @@
 // torchvision parity for whole models: the C++ half of tests/parity/torchvision_models.py.
 // Describes torchvision models (parameter counts, names and shapes), runs a reference
-// (weights, input, eval logits, train-mode gradients), loads a state dict into a Module by
-// name with shape checks, and compares a minnow model with the reference.
+// (weights, input, eval logits, train-mode gradients) and compares a minnow model with it.
 #pragma once
 
 #include <map>
@@ -38,11 +37,6 @@ struct TorchvisionReferenceOptions {
 // "eval/logits", "train/logits", "train/loss", "grad/", "after/").
 SafeTensors run_torchvision_reference(const TorchvisionReferenceOptions& options);
 
-// Copies file[prefix + name] into every parameter and buffer of module. Each tensor's shape
-// must equal the logical shape; every name must be present and nothing under prefix left
-// over. One error lists all missing, unexpected and mis-shaped names.
-void load_state_dict(Module& module, const SafeTensors& file, const std::string& prefix = "");
-
 // |actual - expected| <= atol + atol_scale * max|expected| + rtol |expected|, elementwise.
 // atol covers tensors that are zero in exact arithmetic (a BN bias followed by a conv and a
 // training-mode BN gets no gradient: float64 gives 1e-17, float32 rounding noise up to 1e-6).
@@ -59,7 +53,7 @@ struct ParityTolerances {
   Tolerance gradients;        // every parameter's gradient
   Tolerance running_stats{};  // BN running mean and variance after the train-mode forward
 };
-// Loads reference "state/" into model, then compares its eval logits, train-mode logits and
+// Loads reference "state/" into model (minnow::load_state_dict), then compares its eval logits, train-mode logits and
 // loss (mean cross-entropy on "labels"), every parameter's gradient and every buffer after
 // that step. model must have torchvision's names and no active dropout.
 void expect_torchvision_parity(Module& model, const SafeTensors& reference, const ParityTolerances& tolerances);
