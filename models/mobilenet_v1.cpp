@@ -1,7 +1,7 @@
 // MobileNet-v1's body: the paper's channel and stride table, scaled by width.
 #include "models/mobilenet_v1.h"
 
-#include "models/init.h"
+#include "models/module_init.h"
 
 namespace minnow {
 namespace {
@@ -44,13 +44,8 @@ MobileNetV1::MobileNetV1(const ModelSpec& spec) : Module("MobileNetV1") {
   classifier_->add(std::make_shared<Linear>(Linear::Options{.in = channels, .out = spec.num_classes}));
 
   // Same scheme as torchvision's MobileNet-v2.
-  for (const auto& [name, module] : named_modules()) {
-    if (auto* conv = dynamic_cast<Conv2d*>(module)) init_kaiming_normal_fan_out(conv->weight(), conv->weight().dims());
-    if (auto* fc = dynamic_cast<Linear*>(module)) {
-      init_normal(fc->weight(), 0.01f);
-      init_constant(fc->bias(), 0.0f);
-    }
-  }
+  init_convs(*this, ConvInit::kaiming_normal_fan_out);
+  init_linears_normal(*this, 0.01f);
 }
 
 Var MobileNetV1::forward(const Var& x) { return classifier_->forward(pool_->forward(features_->forward(x))); }

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "models/init.h"
+#include "models/module_init.h"
 #include "ops/binary.h"
 
 namespace minnow {
@@ -71,13 +71,8 @@ MobileNetV2::MobileNetV2(const ModelSpec& spec) : Module("MobileNetV2") {
   classifier_->add(std::make_shared<Linear>(Linear::Options{.in = last, .out = spec.num_classes}));
 
   // torchvision: kaiming_normal (fan_out) convs, BN 1 and 0, Linear N(0, 0.01) with zero bias.
-  for (const auto& [name, module] : named_modules()) {
-    if (auto* conv = dynamic_cast<Conv2d*>(module)) init_kaiming_normal_fan_out(conv->weight(), conv->weight().dims());
-    if (auto* fc = dynamic_cast<Linear*>(module)) {
-      init_normal(fc->weight(), 0.01f);
-      init_constant(fc->bias(), 0.0f);
-    }
-  }
+  init_convs(*this, ConvInit::kaiming_normal_fan_out);
+  init_linears_normal(*this, 0.01f);
 }
 
 Var MobileNetV2::forward(const Var& x) { return classifier_->forward(pool_->forward(features_->forward(x))); }
