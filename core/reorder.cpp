@@ -30,6 +30,22 @@ Tensor reorder(const Tensor& src, const dnnl::memory::desc& md) {
   return dst;
 }
 
+Tensor reorder_scaled(const Tensor& src, const dnnl::memory::desc& md, const std::vector<float>& scales,
+                      int mask) {
+  MINNOW_CHECK(src.dims() == md.dims(), "reorder_scaled: dims differ, source ", dims_str(src.dims()),
+               " and destination ", dims_str(md.dims()));
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(mask, scales);
+  Tensor dst(md);
+  auto src_mem = src.memory();
+  auto dst_mem = dst.memory();
+  const dnnl::reorder::primitive_desc pd(cpu_engine(), src.desc(), cpu_engine(), md, attr);
+  execute_primitive(dnnl::reorder(pd), {{DNNL_ARG_FROM, src_mem}, {DNNL_ARG_TO, dst_mem}});
+  cpu_stream().wait();
+  g_reorders.fetch_add(1, std::memory_order_relaxed);
+  return dst;
+}
+
 Tensor reorder_weight(const Tensor& src, const dnnl::memory::desc& md) {
   if (src.desc() == md) return src;
   g_weight_reorders.fetch_add(1, std::memory_order_relaxed);

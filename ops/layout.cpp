@@ -10,6 +10,12 @@ dnnl::memory::desc any_desc(const Dims& dims) {
   return dnnl::memory::desc(dims, dt::f32, dnnl::memory::format_tag::any);
 }
 
+dnnl::memory::desc with_dtype(const dnnl::memory::desc& md, DType type) {
+  dnnl_memory_desc_t d = md.data;
+  d.data_type = static_cast<dnnl_data_type_t>(to_dnnl(type));
+  return dnnl::memory::desc(d);
+}
+
 bool same_weight_shape(const Dims& a, const Dims& b) {
   if (a == b) return true;
   const Dims& grouped = a.size() == 5 ? a : b;

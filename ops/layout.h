@@ -11,6 +11,10 @@ namespace minnow {
 // f32 descriptor with format_tag::any: the primitive picks the layout.
 dnnl::memory::desc any_desc(const Dims& dims);
 
+// md with its data type replaced by type: the same dims and element order (int8
+// activations and their f32 dequantized copies share a layout this way).
+dnnl::memory::desc with_dtype(const dnnl::memory::desc& md, DType type);
+
 // True when a and b are the same logical weight shape: equal, or OIHW against the
 // GOIHW grouping of the same weight (G * O/G == O, the other dims equal).
 bool same_weight_shape(const Dims& a, const Dims& b);

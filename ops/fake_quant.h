@@ -1,0 +1,39 @@
+// Fake quantization for quantization-aware training: quantize and dequantize in f32,
+// with PyTorch's straight-through estimator, and LSQ (learned step size).
+//
+//   q = round_half_even(x * inv_scale) + zp     (inv_scale = 1 / scale, as torch's kernel multiplies)
+//   y = (clamp(q, qmin, qmax) - zp) * scale     (product evaluated in double, rounded once, as torch)
+//   dx = dy * mask,  mask = (qmin <= q <= qmax) (torch's cachemask STE; the mask is recomputed from x)
+//
+// LSQ (Esser et al. 2020) also learns the scale s. With v = x / s (computed as x * inv_scale)
+// the forward above is y = s * (clamp(round(v) + zp, qmin, qmax) - zp), so per element
+//   dy/ds = round(v) - v   inside [qmin, qmax]  (the round's derivative taken as 1 by the STE),
+//         = qmin - zp      where q < qmin,   = qmax - zp   where q > qmax,
+// and ds = g * sum over the elements that share s of dy * dy/ds, with the paper's gradient
+// scale g = 1 / sqrt(n * qmax), n = elements per scale (numel per tensor, numel / C per channel).
+// (torch's _LearnableFakeQuantize passes X.numel() for both; its kernel decides "inside" after
+// adding zp before rounding, which differs from its own forward only at exact .5 ties.)
+//
+// Inputs may be in any blocked layout; outputs and dx keep x's descriptor and zero padding.
+// Per-tensor ops run a flat loop over the buffer (padding 0 maps to 0 for any zp in range);
+// per-channel ops find each element's channel from the layout's blocking info (ops/channel_walk.h),
+// with no reorder. The channel is dim 0, or (g, o) flattened for a grouped weight (G, O/G, ...).
+#pragma once
+
+#include "core/var.h"
+#include "ops/quant_params.h"
+
+namespace minnow {
+
+// x: any f32 tensor; scale > 0, qmin <= zero_point <= qmax.
+Var fake_quant_per_tensor(const Var& x, float scale, int64_t zero_point, QuantRange r);
+
+// x: (O, I, kH, kW), (O, I) or (G, O/G, C/G, kH, kW) weights; scales: (C) f32; zero_points: (C) s32
+// (integers in [qmin, qmax]) or f32. An f32 zero point follows torch's float-qparams kernel: it is
+// added before rounding, q = round_half_even(x * inv_scale + zp).
+Var fake_quant_per_channel(const Var& x, const Tensor& scales, const Tensor& zero_points, QuantRange r);
+
+// LSQ: scale is a (1) Var (per tensor) or a (C) Var (per channel, as above), values > 0.
+Var fake_quant_lsq(const Var& x, const Var& scale, int64_t zero_point, QuantRange r);
+
+}  // namespace minnow

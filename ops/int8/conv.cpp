@@ -1,0 +1,189 @@
+// Int8Conv on oneDNN's int8 convolution_forward (forward_inference). Each input
+// layout gets one cached primitive: oneDNN picks src/weights/dst layouts (format_tag
+// any), an input already in a layout that runs the same kernel is kept, and a weight
+// layout reordered before is reused whenever the kernel accepts it.
+#include "ops/int8/conv.h"
+
+#include "core/engine.h"
+#include "core/error.h"
+#include "core/primitive_timer.h"
+#include "core/reorder.h"
+#include "ops/primitive_cache.h"
+
+namespace minnow {
+
+using dnnl::memory;
+
+struct Int8Conv::Primitive {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward conv;
+  Tensor weights;  // s8 in pd.weights_desc()
+};
+
+namespace {
+
+bool is_sum(Int8PostOp op) { return op == Int8PostOp::sum || op == Int8PostOp::sum_relu; }
+
+int64_t conv_out_size(int64_t in, const Int8ConvOptions& o) { return (in + 2 * o.padding - o.kernel) / o.stride + 1; }
+
+// The output's scale in the primitive: out_scale, or 1 for real-valued f32 outputs.
+float dst_scale(const Int8ConvOptions& o) { return o.out_type == DType::f32 ? 1.f : o.out_scale; }
+
+void check_options(const Int8ConvOptions& o) {
+  MINNOW_CHECK(o.in_channels >= 1 && o.out_channels >= 1 && o.groups >= 1 && o.in_channels % o.groups == 0 &&
+                   o.out_channels % o.groups == 0,
+               "Int8Conv: in_channels ", o.in_channels, " and out_channels ", o.out_channels,
+               " must be positive and divide by groups ", o.groups);
+  MINNOW_CHECK(o.kernel >= 1 && o.stride >= 1 && o.padding >= 0, "Int8Conv: expected kernel >= 1, stride >= 1, ",
+               "padding >= 0, got kernel ", o.kernel, ", stride ", o.stride, ", padding ", o.padding);
+  MINNOW_CHECK(o.batch >= 1 && o.height >= 1 && o.width >= 1 && conv_out_size(o.height, o) >= 1 &&
+                   conv_out_size(o.width, o) >= 1,
+               "Int8Conv: expected batch >= 1 and an input size at least the kernel ", o.kernel, " (padding ",
+               o.padding, "), got batch ", o.batch, ", height ", o.height, ", width ", o.width);
+  const Dims w_dims{o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel};
+  MINNOW_CHECK(o.weights.defined() && o.weights.dtype() == DType::s8 && o.weights.is_plain() &&
+                   o.weights.dims() == w_dims,
+               "Int8Conv: expected plain s8 weights ", dims_str(w_dims), ", got ",
+               o.weights.defined() ? dtype_name(o.weights.dtype()) + std::string(" ") + dims_str(o.weights.dims()) +
+                                         (o.weights.is_plain() ? "" : " (not plain)")
+                                   : std::string("none"));
+  MINNOW_CHECK(static_cast<int64_t>(o.w_scales.size()) == o.out_channels, "Int8Conv: expected ", o.out_channels,
+               " w_scales, got ", o.w_scales.size());
+  for (size_t c = 0; c < o.w_scales.size(); ++c)
+    MINNOW_CHECK(o.w_scales[c] > 0.f, "Int8Conv: expected w_scales[", c, "] > 0, got ", o.w_scales[c]);
+  MINNOW_CHECK(o.bias.empty() || static_cast<int64_t>(o.bias.size()) == o.out_channels, "Int8Conv: expected ",
+               o.out_channels, " bias values or none, got ", o.bias.size());
+  MINNOW_CHECK(o.in_type == DType::u8 || o.in_type == DType::s8, "Int8Conv: expected in_type u8 or s8, got ",
+               dtype_name(o.in_type));
+  MINNOW_CHECK(o.out_type == DType::u8 || o.out_type == DType::s8 || o.out_type == DType::f32,
+               "Int8Conv: expected out_type u8, s8 or f32, got ", dtype_name(o.out_type));
+  MINNOW_CHECK(o.in_scale > 0.f && dst_scale(o) > 0.f, "Int8Conv: expected in_scale > 0 and out_scale > 0, got ",
+               o.in_scale, " and ", o.out_scale);
+  MINNOW_CHECK(!is_sum(o.post_op) || o.residual_scale > 0.f, "Int8Conv: expected residual_scale > 0, got ",
+               o.residual_scale);
+}
+
+dnnl::primitive_attr make_attr(const Int8ConvOptions& o) {
+  const float out = dst_scale(o);
+  std::vector<float> scales(o.w_scales.size());
+  for (size_t c = 0; c < scales.size(); ++c) scales[c] = o.in_scale * o.w_scales[c] / out;
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(1 << 1, scales);
+  dnnl::post_ops ops;
+  switch (o.post_op) {
+    case Int8PostOp::none: break;
+    case Int8PostOp::relu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f); break;
+    case Int8PostOp::relu6: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f / out); break;
+    case Int8PostOp::sum:
+    case Int8PostOp::sum_relu:
+      ops.append_sum(o.out_type == DType::f32 ? 1.f : o.residual_scale / out);
+      if (o.post_op == Int8PostOp::sum_relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      break;
+  }
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+}  // namespace
+
+Int8Conv::Int8Conv(Int8ConvOptions options) : options_(std::move(options)) {
+  check_options(options_);
+  const auto& o = options_;
+  if (!o.bias.empty()) {
+    std::vector<float> scaled(o.bias.size());
+    for (size_t c = 0; c < scaled.size(); ++c) scaled[c] = o.bias[c] / (o.in_scale * o.w_scales[c]);
+    bias_ = Tensor::from_plain({o.out_channels}, scaled);  // (O)
+  }
+  attr_ = std::make_shared<const dnnl::primitive_attr>(make_attr(o));
+  primitive_for(memory::desc({o.batch, o.in_channels, o.height, o.width}, to_dnnl(o.in_type), memory::format_tag::any));
+}
+
+std::shared_ptr<const Int8Conv::Primitive> Int8Conv::primitive_for(const memory::desc& x_md) const {
+  const std::string key = Key("int8_conv").add(x_md).str();
+  std::lock_guard lock(mutex_);
+  if (auto it = primitives_.find(key); it != primitives_.end()) return it->second;
+
+  const auto& o = options_;
+  const Dims x = x_md.dims();
+  const Dims y{x[0], o.out_channels, conv_out_size(x[2], o), conv_out_size(x[3], o)};
+  const Dims w = o.groups == 1 ? Dims{o.out_channels, o.in_channels, o.kernel, o.kernel}
+                               : Dims{o.groups, o.out_channels / o.groups, o.in_channels / o.groups, o.kernel, o.kernel};
+  const memory::desc bias_md = bias_.defined() ? bias_.desc() : memory::desc();
+  auto make = [&](const memory::desc& src_md, const memory::desc& w_md) {
+    const dnnl::convolution_forward::desc d(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, w_md, bias_md,
+        memory::desc(y, to_dnnl(o.out_type), memory::format_tag::any), {o.stride, o.stride}, {o.padding, o.padding},
+        {o.padding, o.padding});
+    return dnnl::convolution_forward::primitive_desc(d, *attr_, cpu_engine());
+  };
+  // Runs make(src_md, w_md) in place of chosen when it gives the same kernel.
+  auto prefer = [&](dnnl::convolution_forward::primitive_desc& chosen, const memory::desc& src_md,
+                    const memory::desc& w_md) {
+    try {
+      auto alt = make(src_md, w_md);
+      if (std::string_view(alt.impl_info_str()) == chosen.impl_info_str()) chosen = alt;
+    } catch (const dnnl::error&) {
+    }
+  };
+  const memory::desc w_any(w, dt::s8, memory::format_tag::any);
+  auto pd = make(memory::desc(x, to_dnnl(o.in_type), memory::format_tag::any), w_any);
+  const bool keep_input = x_md.data.format_kind == dnnl_blocked && x_md != pd.src_desc() &&
+                          x_md != plain_desc(x, o.in_type);
+  if (keep_input) prefer(pd, x_md, w_any);
+  for (const auto& held : weights_) {
+    if (held.second.desc() == pd.weights_desc()) break;
+    prefer(pd, pd.src_desc(), held.second.desc());
+  }
+  const std::string w_key = Key("w").add(pd.weights_desc()).str();
+  if (!weights_.contains(w_key)) weights_.emplace(w_key, reorder_weight(o.weights.reshape(w), pd.weights_desc()));
+  auto built = std::make_shared<const Primitive>(Primitive{pd, dnnl::convolution_forward(pd), weights_.at(w_key)});
+  primitives_.emplace(key, built);
+  primitives_.emplace(Key("int8_conv").add(pd.src_desc()).str(), built);
+  return built;
+}
+
+QTensor Int8Conv::forward(const QTensor& x, const QTensor* residual) const {
+  const auto& o = options_;
+  const Dims x_dims = x.data.dims();
+  MINNOW_CHECK(x_dims.size() == 4 && x_dims[1] == o.in_channels, "Int8Conv: expected input dims (N, ",
+               o.in_channels, ", H, W), got ", dims_str(x_dims));
+  MINNOW_CHECK(x.data.dtype() == o.in_type && x.scale == o.in_scale, "Int8Conv: expected a ", dtype_name(o.in_type),
+               " input with scale ", o.in_scale, ", got ", dtype_name(x.data.dtype()), " with scale ", x.scale);
+  const auto p = primitive_for(x.data.desc());
+  const memory::desc& y_md = p->pd.dst_desc();
+
+  Tensor y;  // (N, O, OH, OW)
+  if (is_sum(o.post_op)) {
+    MINNOW_CHECK(residual != nullptr && residual->data.dims() == y_md.dims(), "Int8Conv: the sum post-op expects a ",
+                 "residual of dims ", dims_str(y_md.dims()), ", got ",
+                 residual ? dims_str(residual->data.dims()) : std::string("none"));
+    MINNOW_CHECK(residual->scale == o.residual_scale, "Int8Conv: expected a residual with scale ", o.residual_scale,
+                 ", got ", residual->scale);
+    if (o.out_type == DType::f32) {
+      y = reorder_scaled(residual->data, y_md, {residual->scale});
+    } else {
+      MINNOW_CHECK(residual->data.dtype() == o.out_type, "Int8Conv: expected a ", dtype_name(o.out_type),
+                   " residual (the output's type), got ", dtype_name(residual->data.dtype()));
+      y = residual->data.desc() == y_md ? residual->data.clone() : reorder(residual->data, y_md);
+    }
+  } else {
+    MINNOW_CHECK(residual == nullptr, "Int8Conv: a residual was given but the post-op is not a sum");
+    y = Tensor(y_md);
+  }
+  const Tensor src = x.data.to_layout(p->pd.src_desc());
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, p->weights.memory()}, {DNNL_ARG_DST, y.memory()}};
+  if (bias_.defined()) args.emplace(DNNL_ARG_BIAS, bias_.memory());
+  execute_primitive(p->conv, args);
+  return {y, dst_scale(o)};
+}
+
+std::string Int8Conv::impl(const Dims& x_dims) const {
+  return primitive_for(memory::desc(x_dims, to_dnnl(options_.in_type), memory::format_tag::any))->pd.impl_info_str();
+}
+
+memory::desc Int8Conv::input_desc(const Dims& x_dims) const {
+  return primitive_for(memory::desc(x_dims, to_dnnl(options_.in_type), memory::format_tag::any))->pd.src_desc();
+}
+
+}  // namespace minnow

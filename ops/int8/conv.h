@@ -1,0 +1,83 @@
+// Int8Conv: an inference-only int8 2-D convolution (normal, grouped, depthwise,
+// pointwise) on oneDNN 2.6's int8 convolution, with the layer's requantization and
+// post-op fused. Built once from plain options; the weights are reordered once into
+// the layout the kernel wants and each input shape's primitive is cached.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ops/int8/qtensor.h"
+
+namespace minnow {
+
+// What runs after the convolution and its bias, all in real units:
+//   relu:      y = max(conv, 0)
+//   relu6:     y = min(max(conv, 0), 6)
+//   sum:       y = conv + residual
+//   sum_relu:  y = max(conv + residual, 0)
+enum class Int8PostOp { none, relu, relu6, sum, sum_relu };
+
+struct Int8ConvOptions {
+  int64_t in_channels = 0, out_channels = 0;
+  int64_t kernel = 1, stride = 1, padding = 0, groups = 1;  // depthwise: groups == in == out channels
+  // The input's spatial size: the constructor builds the primitive for (batch, in_channels,
+  // height, width) and reorders the weights into its layout. Other input dims work too.
+  int64_t batch = 1, height = 0, width = 0;
+
+  Tensor weights;                // s8 (out_channels, in_channels / groups, kernel, kernel), plain
+  std::vector<float> w_scales;   // (out_channels), > 0: real weight = w_scales[o] * q
+  std::vector<float> bias;       // (out_channels) real units (BN folded in), or empty
+
+  DType in_type = DType::u8;     // u8 or s8
+  float in_scale = 1.f;
+  DType out_type = DType::u8;    // u8, s8, or f32 (real values, out_scale ignored)
+  float out_scale = 1.f;
+  Int8PostOp post_op = Int8PostOp::none;
+  float residual_scale = 1.f;    // sum post-ops: the residual's scale (u8/s8 outputs need its type to be out_type)
+};
+
+// How the options map onto oneDNN 2.6 (dst = post_ops(oscale * (acc + bias')), then
+// round half to even and saturate to out_type), with acc the s32 sum of q_x q_w:
+//   real conv = in_scale w_scales[o] (acc + bias[o] / (in_scale w_scales[o]))
+//   oscale[o] = in_scale w_scales[o] / out_scale     (per channel, mask 1 << 1)
+//   bias'[o]  = bias[o] / (in_scale w_scales[o])     (2.x adds the bias before scaling)
+// so the post-ops see real / out_scale, and their constants move to that domain:
+//   relu6 -> clip(0, 6 / out_scale);  relu -> relu (0 is scale-free)
+//   sum   -> sum with scale residual_scale / out_scale on the residual's integers,
+//            which are first copied into the output buffer (oneDNN sums in place)
+// For f32 outputs out_scale is 1 and the buffer is prefilled with the real residual.
+class Int8Conv {
+ public:
+  explicit Int8Conv(Int8ConvOptions options);
+
+  // x: (N, in_channels, H, W) of in_type with scale in_scale, in any layout (the layout
+  // the previous Int8Conv returned runs without a reorder). residual: for sum post-ops,
+  // a QTensor of the output's dims and residual_scale, in any layout. Returns
+  // (N, out_channels, H', W') in the layout the kernel chose, with scale out_scale
+  // (1 for f32), H' = (H + 2 padding - kernel) / stride + 1.
+  QTensor forward(const QTensor& x, const QTensor* residual = nullptr) const;
+
+  // The oneDNN implementation, e.g. "brgconv_1x1:avx512_core_amx_int8", and the input
+  // layout the kernel runs on, for input dims x_dims.
+  std::string impl(const Dims& x_dims) const;
+  dnnl::memory::desc input_desc(const Dims& x_dims) const;
+
+  const Int8ConvOptions& options() const { return options_; }
+
+ private:
+  struct Primitive;
+  std::shared_ptr<const Primitive> primitive_for(const dnnl::memory::desc& x_md) const;
+
+  Int8ConvOptions options_;
+  Tensor bias_;  // f32 (O): bias' above, or undefined
+  std::shared_ptr<const dnnl::primitive_attr> attr_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, std::shared_ptr<const Primitive>> primitives_;  // by input desc
+  mutable std::map<std::string, Tensor> weights_;                               // by weight desc
+};
+
+}  // namespace minnow
