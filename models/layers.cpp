@@ -34,7 +34,7 @@ Conv2d::Conv2d(const Options& options) : Module("Conv2d"), options_(options) {
 }
 
 Var Conv2d::forward_impl(const Var& x) {
-  Var y = conv2d(x, weight_, bias_, op_);
+  Var y = conv2d(x, weight_transform_ ? weight_transform_(weight_) : weight_, bias_, op_);
   const Dims d = y.dims();  // (N, out, H', W')
   const bool depthwise = options_.groups == options_.in && options_.groups > 1;
   const std::string op = depthwise ? "dwconv" : options_.groups > 1 ? "gconv" : "conv";
@@ -73,7 +73,7 @@ Linear::Linear(const Options& options) : Module("Linear"), options_(options) {
 }
 
 Var Linear::forward_impl(const Var& x) {
-  Var y = linear(x, weight_, bias_);
+  Var y = linear(x, weight_transform_ ? weight_transform_(weight_) : weight_, bias_);
   report_layer(*this, "linear", y.dims(), options_.in * options_.out);
   return y;
 }

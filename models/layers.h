@@ -26,6 +26,8 @@ class Conv2d : public Module {
   const Options& options() const { return options_; }
   const Var& weight() const { return weight_; }  // (out, in / groups, kernel, kernel)
   const Var& bias() const { return bias_; }      // (out) or undefined
+  // The conv uses transform(weight) instead of the weight (QAT: fold BN, fake-quantize).
+  void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -34,6 +36,7 @@ class Conv2d : public Module {
   Options options_;
   Conv2dOptions op_;
   Var weight_, bias_;
+  Hook weight_transform_;
 };
 
 class BatchNorm2d : public Module {
@@ -70,6 +73,8 @@ class Linear : public Module {
   const Options& options() const { return options_; }
   const Var& weight() const { return weight_; }  // (out, in)
   const Var& bias() const { return bias_; }
+  // The layer uses transform(weight) instead of the weight (QAT: fake-quantize).
+  void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
 
  protected:
   Var forward_impl(const Var& x) override;  // (N, in) -> (N, out)
@@ -77,6 +82,7 @@ class Linear : public Module {
  private:
   Options options_;
   Var weight_, bias_;
+  Hook weight_transform_;
 };
 
 enum class ActivationKind { relu, relu6, hardswish, hardsigmoid, sigmoid, swish };

@@ -24,6 +24,7 @@ class InvertedResidual : public Module {
     int64_t in = 0, out = 0, stride = 1, expand = 6;
   };
   explicit InvertedResidual(const Options& options);
+  bool residual() const { return residual_; }  // the block adds its input to its output
 
  protected:
   Var forward_impl(const Var& x) override;
