@@ -34,7 +34,8 @@ struct Quantizer {
     const float q_x = q(x);
     if (q_x < static_cast<float>(r.qmin)) return static_cast<double>(r.qmin) - zero_point;
     if (q_x > static_cast<float>(r.qmax)) return static_cast<double>(r.qmax) - zero_point;
-    return static_cast<double>(std::nearbyint(x * inv_scale)) - static_cast<double>(x * inv_scale);
+    const float v = x * inv_scale;
+    return static_cast<double>(std::nearbyint(v)) - static_cast<double>(v);
   }
 };
 
@@ -43,16 +44,33 @@ struct QuantPlan {
   std::optional<ChannelWalk> walk;    // per channel only
 };
 
-// Calls fn(quantizer, offset) on every element x's buffer gives each quantizer (per tensor:
-// the whole buffer, padding included), and returns the per-quantizer sums of what fn returns.
+// Calls fn(quantizer, offset) on every element x's buffer gives each quantizer: per tensor the
+// whole buffer, padding included; per channel the logical elements of each channel.
 template <class Fn>
-std::vector<double> sweep(const QuantPlan& plan, const Tensor& x, Fn fn) {
+void for_each_element(const QuantPlan& plan, const Tensor& x, Fn fn) {
+  if (!plan.walk) {
+    const Quantizer& qz = plan.quantizers[0];
+    const int64_t n = static_cast<int64_t>(x.bytes() / sizeof(float));
+#pragma omp parallel for if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) fn(qz, i);
+    return;
+  }
+#pragma omp parallel for if (x.numel() > 32768)
+  for (int64_t c = 0; c < plan.walk->channels(); ++c) {
+    const Quantizer& qz = plan.quantizers[static_cast<size_t>(c)];
+    plan.walk->visit(c, [&](int64_t offset) { fn(qz, offset); });
+  }
+}
+
+// LSQ's per-scale sums of dy * dy/dscale over the same elements as for_each_element.
+std::vector<double> scale_gradient_sums(const QuantPlan& plan, const Tensor& x, const Tensor& dy) {
+  const float *px = x.data<float>(), *pdy = dy.data<float>();
   if (!plan.walk) {
     const Quantizer& qz = plan.quantizers[0];
     const int64_t n = static_cast<int64_t>(x.bytes() / sizeof(float));
     double sum = 0;
 #pragma omp parallel for reduction(+ : sum) if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) sum += fn(qz, i);
+    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(pdy[i]) * qz.dy_dscale(px[i]);
     return {sum};
   }
   std::vector<double> sums(plan.quantizers.size());
@@ -60,7 +78,7 @@ std::vector<double> sweep(const QuantPlan& plan, const Tensor& x, Fn fn) {
   for (int64_t c = 0; c < plan.walk->channels(); ++c) {
     const Quantizer& qz = plan.quantizers[static_cast<size_t>(c)];
     double sum = 0;
-    plan.walk->visit(c, [&](int64_t offset) { sum += fn(qz, offset); });
+    plan.walk->visit(c, [&](int64_t offset) { sum += static_cast<double>(pdy[offset]) * qz.dy_dscale(px[offset]); });
     sums[static_cast<size_t>(c)] = sum;
   }
   return sums;
@@ -116,10 +134,7 @@ Tensor forward(const QuantPlan& plan, const Tensor& x) {
   const Tensor y = plan.walk ? Tensor::zeros(x.desc()) : Tensor(x.desc());
   const float* px = x.data<float>();
   float* py = y.data<float>();
-  sweep(plan, x, [&](const Quantizer& qz, int64_t i) {
-    py[i] = qz.y(qz.q(px[i]));
-    return 0.0;
-  });
+  for_each_element(plan, x, [&](const Quantizer& qz, int64_t i) { py[i] = qz.y(qz.q(px[i])); });
   return y;
 }
 
@@ -129,10 +144,7 @@ Tensor backward_dx(const QuantPlan& plan, const Tensor& x, const Tensor& dy_any)
   const Tensor dx = plan.walk ? Tensor::zeros(x.desc()) : Tensor(x.desc());
   const float *px = x.data<float>(), *pdy = dy.data<float>();
   float* pdx = dx.data<float>();
-  sweep(plan, x, [&](const Quantizer& qz, int64_t i) {
-    pdx[i] = qz.inside(qz.q(px[i])) ? pdy[i] : 0.0f;
-    return 0.0;
-  });
+  for_each_element(plan, x, [&](const Quantizer& qz, int64_t i) { pdx[i] = qz.inside(qz.q(px[i])) ? pdy[i] : 0.0f; });
   return dx;
 }
 
@@ -181,14 +193,11 @@ Var fake_quant_lsq(const Var& x, const Var& scale, int64_t zero_point, QuantRang
   return record_op(op, {x, scale}, y,
                    [plan = std::move(plan), src, scale_data, g](const std::vector<Tensor>& dy_any,
                                                                  const std::vector<bool>& need) {
+                     const Tensor dy = dy_any[0].to_layout(src.desc());
                      std::vector<Tensor> grads(2);
-                     if (need[0]) grads[0] = backward_dx(plan, src, dy_any[0]);
+                     if (need[0]) grads[0] = backward_dx(plan, src, dy);
                      if (need[1]) {
-                       const Tensor dy = dy_any[0].to_layout(src.desc());
-                       const float *px = src.data<float>(), *pdy = dy.data<float>();
-                       const std::vector<double> sums = sweep(plan, src, [&](const Quantizer& qz, int64_t i) {
-                         return static_cast<double>(pdy[i]) * qz.dy_dscale(px[i]);
-                       });
+                       const std::vector<double> sums = scale_gradient_sums(plan, src, dy);
                        std::vector<float> dscale(sums.size());
                        for (size_t k = 0; k < sums.size(); ++k) dscale[k] = static_cast<float>(g * sums[k]);
                        grads[1] = Tensor::from_plain(scale_data.dims(), dscale).to_layout(scale_data.desc());

@@ -7,12 +7,15 @@
 //
 // LSQ (Esser et al. 2020) also learns the scale s. With v = x / s (computed as x * inv_scale)
 // the forward above is y = s * (clamp(round(v) + zp, qmin, qmax) - zp), so per element
-//   dy/ds = round(v) - v   inside [qmin, qmax]  (the round's derivative taken as 1 by the STE),
-//         = qmin - zp      where q < qmin,   = qmax - zp   where q > qmax,
-// and ds = g * sum over the elements that share s of dy * dy/ds, with the paper's gradient
+//   y_s = d(y)/d(s) = round(v) - v   inside [qmin, qmax]  (the STE takes d round(v) / dv = 1,
+//                                                          and dv/ds = -v / s),
+//                   = qmin - zp      where q < qmin,   = qmax - zp   where q > qmax,
+// and ds = g * sum over the elements that share s of dy * y_s, with the paper's gradient
 // scale g = 1 / sqrt(n * qmax), n = elements per scale (numel per tensor, numel / C per channel).
-// (torch's _LearnableFakeQuantize passes X.numel() for both; its kernel decides "inside" after
-// adding zp before rounding, which differs from its own forward only at exact .5 ties.)
+// (torch's _LearnableFakeQuantize passes X.numel() for both. torch 1.13's learnable backward
+// decides "inside" after adding zp before rounding, which differs from its own forward only at
+// exact .5 ties, and its per-tensor backward takes int(zp + 0.5) as the zero point, which is 0,
+// not -1, for zp = -1; this op keeps the forward's q and zp in backward.)
 //
 // Inputs may be in any blocked layout; outputs and dx keep x's descriptor and zero padding.
 // Per-tensor ops run a flat loop over the buffer (padding 0 maps to 0 for any zp in range);

@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <sstream>
 
 #include "core/error.h"
 #include "ops/conv2d.h"
 #include "ops/quant_params.h"
+#include "tests/support/fake_quant_reference.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
 
@@ -81,13 +81,6 @@ std::string observer_args(bool per_channel, bool symmetric, QuantRange r) {
   return args.str();
 }
 
-void expect_bitwise(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
-        << what << " [" << i << "]: " << got[i] << " vs PyTorch " << want[i];
-}
-
 TEST(QuantParams, MatchTorchObservers) {
   test_support::TorchParity torch;
   struct Got {
@@ -125,10 +118,10 @@ TEST(QuantParams, MatchTorchObservers) {
   }
   torch.run();
   for (const auto& g : got) {
-    expect_bitwise(g.min, torch.result(g.id, "min"), g.id + " min");
-    expect_bitwise(g.max, torch.result(g.id, "max"), g.id + " max");
-    expect_bitwise(g.scale, torch.result(g.id, "scale"), g.id + " scale");
-    expect_bitwise(g.zero_point, torch.result(g.id, "zero_point"), g.id + " zero point");
+    test_support::expect_exact(g.min, torch.result(g.id, "min"), g.id + " min");
+    test_support::expect_exact(g.max, torch.result(g.id, "max"), g.id + " max");
+    test_support::expect_exact(g.scale, torch.result(g.id, "scale"), g.id + " scale");
+    test_support::expect_exact(g.zero_point, torch.result(g.id, "zero_point"), g.id + " zero point");
   }
 }
 
@@ -150,8 +143,8 @@ TEST(QuantParams, EmaMatchesTorchMovingAverage) {
   torch.add("ema", "moving_average_min_max", R"({"momentum":0.01,"constant":["x"]})",
             {{"x", Tensor::from_plain({batches, n}, values)}});
   torch.run();
-  expect_bitwise(mins, torch.result("ema", "min"), "running min");
-  expect_bitwise(maxs, torch.result("ema", "max"), "running max");
+  test_support::expect_exact(mins, torch.result("ema", "min"), "running min");
+  test_support::expect_exact(maxs, torch.result("ema", "max"), "running max");
 }
 
 TEST(QuantParams, MinMaxIgnoresLayoutPadding) {
