@@ -1,6 +1,7 @@
 // `minnow export <run-dir|checkpoint> [--best] --format safetensors -o FILE`: rebuilds
 // the model from the checkpoint's stored config, loads its weights and writes them as
-// float32 in plain layout with torchvision's names and the model config in metadata.
+// float32 in plain layout with torchvision's names and the model config in metadata;
+// --format int8 writes a QAT run's converted int8 model instead.
 #include <cstdio>
 #include <filesystem>
 
@@ -9,6 +10,7 @@
 #include "train/checkpoint.h"
 #include "train/cli/commands.h"
 #include "train/model_setup.h"
+#include "train/qat/int8_model.h"
 
 namespace minnow::cli {
 namespace {
@@ -36,8 +38,34 @@ std::string checkpoint_file(const ExportArgs& a) {
   return path;
 }
 
+// The int8 model of a QAT run: s8 weights, their per-channel scales, f32 biases (BN folded
+// in), every activation scale, and the scheme in the metadata.
+void export_int8(const std::string& path, Module& model, const Config& config) {
+  MINNOW_CHECK(config.qat.enabled, "export: --format int8 needs a QAT run; this checkpoint's config has qat.enabled: false");
+  const int64_t r = config.model.resolution;
+  const auto int8 = convert_int8(model, {1, config.model.in_channels, r, r});
+  SafeTensors file;
+  for (const auto& t : int8->tensors()) file.tensors.emplace_back(t.name, t.tensor);
+  file.metadata = {{"format", "minnow-int8-1"},
+                   {"model.name", config.model.name},
+                   {"model.width", std::to_string(config.model.width)},
+                   {"model.resolution", std::to_string(r)},
+                   {"model.num_classes", std::to_string(config.model.num_classes)},
+                   {"model.in_channels", std::to_string(config.model.in_channels)},
+                   {"model.small_input", config.model.small_input ? "true" : "false"},
+                   {"scheme",
+                    "weights: s8 symmetric per output channel, real = weight_scale[o] * q, BN folded into weight and "
+                    "bias; activations: per tensor, zero point 0, real = scale * q, u8 after relu/relu6, s8 elsewhere; "
+                    "<conv>.output_scale is the scale of that conv's (activated) output, input_scale the image's; "
+                    "residual sums requantize to <block>.scale; the classifier is f32 with fake-quantized weights"},
+                   {"weight_bits", std::to_string(config.qat.weight_bits)},
+                   {"activation_bits", std::to_string(config.qat.activation_bits)}};
+  save_safetensors(path, file);
+}
+
 int run_export(const ExportArgs& a) {
-  MINNOW_CHECK(a.format == "safetensors", "export: --format '", a.format, "' is not supported; expected safetensors");
+  MINNOW_CHECK(a.format == "safetensors" || a.format == "int8", "export: --format '", a.format,
+               "' is not supported; expected safetensors or int8");
   const std::string path = checkpoint_file(a);
   const SafeTensors file = load_safetensors(path);
   const auto format = file.metadata.find("format");
@@ -48,7 +76,10 @@ int run_export(const ExportArgs& a) {
   const Config config = checkpoint_config(path);
   auto model = create_run_model(config);
   load_checkpoint(path, *model, nullptr);
-  export_weights(a.output, *model, config.model);
+  if (a.format == "int8")
+    export_int8(a.output, *model, config);
+  else
+    export_weights(a.output, *model, config.model);
   std::printf("exported %s (%lld parameters) from %s to %s\n", config.model.name.c_str(),
               static_cast<long long>(model->num_parameters()), path.c_str(), a.output.c_str());
   return 0;
@@ -61,7 +92,9 @@ void add_export_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("export", "Export a checkpoint's weights (float32, plain, torchvision names)");
   cmd->add_option("source", args->source, "Run folder (its last.safetensors) or checkpoint file")->required();
   cmd->add_option("-o,--output", args->output, "Output file")->required();
-  cmd->add_option("--format", args->format, "Output format; only safetensors for now")->capture_default_str();
+  cmd->add_option("--format", args->format,
+                  "safetensors (float32 weights) or int8 (the converted int8 model of a QAT run)")
+      ->capture_default_str();
   cmd->add_flag("--best", args->best, "From a run folder, export best.safetensors instead of last.safetensors");
   cmd->callback([args, &action] { action = [args] { return run_export(*args); }; });
 }
