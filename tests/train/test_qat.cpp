@@ -158,6 +158,33 @@ TEST(PrepareQat, FrozenObserversAndBnStopUpdating) {
   EXPECT_EQ(qat.folded_bns.front()->running_mean().to_plain(), running);
 }
 
+// LSQ: every quantizer's scale is a parameter, started from the first observation, and
+// the loss reaches it.
+TEST(PrepareQat, LsqScalesAreLearnedParameters) {
+  auto model = create_model({.name = "mobilenet_v1", .width = 0.25f, .num_classes = 4, .small_input = true});
+  QatConfig config;
+  config.enabled = true;
+  config.lsq = true;
+  const QatModel qat = prepare_qat(*model, config);
+  std::vector<NamedParameter> scales;
+  for (const auto& p : model->named_parameters())
+    if (p.name.find("learned_scale") != std::string::npos) scales.push_back(p);
+  EXPECT_EQ(scales.size(), qat.activation_quants.size() + qat.weight_quants.size());
+  Rng rng(7);
+  model->train();
+  const Var y = model->forward(Var(random_tensor({4, 3, 16, 16}, rng)));
+  y.backward(random_tensor(y.dims(), rng));
+  int reached = 0;
+  for (const auto& p : scales) {
+    const std::vector<float> value = p.var.data().to_plain();
+    EXPECT_GT(*std::min_element(value.begin(), value.end()), 0.0f) << p.name;
+    if (!p.var.grad().defined()) continue;
+    const std::vector<float> grad = p.var.grad().to_plain();
+    reached += std::any_of(grad.begin(), grad.end(), [](float g) { return g != 0.0f; });
+  }
+  EXPECT_GE(reached, static_cast<int>(scales.size()) - 1);  // the classifier's input point may see no loss
+}
+
 // Calibrated QAT MobileNets on random data: the int8 model gives the fake-quant model's
 // logits up to int8 rounding differences, and its top classes.
 void expect_int8_agrees(const ModelSpec& spec) {
