@@ -13,6 +13,9 @@
 
 #include "core/error.h"
 #include "core/grad_mode.h"
+#include "models/layers.h"
+#include "models/sequential.h"
+#include "ops/binary.h"
 #include "ops/losses.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
@@ -35,6 +38,26 @@ std::string exact(double value) {
   std::ostringstream out;
   out << std::setprecision(17) << value;
   return out.str();
+}
+
+// Runs module as its forward does, appending the input of every Activation to inputs.
+Var forward_recording(Module& module, const std::string& name, const Var& x, SafeTensors& inputs) {
+  if (dynamic_cast<const Activation*>(&module) != nullptr) {
+    inputs.tensors.emplace_back(name, Tensor::from_plain(x.dims(), x.data().to_plain()));
+    return module.forward(x);
+  }
+  const bool residual_block = module.type() == "InvertedResidual";
+  if (dynamic_cast<const Sequential*>(&module) != nullptr || module.type() == "MobileNetV2" || residual_block) {
+    Var y = x;
+    for (const auto& [child, m] : module.named_children())
+      y = forward_recording(*m, name.empty() ? child : name + "." + child, y, inputs);
+    // InvertedResidual adds its input exactly when stride 1 keeps the shape (in == out).
+    return residual_block && y.dims() == x.dims() ? add(x, y) : y;
+  }
+  for (const auto& [inner, m] : module.named_modules())
+    MINNOW_CHECK(dynamic_cast<const Activation*>(m) == nullptr, "activation_inputs: ", module.type(), " ", name,
+                 " holds the activation ", inner, " but its forward is not known to the walk");
+  return module.forward(x);
 }
 
 }  // namespace
@@ -67,10 +90,35 @@ SafeTensors run_torchvision_reference(const TorchvisionReferenceOptions& options
                  {"reference", out, "--model", options.model, "--num-classes", std::to_string(options.num_classes),
                   "--batch", std::to_string(options.batch), "--resolution", std::to_string(options.resolution),
                   "--seed", std::to_string(options.seed), "--kwargs", options.kwargs_json, "--min-relu-margin",
-                  exact(options.min_relu_margin)});
+                  exact(options.min_relu_margin), "--kink-inputs", options.kink_inputs});
   MINNOW_CHECK(status == 0, "torchvision reference for ", options.model, ": ", parity_script("torchvision_models.py"),
                " exited with status ", status);
   return load_safetensors(out);
+}
+
+SafeTensors activation_inputs(Module& model, const SafeTensors& reference) {
+  load_state_dict(model, reference, reference.source, "state/");
+  // Recording on, as in the step under test: conv and BN pick their primitives by it, and
+  // different primitives round differently.
+  model.train();
+  const Var input(reference.at("input"));
+  SafeTensors inputs;
+  const Var walked = forward_recording(model, "", input, inputs);
+  expect_close(walked.data().to_plain(), model.forward(input).data(), Tolerance{.atol_scale = 0, .rtol = 0},
+               "activation_inputs: logits of the walk against the model's forward");
+  return inputs;
+}
+
+SafeTensors run_torchvision_reference_following_kinks(Module& model, TorchvisionReferenceOptions options) {
+  const SafeTensors first = run_torchvision_reference(options);
+  const ScratchDir dir;
+  options.kink_inputs = dir.file("kink_inputs.safetensors");
+  save_safetensors(options.kink_inputs, activation_inputs(model, first));
+  SafeTensors reference = run_torchvision_reference(options);
+  expect_close(reference.at("input").to_plain(), first.at("input"), Tolerance{.atol_scale = 0, .rtol = 0},
+               "input of the kink-following reference");
+  ::testing::Test::RecordProperty("kink_flips", reference.metadata.at("kink_flips"));
+  return reference;
 }
 
 void expect_close(const std::vector<float>& actual, const Tensor& expected, const Tolerance& tolerance,
