@@ -42,10 +42,7 @@ SafeTensors run_torchvision_reference(const TorchvisionReferenceOptions& options
 
 // The input of every Activation (ReLU6, ...) in model's train-mode forward of reference
 // "input" after loading reference "state/" (recording on, as in expect_torchvision_parity),
-// by dotted module name. Walks the modules whose
-// forward is their children in order (Sequential and its subclasses, MobileNetV2) and
-// InvertedResidual; any other module must hold no Activation. model's running statistics
-// are left changed.
+// by dotted module name. model's running statistics are left changed.
 SafeTensors activation_inputs(Module& model, const SafeTensors& reference);
 // A reference whose train-mode ReLU6 kinks follow minnow: runs run_torchvision_reference,
 // then again with options.kink_inputs set to activation_inputs(model, first run). Where
