@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/grad_mode.h"
+#include "models/layers.h"
 #include "ops/losses.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
@@ -67,10 +68,41 @@ SafeTensors run_torchvision_reference(const TorchvisionReferenceOptions& options
                  {"reference", out, "--model", options.model, "--num-classes", std::to_string(options.num_classes),
                   "--batch", std::to_string(options.batch), "--resolution", std::to_string(options.resolution),
                   "--seed", std::to_string(options.seed), "--kwargs", options.kwargs_json, "--min-relu-margin",
-                  exact(options.min_relu_margin)});
+                  exact(options.min_relu_margin), "--kink-inputs", options.kink_inputs});
   MINNOW_CHECK(status == 0, "torchvision reference for ", options.model, ": ", parity_script("torchvision_models.py"),
                " exited with status ", status);
   return load_safetensors(out);
+}
+
+SafeTensors activation_inputs(Module& model, const SafeTensors& reference) {
+  load_state_dict(model, reference, reference.source, "state/");
+  SafeTensors inputs;
+  std::vector<std::pair<Module*, int64_t>> hooks;
+  for (const auto& [name, module] : model.named_modules()) {
+    if (dynamic_cast<const Activation*>(module) == nullptr) continue;
+    hooks.emplace_back(module, module->add_forward_pre_hook([&inputs, name](const Var& x) {
+      inputs.tensors.emplace_back(name, Tensor::from_plain(x.dims(), x.data().to_plain()));
+      return x;
+    }));
+  }
+  // Recording on, as in the step under test: conv and BN pick their primitives by it, and
+  // different primitives round differently.
+  model.train();
+  model.forward(Var(reference.at("input")));
+  for (const auto& [module, id] : hooks) module->remove_hook(id);
+  return inputs;
+}
+
+SafeTensors run_torchvision_reference_following_kinks(Module& model, TorchvisionReferenceOptions options) {
+  const SafeTensors first = run_torchvision_reference(options);
+  const ScratchDir dir;
+  options.kink_inputs = dir.file("kink_inputs.safetensors");
+  save_safetensors(options.kink_inputs, activation_inputs(model, first));
+  SafeTensors reference = run_torchvision_reference(options);
+  expect_close(reference.at("input").to_plain(), first.at("input"), Tolerance{.atol_scale = 0, .rtol = 0},
+               "input of the kink-following reference");
+  ::testing::Test::RecordProperty("kink_flips", reference.metadata.at("kink_flips"));
+  return reference;
 }
 
 void expect_close(const std::vector<float>& actual, const Tensor& expected, const Tolerance& tolerance,
