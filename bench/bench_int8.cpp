@@ -1,6 +1,7 @@
 // Int8 benchmark: forward time of MobileNet-v1 (224 px) convolutions in f32 (conv2d,
 // inference mode) against Int8Conv (u8 in, u8 out, bias + ReLU fused), each fed its
-// input in the layout its kernel runs on, with the oneDNN implementation of each.
+// input in the layout its kernel runs on, with Int8Conv's oneDNN implementation (the f32
+// side runs oneDNN's inference convolution; ONEDNN_VERBOSE=1 names its kernels).
 // usage: bench_int8 [--batch N] [--threads T] [--reps R]
 #include <algorithm>
 #include <chrono>
@@ -81,15 +82,14 @@ int main(int argc, char** argv) {
       {"pw 1x1", 512, 512, 14, 1, 1, 1},          {"pw 1x1", 1024, 1024, 7, 1, 1, 1},
   };
   std::printf("batch %lld, threads %d, median of %d\n", static_cast<long long>(batch), threads, reps);
-  std::printf("%-12s %-16s %9s %9s %8s  %s\n", "layer", "shape", "f32 ms", "int8 ms", "speedup",
-              "implementation (f32 / int8)");
+  std::printf("%-12s %-16s %9s %9s %8s  %s\n", "layer", "shape", "f32 ms", "int8 ms", "speedup", "int8 implementation");
   Rng rng(0);
   double f32_total = 0, int8_total = 0;
   for (const auto& l : layers) {
     const Dims x_dims{batch, l.c, l.hw, l.hw};
     const Conv2dOptions opt{.stride = l.stride, .padding = l.k / 2, .groups = l.groups};
     const Dims w_dims{l.o, l.c / l.groups, l.k, l.k};
-    const auto f32_impl = conv2d_impl(Tensor(plain_desc(x_dims)), w_dims, false, opt);
+    const Conv2dImpl f32_impl = conv2d_impl(Tensor(plain_desc(x_dims)), w_dims, false, opt);
     const Var x_f32(Tensor::from_plain(x_dims, uniform(product(x_dims), 0.f, 1.f, rng)).to_layout(f32_impl.src));
     const Var w_f32(Tensor::from_plain(w_dims, uniform(product(w_dims), -0.1f, 0.1f, rng)));
     const double f32_ms = median_ms(reps, [&] { conv2d(x_f32, w_f32, Var(), opt); });
@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
     char shape[64];
     std::snprintf(shape, sizeof shape, "%lldx%lldx%lld->%lld", static_cast<long long>(l.c),
                   static_cast<long long>(l.hw), static_cast<long long>(l.hw), static_cast<long long>(l.o));
-    std::printf("%-12s %-16s %9.2f %9.2f %7.2fx  %s / %s\n", l.name, shape, f32_ms, int8_ms, f32_ms / int8_ms,
-                f32_impl.forward.c_str(), conv.impl(x_dims).c_str());
+    std::printf("%-12s %-16s %9.2f %9.2f %7.2fx  %s\n", l.name, shape, f32_ms, int8_ms, f32_ms / int8_ms,
+                conv.impl(x_dims).c_str());
   }
   std::printf("%-12s %-16s %9.2f %9.2f %7.2fx\n", "total", "", f32_total, int8_total, f32_total / int8_total);
   return 0;
