@@ -18,7 +18,7 @@ Fire::Fire(const Options& options) : Module("Fire") {
   expand3x3_activation_ = register_module("expand3x3_activation", std::make_shared<Activation>(ActivationKind::relu));
 }
 
-Var Fire::forward(const Var& x) {
+Var Fire::forward_impl(const Var& x) {
   const Var s = squeeze_activation_->forward(squeeze_->forward(x));  // (N, squeeze, H, W)
   return concat({expand1x1_activation_->forward(expand1x1_->forward(s)),
                  expand3x3_activation_->forward(expand3x3_->forward(s))});  // (N, e1 + e3, H, W)

@@ -18,7 +18,9 @@ class Fire : public Module {
     int64_t expand3x3 = 0;  // output channels: expand1x1 + expand3x3
   };
   explicit Fire(const Options& options);
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   std::shared_ptr<Conv2d> squeeze_;

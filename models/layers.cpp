@@ -33,8 +33,8 @@ Conv2d::Conv2d(const Options& options) : Module("Conv2d"), options_(options) {
   }
 }
 
-Var Conv2d::forward(const Var& x) {
-  Var y = conv2d(x, weight_, bias_, op_);
+Var Conv2d::forward_impl(const Var& x) {
+  Var y = conv2d(x, weight_transform_ ? weight_transform_(weight_) : weight_, bias_, op_);
   const Dims d = y.dims();  // (N, out, H', W')
   const bool depthwise = options_.groups == options_.in && options_.groups > 1;
   const std::string op = depthwise ? "dwconv" : options_.groups > 1 ? "gconv" : "conv";
@@ -52,7 +52,7 @@ BatchNorm2d::BatchNorm2d(const Options& options) : Module("BatchNorm2d"), option
   num_batches_tracked_ = register_buffer("num_batches_tracked", Tensor::zeros({1}, DType::s32));
 }
 
-Var BatchNorm2d::forward(const Var& x) {
+Var BatchNorm2d::forward_impl(const Var& x) {
   Var y = batch_norm(x, weight_, bias_, running_mean_, running_var_, training(),
                      {.eps = options_.eps, .momentum = options_.momentum, .fuse_relu = options_.fuse_relu});
   if (training()) ++*num_batches_tracked_.data<int32_t>();
@@ -72,8 +72,8 @@ Linear::Linear(const Options& options) : Module("Linear"), options_(options) {
   }
 }
 
-Var Linear::forward(const Var& x) {
-  Var y = linear(x, weight_, bias_);
+Var Linear::forward_impl(const Var& x) {
+  Var y = linear(x, weight_transform_ ? weight_transform_(weight_) : weight_, bias_);
   report_layer(*this, "linear", y.dims(), options_.in * options_.out);
   return y;
 }
@@ -92,7 +92,7 @@ const char* activation_name(ActivationKind kind) {
 
 Activation::Activation(ActivationKind kind) : Module("Activation"), kind_(kind) {}
 
-Var Activation::forward(const Var& x) {
+Var Activation::forward_impl(const Var& x) {
   Var y;
   switch (kind_) {
     case ActivationKind::relu: y = relu(x); break;
@@ -110,26 +110,26 @@ Dropout::Dropout(const Options& options) : Module("Dropout"), p_(options.p), rng
   MINNOW_CHECK(options.p >= 0.0f && options.p < 1.0f, "Dropout: expected 0 <= p < 1, got ", options.p);
 }
 
-Var Dropout::forward(const Var& x) { return dropout(x, p_, training(), rng_); }
+Var Dropout::forward_impl(const Var& x) { return dropout(x, p_, training(), rng_); }
 
-Var MaxPool2d::forward(const Var& x) {
+Var MaxPool2d::forward_impl(const Var& x) {
   Var y = max_pool2d(x, options_);
   report_layer(*this, "maxpool", y.dims(), 0);
   return y;
 }
 
-Var AvgPool2d::forward(const Var& x) {
+Var AvgPool2d::forward_impl(const Var& x) {
   Var y = avg_pool2d(x, options_);
   report_layer(*this, "avgpool", y.dims(), 0);
   return y;
 }
 
-Var GlobalAvgPool::forward(const Var& x) {
+Var GlobalAvgPool::forward_impl(const Var& x) {
   Var y = flatten(global_avg_pool(x));
   report_layer(*this, "gap", y.dims(), 0);
   return y;
 }
 
-Var Flatten::forward(const Var& x) { return flatten(x); }
+Var Flatten::forward_impl(const Var& x) { return flatten(x); }
 
 }  // namespace minnow

@@ -23,15 +23,20 @@ class Conv2d : public Module {
     bool bias = true;  // PyTorch's default; conv-BN blocks pass false
   };
   explicit Conv2d(const Options& options);
-  Var forward(const Var& x) override;
   const Options& options() const { return options_; }
   const Var& weight() const { return weight_; }  // (out, in / groups, kernel, kernel)
   const Var& bias() const { return bias_; }      // (out) or undefined
+  // The conv uses transform(weight) instead of the weight (QAT: fold BN, fake-quantize).
+  void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   Options options_;
   Conv2dOptions op_;
   Var weight_, bias_;
+  Hook weight_transform_;
 };
 
 class BatchNorm2d : public Module {
@@ -43,12 +48,14 @@ class BatchNorm2d : public Module {
     bool fuse_relu = false;  // y = relu(bn(x)) in one primitive: one pass over memory instead of two
   };
   explicit BatchNorm2d(const Options& options);
-  Var forward(const Var& x) override;
   const Options& options() const { return options_; }
   const Var& weight() const { return weight_; }  // gamma (C)
   const Var& bias() const { return bias_; }      // beta (C)
   const Tensor& running_mean() const { return running_mean_; }
   const Tensor& running_var() const { return running_var_; }
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   Options options_;
@@ -63,14 +70,19 @@ class Linear : public Module {
     bool bias = true;
   };
   explicit Linear(const Options& options);
-  Var forward(const Var& x) override;  // (N, in) -> (N, out)
   const Options& options() const { return options_; }
   const Var& weight() const { return weight_; }  // (out, in)
   const Var& bias() const { return bias_; }
+  // The layer uses transform(weight) instead of the weight (QAT: fake-quantize).
+  void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
+
+ protected:
+  Var forward_impl(const Var& x) override;  // (N, in) -> (N, out)
 
  private:
   Options options_;
   Var weight_, bias_;
+  Hook weight_transform_;
 };
 
 enum class ActivationKind { relu, relu6, hardswish, hardsigmoid, sigmoid, swish };
@@ -79,8 +91,10 @@ const char* activation_name(ActivationKind kind);
 class Activation : public Module {
  public:
   explicit Activation(ActivationKind kind);
-  Var forward(const Var& x) override;
   ActivationKind kind() const { return kind_; }
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   ActivationKind kind_;
@@ -93,9 +107,11 @@ class Dropout : public Module {
     uint64_t seed = 0;
   };
   explicit Dropout(const Options& options);
-  Var forward(const Var& x) override;
   // The mask generator; checkpoints save and restore its state.
   Rng& rng() { return rng_; }
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   float p_;
@@ -105,7 +121,9 @@ class Dropout : public Module {
 class MaxPool2d : public Module {
  public:
   explicit MaxPool2d(const Pool2dOptions& options) : Module("MaxPool2d"), options_(options) {}
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   Pool2dOptions options_;
@@ -114,7 +132,9 @@ class MaxPool2d : public Module {
 class AvgPool2d : public Module {
  public:
   explicit AvgPool2d(const Pool2dOptions& options) : Module("AvgPool2d"), options_(options) {}
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   Pool2dOptions options_;
@@ -124,13 +144,17 @@ class AvgPool2d : public Module {
 class GlobalAvgPool : public Module {
  public:
   GlobalAvgPool() : Module("GlobalAvgPool") {}
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 };
 
 class Flatten : public Module {
  public:
   Flatten() : Module("Flatten") {}
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 };
 
 }  // namespace minnow

@@ -26,7 +26,7 @@ DepthwiseSeparable::DepthwiseSeparable(int64_t in, int64_t out, int64_t stride) 
   pw_ = register_module("pw", std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = in, .out = out, .kernel = 1}));
 }
 
-Var DepthwiseSeparable::forward(const Var& x) { return pw_->forward(dw_->forward(x)); }
+Var DepthwiseSeparable::forward_impl(const Var& x) { return pw_->forward(dw_->forward(x)); }
 
 MobileNetV1::MobileNetV1(const ModelSpec& spec) : Module("MobileNetV1") {
   features_ = register_module("features", std::make_shared<Sequential>());
@@ -48,7 +48,7 @@ MobileNetV1::MobileNetV1(const ModelSpec& spec) : Module("MobileNetV1") {
   init_linears_normal(*this, 0.01f);
 }
 
-Var MobileNetV1::forward(const Var& x) { return classifier_->forward(pool_->forward(features_->forward(x))); }
+Var MobileNetV1::forward_impl(const Var& x) { return classifier_->forward(pool_->forward(features_->forward(x))); }
 
 std::shared_ptr<Module> make_mobilenet_v1(const ModelSpec& spec) { return std::make_shared<MobileNetV1>(spec); }
 

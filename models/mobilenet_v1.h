@@ -16,7 +16,9 @@ namespace minnow {
 class DepthwiseSeparable : public Module {
  public:
   DepthwiseSeparable(int64_t in, int64_t out, int64_t stride);
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   std::shared_ptr<ConvBnAct> dw_, pw_;
@@ -26,7 +28,9 @@ class DepthwiseSeparable : public Module {
 class MobileNetV1 : public Module {
  public:
   explicit MobileNetV1(const ModelSpec& spec);
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   std::shared_ptr<Sequential> features_;

@@ -39,7 +39,7 @@ InvertedResidual::InvertedResidual(const Options& o)
   conv_->add(std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = o.out}));
 }
 
-Var InvertedResidual::forward(const Var& x) {
+Var InvertedResidual::forward_impl(const Var& x) {
   Var y = conv_->forward(x);
   return residual_ ? add(x, y) : y;
 }
@@ -75,7 +75,7 @@ MobileNetV2::MobileNetV2(const ModelSpec& spec) : Module("MobileNetV2") {
   init_linears_normal(*this, 0.01f);
 }
 
-Var MobileNetV2::forward(const Var& x) { return classifier_->forward(pool_->forward(features_->forward(x))); }
+Var MobileNetV2::forward_impl(const Var& x) { return classifier_->forward(pool_->forward(features_->forward(x))); }
 
 std::shared_ptr<Module> make_mobilenet_v2(const ModelSpec& spec) { return std::make_shared<MobileNetV2>(spec); }
 

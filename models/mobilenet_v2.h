@@ -24,7 +24,10 @@ class InvertedResidual : public Module {
     int64_t in = 0, out = 0, stride = 1, expand = 6;
   };
   explicit InvertedResidual(const Options& options);
-  Var forward(const Var& x) override;
+  bool residual() const { return residual_; }  // the block adds its input to its output
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   bool residual_;
@@ -34,7 +37,9 @@ class InvertedResidual : public Module {
 class MobileNetV2 : public Module {
  public:
   explicit MobileNetV2(const ModelSpec& spec);
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   std::shared_ptr<Sequential> features_;

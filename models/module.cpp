@@ -22,6 +22,32 @@ void check_unique(const std::string& name, const std::string& type, bool taken) 
 
 }  // namespace
 
+Var Module::forward(const Var& x) {
+  Var in = x;
+  for (const auto& h : pre_hooks_) in = h.hook(in);
+  Var y = forward_impl(in);
+  for (const auto& h : hooks_) y = h.hook(y);
+  return y;
+}
+
+int64_t Module::add_forward_pre_hook(Hook hook) {
+  MINNOW_CHECK(hook != nullptr, "module ", type_, ": add_forward_pre_hook: the hook is empty");
+  pre_hooks_.push_back({next_hook_id_, std::move(hook)});
+  return next_hook_id_++;
+}
+
+int64_t Module::add_forward_hook(Hook hook) {
+  MINNOW_CHECK(hook != nullptr, "module ", type_, ": add_forward_hook: the hook is empty");
+  hooks_.push_back({next_hook_id_, std::move(hook)});
+  return next_hook_id_++;
+}
+
+void Module::remove_hook(int64_t id) {
+  const auto erased = std::erase_if(pre_hooks_, [id](const HookEntry& h) { return h.id == id; }) +
+                      std::erase_if(hooks_, [id](const HookEntry& h) { return h.id == id; });
+  MINNOW_CHECK(erased == 1, "module ", type_, ": remove_hook: no hook with id ", id);
+}
+
 Var Module::register_parameter(const std::string& name, const Tensor& value) {
   bool taken = false;
   for (const auto& p : params_) taken |= p.name == name;

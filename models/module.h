@@ -2,8 +2,11 @@
 // parameters, named buffers (BN running statistics, QAT observer state) and
 // named children, all in registration order; dotted names ("features.0.1.weight")
 // are what the optimizer, checkpoints, export, QAT and statistics walk.
+// forward() runs the subclass's forward_impl() between the module's hooks, which is
+// how distillation reads features and QAT fake-quantizes activations from outside.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -31,8 +34,21 @@ class Module {
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
-  virtual Var forward(const Var& x) = 0;
+  // forward_impl(x) with the pre-hooks applied to x first and the hooks to its result after,
+  // each in the order they were added.
+  Var forward(const Var& x);
   Var operator()(const Var& x) { return forward(x); }
+
+  // A hook sees a value and returns it or a replacement: (N, C, H, W) in, same dims out.
+  using Hook = std::function<Var(const Var&)>;
+  // The returned id removes the hook again.
+  int64_t add_forward_pre_hook(Hook hook);
+  int64_t add_forward_hook(Hook hook);
+  void remove_hook(int64_t id);
+
+  // Adds a child after construction (QAT's observers, distillation's adapters). Its
+  // parameters and buffers are named after the existing ones, which keep their names.
+  void add_module(const std::string& name, std::shared_ptr<Module> child) { add_child(name, std::move(child)); }
 
   // "Conv2d", "InvertedResidual", "MobileNetV2", ...
   const std::string& type() const { return type_; }
@@ -50,6 +66,8 @@ class Module {
   bool training() const { return training_; }
 
  protected:
+  virtual Var forward_impl(const Var& x) = 0;
+
   Var register_parameter(const std::string& name, const Tensor& value);
   Tensor register_buffer(const std::string& name, const Tensor& value);
   template <class M>
@@ -67,6 +85,12 @@ class Module {
   std::vector<NamedParameter> params_;
   std::vector<NamedBuffer> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  struct HookEntry {
+    int64_t id;
+    Hook hook;
+  };
+  std::vector<HookEntry> pre_hooks_, hooks_;
+  int64_t next_hook_id_ = 0;
 };
 
 }  // namespace minnow

@@ -58,7 +58,7 @@ ResNet::ResNet(const Options& options) : Module("ResNet") {
   init_convs(*this, ConvInit::kaiming_normal_fan_out);
 }
 
-Var ResNet::forward(const Var& x) {
+Var ResNet::forward_impl(const Var& x) {
   Var y = bn1_->forward(conv1_->forward(x));  // after ReLU
   if (maxpool_) y = maxpool_->forward(y);
   for (const auto& layer : layers_) y = layer->forward(y);

@@ -30,7 +30,9 @@ class ResNet : public Module {
     bool small_input = false;
   };
   explicit ResNet(const Options& options);
-  Var forward(const Var& x) override;  // (N, in_channels, H, W) -> (N, num_classes)
+
+ protected:
+  Var forward_impl(const Var& x) override;  // (N, in_channels, H, W) -> (N, num_classes)
 
  private:
   std::shared_ptr<Conv2d> conv1_;

@@ -45,7 +45,7 @@ BasicBlock::BasicBlock(const ResidualBlockOptions& options) : Module("BasicBlock
   if (auto shortcut = projection(o, o.planes)) downsample_ = register_module("downsample", shortcut);
 }
 
-Var BasicBlock::forward(const Var& x) {
+Var BasicBlock::forward_impl(const Var& x) {
   Var y = bn1_->forward(conv1_->forward(x));
   y = bn2_->forward(conv2_->forward(y));
   return relu_->forward(add(y, downsample_ ? downsample_->forward(x) : x));
@@ -65,7 +65,7 @@ Bottleneck::Bottleneck(const ResidualBlockOptions& options) : Module("Bottleneck
   if (auto shortcut = projection(o, out)) downsample_ = register_module("downsample", shortcut);
 }
 
-Var Bottleneck::forward(const Var& x) {
+Var Bottleneck::forward_impl(const Var& x) {
   Var y = bn1_->forward(conv1_->forward(x));
   y = bn2_->forward(conv2_->forward(y));
   y = bn3_->forward(conv3_->forward(y));

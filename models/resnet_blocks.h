@@ -21,7 +21,9 @@ class BasicBlock : public Module {
  public:
   static constexpr int64_t expansion = 1;
   explicit BasicBlock(const ResidualBlockOptions& options);
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   std::shared_ptr<Conv2d> conv1_;     // 3x3, in -> planes, stride
@@ -36,7 +38,9 @@ class Bottleneck : public Module {
  public:
   static constexpr int64_t expansion = 4;
   explicit Bottleneck(const ResidualBlockOptions& options);
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   std::shared_ptr<Conv2d> conv1_;     // 1x1, in -> planes

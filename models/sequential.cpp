@@ -3,7 +3,7 @@
 
 namespace minnow {
 
-Var Sequential::forward(const Var& x) {
+Var Sequential::forward_impl(const Var& x) {
   Var y = x;
   for (const auto& layer : layers_) y = layer->forward(y);
   return y;

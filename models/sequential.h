@@ -17,13 +17,13 @@ class Sequential : public Module {
     layers_.push_back(child);
     return register_module(std::to_string(layers_.size() - 1), std::move(child));
   }
-  Var forward(const Var& x) override;
   size_t size() const { return layers_.size(); }
   Module& operator[](size_t i) const { return *layers_.at(i); }
 
  protected:
   // For blocks that are Sequentials under another name (ConvBnAct, ...).
   explicit Sequential(std::string type) : Module(std::move(type)) {}
+  Var forward_impl(const Var& x) override;
 
  private:
   std::vector<std::shared_ptr<Module>> layers_;

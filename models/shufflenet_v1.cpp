@@ -85,7 +85,7 @@ ShuffleNetV1::ShuffleNetV1(const Options& options) : Module("ShuffleNetV1") {
   init_linears_normal(*this, 0.01f);
 }
 
-Var ShuffleNetV1::forward(const Var& x) {
+Var ShuffleNetV1::forward_impl(const Var& x) {
   Var y = maxpool_->forward(conv1_->forward(x));
   y = stage4_->forward(stage3_->forward(stage2_->forward(y)));
   y = avgpool_->forward(y);  // (N, C)

@@ -40,7 +40,9 @@ class ShuffleNetV1 : public Module {
     bool small_input = false;
   };
   explicit ShuffleNetV1(const Options& options);
-  Var forward(const Var& x) override;  // (N, in_channels, H, W) -> (N, num_classes)
+
+ protected:
+  Var forward_impl(const Var& x) override;  // (N, in_channels, H, W) -> (N, num_classes)
 
  private:
   std::shared_ptr<ConvBnAct> conv1_;  // conv 3x3 (stride 2), BN + ReLU

@@ -37,7 +37,7 @@ ShuffleV1Unit::ShuffleV1Unit(const Options& options) : Module("ShuffleV1Unit"), 
   relu_ = register_module("relu", std::make_shared<Activation>(ActivationKind::relu));
 }
 
-Var ShuffleV1Unit::forward(const Var& x) {
+Var ShuffleV1Unit::forward_impl(const Var& x) {
   Var y = bn1_->forward(conv1_->forward(x));  // (N, mid, H, W), after ReLU
   if (options_.group_first_conv && options_.groups > 1) y = channel_shuffle(y, options_.groups);
   y = bn2_->forward(conv2_->forward(y));  // (N, mid, H / stride, W / stride)

@@ -23,8 +23,10 @@ class ShuffleV1Unit : public Module {
     bool group_first_conv = true;
   };
   explicit ShuffleV1Unit(const Options& options);
-  Var forward(const Var& x) override;
   const Options& options() const { return options_; }
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   Options options_;

@@ -63,7 +63,7 @@ ShuffleNetV2::ShuffleNetV2(const Options& options) : Module("ShuffleNetV2") {
   fc_ = register_module("fc", std::make_shared<Linear>(Linear::Options{.in = c[4], .out = o.num_classes}));
 }
 
-Var ShuffleNetV2::forward(const Var& x) {
+Var ShuffleNetV2::forward_impl(const Var& x) {
   Var y = maxpool_->forward(conv1_->forward(x));
   y = stage4_->forward(stage3_->forward(stage2_->forward(y)));
   y = avgpool_->forward(conv5_->forward(y));  // (N, C)

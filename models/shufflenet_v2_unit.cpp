@@ -51,7 +51,7 @@ ShuffleV2Unit::ShuffleV2Unit(const Options& options) : Module("ShuffleV2Unit"), 
   branch2_->add(bn(half, true));
 }
 
-Var ShuffleV2Unit::forward(const Var& x) {
+Var ShuffleV2Unit::forward_impl(const Var& x) {
   Var y;  // (N, out, H / stride, W / stride)
   if (options_.stride == 1) {
     const int64_t half = options_.out / 2;

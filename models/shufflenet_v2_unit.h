@@ -17,7 +17,9 @@ class ShuffleV2Unit : public Module {
     int64_t stride = 1;
   };
   explicit ShuffleV2Unit(const Options& options);
-  Var forward(const Var& x) override;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   Options options_;

@@ -64,7 +64,7 @@ SqueezeNet::SqueezeNet(const Options& options) : Module("SqueezeNet") {
   init_normal(final_conv->weight(), 0.01f);
 }
 
-Var SqueezeNet::forward(const Var& x) { return classifier_->forward(features_->forward(x)); }
+Var SqueezeNet::forward_impl(const Var& x) { return classifier_->forward(features_->forward(x)); }
 
 std::shared_ptr<Module> make_squeezenet(const ModelSpec& spec) {
   MINNOW_CHECK(spec.name == "squeezenet1_0" || spec.name == "squeezenet1_1",

@@ -24,7 +24,9 @@ class SqueezeNet : public Module {
     bool small_input = false;
   };
   explicit SqueezeNet(const Options& options);
-  Var forward(const Var& x) override;  // (N, in_channels, H, W) -> (N, num_classes)
+
+ protected:
+  Var forward_impl(const Var& x) override;  // (N, in_channels, H, W) -> (N, num_classes)
 
  private:
   std::shared_ptr<Sequential> features_;

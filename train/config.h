@@ -141,6 +141,7 @@ struct QatConfig {
   bool lsq = false;
   int freeze_bn_epoch = -1;  // -1 = never
   int freeze_observer_epoch = -1;
+  double observer_momentum = 0.01;  // EMA weight of each batch's activation min/max
   bool operator==(const QatConfig&) const = default;
 };
 

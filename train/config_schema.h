@@ -241,6 +241,7 @@ void visit_config(C& c, Visit&& visit) {
   visit("qat.freeze_bn_epoch", q.freeze_bn_epoch, "Epoch from which BN uses running statistics; -1 = never.");
   visit("qat.freeze_observer_epoch", q.freeze_observer_epoch,
         "Epoch from which observers stop updating scales; -1 = never.");
+  visit("qat.observer_momentum", q.observer_momentum, "EMA weight of each batch's activation min/max.");
 }
 
 // Range checks; origin(key) gives the "file:line" or "--set ..." that set the key.

@@ -135,6 +135,8 @@ void check_distill_and_qat(const Config& c, const Checker& check) {
   check(q.activation_bits >= 2 && q.activation_bits <= 8, "qat.activation_bits", q.activation_bits, "2 to 8");
   check.at_least("qat.freeze_bn_epoch", q.freeze_bn_epoch, -1);
   check.at_least("qat.freeze_observer_epoch", q.freeze_observer_epoch, -1);
+  check(q.observer_momentum > 0 && q.observer_momentum <= 1, "qat.observer_momentum", q.observer_momentum,
+        "a value in (0, 1]");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // and optionally every logit in dataset order (minnow eval --save-logits).
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "data/loader.h"
@@ -18,5 +19,13 @@ struct EvalResult {
 
 // Runs model in eval mode under NoGrad (restoring its mode afterwards).
 EvalResult evaluate(Module& model, data::Loader& loader, bool keep_logits = false);
+
+// The same for any forward function, images (N, C, H, W) -> logits (N, K) (the int8 model).
+using LogitsFn = std::function<Tensor(const Tensor& images)>;
+EvalResult evaluate(const LogitsFn& logits_of, data::Loader& loader, bool keep_logits = false);
+
+// The share of images, in percent, on which two evaluations kept with keep_logits agree on
+// the top class.
+double argmax_agreement_percent(const EvalResult& a, const EvalResult& b);
 
 }  // namespace minnow

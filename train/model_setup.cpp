@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "train/qat/prepare_qat.h"
 #include "train/state_dict.h"
 #include "train/weights_file.h"
 
@@ -29,6 +30,12 @@ std::shared_ptr<Module> build_model(const Config& config) {
     MINNOW_CHECK(std::filesystem::exists(init), "config: model.init_weights: file '", init, "' does not exist");
     load_weights(*model, init, config.model.name, "model.init_weights");
   }
+  return model;
+}
+
+std::shared_ptr<Module> create_run_model(const Config& config) {
+  auto model = create_model(model_spec(config.model, static_cast<uint64_t>(config.seed)));
+  if (config.qat.enabled) prepare_qat(*model, config.qat);
   return model;
 }
 

@@ -19,6 +19,7 @@
 #include "train/metrics.h"
 #include "train/model_setup.h"
 #include "train/progress.h"
+#include "train/qat/prepare_qat.h"
 #include "train/schedule.h"
 
 namespace minnow {
@@ -47,6 +48,7 @@ Trainer::Trainer(Config config, TrainHooks hooks) : config_(std::move(config)), 
   if (config_.threads > 0) set_num_threads(config_.threads);
   std::filesystem::create_directories(config_.output);
   model_ = build_model(config_);
+  if (config_.qat.enabled) qat_ = std::make_unique<QatModel>(prepare_qat(*model_, config_.qat));
   data_ = data::make_data(to_data_config(config_));
   MINNOW_CHECK(data_.train->num_classes() <= config_.model.num_classes, "config: model.num_classes is ",
                config_.model.num_classes, " but the training data has ", data_.train->num_classes(), " classes");
@@ -77,6 +79,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
   auto& loader = *data_.train_loader;
   const int64_t steps = loader.steps_per_epoch();
   model_->train();
+  if (qat_) set_qat_epoch(*qat_, config_.qat, epoch);
+  if (hooks_.on_epoch_start) hooks_.on_epoch_start(epoch);
   loader.begin_epoch(epoch, start_step);
   Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config_.epochs), steps,
                     config_.log_every_steps);
@@ -130,7 +134,6 @@ TrainSummary Trainer::run() {
   double eval_seconds = 0;
   while (position_.epoch < config_.epochs) {
     const int64_t epoch = position_.epoch;
-    if (hooks_.on_epoch_start) hooks_.on_epoch_start(epoch);
     train_epoch(epoch, position_.step);
     const bool crash = stop_after_ >= 0 && position_.global_step >= stop_after_;
     if (crash && position_.step < data_.train_loader->steps_per_epoch()) return summary;  // mid-epoch crash

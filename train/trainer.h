@@ -18,6 +18,8 @@
 
 namespace minnow {
 
+struct QatModel;
+
 // Named scalar parts of a loss, logged to metrics.jsonl (distillation: soft, hard, feature).
 using LossTerms = std::vector<std::pair<std::string, double>>;
 
@@ -25,7 +27,7 @@ struct TrainHooks {
   // The training loss from the model's logits (N, K) and the batch; default: cross-entropy
   // with the config's label smoothing. May add named terms for the metrics.
   std::function<Var(const Var& logits, const data::Batch& batch, LossTerms& terms)> loss;
-  // Called before each training epoch (QAT freezes BN and observers here).
+  // Called at the start of each training epoch, after the model is put in training mode.
   std::function<void(int64_t epoch)> on_epoch_start;
   // Extra trainable parameters beside the model's (distillation adapters), saved in checkpoints.
   std::vector<std::pair<std::string, Var>> extra_parameters;
@@ -65,6 +67,7 @@ class Trainer {
   Config config_;
   TrainHooks hooks_;
   std::shared_ptr<Module> model_;
+  std::unique_ptr<QatModel> qat_;  // when config.qat.enabled
   data::DataPipeline data_;
   std::unique_ptr<Optimizer> optimizer_;
   RunPosition position_;

@@ -119,6 +119,37 @@ TEST_F(TrainerTest, ResumeFromTheMiddleOfAnEpochContinuesTheSameOrder) {
   expect_bit_identical(weights(straight), weights(resumed));
 }
 
+// QAT state (observer ranges, scales, frozen flags) is in the checkpoint: a QAT run resumed
+// mid-epoch, after BN froze and before the observers do, ends bit-identical, QAT buffers included.
+TEST_F(TrainerTest, QatResumeFromTheMiddleOfARunIsBitExact) {
+  auto qat_config = [this](const std::string& run) {
+    Config c = config(run, 3);
+    c.qat.enabled = true;
+    c.qat.weight_bits = 4;
+    c.qat.freeze_bn_epoch = 1;
+    c.qat.freeze_observer_epoch = 2;
+    c.checkpoint.every_steps = 4;
+    return c;
+  };
+  const Config straight = qat_config("straight");
+  Trainer(straight).run();
+
+  Config resumed = qat_config("resumed");
+  {
+    Trainer first(resumed);
+    first.stop_after_steps(9);  // checkpoint at global step 8 = epoch 2, step 2 of 6
+    first.run();
+  }
+  resumed.resume = resumed.output + "/last.safetensors";
+  Trainer(resumed).run();
+  const SafeTensors a = weights(straight);
+  int quantizer_tensors = 0;
+  for (const auto& [name, t] : a.tensors) quantizer_tensors += name.find("fake_quant") != std::string::npos ||
+                                                              name.find("activation_post_process") != std::string::npos;
+  EXPECT_GT(quantizer_tensors, 50);
+  expect_bit_identical(a, weights(resumed));
+}
+
 TEST_F(TrainerTest, FailureBeforeRenameKeepsThePreviousCheckpoint) {
   Config c = config("run", 2);
   {

@@ -2,9 +2,7 @@
 // times full training steps (forward, cross-entropy, backward, SGD momentum step)
 // of a zoo model on random data after two warm-up steps, and reports the median
 // images/s and ms per step, the peak RSS and the share of each step spent inside
-// oneDNN primitives (core/primitive_timer.h).
-#include <sys/resource.h>
-
+// oneDNN primitives (core/primitive_timer.h). --int8 times inference instead (bench_int8.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include "core/rng.h"
 #include "models/zoo.h"
 #include "ops/losses.h"
+#include "train/cli/bench_int8.h"
 #include "train/cli/commands.h"
 #include "train/sgd.h"
 
@@ -23,13 +22,8 @@ namespace {
 
 constexpr int kWarmupSteps = 2;
 
-struct BenchArgs {
-  ModelSpec spec;
-  int64_t resolution = 224;
-  int64_t batch = 32;
-  int threads = 2;
-  int steps = 10;
-  bool json = false;
+struct BenchArgs : InferenceBenchArgs {
+  bool int8 = false;
 };
 
 struct StepTime {
@@ -37,13 +31,8 @@ struct StepTime {
   double primitive_ms = 0;
 };
 
-double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
 int run_bench(const BenchArgs& a) {
+  if (a.int8) return run_inference_bench(a);
   set_num_threads(a.threads);
   auto model = create_model(a.spec);
   model->train();
@@ -83,8 +72,9 @@ int run_bench(const BenchArgs& a) {
     primitive_ms += t.primitive_ms;
   }
   std::sort(times.begin(), times.end(), [](const StepTime& l, const StepTime& r) { return l.ms < r.ms; });
-  const size_t mid = times.size() / 2;
-  const double median_ms = times.size() % 2 ? times[mid].ms : (times[mid - 1].ms + times[mid].ms) / 2;
+  std::vector<double> ms;
+  for (const auto& t : times) ms.push_back(t.ms);
+  const double median_ms = median(ms);
   const double images_per_second = static_cast<double>(a.batch) * 1000.0 / median_ms;
   const double onednn_percent = 100.0 * primitive_ms / total_ms;
   const double rss = peak_rss_mib();
@@ -140,6 +130,9 @@ void add_bench_command(CLI::App& app, Action& action) {
   cmd->add_option("--groups", args->spec.groups, "ShuffleNet v1 groups")
       ->capture_default_str()
       ->check(CLI::IsMember({1, 2, 3, 4, 8}));
+  cmd->add_flag("--int8", args->int8,
+                "Time inference instead: f32 against the int8 model converted after QAT preparation "
+                "(mobilenet_v1, mobilenet_v2)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args, &action] { action = [args] { return run_bench(*args); }; });
 }

@@ -46,7 +46,7 @@ int run_export(const ExportArgs& a) {
                "' is not a minnow checkpoint (metadata format ", found,
                ", expected 'minnow-checkpoint-1'); give a run folder or its last/best.safetensors");
   const Config config = checkpoint_config(path);
-  auto model = create_model(model_spec(config.model, static_cast<uint64_t>(config.seed)));
+  auto model = create_run_model(config);
   load_checkpoint(path, *model, nullptr);
   export_weights(a.output, *model, config.model);
   std::printf("exported %s (%lld parameters) from %s to %s\n", config.model.name.c_str(),

@@ -108,7 +108,7 @@ int run_predict(const PredictArgs& a) {
   if (a.json) log_to_stderr();
   const Config config = load_config(a.config, a.overrides);
   if (config.threads > 0) set_num_threads(config.threads);
-  auto model = create_model(model_spec(config.model, static_cast<uint64_t>(config.seed)));
+  auto model = create_run_model(config);
   load_weights(*model, a.weights, config.model.name, "--weights");
   model->eval();
   const std::vector<std::string> names = class_names(config);

@@ -1,0 +1,39 @@
+// scale_channels forward and backward: one loop each, over the plain (C, rest) view.
+#include "ops/channel_scale.h"
+
+#include "core/error.h"
+#include "core/tape.h"
+
+namespace minnow {
+namespace {
+
+// out[c, j] = in[c, j] s[c] over the (C, numel / C) view of plain tensors.
+Tensor scaled(const Tensor& in, const Tensor& s) {
+  Tensor out = Tensor::zeros(in.dims());
+  const int64_t channels = s.numel(), per = in.numel() / channels;
+  const float* src = in.data<float>();
+  const float* scale = s.data<float>();
+  float* dst = out.data<float>();
+#pragma omp parallel for
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t j = c * per; j < (c + 1) * per; ++j) dst[j] = src[j] * scale[c];
+  return out;
+}
+
+}  // namespace
+
+Var scale_channels(const Var& x, const Tensor& s) {
+  const Tensor& xd = x.data();
+  MINNOW_CHECK(xd.dtype() == DType::f32 && xd.is_plain() && xd.ndims() >= 1, "scale_channels: expected a plain f32 x, got ",
+               dtype_name(xd.dtype()), " ", dims_str(xd.dims()), xd.is_plain() ? "" : " in a blocked layout");
+  MINNOW_CHECK(s.dtype() == DType::f32 && s.is_plain() && s.dims() == Dims{xd.dim(0)},
+               "scale_channels: expected s of dims ", dims_str({xd.dim(0)}), " for x of dims ", dims_str(xd.dims()),
+               ", got ", dims_str(s.dims()));
+  Tensor y = scaled(xd, s);  // (C, ...)
+  if (!should_record({x})) return record_op("scale_channels", {x}, y, nullptr);
+  return record_op("scale_channels", {x}, y, [s](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+    return std::vector<Tensor>{scaled(dy[0].to_layout(plain_desc(dy[0].dims(), DType::f32)), s)};  // dx = dy s
+  });
+}
+
+}  // namespace minnow

@@ -1,0 +1,209 @@
+// Fake quantization forward and backward side by side, as hand loops (oneDNN 2.6 has no
+// fake-quant primitive). A QuantPlan holds one Quantizer per scale and how to reach the
+// elements each one owns: the whole buffer (per tensor) or a ChannelWalk (per channel).
+#include "ops/fake_quant.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "core/error.h"
+#include "core/tape.h"
+#include "ops/channel_walk.h"
+
+namespace minnow {
+namespace {
+
+// The fake quantizer of one scale. q is kept as a float holding an integer, as torch does.
+struct Quantizer {
+  float scale, inv_scale, zero_point;
+  bool zero_point_before_round;  // torch's float zero-point kernel
+  QuantRange r;
+
+  float q(float x) const {
+    const float v = x * inv_scale;
+    return zero_point_before_round ? std::nearbyint(v + zero_point) : std::nearbyint(v) + zero_point;
+  }
+  bool inside(float q) const { return q >= static_cast<float>(r.qmin) && q <= static_cast<float>(r.qmax); }
+  float y(float q) const {
+    const double clamped = std::clamp(static_cast<double>(q), static_cast<double>(r.qmin), static_cast<double>(r.qmax));
+    return static_cast<float>((clamped - zero_point) * static_cast<double>(scale));
+  }
+  // LSQ's d(y)/d(scale), see the header.
+  double dy_dscale(float x) const {
+    const float q_x = q(x);
+    if (q_x < static_cast<float>(r.qmin)) return static_cast<double>(r.qmin) - zero_point;
+    if (q_x > static_cast<float>(r.qmax)) return static_cast<double>(r.qmax) - zero_point;
+    const float v = x * inv_scale;
+    return static_cast<double>(std::nearbyint(v)) - static_cast<double>(v);
+  }
+};
+
+struct QuantPlan {
+  std::vector<Quantizer> quantizers;  // one per tensor, or one per channel
+  std::optional<ChannelWalk> walk;    // per channel only
+};
+
+// Calls fn(quantizer, offset) on every element x's buffer gives each quantizer: per tensor the
+// whole buffer, padding included; per channel the logical elements of each channel.
+template <class Fn>
+void for_each_element(const QuantPlan& plan, const Tensor& x, Fn fn) {
+  if (!plan.walk) {
+    const Quantizer& qz = plan.quantizers[0];
+    const int64_t n = static_cast<int64_t>(x.bytes() / sizeof(float));
+#pragma omp parallel for if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) fn(qz, i);
+    return;
+  }
+#pragma omp parallel for if (x.numel() > 32768)
+  for (int64_t c = 0; c < plan.walk->channels(); ++c) {
+    const Quantizer& qz = plan.quantizers[static_cast<size_t>(c)];
+    plan.walk->visit(c, [&](int64_t offset) { fn(qz, offset); });
+  }
+}
+
+// LSQ's per-scale sums of dy * dy/dscale over the same elements as for_each_element.
+std::vector<double> scale_gradient_sums(const QuantPlan& plan, const Tensor& x, const Tensor& dy) {
+  const float *px = x.data<float>(), *pdy = dy.data<float>();
+  if (!plan.walk) {
+    const Quantizer& qz = plan.quantizers[0];
+    const int64_t n = static_cast<int64_t>(x.bytes() / sizeof(float));
+    double sum = 0;
+#pragma omp parallel for reduction(+ : sum) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(pdy[i]) * qz.dy_dscale(px[i]);
+    return {sum};
+  }
+  std::vector<double> sums(plan.quantizers.size());
+#pragma omp parallel for if (x.numel() > 32768)
+  for (int64_t c = 0; c < plan.walk->channels(); ++c) {
+    const Quantizer& qz = plan.quantizers[static_cast<size_t>(c)];
+    double sum = 0;
+    plan.walk->visit(c, [&](int64_t offset) { sum += static_cast<double>(pdy[offset]) * qz.dy_dscale(px[offset]); });
+    sums[static_cast<size_t>(c)] = sum;
+  }
+  return sums;
+}
+
+const Tensor& f32_input(const char* op, const Var& x) {
+  MINNOW_CHECK(x.defined(), op, ": x is an undefined Var");
+  MINNOW_CHECK(x.data().dtype() == DType::f32, op, ": expected an f32 input, got ", dtype_name(x.data().dtype()));
+  return x.data();
+}
+
+void check_range(const char* op, QuantRange r) {
+  MINNOW_CHECK(r.qmin <= 0 && 0 <= r.qmax && r.qmin < r.qmax && r.qmax - r.qmin < (int64_t{1} << 16), op,
+               ": the integer range [", r.qmin, ", ", r.qmax, "] must contain 0 and 2 to 65536 levels");
+}
+
+Quantizer make_quantizer(const char* op, float scale, float zero_point, bool zero_point_before_round,
+                         QuantRange r) {
+  MINNOW_CHECK(std::isfinite(scale) && scale > 0, op, ": scale must be finite and > 0, got ", scale);
+  if (zero_point_before_round) {
+    MINNOW_CHECK(std::isfinite(zero_point), op, ": zero point must be finite, got ", zero_point);
+  } else {
+    MINNOW_CHECK(zero_point >= static_cast<float>(r.qmin) && zero_point <= static_cast<float>(r.qmax), op,
+                 ": zero point must be in [", r.qmin, ", ", r.qmax, "], got ", zero_point);
+  }
+  return {scale, 1.0f / scale, zero_point, zero_point_before_round, r};
+}
+
+QuantPlan per_tensor_plan(const char* op, float scale, int64_t zero_point, QuantRange r) {
+  check_range(op, r);
+  MINNOW_CHECK(zero_point >= r.qmin && zero_point <= r.qmax, op, ": zero point must be in [", r.qmin, ", ", r.qmax,
+               "], got ", zero_point);
+  return {{make_quantizer(op, scale, static_cast<float>(zero_point), false, r)}, std::nullopt};
+}
+
+QuantPlan per_channel_plan(const char* op, const Tensor& x, const std::vector<float>& scales,
+                           const std::vector<float>& zero_points, bool zero_point_before_round, QuantRange r) {
+  check_range(op, r);
+  MINNOW_CHECK(x.ndims() >= 1, op, ": x must have a channel dim, got dims ", dims_str(x.dims()));
+  QuantPlan plan{{}, ChannelWalk(x.desc(), x.ndims() == 5 ? 2 : 1)};
+  const size_t channels = static_cast<size_t>(plan.walk->channels());
+  MINNOW_CHECK(scales.size() == channels, op, ": expected ", channels, " scales for x of dims ", dims_str(x.dims()),
+               ", got ", scales.size());
+  MINNOW_CHECK(zero_points.size() == channels, op, ": expected ", channels, " zero points for x of dims ",
+               dims_str(x.dims()), ", got ", zero_points.size());
+  for (size_t c = 0; c < channels; ++c)
+    plan.quantizers.push_back(make_quantizer(op, scales[c], zero_points[c], zero_point_before_round, r));
+  return plan;
+}
+
+Tensor forward(const QuantPlan& plan, const Tensor& x) {
+  // A walk never visits the padding, so it starts from zeros.
+  const Tensor y = plan.walk ? Tensor::zeros(x.desc()) : Tensor(x.desc());
+  const float* px = x.data<float>();
+  float* py = y.data<float>();
+  for_each_element(plan, x, [&](const Quantizer& qz, int64_t i) { py[i] = qz.y(qz.q(px[i])); });
+  return y;
+}
+
+// dx = dy * mask, in x's layout.
+Tensor backward_dx(const QuantPlan& plan, const Tensor& x, const Tensor& dy_any) {
+  const Tensor dy = dy_any.to_layout(x.desc());
+  const Tensor dx = plan.walk ? Tensor::zeros(x.desc()) : Tensor(x.desc());
+  const float *px = x.data<float>(), *pdy = dy.data<float>();
+  float* pdx = dx.data<float>();
+  for_each_element(plan, x, [&](const Quantizer& qz, int64_t i) { pdx[i] = qz.inside(qz.q(px[i])) ? pdy[i] : 0.0f; });
+  return dx;
+}
+
+// Records y = fake_quant(x) whose only gradient is dx = dy * mask.
+Var record_ste(const char* op, const Var& x, QuantPlan plan) {
+  const Tensor& src = x.data();
+  const Tensor y = forward(plan, src);
+  if (!should_record({x})) return record_op(op, {x}, y, nullptr);
+  return record_op(op, {x}, y, [plan = std::move(plan), src](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+    return std::vector<Tensor>{backward_dx(plan, src, dy[0])};
+  });
+}
+
+}  // namespace
+
+Var fake_quant_per_tensor(const Var& x, float scale, int64_t zero_point, QuantRange r) {
+  const char* op = "fake_quant_per_tensor";
+  f32_input(op, x);
+  return record_ste(op, x, per_tensor_plan(op, scale, zero_point, r));
+}
+
+Var fake_quant_per_channel(const Var& x, const Tensor& scales, const Tensor& zero_points, QuantRange r) {
+  const char* op = "fake_quant_per_channel";
+  const Tensor& src = f32_input(op, x);
+  MINNOW_CHECK(scales.defined() && scales.dtype() == DType::f32, op, ": scales must be an f32 tensor");
+  MINNOW_CHECK(zero_points.defined() && (zero_points.dtype() == DType::s32 || zero_points.dtype() == DType::f32), op,
+               ": zero points must be an s32 or f32 tensor");
+  const bool float_zero_points = zero_points.dtype() == DType::f32;
+  return record_ste(op, x, per_channel_plan(op, src, scales.to_plain(), zero_points.to_plain(), float_zero_points, r));
+}
+
+Var fake_quant_lsq(const Var& x, const Var& scale, int64_t zero_point, QuantRange r) {
+  const char* op = "fake_quant_lsq";
+  const Tensor& src = f32_input(op, x);
+  MINNOW_CHECK(scale.defined() && scale.data().dtype() == DType::f32, op, ": scale must be a defined f32 Var");
+  const std::vector<float> scales = scale.data().to_plain();
+  QuantPlan plan = scales.size() == 1
+                       ? per_tensor_plan(op, scales[0], zero_point, r)
+                       : per_channel_plan(op, src, scales, std::vector<float>(scales.size(), static_cast<float>(zero_point)),
+                                          false, r);
+  const Tensor y = forward(plan, src);
+  if (!should_record({x, scale})) return record_op(op, {x, scale}, y, nullptr);
+  const int64_t per_scale = src.numel() / static_cast<int64_t>(scales.size());
+  const double g = 1 / std::sqrt(static_cast<double>(per_scale) * static_cast<double>(r.qmax));
+  const Tensor scale_data = scale.data();
+  return record_op(op, {x, scale}, y,
+                   [plan = std::move(plan), src, scale_data, g](const std::vector<Tensor>& dy_any,
+                                                                 const std::vector<bool>& need) {
+                     const Tensor dy = dy_any[0].to_layout(src.desc());
+                     std::vector<Tensor> grads(2);
+                     if (need[0]) grads[0] = backward_dx(plan, src, dy);
+                     if (need[1]) {
+                       const std::vector<double> sums = scale_gradient_sums(plan, src, dy);
+                       std::vector<float> dscale(sums.size());
+                       for (size_t k = 0; k < sums.size(); ++k) dscale[k] = static_cast<float>(g * sums[k]);
+                       grads[1] = Tensor::from_plain(scale_data.dims(), dscale).to_layout(scale_data.desc());
+                     }
+                     return grads;
+                   });
+}
+
+}  // namespace minnow

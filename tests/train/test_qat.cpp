@@ -1,0 +1,210 @@
+// QAT on the zoo: the BN fold against conv then BN (eval mode, and in training without
+// fake-quant), where prepare_qat puts its quantizers, observer freezing, and the int8
+// model converted from a QAT MobileNet against the fake-quant model it came from.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "core/error.h"
+#include "core/grad_mode.h"
+#include "models/layers.h"
+#include "models/zoo.h"
+#include "ops/conv2d.h"
+#include "tests/support/random.h"
+#include "train/qat/conv_bn_fold.h"
+#include "train/qat/int8_model.h"
+#include "train/qat/prepare_qat.h"
+
+namespace minnow {
+namespace {
+
+using test_support::random_tensor;
+
+// max |a - b| / max |b|
+double relative_error(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, static_cast<double>(std::abs(a[i] - b[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(b[i])));
+  }
+  return diff / scale;
+}
+
+// A conv and its BN with random weights and running statistics (some gammas negative).
+struct ConvBn {
+  ConvBn(int64_t in, int64_t out, int64_t groups, int64_t stride, Rng& rng)
+      : conv(Conv2d::Options{.in = in, .out = out, .kernel = 3, .stride = stride, .groups = groups, .bias = false}),
+        bn(BatchNorm2d::Options{.channels = out}) {
+    conv.weight().set_data(random_tensor({out, in / groups, 3, 3}, rng));
+    bn.weight().set_data(random_tensor({out}, rng, -1.5f, 1.5f));
+    bn.bias().set_data(random_tensor({out}, rng));
+    const Tensor mean = random_tensor({out}, rng), var = random_tensor({out}, rng, 0.2f, 3.0f);
+    std::copy_n(mean.data<float>(), out, bn.running_mean().data<float>());
+    std::copy_n(var.data<float>(), out, bn.running_var().data<float>());
+  }
+  Conv2d conv;
+  BatchNorm2d bn;
+};
+
+class FoldTest : public ::testing::TestWithParam<bool> {};  // depthwise or not
+
+TEST_P(FoldTest, FoldedConvEqualsConvThenBnInEvalMode) {
+  Rng rng(3);
+  const int64_t channels = 24, groups = GetParam() ? channels : 1;
+  ConvBn m(channels, channels, groups, 2, rng);
+  m.conv.eval();
+  m.bn.eval();
+  NoGrad no_grad;
+  const Var x(random_tensor({2, channels, 9, 9}, rng));
+  const std::vector<float> reference = m.bn.forward(m.conv.forward(x)).data().to_plain();
+  const FoldedConv folded = fold_conv_bn(m.conv, m.bn);
+  const std::vector<float> got =
+      conv2d(x, Var(folded.weight), Var(folded.bias), {.stride = 2, .padding = 1, .groups = groups}).data().to_plain();
+  EXPECT_LE(relative_error(got, reference), 1e-5);
+}
+
+// Without fake-quant the training-time fold changes nothing: conv(x, w s) / s then BN equals
+// conv then BN, in training mode (batch statistics) and in eval mode, and so do the gradients.
+TEST_P(FoldTest, TrainingFoldWithoutQuantizationKeepsTheFunction) {
+  Rng rng(4);
+  const int64_t channels = 16, groups = GetParam() ? channels : 1;
+  ConvBn plain(channels, channels, groups, 1, rng);
+  Rng same(4);
+  ConvBn folded(channels, channels, groups, 1, same);
+  fold_batch_norm(folded.conv, folded.bn, nullptr);
+  const Var x(random_tensor({2, channels, 7, 7}, rng));
+  const Tensor dy = random_tensor({2, channels, 7, 7}, rng);
+  for (const bool training : {true, false}) {
+    SCOPED_TRACE(training ? "train" : "eval");
+    for (ConvBn* m : {&plain, &folded}) {
+      m->conv.train(training);
+      m->bn.train(training);
+      m->conv.weight().zero_grad();
+      m->bn.weight().zero_grad();
+    }
+    const Var y_plain = plain.bn.forward(plain.conv.forward(x));
+    const Var y_folded = folded.bn.forward(folded.conv.forward(x));
+    EXPECT_LE(relative_error(y_folded.data().to_plain(), y_plain.data().to_plain()), 1e-5);
+    y_plain.backward(dy);
+    y_folded.backward(dy);
+    EXPECT_LE(relative_error(folded.conv.weight().grad().to_plain(), plain.conv.weight().grad().to_plain()), 1e-4);
+    EXPECT_LE(relative_error(folded.bn.weight().grad().to_plain(), plain.bn.weight().grad().to_plain()), 1e-4);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Depthwise, FoldTest, ::testing::Bool());
+
+std::vector<std::string> names_with(const Module& model, const std::string& part) {
+  std::vector<std::string> out;
+  for (const auto& b : model.named_buffers())
+    if (b.name.find(part) != std::string::npos) out.push_back(b.name);
+  return out;
+}
+
+TEST(PrepareQat, MobileNetV2QuantizersSitWhereTheInt8ModelRequantizes) {
+  auto model = create_model({.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10});
+  const size_t params_before = model->named_parameters().size();
+  QatConfig config;
+  config.enabled = true;
+  const QatModel qat = prepare_qat(*model, config);
+  EXPECT_EQ(model->named_parameters().size(), params_before);  // no learned scales without LSQ
+
+  // 52 convs, each folded into its BN, and the classifier: one weight quantizer each.
+  EXPECT_EQ(qat.folded_bns.size(), 52u);
+  EXPECT_EQ(qat.weight_quants.size(), 53u);
+  const std::set<std::string> scales = [&] {
+    std::set<std::string> s;
+    for (const auto& n : names_with(*model, "activation_post_process.scale")) s.insert(n);
+    return s;
+  }();
+  // Stem: after its ReLU6; a block: expand ReLU6, depthwise ReLU6, projection BN (signed),
+  // and the residual sum when the block has one (features.3: 24 -> 24, stride 1).
+  for (const char* name : {"features.0.2.activation_post_process.scale", "features.3.conv.0.2.activation_post_process.scale",
+                           "features.3.conv.1.2.activation_post_process.scale", "features.3.conv.3.activation_post_process.scale",
+                           "features.3.activation_post_process.scale", "features.18.2.activation_post_process.scale"})
+    EXPECT_TRUE(scales.count(name)) << name;
+  EXPECT_FALSE(scales.count("features.2.activation_post_process.scale"));  // 16 -> 24, stride 2: no residual
+  EXPECT_TRUE(names_with(*model, "input_fake_quant.scale").size() == 1);
+  EXPECT_TRUE(names_with(*model, "classifier.1.weight_fake_quant.scale").size() == 1);
+  // torchvision's names are untouched.
+  EXPECT_FALSE(names_with(*model, "features.3.conv.1.1.running_var").empty());
+  EXPECT_THROW(prepare_qat(*model, config), Error);
+}
+
+TEST(PrepareQat, FrozenObserversAndBnStopUpdating) {
+  auto model = create_model({.name = "mobilenet_v1", .width = 0.25f, .num_classes = 4, .small_input = true});
+  QatConfig config;
+  config.enabled = true;
+  config.freeze_bn_epoch = 1;
+  config.freeze_observer_epoch = 1;
+  const QatModel qat = prepare_qat(*model, config);
+  Rng rng(5);
+  const Var x(random_tensor({4, 3, 16, 16}, rng));
+  model->train();
+  set_qat_epoch(qat, config, 0);
+  (void)model->forward(x);
+  const float scale = qat.activation_quants.front()->scale();
+  const std::vector<float> running = qat.folded_bns.front()->running_mean().to_plain();
+
+  model->train();
+  set_qat_epoch(qat, config, 1);
+  EXPECT_FALSE(qat.folded_bns.front()->training());
+  EXPECT_FALSE(qat.activation_quants.front()->observer_enabled());
+  (void)model->forward(Var(random_tensor({4, 3, 16, 16}, rng, -3.0f, 3.0f)));
+  EXPECT_EQ(qat.activation_quants.front()->scale(), scale);
+  EXPECT_EQ(qat.folded_bns.front()->running_mean().to_plain(), running);
+}
+
+// Calibrated QAT MobileNets on random data: the int8 model gives the fake-quant model's
+// logits up to int8 rounding differences, and its top classes.
+void expect_int8_agrees(const ModelSpec& spec) {
+  SCOPED_TRACE(spec.name);
+  auto model = create_model(spec);
+  QatConfig config;
+  config.enabled = true;
+  prepare_qat(*model, config);
+  Rng rng(6);
+  const Dims dims{8, 3, 32, 32};
+  model->train();
+  for (int i = 0; i < 3; ++i) (void)model->forward(Var(random_tensor(dims, rng)));
+  model->eval();
+  NoGrad no_grad;
+  const Tensor x = random_tensor(dims, rng);
+  const std::vector<float> fake = model->forward(Var(x)).data().to_plain();
+  const auto int8 = convert_int8(*model, dims);
+  const std::vector<float> real = int8->forward(x).to_plain();
+  EXPECT_LE(relative_error(real, fake), 0.05);
+  int same = 0;
+  for (int n = 0; n < 8; ++n) {
+    const auto f = fake.begin() + n * 10, r = real.begin() + n * 10;
+    same += std::max_element(f, f + 10) - f == std::max_element(r, r + 10) - r;
+  }
+  EXPECT_GE(same, 7);
+}
+
+TEST(Int8Model, MobileNetV1AgreesWithItsFakeQuantModel) {
+  expect_int8_agrees({.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .small_input = true});
+}
+
+TEST(Int8Model, MobileNetV2AgreesWithItsFakeQuantModel) {
+  expect_int8_agrees({.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10, .small_input = true});
+}
+
+TEST(Int8Model, UnsupportedModelsAreNamed) {
+  auto model = create_model({.name = "squeezenet1_1", .num_classes = 10});
+  QatConfig config;
+  config.enabled = true;
+  prepare_qat(*model, config);
+  try {
+    (void)convert_int8(*model, {1, 3, 32, 32});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("features.2 (MaxPool2d) has no int8 form"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace minnow

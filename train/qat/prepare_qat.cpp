@@ -1,0 +1,135 @@
+// The walk that places QAT's quantizers: sibling order gives conv -> BN -> activation
+// chains (every zoo model registers its layers in execution order), module types give
+// the blocks whose output is a sum or a concatenation.
+#include "train/qat/prepare_qat.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "models/mobilenet_v2.h"
+#include "train/qat/conv_bn_fold.h"
+
+namespace minnow {
+namespace {
+
+template <class T>
+T* child_as(const std::vector<std::pair<std::string, Module*>>& children, size_t i) {
+  return i < children.size() ? dynamic_cast<T*>(children[i].second) : nullptr;
+}
+
+bool non_negative(const Activation* act) {
+  return act && (act->kind() == ActivationKind::relu || act->kind() == ActivationKind::relu6);
+}
+
+// Blocks whose output is a new tensor made of several quantized ones; the bool says signed.
+std::optional<bool> block_output_sign(Module& m) {
+  if (auto* ir = dynamic_cast<InvertedResidual*>(&m)) return ir->residual() ? std::optional<bool>(true) : std::nullopt;
+  const std::string& t = m.type();
+  if (t == "Fire" || t == "ShuffleV1Unit" || t == "ShuffleV2Unit") return false;
+  return std::nullopt;
+}
+
+// Weights back in plain (out, in / groups, kh, kw): QAT transforms them before every conv.
+void make_weights_plain(Module& model) {
+  for (const auto& p : model.named_parameters())
+    if (p.var.data().dims() != p.shape || !p.var.data().is_plain())
+      p.var.set_data(Tensor::from_plain(p.shape, p.var.data().to_plain()));
+}
+
+class Preparer {
+ public:
+  Preparer(const QatConfig& config, QatModel& out) : config_(config), out_(out) {}
+
+  void add_activation_quant(Module& m, bool is_signed) {
+    for (const auto& [name, child] : m.named_children())
+      if (name == "activation_post_process") return;
+    auto q = std::make_shared<ActivationFakeQuant>(ActivationQuantOptions{.bits = config_.activation_bits,
+                                                                          .is_signed = is_signed,
+                                                                          .momentum = static_cast<float>(config_.observer_momentum),
+                                                                          .lsq = config_.lsq});
+    ActivationFakeQuant* raw = q.get();
+    m.add_forward_hook([raw](const Var& y) { return raw->forward(y); });
+    m.add_module("activation_post_process", std::move(q));
+    out_.activation_quants.push_back(raw);
+  }
+
+  std::shared_ptr<WeightFakeQuant> weight_quant(int64_t channels) {
+    auto q = std::make_shared<WeightFakeQuant>(
+        WeightQuantOptions{.bits = config_.weight_bits, .per_channel = config_.per_channel, .lsq = config_.lsq}, channels);
+    out_.weight_quants.push_back(q.get());
+    return q;
+  }
+
+  // One module's children: the conv chains among them and the Linears.
+  void visit_children(Module& m) {
+    const auto children = m.named_children();
+    for (size_t i = 0; i < children.size(); ++i) {
+      if (auto* linear = child_as<Linear>(children, i)) {
+        auto q = weight_quant(linear->options().out);
+        WeightFakeQuant* raw = q.get();
+        linear->set_weight_transform([raw](const Var& w) { return raw->forward(w); });
+        linear->add_module("weight_fake_quant", std::move(q));
+        continue;
+      }
+      auto* conv = child_as<Conv2d>(children, i);
+      if (!conv) continue;
+      auto* bn = child_as<BatchNorm2d>(children, i + 1);
+      if (bn && bn->options().channels == conv->options().out && !conv->bias().defined()) {
+        fold_batch_norm(*conv, *bn, weight_quant(conv->options().out));
+        out_.folded_bns.push_back(bn);
+        auto* act = child_as<Activation>(children, i + 2);
+        if (act) add_activation_quant(*act, !non_negative(act));
+        else add_activation_quant(*bn, !bn->options().fuse_relu);
+        continue;
+      }
+      auto q = weight_quant(conv->options().out);
+      WeightFakeQuant* raw = q.get();
+      conv->set_weight_transform([raw](const Var& w) { return raw->forward(w); });
+      conv->add_module("weight_fake_quant", std::move(q));
+      auto* act = child_as<Activation>(children, i + 1);
+      if (act) add_activation_quant(*act, !non_negative(act));
+      else add_activation_quant(*conv, true);
+    }
+  }
+
+ private:
+  const QatConfig& config_;
+  QatModel& out_;
+};
+
+}  // namespace
+
+QatModel prepare_qat(Module& model, const QatConfig& config) {
+  for (const auto& [name, m] : model.named_modules())
+    MINNOW_CHECK(m->type() != "ActivationFakeQuant" && m->type() != "WeightFakeQuant",
+                 "prepare_qat: the model is already prepared (", name, " is a quantizer)");
+  make_weights_plain(model);
+  QatModel out;
+  Preparer preparer(config, out);
+  const auto modules = model.named_modules();  // the float model's modules, before any quantizer joins
+  for (const auto& [name, m] : modules) preparer.visit_children(*m);
+  for (const auto& [name, m] : modules)
+    if (const auto sign = block_output_sign(*m)) preparer.add_activation_quant(*m, *sign);
+
+  auto input = std::make_shared<ActivationFakeQuant>(ActivationQuantOptions{
+      .bits = config.activation_bits, .is_signed = true, .momentum = static_cast<float>(config.observer_momentum),
+      .lsq = config.lsq});
+  ActivationFakeQuant* raw = input.get();
+  model.add_forward_pre_hook([raw](const Var& x) { return raw->forward(x); });
+  model.add_module("input_fake_quant", std::move(input));
+  out.activation_quants.push_back(raw);
+  model.train(model.training());  // the new children follow the model's mode
+  return out;
+}
+
+void set_qat_epoch(const QatModel& qat, const QatConfig& config, int64_t epoch) {
+  const bool freeze_bn = config.freeze_bn_epoch >= 0 && epoch >= config.freeze_bn_epoch;
+  const bool freeze_observers = config.freeze_observer_epoch >= 0 && epoch >= config.freeze_observer_epoch;
+  for (BatchNorm2d* bn : qat.folded_bns)
+    if (freeze_bn) bn->eval();
+  for (ActivationFakeQuant* q : qat.activation_quants) q->enable_observer(!freeze_observers);
+}
+
+}  // namespace minnow
