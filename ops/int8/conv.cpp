@@ -100,8 +100,10 @@ Int8Conv::Int8Conv(Int8ConvOptions options) : options_(std::move(options)) {
 
 std::shared_ptr<const Int8Conv::Primitive> Int8Conv::primitive_for(const memory::desc& x_md) const {
   const std::string key = Key("int8_conv").add(x_md).str();
-  std::lock_guard lock(mutex_);
-  if (auto it = primitives_.find(key); it != primitives_.end()) return it->second;
+  std::lock_guard lock(cache_->mutex);
+  auto& primitives = cache_->primitives;
+  auto& weights = cache_->weights;
+  if (auto it = primitives.find(key); it != primitives.end()) return it->second;
 
   const auto& o = options_;
   const Dims x = x_md.dims();
@@ -130,15 +132,15 @@ std::shared_ptr<const Int8Conv::Primitive> Int8Conv::primitive_for(const memory:
   const bool keep_input = x_md.data.format_kind == dnnl_blocked && x_md != pd.src_desc() &&
                           x_md != plain_desc(x, o.in_type);
   if (keep_input) prefer(pd, x_md, w_any);
-  for (const auto& held : weights_) {
+  for (const auto& held : weights) {
     if (held.second.desc() == pd.weights_desc()) break;
     prefer(pd, pd.src_desc(), held.second.desc());
   }
   const std::string w_key = Key("w").add(pd.weights_desc()).str();
-  if (!weights_.contains(w_key)) weights_.emplace(w_key, reorder_weight(o.weights.reshape(w), pd.weights_desc()));
-  auto built = std::make_shared<const Primitive>(Primitive{pd, dnnl::convolution_forward(pd), weights_.at(w_key)});
-  primitives_.emplace(key, built);
-  primitives_.emplace(Key("int8_conv").add(pd.src_desc()).str(), built);
+  if (!weights.contains(w_key)) weights.emplace(w_key, reorder_weight(o.weights.reshape(w), pd.weights_desc()));
+  auto built = std::make_shared<const Primitive>(Primitive{pd, dnnl::convolution_forward(pd), weights.at(w_key)});
+  primitives.emplace(key, built);
+  primitives.emplace(Key("int8_conv").add(pd.src_desc()).str(), built);
   return built;
 }
 

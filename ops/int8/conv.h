@@ -54,7 +54,7 @@ class Int8Conv {
  public:
   explicit Int8Conv(Int8ConvOptions options);
 
-  // x: (N, in_channels, H, W) of in_type with scale in_scale, in any layout (the layout
+  // x: (N, in_channels, H, W) of in_type with scale exactly in_scale, in any layout (the layout
   // the previous Int8Conv returned runs without a reorder). residual: for sum post-ops,
   // a QTensor of the output's dims and residual_scale, in any layout. Returns
   // (N, out_channels, H', W') in the layout the kernel chose, with scale out_scale
@@ -70,14 +70,19 @@ class Int8Conv {
 
  private:
   struct Primitive;
+  // Built primitives by input desc and reordered weights by weight desc. Shared by copies
+  // of this Int8Conv (its options never change), which keeps the class copyable.
+  struct Cache {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<const Primitive>> primitives;
+    std::map<std::string, Tensor> weights;
+  };
   std::shared_ptr<const Primitive> primitive_for(const dnnl::memory::desc& x_md) const;
 
   Int8ConvOptions options_;
   Tensor bias_;  // f32 (O): bias' above, or undefined
   std::shared_ptr<const dnnl::primitive_attr> attr_;
-  mutable std::mutex mutex_;
-  mutable std::map<std::string, std::shared_ptr<const Primitive>> primitives_;  // by input desc
-  mutable std::map<std::string, Tensor> weights_;                               // by weight desc
+  std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
 };
 
 }  // namespace minnow

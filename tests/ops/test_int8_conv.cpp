@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "core/reorder.h"
 #include "ops/int8/conv.h"
@@ -183,6 +184,22 @@ TEST(Int8Conv, ChainedLayersMoveNoActivationAndReorderWeightsOnlyAtBuild) {
   EXPECT_EQ(reorder_count(), reorders_before) << "a chain of int8 convs reordered an activation";
   EXPECT_EQ(weight_reorder_count(), weights_before) << "weights were reordered after build";
   EXPECT_EQ(y.data.dims(), (Dims{2, 24, 14, 14}));
+}
+
+TEST(Int8Conv, OtherInputDimsMatchAConvBuiltForThem) {
+  Rng rng(6);
+  Int8ConvOptions opt = pointwise(24, 40, 9, rng);
+  opt.kernel = 3, opt.stride = 2, opt.padding = 1, opt.out_scale = 0.5f;  // outputs of a few tens of steps
+  opt.weights = test_support::random_ints({40, 24, 3, 3}, DType::s8, -127, 127, rng);
+  const Int8Conv built_for_9(opt);
+  for (const Dims& dims : {Dims{1, 24, 9, 9}, Dims{3, 24, 16, 12}}) {
+    Int8ConvOptions exact = opt;
+    exact.batch = dims[0], exact.height = dims[2], exact.width = dims[3];
+    const QTensor x = test_support::random_qtensor(dims, DType::u8, opt.in_scale, rng);
+    const std::vector<float> y = built_for_9.forward(x).data.to_plain();
+    EXPECT_EQ(y, Int8Conv(exact).forward(x).data.to_plain()) << dims_str(dims);
+    EXPECT_GT(std::set<float>(y.begin(), y.end()).size(), 8u);
+  }
 }
 
 TEST(Int8Conv, RunsJitKernelsForMobileNetLayers) {
