@@ -120,13 +120,16 @@ TEST(PrepareQat, MobileNetV2QuantizersSitWhereTheInt8ModelRequantizes) {
     for (const auto& n : names_with(*model, "activation_post_process.scale")) s.insert(n);
     return s;
   }();
-  // Stem: after its ReLU6; a block: expand ReLU6, depthwise ReLU6, projection BN (signed),
-  // and the residual sum when the block has one (features.3: 24 -> 24, stride 1).
-  for (const char* name : {"features.0.2.activation_post_process.scale", "features.3.conv.0.2.activation_post_process.scale",
-                           "features.3.conv.1.2.activation_post_process.scale", "features.3.conv.3.activation_post_process.scale",
-                           "features.3.activation_post_process.scale", "features.18.2.activation_post_process.scale"})
+  // Stem: after its ReLU6; a block: expand ReLU6, depthwise ReLU6, then the projection BN
+  // (signed) when the block has no residual, else the residual sum (features.3: 24 -> 24,
+  // stride 1), into which the int8 model fuses the projection conv.
+  for (const char* name : {"features.0.2.activation_post_process.scale", "features.2.conv.3.activation_post_process.scale",
+                           "features.3.conv.0.2.activation_post_process.scale",
+                           "features.3.conv.1.2.activation_post_process.scale", "features.3.activation_post_process.scale",
+                           "features.18.2.activation_post_process.scale"})
     EXPECT_TRUE(scales.count(name)) << name;
   EXPECT_FALSE(scales.count("features.2.activation_post_process.scale"));  // 16 -> 24, stride 2: no residual
+  EXPECT_FALSE(scales.count("features.3.conv.3.activation_post_process.scale"));  // summed before requantizing
   EXPECT_TRUE(names_with(*model, "input_fake_quant.scale").size() == 1);
   EXPECT_TRUE(names_with(*model, "classifier.1.weight_fake_quant.scale").size() == 1);
   // torchvision's names are untouched.
@@ -186,7 +189,8 @@ TEST(PrepareQat, LsqScalesAreLearnedParameters) {
 }
 
 // Calibrated QAT MobileNets on random data: the int8 model gives the fake-quant model's
-// logits up to int8 rounding differences, and its top classes.
+// logits and top classes. Both requantize at the same points; they may differ where f32
+// and s32 arithmetic round a value to neighbouring integers (measured here: 0 differences).
 void expect_int8_agrees(const ModelSpec& spec) {
   SCOPED_TRACE(spec.name);
   auto model = create_model(spec);
@@ -203,7 +207,7 @@ void expect_int8_agrees(const ModelSpec& spec) {
   const std::vector<float> fake = model->forward(Var(x)).data().to_plain();
   const auto int8 = convert_int8(*model, dims);
   const std::vector<float> real = int8->forward(x).to_plain();
-  EXPECT_LE(relative_error(real, fake), 0.05);
+  EXPECT_LE(relative_error(real, fake), 0.01);
   int same = 0;
   for (int n = 0; n < 8; ++n) {
     const auto f = fake.begin() + n * 10, r = real.begin() + n * 10;

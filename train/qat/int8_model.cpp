@@ -1,14 +1,16 @@
 // convert_int8 walks the QAT model in execution order (the zoo registers layers in that
 // order): conv -> BN -> activation chains become Int8Convs, InvertedResidual blocks with
-// a residual become residual steps, GlobalAvgPool and the Linear become the f32 head.
+// a residual become residual steps whose last conv adds the block input (a fused sum),
+// GlobalAvgPool and the Linear become the f32 head.
 // Int8Model::forward runs the result.
 #include "train/qat/int8_model.h"
+
+#include <optional>
 
 #include "core/error.h"
 #include "core/grad_mode.h"
 #include "models/layers.h"
 #include "models/mobilenet_v2.h"
-#include "ops/int8/add.h"
 #include "ops/int8/classifier.h"
 #include "ops/int8/pool.h"
 #include "train/qat/conv_bn_fold.h"
@@ -54,11 +56,13 @@ class Converter {
     if (!block || !block->residual()) return convert_children(name, m, steps);
     const auto* out = child_named<ActivationFakeQuant>(m, "activation_post_process");
     MINNOW_CHECK(out, "convert_int8: ", name, " has no activation quantizer; prepare the model with prepare_qat");
+    MINNOW_CHECK(point.type == DType::s8 && out->options().is_signed, "convert_int8: ", name,
+                 " adds a residual or makes a sum that is not s8; expected s8 at both");
+    // The body's last conv adds the block's input (its sum post-op) and requantizes to the block's output.
+    residual_ = Residual{.input = point, .output = point_of(*out)};
     Int8Model::Step step;
     convert_children(name, m, step.residual_body);
-    point = point_of(*out);
-    step.out_type = point.type;
-    step.out_scale = point.scale;
+    MINNOW_CHECK(!residual_, "convert_int8: ", name, "'s body does not end in a conv and its BN");
     tensors_.push_back({join(name, "scale"), Tensor::full({1}, point.scale)});
     steps.push_back(std::move(step));
   }
@@ -102,6 +106,16 @@ class Converter {
     auto* act = dynamic_cast<Activation*>(next(bn ? 2 : 1));
     Module* last = act ? static_cast<Module*>(act) : bn ? static_cast<Module*>(bn) : &conv;
     const auto* out_quant = child_named<ActivationFakeQuant>(*last, "activation_post_process");
+    const size_t used = (bn ? 1 : 0) + (act ? 1 : 0);
+    if (!out_quant && residual_ && i + used + 1 == children.size() && !act) {  // the residual body's end
+      const Residual r = *residual_;
+      residual_.reset();
+      steps.push_back({.conv = make_conv(name, conv, bn, Int8PostOp::sum, r.output, r.input.scale),
+                       .residual_body = {}, .out_type = r.output.type, .out_scale = r.output.scale});
+      point = r.output;
+      ++convs;
+      return used;
+    }
     MINNOW_CHECK(out_quant, "convert_int8: ", name, " has no output quantizer; prepare the model with prepare_qat");
     Int8PostOp post = Int8PostOp::none;
     if ((bn && bn->options().fuse_relu) || (act && act->kind() == ActivationKind::relu)) post = Int8PostOp::relu;
@@ -113,11 +127,11 @@ class Converter {
     tensors_.push_back({join(name, "output_scale"), Tensor::full({1}, out.scale)});
     point = out;
     ++convs;
-    return (bn ? 1 : 0) + (act ? 1 : 0);
+    return used;
   }
 
   std::unique_ptr<Int8Conv> make_conv(const std::string& name, Conv2d& conv, const BatchNorm2d* bn, Int8PostOp post,
-                                      Point out) {
+                                      Point out, float residual_scale = 1.0f) {
     const Conv2d::Options& o = conv.options();
     MINNOW_CHECK(o.dilation == 1, "convert_int8: ", name, " has dilation ", o.dilation, "; expected 1");
     auto* quant = child_named<WeightFakeQuant>(conv, "weight_fake_quant");
@@ -140,7 +154,7 @@ class Converter {
                             .padding = pad, .groups = o.groups, .batch = dims[0], .height = dims[2], .width = dims[3],
                             .weights = quantize_weights(quantized, w_scales), .w_scales = w_scales, .bias = bias,
                             .in_type = point.type, .in_scale = point.scale, .out_type = out.type,
-                            .out_scale = out.scale, .post_op = post};
+                            .out_scale = out.scale, .post_op = post, .residual_scale = residual_scale};
     tensors_.push_back({join(name, "weight"), options.weights});
     tensors_.push_back({join(name, "weight_scale"), vector_tensor(w_scales)});
     tensors_.push_back({join(name, "bias"), vector_tensor(bias)});
@@ -159,16 +173,21 @@ class Converter {
     if (fc_bias.defined()) tensors_.push_back({join(name, "bias"), fc_bias});
   }
 
+  struct Residual {
+    Point input, output;
+  };
+  std::optional<Residual> residual_;  // inside an InvertedResidual body with a residual
   std::vector<Int8Model::NamedTensor>& tensors_;
 };
 
-QTensor run_steps(const std::vector<Int8Model::Step>& steps, QTensor x) {
+// residual: the block input that a residual body's last conv adds (its sum post-op).
+QTensor run_steps(const std::vector<Int8Model::Step>& steps, QTensor x, const QTensor* residual = nullptr) {
   for (const auto& step : steps) {
     if (step.conv) {
-      x = step.conv->forward(x);
+      const bool sums = step.conv->options().post_op == Int8PostOp::sum;
+      x = step.conv->forward(x, sums ? residual : nullptr);
     } else {
-      const QTensor y = run_steps(step.residual_body, x);
-      x = int8_add(x, y, step.out_type, step.out_scale);
+      x = run_steps(step.residual_body, x, &x);
     }
   }
   return x;

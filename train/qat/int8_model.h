@@ -4,7 +4,8 @@
 // quantizers, and takes every activation scale from the QAT model's observers, so the
 // int8 model computes what the fake-quant model simulates: the same requantization
 // points, u8 after ReLU/ReLU6, s8 elsewhere; ReLU/ReLU6 fused into the convs; residual
-// sums as int8 adds. Global pooling and the small classifier run in f32.
+// sums fused into the projection conv (a sum post-op). Global pooling and the small
+// classifier run in f32.
 #pragma once
 
 #include <memory>
@@ -19,7 +20,7 @@ namespace minnow {
 
 class Int8Model {
  public:
-  // A step of the body: a conv, or a residual block (its own steps, then + its input).
+  // A step of the body: a conv, or a residual block (its steps; the last adds the block's input).
   struct Step {
     std::unique_ptr<Int8Conv> conv;
     std::vector<Step> residual_body;

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/error.h"
@@ -38,11 +39,26 @@ void make_weights_plain(Module& model) {
       p.var.set_data(Tensor::from_plain(p.shape, p.var.data().to_plain()));
 }
 
+// The BN that ends each InvertedResidual body with a residual: its output is summed with
+// the block's input before any requantization (the int8 conv fuses the sum).
+std::set<const Module*> residual_body_ends(Module& model) {
+  std::set<const Module*> out;
+  for (const auto& [name, m] : model.named_modules()) {
+    auto* ir = dynamic_cast<InvertedResidual*>(m);
+    if (!ir || !ir->residual()) continue;
+    for (const auto& [child_name, body] : ir->named_children())
+      if (child_name == "conv") out.insert(body->named_children().back().second);
+  }
+  return out;
+}
+
 class Preparer {
  public:
-  Preparer(const QatConfig& config, QatModel& out) : config_(config), out_(out) {}
+  Preparer(const QatConfig& config, QatModel& out, std::set<const Module*> unquantized)
+      : config_(config), out_(out), unquantized_(std::move(unquantized)) {}
 
   void add_activation_quant(Module& m, bool is_signed) {
+    if (unquantized_.count(&m)) return;
     for (const auto& [name, child] : m.named_children())
       if (name == "activation_post_process") return;
     auto q = std::make_shared<ActivationFakeQuant>(ActivationQuantOptions{.bits = config_.activation_bits,
@@ -97,6 +113,7 @@ class Preparer {
  private:
   const QatConfig& config_;
   QatModel& out_;
+  std::set<const Module*> unquantized_;
 };
 
 }  // namespace
@@ -107,11 +124,12 @@ QatModel prepare_qat(Module& model, const QatConfig& config) {
                  "prepare_qat: the model is already prepared (", name, " is a quantizer)");
   make_weights_plain(model);
   QatModel out;
-  Preparer preparer(config, out);
+  Preparer preparer(config, out, residual_body_ends(model));
   const auto modules = model.named_modules();  // the float model's modules, before any quantizer joins
   for (const auto& [name, m] : modules) preparer.visit_children(*m);
+  Preparer blocks(config, out, {});
   for (const auto& [name, m] : modules)
-    if (const auto sign = block_output_sign(*m)) preparer.add_activation_quant(*m, *sign);
+    if (const auto sign = block_output_sign(*m)) blocks.add_activation_quant(*m, *sign);
 
   auto input = std::make_shared<ActivationFakeQuant>(ActivationQuantOptions{
       .bits = config.activation_bits, .is_signed = true, .momentum = static_cast<float>(config.observer_momentum),

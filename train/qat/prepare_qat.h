@@ -4,8 +4,9 @@
 // - An activation fake-quant goes wherever the int8 model requantizes: on the model's
 //   input, after each conv's BN, or after the activation that follows it, after a lone
 //   conv, and on the output of blocks that add or concatenate (InvertedResidual with its
-//   residual, Fire, the ShuffleNet units). Non-negative points (after ReLU/ReLU6) are u8,
-//   the rest s8 symmetric.
+//   residual, Fire, the ShuffleNet units). An InvertedResidual's projection BN is not
+//   requantized before its residual sum (the int8 conv fuses the sum). Non-negative
+//   points (after ReLU/ReLU6) are u8, the rest s8 symmetric.
 // The quantizers are children named "weight_fake_quant", "activation_post_process" and,
 // on the model, "input_fake_quant": their state is in the model's buffers.
 #pragma once
