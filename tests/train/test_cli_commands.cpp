@@ -1,6 +1,7 @@
 // The `minnow` subcommands end to end on tiny generated data: eval (--json and
 // --save-logits against an in-process forward pass), predict (class names from a
-// folder dataset, a malformed image), export (from a run folder's checkpoint) and bench.
+// folder dataset, a malformed image), export (from a run folder's checkpoint), bench, and a
+// QAT run's int8 model (eval --int8, export --format int8).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -214,6 +215,49 @@ TEST(CliExport, RunFolderCheckpointToPlainWeights) {
                         "best.safetensors");
   expect_one_line_error(run_minnow({"export", out, "-o", folder.file("again.safetensors")}, folder.path()),
                         "not a minnow checkpoint");
+}
+
+// A QAT run through the CLI, then its int8 model: eval --int8 reports the converted model next
+// to the fake-quant one, export --format int8 writes s8 weights with their scales.
+TEST(CliQat, EvalAndExportTheInt8Model) {
+  ScratchDir folder;
+  Rng rng(8);
+  write_idx(folder.path() / "idx", 20, rng);
+  const std::string data = "data:\n  format: idx\n  train: [" + folder.file("idx") +
+                           "]\n  batch_size: 5\n  workers: 0\n  transforms:\n    mean: [0.5]\n    std: [0.25]\n";
+  const std::string config = write_config(folder, model_yaml(tiny_model(28, 10, 1)) + data +
+                                                      "epochs: 1\nthreads: 1\nqat:\n  enabled: true\n");
+  const CliRun train = run_minnow({"train", config}, folder.path());
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+
+  const std::string weights = folder.file("run/model.safetensors");
+  const CliRun eval = run_minnow({"eval", config, "--weights", weights, "--int8", "--json"}, folder.path());
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const json out = json::parse(eval.out);
+  EXPECT_EQ(out["images"].get<int64_t>(), 20);
+  EXPECT_GE(out["argmax_agreement"].get<double>(), 95.0) << eval.out;  // at most 1 of 20 images
+  EXPECT_LE(std::abs(out["top1"].get<double>() - out["fake_quant_top1"].get<double>()), 5.0) << eval.out;
+
+  const std::string int8 = folder.file("int8.safetensors");
+  const CliRun exported = run_minnow({"export", folder.file("run"), "--format", "int8", "-o", int8}, folder.path());
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const SafeTensors file = load_safetensors(int8);
+  EXPECT_EQ(file.metadata.at("format"), "minnow-int8-1");
+  EXPECT_NE(file.metadata.at("scheme").find("s8 symmetric per output channel"), std::string::npos);
+  int convs = 0;
+  for (const auto& [name, tensor] : file.tensors) {
+    if (tensor.dtype() != DType::s8) continue;
+    ++convs;
+    const std::string base = name.substr(0, name.size() - std::string("weight").size());
+    EXPECT_EQ(file.at(base + "weight_scale").dims(), (Dims{tensor.dim(0)})) << name;
+    EXPECT_EQ(file.at(base + "bias").dims(), (Dims{tensor.dim(0)})) << name;
+  }
+  EXPECT_EQ(convs, 27);  // the stem and 13 depthwise-separable blocks
+  EXPECT_EQ(file.at("classifier.1.weight").dims(), (Dims{10, 256}));
+
+  expect_one_line_error(run_minnow({"eval", config, "--weights", weights, "--int8", "--set", "qat.enabled=false"},
+                                   folder.path()),
+                        "--int8 runs a QAT-trained model");
 }
 
 TEST(CliBench, JsonReportsThroughputMemoryAndOneDnnShare) {

@@ -38,6 +38,8 @@ void save_logits(const std::string& path, const EvalResult& r, int64_t images, c
 int run_eval(const EvalArgs& a) {
   if (a.json) log_to_stderr();
   const Config config = load_config(a.config, a.overrides);
+  MINNOW_CHECK(!a.int8 || config.qat.enabled, "eval: --int8 runs a QAT-trained model; ", a.config,
+               " has qat.enabled: false (train with qat.enabled: true, or pass --set qat.enabled=true)");
   if (config.threads > 0) set_num_threads(config.threads);
   auto model = create_run_model(config);
   const WeightsFormat format = load_weights(*model, a.weights, config.model.name, "--weights");
@@ -49,8 +51,6 @@ int run_eval(const EvalArgs& a) {
   EvalResult fake_quant;
   std::unique_ptr<Int8Model> int8;
   if (a.int8) {
-    MINNOW_CHECK(config.qat.enabled, "eval: --int8 runs a QAT-trained model; ", a.config,
-                 " has qat.enabled: false (train with qat.enabled: true, or pass --set qat.enabled=true)");
     fake_quant = evaluate(*model, *data.val_loader, true);
     const int64_t r = config.model.resolution;
     int8 = convert_int8(*model, {config.data.batch_size, config.model.in_channels, r, r});
