@@ -11,6 +11,7 @@
 #include "core/engine.h"
 #include "core/tape.h"
 #include "ops/depthwise_weight_grad.h"
+#include "ops/grouped_pointwise_weight_grad.h"
 #include "ops/layout.h"
 #include "ops/primitive_cache.h"
 
@@ -69,6 +70,8 @@ struct ConvPrimitives {
   bool has_backward = false;
   // oneDNN has only its reference kernel for this depthwise weight gradient: use ours.
   bool depthwise_weight_loop = false;
+  // The same for a grouped 1x1 conv's: per-group matrix products instead.
+  bool grouped_pointwise_product = false;
 };
 
 dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const memory::desc& src_md,
@@ -117,7 +120,10 @@ void build_backward(ConvPrimitives& p, const ConvShape& s) {
   if (std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref"))
     p.bwd_weights_pd = bwd_weights_pd(any_desc(s.weights()), any_desc(s.dst()));
   const bool depthwise = s.opt.groups == s.c && s.o == s.c && s.opt.groups > 1;
-  p.depthwise_weight_loop = depthwise && !s.bias && std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref");
+  const bool ref = std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref");
+  p.depthwise_weight_loop = depthwise && !s.bias && ref;
+  const bool pointwise = s.kh == 1 && s.kw == 1 && s.opt.stride == 1 && s.opt.padding == 0;
+  p.grouped_pointwise_product = !depthwise && s.opt.groups > 1 && pointwise && !s.bias && ref;
   p.bwd_weights = dnnl::convolution_backward_weights(p.bwd_weights_pd);
   p.has_backward = true;
 }
@@ -176,6 +182,8 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
                        grads[1] = to_desc(depthwise_weight_grad(x_plain, dy_plain,
                                                                 {s.kh, s.opt.stride, s.opt.padding, s.opt.dilation}),
                                           w_md);
+                     } else if (need[1] && p->grouped_pointwise_product) {
+                       grads[1] = to_desc(grouped_pointwise_weight_grad(src, dy_[0], s.opt.groups), w_md);
                      } else if (need[1] || need[2]) {
                        const auto& pd = p->bwd_weights_pd;
                        const Tensor dy = dy_[0].to_layout(pd.diff_dst_desc());

@@ -1,6 +1,6 @@
 // batch_norm against a double-precision reference loop (training with the
 // running-statistics update, eval, fused ReLU, no affine part), finite
-// differences and PyTorch, on plain and blocked (nChw16c) inputs.
+// differences and PyTorch, on plain and blocked (nChw16c) inputs; slow layouts move.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -254,6 +254,32 @@ TEST(BatchNorm, KeepsBlockedAndChannelsLastLayoutsWithoutReorders) {
         EXPECT_EQ(nonzeros(y.data().f32_buffer()), nonzeros(y.data().to_plain())) << what.str();
         EXPECT_EQ(nonzeros(x.grad().f32_buffer()), nonzeros(x.grad().to_plain())) << what.str();
       }
+}
+
+// aBcd4b (a grouped conv's output with 20 channels per group) has only oneDNN's reference
+// kernel: the input moves to nChw16c, the result equals the plain run's, dx comes back in aBcd4b.
+TEST(BatchNorm, SlowLayoutsRunInNChw16c) {
+  const Dims dims{3, 20, 7, 7};
+  const dnnl::memory::desc slow(dims, dt::f32, dnnl::memory::format_tag::aBcd4b);
+  for (const bool training : {true, false}) {
+    Rng rng(8);
+    const BnInputs in = make_inputs({3, 20, 7, 7, training, true, true, true}, rng);
+    const Tensor dy = test_support::random_tensor(dims, rng);
+    const BatchNormOptions opt{.fuse_relu = true};
+    auto run = [&](const dnnl::memory::desc& md) {
+      const Tensor mean = in.running_mean.clone(), var = in.running_var.clone();
+      const Var x(in.x.to_layout(md), true), gamma(in.gamma, true), beta(in.beta, true);
+      const Var y = batch_norm(x, gamma, beta, mean, var, training, opt);
+      y.backward(dy.to_layout(y.data().desc()));
+      EXPECT_EQ(x.grad().desc(), md);
+      return std::vector<std::vector<float>>{y.data().to_plain(), x.grad().to_plain(), gamma.grad().to_plain(),
+                                             mean.to_plain()};
+    };
+    const auto moved = run(slow);
+    const auto plain = run(plain_desc(dims));
+    for (size_t i = 0; i < plain.size(); ++i)
+      EXPECT_LE(test_support::closeness(moved[i], plain[i], 1e-5, 1e-4), 1.0) << "training " << training << " part " << i;
+  }
 }
 
 TEST(BatchNorm, RunningStatisticsMoveOnlyInTraining) {

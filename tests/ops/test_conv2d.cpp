@@ -34,6 +34,7 @@ const ConvCase kCases[] = {
     {3, 20, 7, 7, 24, 1, {}, false},                                          // pointwise, C not a multiple of 16
     {1, 5, 7, 13, 7, 5, {.stride = 2, .padding = 2}, true},                   // 5x5, rectangular input
     {3, 20, 2, 2, 20, 3, {.padding = 1, .groups = 20}, false},                // depthwise on 2x2: minnow's weight-grad loop
+    {2, 60, 5, 5, 48, 1, {.groups = 3}, false},  // ShuffleNet v1's grouped 1x1: minnow's per-group products
 };
 
 struct Reference {
@@ -187,6 +188,13 @@ TEST(Conv2d, TinyDepthwiseWeightGradientAvoidsTheReferenceKernel) {
   // oneDNN offers only ref:any here; minnow computes dw itself (checked by the Shapes cases above).
   EXPECT_TRUE(impl.backward_weights.starts_with("ref")) << impl.backward_weights;
   EXPECT_NE(impl.backward_data.find("jit"), std::string::npos) << impl.backward_data;
+}
+
+TEST(Conv2d, GroupedPointwiseWeightGradientAvoidsTheReferenceKernel) {
+  // 20 input channels per group: oneDNN offers only ref:any for dw; minnow multiplies per group
+  // (checked by the Shapes case with 60 channels and 3 groups above).
+  const auto impl = conv2d_impl(Tensor::zeros({2, 60, 5, 5}), {48, 20, 1, 1}, false, {.groups = 3});
+  EXPECT_TRUE(impl.backward_weights.starts_with("ref")) << impl.backward_weights;
 }
 
 TEST(Conv2d, BadShapesNameTheArgument) {
