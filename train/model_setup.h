@@ -17,7 +17,8 @@ ModelSpec model_spec(const ModelConfig& model, uint64_t seed);
 // create_model, then model.init_weights when set (errors name the file and tensors).
 std::shared_ptr<Module> build_model(const Config& config);
 
-// Float32 weights and buffers in plain layout with torchvision's names where it has the model.
+// Float32 weights and buffers in plain layout with torchvision's names where it has the model;
+// distillation adapters (train/feature_adapters.h) are left out.
 void export_weights(const std::string& path, const Module& model, const ModelConfig& model_config);
 
 }  // namespace minnow
