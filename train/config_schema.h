@@ -232,7 +232,8 @@ void visit_config(C& c, Visit&& visit) {
         "Teacher weights: a minnow export, checkpoint or state dict; the classes, input channels and stem an "
         "export records are used. Required when distilling.");
   visit("distill.temperature", k.temperature, "Softmax temperature of the distillation loss.");
-  visit("distill.alpha", k.alpha, "Weight of the soft loss T^2 KL(teacher || student); 1 - alpha weighs the label loss.");
+  visit("distill.alpha", k.alpha,
+        "Weight of the soft loss T^2 KL(teacher || student); 1 - alpha weighs the label loss.");
   visit("distill.features", k.features,
         "Feature (hint) pairs \"teacher_layer:student_layer\" (dotted module names); the student's output "
         "goes through a learnt 1x1 conv + BN adapter and is matched to the teacher's by MSE. Empty = logits only.");

@@ -33,8 +33,12 @@ std::vector<double> reference_resize(const std::vector<float>& x, const Dims& d,
       for (int64_t j = 0; j < ow; ++j) {
         const auto [y0, y1, fy] = taps(i, d[2], oh);
         const auto [x0, x1, fx] = taps(j, d[3], ow);
-        auto at = [&](int64_t r, int64_t c) { return static_cast<double>(x[static_cast<size_t>((nc * d[2] + r) * d[3] + c)]); };
-        y.push_back((1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1)));
+        auto at = [&](int64_t r, int64_t c) {
+          return static_cast<double>(x[static_cast<size_t>((nc * d[2] + r) * d[3] + c)]);
+        };
+        const double top = (1 - fx) * at(y0, x0) + fx * at(y0, x1);
+        const double bottom = (1 - fx) * at(y1, x0) + fx * at(y1, x1);
+        y.push_back((1 - fy) * top + fy * bottom);
       }
   return y;
 }

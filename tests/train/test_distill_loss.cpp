@@ -168,13 +168,15 @@ TEST(DistillLoss, TemperatureSquaredKeepsTheSoftGradientSize) {
   const Tensor s = test_support::random_tensor({n, k}, rng, -2, 2);
   const Tensor t = test_support::random_tensor({n, k}, rng, -2, 2);
   const auto sv = s.to_plain(), tv = t.to_plain();
+  auto d = [&](int64_t i, int64_t j) {
+    const auto ij = static_cast<size_t>(i * k + j);
+    return static_cast<double>(sv[ij]) - tv[ij];
+  };
   std::vector<float> limit;
   for (int64_t i = 0; i < n; ++i) {
     double mean = 0;
-    for (int64_t j = 0; j < k; ++j) mean += (sv[static_cast<size_t>(i * k + j)] - tv[static_cast<size_t>(i * k + j)]) / k;
-    for (int64_t j = 0; j < k; ++j)
-      limit.push_back(static_cast<float>((sv[static_cast<size_t>(i * k + j)] - tv[static_cast<size_t>(i * k + j)] - mean) /
-                                         static_cast<double>(n * k)));
+    for (int64_t j = 0; j < k; ++j) mean += d(i, j) / k;
+    for (int64_t j = 0; j < k; ++j) limit.push_back(static_cast<float>((d(i, j) - mean) / static_cast<double>(n * k)));
   }
   const double limit_norm = norm(limit);
   std::vector<double> scaled, unscaled;

@@ -85,7 +85,8 @@ TEST_F(DistillationTest, TeacherIsBitForBitUnchangedAfterAnEpoch) {
   Module& teacher = distillation.teacher().model();
   const SafeTensors teacher_before = state_dict(teacher);
   const SafeTensors student_before = state_dict(*student);
-  EXPECT_EQ(teacher_before.tensors.size(), state_dict(*create_model(model_spec(distillation.teacher().model_config(), 0))).tensors.size());
+  const auto fresh_teacher = create_model(model_spec(distillation.teacher().model_config(), 0));
+  EXPECT_EQ(teacher_before.tensors.size(), state_dict(*fresh_teacher).tensors.size()) << "the teacher got extra state";
 
   const data::DataPipeline data = data::make_data(to_data_config(c));
   NamedParams params;
@@ -175,8 +176,9 @@ TEST_F(DistillationTest, BadTeachersAndPairsNameTheKeyAndValue) {
 
   Config other = config("e4", 1);
   other.distill.teacher.model = "resnet56";
-  test_support::expect_error([&] { setup(other); }, "config: distill.teacher.weights '" + teacher_ +
-                                                        "' holds resnet20 weights, but distill.teacher.model is 'resnet56'");
+  test_support::expect_error([&] { setup(other); },
+                             "config: distill.teacher.weights '" + teacher_ +
+                                 "' holds resnet20 weights, but distill.teacher.model is 'resnet56'");
   Config wide = config("e5", 1);
   wide.distill.teacher.width = 2.0;
   test_support::expect_error([&] { setup(wide); }, "holds a resnet20 of width 1, but distill.teacher.width is 2");
