@@ -1,4 +1,4 @@
-// log_softmax, cross_entropy, kl_div_with_temperature and mse_loss, forward and backward,
+// log_softmax, cross_entropy, kl_div_with_temperature, mse_loss and weighted_sum, forward and backward,
 // as plain loops with double accumulation. The (N, K) ops reorder a non-plain input to
 // plain (counted) and return its gradient in the input's layout.
 #include "ops/losses.h"
@@ -196,6 +196,27 @@ Var mse_loss(const Var& a, const Var& b) {
                      }
                      return std::vector<Tensor>{need[0] ? da : Tensor(), db};
                    });
+}
+
+// y = sum_i w_i L_i; dL_i = w_i g.
+Var weighted_sum(const std::vector<Var>& losses, const std::vector<double>& weights) {
+  MINNOW_CHECK(!losses.empty() && losses.size() == weights.size(), "weighted_sum: expected as many weights as losses (",
+               losses.size(), "), got ", weights.size());
+  double total = 0;
+  for (size_t i = 0; i < losses.size(); ++i) {
+    MINNOW_CHECK(losses[i].dims() == Dims{1}, "weighted_sum: loss ", i, " has dims ", dims_str(losses[i].dims()),
+                 ", expected [1]");
+    total += weights[i] * losses[i].data().to_plain()[0];
+  }
+  const Tensor y = scalar(total);
+  if (!should_record(losses)) return record_op("weighted_sum", losses, y, nullptr);
+  return record_op("weighted_sum", losses, y, [weights](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
+    const double g = seed_of(dy[0]);
+    std::vector<Tensor> dx(weights.size());
+    for (size_t i = 0; i < weights.size(); ++i)
+      if (need[i]) dx[i] = scalar(weights[i] * g);
+    return dx;
+  });
 }
 
 }  // namespace minnow

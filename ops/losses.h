@@ -29,4 +29,8 @@ Var kl_div_with_temperature(const Var& student_logits, const Var& teacher_logits
 // Mean of (a - b)^2 over all elements; a and b have equal dims; both differentiable.
 Var mse_loss(const Var& a, const Var& b);
 
+// sum_i weights[i] losses[i] over one-element losses (a mixed training loss); each
+// loss gets weights[i] times the upstream gradient.
+Var weighted_sum(const std::vector<Var>& losses, const std::vector<double>& weights);
+
 }  // namespace minnow

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "models/layers.h"
+#include "train/feature_adapters.h"
 #include "train/state_dict.h"
 
 namespace minnow {
@@ -65,7 +66,8 @@ void save_checkpoint(const std::string& path, Module& model, const Optimizer& op
 }
 
 LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimizer* optimizer) {
-  const SafeTensors file = read_checkpoint_file(path);
+  SafeTensors file = read_checkpoint_file(path);
+  drop_absent_adapters(file, model, "model.");
   MINNOW_CHECK(meta(file, "format", path) == kFormat, "checkpoint ", path, ": format '", meta(file, "format", path),
                "', expected '", kFormat, "'");
   load_state_dict(model, file, "checkpoint " + path, "model.");

@@ -129,7 +129,8 @@ struct DistillConfig {
   TeacherConfig teacher{};
   double temperature = 4.0;
   double alpha = 0.9;
-  std::vector<std::string> features{};
+  std::vector<std::string> features{};  // "teacher_layer:student_layer" pairs
+  double beta = 1.0;                    // weight of the summed feature losses
   bool operator==(const DistillConfig&) const = default;
 };
 

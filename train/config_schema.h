@@ -226,11 +226,18 @@ void visit_config(C& c, Visit&& visit) {
   visit("distill.enabled", k.enabled, "Distil a teacher into the model.");
   visit("distill.teacher.model", k.teacher.model, "Teacher zoo model. Required when distilling.");
   visit("distill.teacher.width", k.teacher.width, "Teacher width multiplier.");
-  visit("distill.teacher.resolution", k.teacher.resolution, "Teacher input side; 0 = model.resolution.");
-  visit("distill.teacher.weights", k.teacher.weights, "Teacher safetensors weights. Required when distilling.");
+  visit("distill.teacher.resolution", k.teacher.resolution,
+        "Teacher input side; the batch is resized to it bilinearly when it differs; 0 = the student's.");
+  visit("distill.teacher.weights", k.teacher.weights,
+        "Teacher weights: a minnow export, checkpoint or state dict; the classes, input channels and stem an "
+        "export records are used. Required when distilling.");
   visit("distill.temperature", k.temperature, "Softmax temperature of the distillation loss.");
-  visit("distill.alpha", k.alpha, "Weight of the distillation loss; 1 - alpha weighs the label loss.");
-  visit("distill.features", k.features, "Layer names whose features are matched as well; empty = logits only.");
+  visit("distill.alpha", k.alpha,
+        "Weight of the soft loss T^2 KL(teacher || student); 1 - alpha weighs the label loss.");
+  visit("distill.features", k.features,
+        "Feature (hint) pairs \"teacher_layer:student_layer\" (dotted module names); the student's output "
+        "goes through a learnt 1x1 conv + BN adapter and is matched to the teacher's by MSE. Empty = logits only.");
+  visit("distill.beta", k.beta, "Weight of the feature losses, summed over the pairs.");
 
   auto& q = c.qat;
   visit("qat.enabled", q.enabled, "Quantization-aware training with fake quantization.");

@@ -129,6 +129,13 @@ void check_distill_and_qat(const Config& c, const Checker& check) {
   check.at_least("distill.teacher.resolution", k.teacher.resolution, 0);
   check.positive("distill.temperature", k.temperature);
   check(k.alpha >= 0 && k.alpha <= 1, "distill.alpha", k.alpha, "a value in [0, 1]");
+  for (const std::string& pair : k.features) {
+    const size_t colon = pair.find(':');
+    check(colon != std::string::npos && colon > 0 && colon + 1 < pair.size() &&
+              pair.find(':', colon + 1) == std::string::npos,
+          "distill.features", pair, "entries \"teacher_layer:student_layer\"");
+  }
+  check.non_negative("distill.beta", k.beta);
 
   const QatConfig& q = c.qat;
   check(q.weight_bits >= 2 && q.weight_bits <= 8, "qat.weight_bits", q.weight_bits, "2 to 8");

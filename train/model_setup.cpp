@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "train/feature_adapters.h"
 #include "train/qat/prepare_qat.h"
 #include "train/state_dict.h"
 #include "train/weights_file.h"
@@ -41,6 +42,7 @@ std::shared_ptr<Module> create_run_model(const Config& config) {
 
 void export_weights(const std::string& path, const Module& model, const ModelConfig& m) {
   SafeTensors file = state_dict(model);
+  std::erase_if(file.tensors, [](const auto& entry) { return is_adapter_tensor(entry.first); });
   file.metadata = {{"format", "minnow-weights-1"},
                    {"model.name", m.name},
                    {"model.width", std::to_string(m.width)},

@@ -21,7 +21,8 @@ std::shared_ptr<Module> build_model(const Config& config);
 // QAT when qat.enabled, so that the run's checkpoints and exports load into it.
 std::shared_ptr<Module> create_run_model(const Config& config);
 
-// Float32 weights and buffers in plain layout with torchvision's names where it has the model.
+// Float32 weights and buffers in plain layout with torchvision's names where it has the model;
+// distillation adapters (train/feature_adapters.h) are left out.
 void export_weights(const std::string& path, const Module& model, const ModelConfig& model_config);
 
 }  // namespace minnow

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "ops/losses.h"
 #include "train/data_setup.h"
+#include "train/distillation.h"
 #include "train/evaluate.h"
 #include "train/grad_clip.h"
 #include "train/metrics.h"
@@ -49,6 +50,7 @@ Trainer::Trainer(Config config, TrainHooks hooks) : config_(std::move(config)), 
   std::filesystem::create_directories(config_.output);
   model_ = build_model(config_);
   if (config_.qat.enabled) qat_ = std::make_unique<QatModel>(prepare_qat(*model_, config_.qat));
+  if (config_.distill.enabled) hooks_.loss = make_distillation_loss(config_, *model_);
   data_ = data::make_data(to_data_config(config_));
   MINNOW_CHECK(data_.train->num_classes() <= config_.model.num_classes, "config: model.num_classes is ",
                config_.model.num_classes, " but the training data has ", data_.train->num_classes(), " classes");

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "train/checkpoint_io.h"
 #include "train/config.h"
+#include "train/feature_adapters.h"
 #include "train/state_dict.h"
 
 namespace minnow {
@@ -43,6 +44,7 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
     kind = WeightsFormat::checkpoint;
     file = read_checkpoint_file(path);
     prefix = "model.";
+    drop_absent_adapters(file, model, prefix);
     file_model = parse_config(metadata_value(file, "config"), where + " (config)").model.name;
   } else if (format == kExportFormat) {
     kind = WeightsFormat::minnow_export;
@@ -58,6 +60,32 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
     MINNOW_FAIL(e.what(), " (the file holds ", file_model, " weights; the model is ", model_name, ")");
   }
   return kind;
+}
+
+std::optional<ModelConfig> recorded_model_config(const std::string& path, const std::string& source) {
+  const std::string where = source + " '" + path + "'";
+  MINNOW_CHECK(std::filesystem::is_regular_file(path), where, ": no such file");
+  const SafeTensors file = load_safetensors(path);
+  const std::string format = metadata_value(file, "format");
+  if (format == kCheckpointFormat) return parse_config(metadata_value(file, "config"), where + " (config)").model;
+  if (format != kExportFormat) return std::nullopt;
+  auto number = [&](const std::string& key) {
+    const std::string text = metadata_value(file, key);
+    try {
+      return std::stod(text);
+    } catch (const std::exception&) {
+      MINNOW_FAIL(where, ": metadata '", key, "' should be a number, got '", text, "'");
+    }
+  };
+  ModelConfig m;
+  m.name = metadata_value(file, "model.name");
+  m.width = number("model.width");
+  m.resolution = static_cast<int>(number("model.resolution"));
+  m.num_classes = static_cast<int>(number("model.num_classes"));
+  m.in_channels = static_cast<int>(number("model.in_channels"));
+  m.small_input = metadata_value(file, "model.small_input") == "true";
+  m.groups = static_cast<int>(number("model.groups"));
+  return m;
 }
 
 }  // namespace minnow

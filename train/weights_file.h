@@ -4,9 +4,11 @@
 // state dict saved as safetensors. Loading is strict; errors name the file and tensors.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "models/module.h"
+#include "train/config.h"
 
 namespace minnow {
 
@@ -19,5 +21,9 @@ const char* weights_format_name(WeightsFormat format);
 // named in the message when an export or checkpoint of another model does not fit.
 WeightsFormat load_weights(Module& model, const std::string& path, const std::string& model_name,
                            const std::string& source);
+
+// The model section a minnow export (its metadata) or checkpoint (its config) records;
+// nullopt for a plain state dict, which records none. source starts every message.
+std::optional<ModelConfig> recorded_model_config(const std::string& path, const std::string& source);
 
 }  // namespace minnow

@@ -82,6 +82,23 @@ TEST(CliErrors, MissingDataPathIsOneLine) {
   expect_one_line_error(run_minnow({"eval", config, "--weights", weights}, folder.path()), "data.train");
 }
 
+TEST(CliErrors, BadDistillationTeacherIsOneLine) {
+  test_support::ScratchDir folder;
+  const ModelConfig teacher{.name = "resnet20", .resolution = 28, .num_classes = 10, .in_channels = 1};
+  const std::string weights = folder.file("teacher.safetensors");
+  export_weights(weights, *create_model(model_spec(teacher, 0)), teacher);
+  const std::string distill = "distill: {enabled: true, teacher: {model: resnet56, weights: " + weights + "}}\n";
+  const std::string config = write_config(folder, config_text(folder.file("data"), folder) + distill);
+  const CliRun wrong_model = run_minnow({"train", config}, folder.path());
+  expect_one_line_error(wrong_model, "distill.teacher.weights '" + weights + "' holds resnet20 weights");
+  EXPECT_NE(wrong_model.err.find("distill.teacher.model is 'resnet56'"), std::string::npos) << wrong_model.err;
+  expect_one_line_error(
+      run_minnow({"train", config, "--set", "distill.teacher.model=resnet20", "--set",
+                  "distill.features=[layer9:features.1]"},
+                 folder.path()),
+      "distill.features: 'layer9:features.1': the teacher (resnet20) has no layer 'layer9'");
+}
+
 TEST(CliErrors, BadArgumentsAreOneLine) {
   test_support::ScratchDir folder;
   const std::string config = write_config(folder, config_text(folder.file("data"), folder));

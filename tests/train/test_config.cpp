@@ -60,7 +60,7 @@ optimizer: {name: adamw, lr: 1e-3, betas: [0.8, 0.99], no_decay_bn_bias: true}
 schedule: {name: multistep, milestones: [3, 6], warmup_epochs: 0.5}
 seed: 42
 resume: auto
-distill: {enabled: true, teacher: {model: mobilenet_v2, weights: t.safetensors}, features: [a.b]}
+distill: {enabled: true, teacher: {model: mobilenet_v2, weights: t.safetensors}, features: ["a.b:c.d"], beta: 0.5}
 qat: {enabled: on, weight_bits: 4}
 )",
                                 "run.yaml");
@@ -82,7 +82,8 @@ qat: {enabled: on, weight_bits: 4}
   EXPECT_EQ(c.seed, 42);
   EXPECT_EQ(c.resume, "auto");
   EXPECT_TRUE(c.distill.enabled);
-  EXPECT_EQ(c.distill.features, (std::vector<std::string>{"a.b"}));
+  EXPECT_EQ(c.distill.features, (std::vector<std::string>{"a.b:c.d"}));
+  EXPECT_EQ(c.distill.beta, 0.5);
   EXPECT_TRUE(c.qat.enabled);
   EXPECT_EQ(c.qat.weight_bits, 4);
 }
@@ -100,7 +101,7 @@ TEST(Config, ToYamlRoundTripsExactly) {
   c.schedule.milestones = {1, 2};
   c.seed = 1234567890123;
   c.output = "true";  // a string that reads as a bool unquoted
-  c.distill.features = {"null", "1.5"};
+  c.distill.features = {"null:1.5", "true:~"};
   const std::string text = to_yaml(c);
   const Config back = parse_config(text, "resolved.yaml");
   EXPECT_EQ(back, c) << text;
@@ -190,6 +191,10 @@ TEST(Config, RangeChecksNameTheKey) {
                      {"data.transforms.mean=[0.5, 0.5]", "data.transforms.std=[1, 1]"});
   expect_parse_error(base, {"distill.teacher.model: expected a zoo model name when distill.enabled is true"},
                      {"distill.enabled=true"});
+  expect_parse_error(base, {"distill.features: expected entries \"teacher_layer:student_layer\", got \"layer3\""},
+                     {"distill.features=[layer3]"});
+  expect_parse_error(base, {"distill.features: expected entries", "got \"a:b:c\""}, {"distill.features=[\"a:b:c\"]"});
+  expect_parse_error(base, {"distill.beta: expected >= 0, got -1.0"}, {"distill.beta=-1"});
   expect_parse_error(base, {"qat.weight_bits: expected 2 to 8, got 16"}, {"qat.weight_bits=16"});
   expect_error([] { validate_config(Config{}, "api"); }, {"api: model.name: expected"});
 }

@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "ops/losses.h"
 #include "tests/support/python.h"
+#include "tests/train/tiny_dataset.h"
 #include "train/trainer.h"
 
 namespace minnow {
@@ -19,41 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write_idx(const fs::path& path, const std::vector<int32_t>& dims, const std::vector<uint8_t>& data) {
-  std::ofstream out(path, std::ios::binary);
-  const uint8_t magic[4] = {0, 0, 0x08, static_cast<uint8_t>(dims.size())};
-  out.write(reinterpret_cast<const char*>(magic), 4);
-  for (int32_t d : dims) {
-    const uint8_t be[4] = {static_cast<uint8_t>(d >> 24), static_cast<uint8_t>(d >> 16), static_cast<uint8_t>(d >> 8),
-                           static_cast<uint8_t>(d)};
-    out.write(reinterpret_cast<const char*>(be), 4);
-  }
-  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-}
-
-// Four classes of 12x12 images: a bright square in one of four corners, plus noise.
-void write_dataset(const fs::path& root, const std::string& prefix, int n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<uint8_t> images(static_cast<size_t>(n) * 144), labels(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    const int label = i % 4;
-    labels[static_cast<size_t>(i)] = static_cast<uint8_t>(label);
-    for (int y = 0; y < 12; ++y)
-      for (int x = 0; x < 12; ++x) {
-        const bool lit = (y < 6) == (label < 2) && (x < 6) == (label % 2 == 0);
-        images[static_cast<size_t>(i * 144 + y * 12 + x)] = static_cast<uint8_t>((lit ? 160 : 0) + rng.below(80));
-      }
-  }
-  write_idx(root / (prefix + "-images-idx3-ubyte"), {n, 12, 12}, images);
-  write_idx(root / (prefix + "-labels-idx1-ubyte"), {n}, labels);
-}
-
 class TrainerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     set_num_threads(1);
-    write_dataset(dir_.path(), "train", 96, 1);
-    write_dataset(dir_.path(), "t10k", 32, 2);
+    test_support::write_tiny_dataset(dir_.path(), "train", 96, 1);
+    test_support::write_tiny_dataset(dir_.path(), "t10k", 32, 2);
   }
 
   Config config(const std::string& run, int epochs) const {
