@@ -8,10 +8,17 @@
 namespace minnow {
 
 QTensor quantize(const Tensor& x_f32, float scale, DType type) {
+  return quantize(x_f32, scale, with_dtype(x_f32.desc(), type));
+}
+
+QTensor quantize(const Tensor& x_f32, float scale, const dnnl::memory::desc& md) {
+  const DType type = from_dnnl(md.data_type());
   MINNOW_CHECK(x_f32.dtype() == DType::f32, "quantize: expected an f32 input, got ", dtype_name(x_f32.dtype()));
   MINNOW_CHECK(type == DType::u8 || type == DType::s8, "quantize: expected type u8 or s8, got ", dtype_name(type));
   MINNOW_CHECK(scale > 0.f, "quantize: expected scale > 0, got ", scale);
-  return {reorder_scaled(x_f32, with_dtype(x_f32.desc(), type), {1.f / scale}), scale};
+  MINNOW_CHECK(md.dims() == x_f32.dims(), "quantize: expected a layout of dims ", dims_str(x_f32.dims()), ", got ",
+               dims_str(md.dims()));
+  return {reorder_scaled(x_f32, md, {1.f / scale}), scale};
 }
 
 Tensor dequantize(const QTensor& q) {

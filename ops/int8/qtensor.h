@@ -18,6 +18,9 @@ struct QTensor {
 // q = saturate(round_half_even(x / scale)) in type (u8 or s8), in x's layout.
 // u8 suits non-negative tensors (after ReLU/ReLU6), s8 signed ones. scale > 0.
 QTensor quantize(const Tensor& x_f32, float scale, DType type);
+// The same, written straight into layout md (u8 or s8; the layout the next kernel runs on),
+// in one reorder.
+QTensor quantize(const Tensor& x_f32, float scale, const dnnl::memory::desc& md);
 
 // x = scale * q as f32, in q's layout.
 Tensor dequantize(const QTensor& q);

@@ -13,6 +13,7 @@
 #include "models/mobilenet_v2.h"
 #include "ops/int8/classifier.h"
 #include "ops/int8/pool.h"
+#include "ops/layout.h"
 #include "train/qat/conv_bn_fold.h"
 #include "train/qat/fake_quantize.h"
 
@@ -196,7 +197,10 @@ QTensor run_steps(const std::vector<Int8Model::Step>& steps, QTensor x, const QT
 }  // namespace
 
 Tensor Int8Model::forward(const Tensor& images) const {
-  const QTensor x = run_steps(body_, quantize(images, input_scale_, input_type_));
+  // The image goes straight into the layout the stem runs on, in one reorder.
+  const dnnl::memory::desc md = body_.front().conv ? body_.front().conv->input_desc(images.dims())
+                                                   : with_dtype(images.desc(), input_type_);
+  const QTensor x = run_steps(body_, quantize(images, input_scale_, md));
   return dequantized_linear(int8_global_avg_pool(x, DType::f32), fc_weight_, fc_bias_);  // (N, K)
 }
 
