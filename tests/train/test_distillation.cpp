@@ -15,6 +15,7 @@
 #include "tests/support/errors.h"
 #include "tests/support/python.h"
 #include "tests/train/tiny_dataset.h"
+#include "train/checkpoint.h"
 #include "train/data_setup.h"
 #include "train/distillation.h"
 #include "train/model_setup.h"
@@ -145,6 +146,7 @@ TEST_F(DistillationTest, TrainerLogsTheTermsCheckpointsAdaptersAndExportsTheBare
   EXPECT_EQ(load_weights(*bare, c.output + "/model.safetensors", "mobilenet_v1", "test"), WeightsFormat::minnow_export);
   EXPECT_NE(load_safetensors(c.output + "/last.safetensors").find("model.distill_adapters.1.0.weight"), nullptr);
   EXPECT_EQ(load_weights(*bare, c.output + "/last.safetensors", "mobilenet_v1", "test"), WeightsFormat::checkpoint);
+  EXPECT_NO_THROW(load_checkpoint(c.output + "/last.safetensors", *bare, nullptr)) << "as minnow export loads it";
 
   Config resumed = config("resumed", 2);
   {
