@@ -16,6 +16,7 @@
 #include "train/data_setup.h"
 #include "train/distillation.h"
 #include "train/evaluate.h"
+#include "train/feature_adapters.h"
 #include "train/grad_clip.h"
 #include "train/metrics.h"
 #include "train/model_setup.h"
@@ -41,6 +42,14 @@ std::string resume_path(const Config& c, const std::string& last) {
   if (c.resume == "auto") return std::filesystem::exists(last) ? last : "";
   MINNOW_CHECK(std::filesystem::exists(c.resume), "config: resume: checkpoint '", c.resume, "' does not exist");
   return c.resume;
+}
+
+// The model's parameter count as exported: without distillation adapters.
+int64_t exported_parameters(const Module& model) {
+  int64_t count = 0;
+  for (const auto& p : model.named_parameters())
+    if (!is_adapter_tensor(p.name)) count += product(p.shape);
+  return count;
 }
 
 }  // namespace
@@ -176,7 +185,7 @@ TrainSummary Trainer::run() {
                               {"test_top5", summary.test_top5},  {"test_loss", summary.test_loss},
                               {"best_top1", summary.best_top1},  {"train_seconds", summary.train_seconds},
                               {"epochs", summary.epochs},        {"images_per_second", summary.images_per_second},
-                              {"params", model_->num_parameters()}};
+                              {"params", exported_parameters(*model_)}};
   write_text_file(config_.output + "/summary.json", out.dump(2) + "\n");
   return summary;
 }

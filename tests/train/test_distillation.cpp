@@ -144,6 +144,8 @@ TEST_F(DistillationTest, TrainerLogsTheTermsCheckpointsAdaptersAndExportsTheBare
   for (const auto& [name, t] : exported.tensors) EXPECT_FALSE(name.starts_with("distill_adapters")) << name;
   auto bare = create_model(model_spec(c.model, 0));
   EXPECT_EQ(load_weights(*bare, c.output + "/model.safetensors", "mobilenet_v1", "test"), WeightsFormat::minnow_export);
+  std::ifstream summary(c.output + "/summary.json");
+  EXPECT_EQ(nlohmann::json::parse(summary)["params"].get<int64_t>(), bare->num_parameters()) << "adapters counted";
   EXPECT_NE(load_safetensors(c.output + "/last.safetensors").find("model.distill_adapters.1.0.weight"), nullptr);
   EXPECT_EQ(load_weights(*bare, c.output + "/last.safetensors", "mobilenet_v1", "test"), WeightsFormat::checkpoint);
   EXPECT_NO_THROW(load_checkpoint(c.output + "/last.safetensors", *bare, nullptr)) << "as minnow export loads it";
