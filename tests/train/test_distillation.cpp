@@ -13,6 +13,7 @@
 #include "core/engine.h"
 #include "data/loader.h"
 #include "tests/support/errors.h"
+#include "tests/support/bit_identical.h"
 #include "tests/support/python.h"
 #include "tests/train/tiny_dataset.h"
 #include "train/checkpoint.h"
@@ -25,6 +26,8 @@
 
 namespace minnow {
 namespace {
+
+using test_support::expect_bit_identical;
 
 namespace fs = std::filesystem;
 
@@ -61,16 +64,6 @@ class DistillationTest : public ::testing::Test {
         "distill: {enabled: true, teacher: {model: resnet20, resolution: 24, weights: " + teacher_ + "},"
         " temperature: 3, alpha: 0.7, beta: 0.5, features: " + features + "}\n";
     return parse_config(yaml, "test config");
-  }
-
-  static void expect_bit_identical(const SafeTensors& a, const SafeTensors& b) {
-    ASSERT_EQ(a.tensors.size(), b.tensors.size());
-    for (size_t i = 0; i < a.tensors.size(); ++i) {
-      const auto& [name, ta] = a.tensors[i];
-      const Tensor& tb = b.at(name);
-      ASSERT_EQ(ta.bytes(), tb.bytes()) << name;
-      EXPECT_EQ(std::memcmp(ta.raw(), tb.raw(), ta.bytes()), 0) << name << " differs";
-    }
   }
 
   test_support::ScratchDir dir_;

@@ -11,12 +11,15 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "ops/losses.h"
+#include "tests/support/bit_identical.h"
 #include "tests/support/python.h"
 #include "tests/train/tiny_dataset.h"
 #include "train/trainer.h"
 
 namespace minnow {
 namespace {
+
+using test_support::expect_bit_identical;
 
 namespace fs = std::filesystem;
 
@@ -41,16 +44,6 @@ class TrainerTest : public ::testing::Test {
   }
 
   static SafeTensors weights(const Config& c) { return load_safetensors(c.output + "/model.safetensors"); }
-
-  static void expect_bit_identical(const SafeTensors& a, const SafeTensors& b) {
-    ASSERT_EQ(a.tensors.size(), b.tensors.size());
-    for (size_t i = 0; i < a.tensors.size(); ++i) {
-      const auto& [name, ta] = a.tensors[i];
-      const Tensor& tb = b.at(name);
-      ASSERT_EQ(ta.bytes(), tb.bytes()) << name;
-      EXPECT_EQ(std::memcmp(ta.raw(), tb.raw(), ta.bytes()), 0) << name << " differs";
-    }
-  }
 
   test_support::ScratchDir dir_;
 };
