@@ -38,6 +38,15 @@ bool is_quantizer(const std::string& name) {
   return name == "activation_post_process" || name == "weight_fake_quant" || name == "input_fake_quant";
 }
 
+// The MobileNets' containers: their forward runs their children in registration order
+// (InvertedResidual adds its input at the end, which convert() handles).
+bool runs_children_in_order(const Module& m) {
+  for (const char* type : {"Sequential", "ConvBnAct", "DepthwiseSeparable", "InvertedResidual", "MobileNetV1",
+                           "MobileNetV2"})
+    if (m.type() == type) return true;
+  return false;
+}
+
 std::string join(const std::string& prefix, const std::string& name) { return prefix.empty() ? name : prefix + "." + name; }
 
 Tensor vector_tensor(const std::vector<float>& v) { return Tensor::from_plain({static_cast<int64_t>(v.size())}, v); }
@@ -88,11 +97,7 @@ class Converter {
       } else if (dynamic_cast<Dropout*>(child)) {
         continue;  // the identity at inference
       } else {
-        MINNOW_CHECK(child->type() != "Activation" && child->type() != "BatchNorm2d" && child->type() != "MaxPool2d" &&
-                         child->type() != "AvgPool2d" && child->type() != "Fire" && child->type() != "ShuffleV1Unit" &&
-                         child->type() != "ShuffleV2Unit" && child->type() != "BasicBlock" &&
-                         child->type() != "Bottleneck",
-                     "convert_int8: ", full, " (", child->type(),
+        MINNOW_CHECK(runs_children_in_order(*child), "convert_int8: ", full, " (", child->type(),
                      ") has no int8 form; int8 conversion covers mobilenet_v1 and mobilenet_v2");
         convert(full, *child, steps);
       }

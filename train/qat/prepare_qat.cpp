@@ -54,21 +54,25 @@ std::set<const Module*> residual_body_ends(Module& model) {
 
 class Preparer {
  public:
-  Preparer(const QatConfig& config, QatModel& out, std::set<const Module*> unquantized)
-      : config_(config), out_(out), unquantized_(std::move(unquantized)) {}
+  Preparer(const QatConfig& config, QatModel& out, std::set<const Module*> residual_ends)
+      : config_(config), out_(out), residual_ends_(std::move(residual_ends)) {}
 
+  std::shared_ptr<ActivationFakeQuant> activation_quant(bool is_signed) {
+    auto q = std::make_shared<ActivationFakeQuant>(ActivationQuantOptions{
+        .bits = config_.activation_bits, .is_signed = is_signed,
+        .momentum = static_cast<float>(config_.observer_momentum), .lsq = config_.lsq});
+    out_.activation_quants.push_back(q.get());
+    return q;
+  }
+
+  // Fake-quantizes m's output, unless m already has a quantizer.
   void add_activation_quant(Module& m, bool is_signed) {
-    if (unquantized_.count(&m)) return;
     for (const auto& [name, child] : m.named_children())
       if (name == "activation_post_process") return;
-    auto q = std::make_shared<ActivationFakeQuant>(ActivationQuantOptions{.bits = config_.activation_bits,
-                                                                          .is_signed = is_signed,
-                                                                          .momentum = static_cast<float>(config_.observer_momentum),
-                                                                          .lsq = config_.lsq});
+    auto q = activation_quant(is_signed);
     ActivationFakeQuant* raw = q.get();
     m.add_forward_hook([raw](const Var& y) { return raw->forward(y); });
     m.add_module("activation_post_process", std::move(q));
-    out_.activation_quants.push_back(raw);
   }
 
   std::shared_ptr<WeightFakeQuant> weight_quant(int64_t channels) {
@@ -78,42 +82,42 @@ class Preparer {
     return q;
   }
 
+  // A Conv2d or Linear without a BN to fold: fake-quantize its weight as it is.
+  template <class Layer>
+  void quantize_weight(Layer& layer) {
+    auto q = weight_quant(layer.options().out);
+    WeightFakeQuant* raw = q.get();
+    layer.set_weight_transform([raw](const Var& w) { return raw->forward(w); });
+    layer.add_module("weight_fake_quant", std::move(q));
+  }
+
   // One module's children: the conv chains among them and the Linears.
   void visit_children(Module& m) {
     const auto children = m.named_children();
     for (size_t i = 0; i < children.size(); ++i) {
-      if (auto* linear = child_as<Linear>(children, i)) {
-        auto q = weight_quant(linear->options().out);
-        WeightFakeQuant* raw = q.get();
-        linear->set_weight_transform([raw](const Var& w) { return raw->forward(w); });
-        linear->add_module("weight_fake_quant", std::move(q));
-        continue;
-      }
+      if (auto* linear = child_as<Linear>(children, i)) quantize_weight(*linear);
       auto* conv = child_as<Conv2d>(children, i);
       if (!conv) continue;
       auto* bn = child_as<BatchNorm2d>(children, i + 1);
-      if (bn && bn->options().channels == conv->options().out && !conv->bias().defined()) {
+      const bool folds = bn && bn->options().channels == conv->options().out && !conv->bias().defined();
+      if (folds) {
         fold_batch_norm(*conv, *bn, weight_quant(conv->options().out));
         out_.folded_bns.push_back(bn);
-        auto* act = child_as<Activation>(children, i + 2);
-        if (act) add_activation_quant(*act, !non_negative(act));
-        else add_activation_quant(*bn, !bn->options().fuse_relu);
-        continue;
+      } else {
+        quantize_weight(*conv);
       }
-      auto q = weight_quant(conv->options().out);
-      WeightFakeQuant* raw = q.get();
-      conv->set_weight_transform([raw](const Var& w) { return raw->forward(w); });
-      conv->add_module("weight_fake_quant", std::move(q));
-      auto* act = child_as<Activation>(children, i + 1);
-      if (act) add_activation_quant(*act, !non_negative(act));
-      else add_activation_quant(*conv, true);
+      Module& last = folds ? static_cast<Module&>(*bn) : *conv;
+      if (auto* act = child_as<Activation>(children, i + (folds ? 2 : 1)))
+        add_activation_quant(*act, !non_negative(act));
+      else if (!residual_ends_.count(&last))
+        add_activation_quant(last, !(folds && bn->options().fuse_relu));
     }
   }
 
  private:
   const QatConfig& config_;
   QatModel& out_;
-  std::set<const Module*> unquantized_;
+  std::set<const Module*> residual_ends_;  // summed with the block input before requantizing
 };
 
 }  // namespace
@@ -127,17 +131,13 @@ QatModel prepare_qat(Module& model, const QatConfig& config) {
   Preparer preparer(config, out, residual_body_ends(model));
   const auto modules = model.named_modules();  // the float model's modules, before any quantizer joins
   for (const auto& [name, m] : modules) preparer.visit_children(*m);
-  Preparer blocks(config, out, {});
   for (const auto& [name, m] : modules)
-    if (const auto sign = block_output_sign(*m)) blocks.add_activation_quant(*m, *sign);
+    if (const auto sign = block_output_sign(*m)) preparer.add_activation_quant(*m, *sign);
 
-  auto input = std::make_shared<ActivationFakeQuant>(ActivationQuantOptions{
-      .bits = config.activation_bits, .is_signed = true, .momentum = static_cast<float>(config.observer_momentum),
-      .lsq = config.lsq});
+  auto input = preparer.activation_quant(true);
   ActivationFakeQuant* raw = input.get();
   model.add_forward_pre_hook([raw](const Var& x) { return raw->forward(x); });
   model.add_module("input_fake_quant", std::move(input));
-  out.activation_quants.push_back(raw);
   model.train(model.training());  // the new children follow the model's mode
   return out;
 }
