@@ -1,7 +1,8 @@
 # Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
 #   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libyaml-cpp-dev,
 #   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing) and,
-#   for the tests, libgtest-dev.
+#   for the tests, libgtest-dev and Debian's /usr/bin/python3 (python3-torch). tools/install_deps.sh
+#   installs them all; tools/check_deps.py checks that it names every package found here.
 include(GNUInstallDirs)
 
 find_package(dnnl 2.6 CONFIG REQUIRED)
@@ -23,5 +24,7 @@ target_link_libraries(minnow_private_deps INTERFACE
 
 if(MINNOW_BUILD_TESTS)
   find_package(GTest REQUIRED)
-  find_package(Python3 COMPONENTS Interpreter)
+  # The parity tests run Debian's python3, the one python3-torch installs into; not whichever
+  # python3 comes first on PATH.
+  find_program(MINNOW_PYTHON_EXECUTABLE python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
 endif()

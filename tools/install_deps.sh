@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages minnow builds, tests and runs with, if any is missing.
-# Runs as root (or through sudo). Nothing is downloaded outside apt.
+# Runs as root (or through sudo). Nothing is downloaded outside apt. Recommends are never
+# installed, so every package the build finds is named here or is a hard dependency of one
+# that is; tools/check_deps.py checks exactly that against a configured build.
 set -euo pipefail
 
 packages=(
+  # toolchain
   build-essential cmake
-  libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev libgtest-dev
-  clang libclang-rt-14-dev
-  python3-torch python3-torchvision python3-numpy
+  # libraries the build links or includes
+  libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev
+  # Debian's oneDNN is built with the OpenCL runtime: its CMake package needs libOpenCL.so and CL/cl.h
+  ocl-icd-opencl-dev opencl-c-headers
+  # tests, the sanitizer pass and the fuzz targets
+  libgtest-dev clang libclang-rt-14-dev
+  # the PyTorch reference of the parity tests, run with /usr/bin/python3
+  python3 python3-torch python3-torchvision python3-numpy
+  # the default run's data set
   dataset-fashion-mnist
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+missing_packages() {
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+mapfile -t missing < <(missing_packages)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install_deps: all ${#packages[@]} packages present"
   exit 0
@@ -25,3 +37,10 @@ sudo_cmd=()
 echo "install_deps: installing ${missing[*]}"
 "${sudo_cmd[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+mapfile -t still_missing < <(missing_packages)
+if [ ${#still_missing[@]} -ne 0 ]; then
+  echo "install_deps: error: apt-get finished but these packages are not installed: ${still_missing[*]}" >&2
+  exit 1
+fi
+echo "install_deps: all ${#packages[@]} packages present"
