@@ -121,7 +121,8 @@ std::string CifarDataset::source(int64_t index) const {
   return it->second + " record " + std::to_string(index - it->first);
 }
 
-std::shared_ptr<CifarDataset> open_cifar(const std::filesystem::path& root, CifarVariant variant, Split split) {
+std::shared_ptr<CifarDataset> open_cifar(const std::filesystem::path& root, CifarVariant variant, Split split,
+                                         std::vector<std::string> class_names) {
   std::vector<std::string> files;
   std::string meta;
   if (variant == CifarVariant::cifar10) {
@@ -135,14 +136,21 @@ std::shared_ptr<CifarDataset> open_cifar(const std::filesystem::path& root, Cifa
     files.push_back(split == Split::train ? "train.bin" : "test.bin");
     meta = variant == CifarVariant::cifar100_fine ? "fine_label_names.txt" : "coarse_label_names.txt";
   }
+  std::filesystem::path folder = root;
+  if (std::filesystem::is_regular_file(root)) {
+    MINNOW_CHECK(files.size() == 1, variant_name(variant), ": ", root.string(), " is a file, but this split has ",
+                 files.size(), " batch files; expected the folder holding them");
+    files = {root.filename().string()};
+    folder = root.parent_path();
+  }
   CifarRecords records;
   for (const auto& file : files) {
-    const auto path = root / file;
+    const auto path = folder / file;
     append_cifar(read_file(path, variant_name(variant)), variant, path.string(), records);
   }
-  std::vector<std::string> names;
-  const auto meta_path = root / meta;
-  if (std::filesystem::exists(meta_path)) {
+  std::vector<std::string> names = std::move(class_names);
+  const auto meta_path = folder / meta;
+  if (names.empty() && std::filesystem::exists(meta_path)) {
     const auto text = read_file(meta_path, variant_name(variant));
     names = parse_class_names(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
                               cifar_num_classes(variant), meta_path.string());

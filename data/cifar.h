@@ -56,8 +56,10 @@ class CifarDataset : public Dataset {
 
 // Reads a split from the extracted folder: cifar-10-batches-bin (data_batch_1..5.bin,
 // test_batch.bin, batches.meta.txt) or cifar-100-binary (train.bin, test.bin,
-// fine_label_names.txt, coarse_label_names.txt). Class names come from the
-// meta file when it is present.
-std::shared_ptr<CifarDataset> open_cifar(const std::filesystem::path& root, CifarVariant variant, Split split);
+// fine_label_names.txt, coarse_label_names.txt). A split held in one file (all but
+// CIFAR-10's training batches) may also be named by that file's path. Class names are
+// class_names when given, else the meta file's beside the batches when it is present.
+std::shared_ptr<CifarDataset> open_cifar(const std::filesystem::path& root, CifarVariant variant, Split split,
+                                         std::vector<std::string> class_names = {});
 
 }  // namespace minnow::data

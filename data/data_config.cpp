@@ -24,13 +24,14 @@ DatasetPtr open_folder(const std::string& root, const DataConfig& config) {
 }
 
 DatasetPtr open_split(const DataConfig& config, Split split) {
+  const std::string& path = split == Split::test && !config.val_root.empty() ? config.val_root : config.root;
   switch (config.format) {
-    case DataFormat::cifar10: return open_cifar(config.root, CifarVariant::cifar10, split);
+    case DataFormat::cifar10: return open_cifar(path, CifarVariant::cifar10, split, config.class_names);
     case DataFormat::cifar100:
-      return open_cifar(config.root,
-                        config.cifar100_coarse ? CifarVariant::cifar100_coarse : CifarVariant::cifar100_fine, split);
-    case DataFormat::idx: return open_idx(config.root, split);
-    case DataFormat::folder: return open_folder(split == Split::train ? config.root : config.val_root, config);
+      return open_cifar(path, config.cifar100_coarse ? CifarVariant::cifar100_coarse : CifarVariant::cifar100_fine,
+                        split, config.class_names);
+    case DataFormat::idx: return open_idx(path, split, 0, config.class_names);
+    case DataFormat::folder: return open_folder(path, config);
   }
   MINNOW_FAIL("data: unknown format ", static_cast<int>(config.format));
 }
@@ -62,8 +63,8 @@ int64_t DataPipeline::skipped_images() const {
 DataPipeline make_data(const DataConfig& config) {
   MINNOW_CHECK(!config.root.empty(), "data: root is empty; set it to the ", format_name(config.format),
                " data folder");
-  MINNOW_CHECK(config.val_root.empty() || config.format == DataFormat::folder, "data: val_root is only for ",
-               "the folder format, not ", format_name(config.format));
+  MINNOW_CHECK(config.class_names.empty() || config.format != DataFormat::folder, "data: class_names are the ",
+               "class folders' names in the folder format; expected none, got ", config.class_names.size());
   MINNOW_CHECK(config.val_fraction >= 0 && config.val_fraction < 1, "data: val_fraction ", config.val_fraction,
                ", expected 0 <= val_fraction < 1");
   MINNOW_CHECK(config.val_fraction == 0 || config.val_root.empty(), "data: give val_root or val_fraction, not both");

@@ -22,13 +22,18 @@ struct DataConfig {
   // cifar10 / cifar100: the folder of .bin files; idx: the folder of
   // {train,t10k}-*-ubyte[.gz] files; folder: the training root/<class>/ folder.
   std::string root{};
-  std::string val_root{};  // folder only: a separate validation root/<class>/ folder
+  // The held-out data. folder: a root/<class>/ folder; cifar: the folder holding the
+  // test batch (test_batch.bin, test.bin) or that file itself; idx: the folder holding
+  // the t10k-* files. Empty: cifar and idx read root's test split, folder has none.
+  std::string val_root{};
   // > 0: hold out this fraction of every training class as validation
-  // (picked by split_seed). Otherwise validation is the test split (cifar,
-  // idx), val_root (folder), or absent (folder without val_root).
+  // (picked by split_seed) instead.
   double val_fraction = 0;
   uint64_t split_seed = 0;
   bool cifar100_coarse = false;  // cifar100: the 20 coarse labels instead of the 100 fine ones
+  // cifar, idx: the classes' names, one per label (over CIFAR's meta file); empty: the
+  // meta file's or "0", "1", ... The folder format's names are its class folders.
+  std::vector<std::string> class_names{};
   int channels = 0;              // 1 or 3 converts every image; 0 keeps the data's own (folder: 3)
   BadImagePolicy on_bad_image = BadImagePolicy::error;
   int64_t max_pixels = 64'000'000;  // folder: larger images count as bad

@@ -48,6 +48,42 @@ TEST(DataConfigTest, CifarGivesTrainAndTestLoaders) {
   EXPECT_EQ(data.skipped_images(), 0);
 }
 
+// data.test for CIFAR: another folder holding the test batch, or the batch file itself;
+// and class names given by the config.
+TEST(DataConfigTest, CifarTestsOnAFolderOrABatchFileWithGivenNames) {
+  testing::ScratchDir dir("config-cifar-test");
+  for (int b = 1; b <= 5; ++b) {
+    testing::write_file(dir / "train" / ("data_batch_" + std::to_string(b) + ".bin"),
+                        testing::cifar_bytes(data::CifarVariant::cifar10, 4));
+  }
+  testing::write_file(dir / "held_out" / "test_batch.bin", testing::cifar_bytes(data::CifarVariant::cifar10, 9));
+  const std::vector<std::string> names{"plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+  DataConfig config{.format = DataFormat::cifar10,
+                    .root = (dir / "train").string(),
+                    .val_root = (dir / "held_out").string(),
+                    .class_names = names,
+                    .loader = {.batch_size = 4, .workers = 0}};
+  const auto by_folder = data::make_data(config);
+  EXPECT_EQ(by_folder.train->size(), 20);
+  EXPECT_EQ(by_folder.val->size(), 9);
+  EXPECT_EQ(by_folder.val->class_names(), names);
+  EXPECT_EQ(by_folder.train->class_names(), names);
+
+  config.val_root = (dir / "held_out" / "test_batch.bin").string();
+  const auto by_file = data::make_data(config);
+  EXPECT_EQ(by_file.val->size(), 9);
+  EXPECT_EQ(by_file.val->source(0), (dir / "held_out" / "test_batch.bin").string() + " record 0");
+
+  // The 5 training batches cannot be named by one file; the message says so.
+  config.root = (dir / "train" / "data_batch_1.bin").string();
+  expect_error([&] { data::make_data(config); }, {"data_batch_1.bin is a file", "5 batch files"});
+  config.root = (dir / "train").string();
+  config.class_names = {"a", "b"};
+  expect_error([&] { data::make_data(config); }, {"2 class names, expected 10"});
+  config.format = DataFormat::folder;
+  expect_error([&] { data::make_data(config); }, {"class_names", "folder format"});
+}
+
 TEST(DataConfigTest, IdxConvertsToThreeChannelsOnRequest) {
   testing::ScratchDir dir("config-idx");
   for (const std::string split : {"train", "t10k"}) {
