@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,7 @@ struct ModelConfig {
   int num_classes = 1000;
   int in_channels = 3;
   bool small_input = false;  // CIFAR-style stem for 32 px inputs
-  double dropout = 0.0;
+  std::optional<double> dropout{};  // unset: the model's own default
   int groups = 3;  // ShuffleNet v1
   std::string init_weights{};  // safetensors file to start from; "" = random init
   bool operator==(const ModelConfig&) const = default;
@@ -69,6 +70,7 @@ struct DataConfig {
   std::vector<std::string> test{};
   double val_split = 0.0;
   Cifar100Label cifar100_label = Cifar100Label::fine;
+  std::vector<std::string> class_names{};  // idx, cifar: one per class; empty: the data's own
   int batch_size = 64;
   int workers = 2;
   int prefetch = 2;

@@ -145,6 +145,14 @@ struct Decoder<std::vector<T>> {
   }
 };
 
+template <class T>
+struct Decoder<std::optional<T>> {
+  static std::optional<T> run(const YAML::Node& node, const Site& site) {
+    if (node.IsNull()) return std::nullopt;
+    return Decoder<T>::run(node, site);
+  }
+};
+
 template <class T, size_t N>
 struct Decoder<std::array<T, N>> {
   static std::array<T, N> run(const YAML::Node& node, const Site& site) {

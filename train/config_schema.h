@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -110,6 +111,12 @@ struct ValueTraits<T> {
   static std::string format(T v) { return std::string(enum_name(v)); }
 };
 
+template <class T>
+struct ValueTraits<std::optional<T>> {
+  static std::string type_name() { return ValueTraits<T>::type_name() + " or null"; }
+  static std::string format(const std::optional<T>& v) { return v ? ValueTraits<T>::format(*v) : "null"; }
+};
+
 template <class Items>
 std::string format_list(const Items& items) {
   using Item = std::decay_t<decltype(*std::begin(items))>;
@@ -144,7 +151,9 @@ void visit_config(C& c, Visit&& visit) {
   visit("model.num_classes", m.num_classes, "Classifier outputs.");
   visit("model.in_channels", m.in_channels, "Input image channels (1 grey, 3 RGB).");
   visit("model.small_input", m.small_input, "CIFAR-style stem for small inputs (fewer early strides).");
-  visit("model.dropout", m.dropout, "Dropout probability before the classifier; 0 disables it.");
+  visit("model.dropout", m.dropout,
+        "Dropout probability before the classifier; 0 disables it; null = the model's own (0.2 for "
+        "mobilenet_v2, 0.5 for squeezenet*, 0 for the others).");
   visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.");
   visit("model.init_weights", m.init_weights,
         "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.");
@@ -152,9 +161,15 @@ void visit_config(C& c, Visit&& visit) {
   auto& d = c.data;
   visit("data.format", d.format, "Dataset format: CIFAR binary batches, IDX (MNIST-style) or a folder of class folders.");
   visit("data.train", d.train, "Training file(s) or folder. Required. One path may be given without a list.");
-  visit("data.test", d.test, "Test file(s) or folder; empty = no test evaluation.");
+  visit("data.test", d.test,
+        "Test data: a folder of class folders (folder format), the folder holding the test batch or the "
+        "batch file itself (test_batch.bin, test.bin; CIFAR), or the folder holding the t10k files (IDX). "
+        "Empty: CIFAR and IDX test on data.train's test split, the folder format tests on nothing.");
   visit("data.val_split", d.val_split, "Fraction of the training set held out for validation (0 = none).");
   visit("data.cifar100_label", d.cifar100_label, "CIFAR-100 label kind: 100 fine or 20 coarse classes.");
+  visit("data.class_names", d.class_names,
+        "IDX and CIFAR: the name of each class, one per label, shown by minnow predict (CIFAR's meta file "
+        "otherwise; IDX files name none). The folder format's classes are named by its folders.");
   visit("data.batch_size", d.batch_size, "Images per training step.");
   visit("data.workers", d.workers, "Loader threads decoding and transforming images.");
   visit("data.prefetch", d.prefetch, "Batches prepared ahead of the trainer.");
@@ -164,7 +179,10 @@ void visit_config(C& c, Visit&& visit) {
   visit("data.drop_last", d.drop_last, "Drop the last incomplete training batch.");
 
   auto& t = d.transforms;
-  visit("data.transforms.resize", t.resize, "Resize the shorter side to this many pixels; 0 = off.");
+  visit("data.transforms.resize", t.resize,
+        "Resize the shorter side to this many pixels before the crop; 0 = to the crop's side "
+        "(data.transforms.crop, else model.resolution), so that any image reaches the model whole. "
+        "A random_resized_crop takes the image as it is unless resize is set.");
   visit("data.transforms.crop", t.crop, "Centre crop to this side; 0 = off.");
   visit("data.transforms.random_resized_crop.enabled", t.random_resized_crop.enabled,
         "Training only: random crop of random area and aspect, resized to model.resolution.");

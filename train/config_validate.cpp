@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "data/transform.h"
 #include "train/config_schema.h"
 
 namespace minnow::config_detail {
@@ -23,6 +24,11 @@ class Checker {
   void fraction(std::string_view key, double value) const {
     (*this)(value >= 0 && value < 1, key, value, "a value in [0, 1)");
   }
+  // An image side in pixels: low (0 = off, or 1) up to the largest side a transform makes.
+  void side(std::string_view key, int value, int low) const {
+    (*this)(value >= low && value <= data::kMaxTransformSide, key, value,
+            std::to_string(low) + " to " + std::to_string(data::kMaxTransformSide));
+  }
   template <class T>
   void at_least(std::string_view key, T value, T low) const {
     (*this)(value >= low, key, value, ">= " + std::to_string(low));
@@ -35,16 +41,17 @@ class Checker {
 void check_model(const ModelConfig& m, const Checker& check) {
   check(!m.name.empty(), "model.name", m.name, "a zoo model name such as mobilenet_v2 (the key is required)");
   check.positive("model.width", m.width);
-  check.at_least("model.resolution", m.resolution, 1);
+  check.side("model.resolution", m.resolution, 1);
   check.at_least("model.num_classes", m.num_classes, 1);
   check.at_least("model.in_channels", m.in_channels, 1);
-  check.fraction("model.dropout", m.dropout);
+  check(!m.dropout || (*m.dropout >= 0 && *m.dropout < 1), "model.dropout", m.dropout,
+        "a value in [0, 1), or null for the model's own");
   check.at_least("model.groups", m.groups, 1);
 }
 
 void check_transforms(const TransformConfig& t, int in_channels, const Checker& check) {
-  check.at_least("data.transforms.resize", t.resize, 0);
-  check.at_least("data.transforms.crop", t.crop, 0);
+  check.side("data.transforms.resize", t.resize, 0);
+  check.side("data.transforms.crop", t.crop, 0);
   const auto& scale = t.random_resized_crop.scale;
   check(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1, "data.transforms.random_resized_crop.scale", scale,
         "[low, high] with 0 < low <= high <= 1");
@@ -71,6 +78,8 @@ void check_data(const DataConfig& d, const Checker& check) {
   check.at_least("data.workers", d.workers, 0);
   check.at_least("data.prefetch", d.prefetch, 1);
   check.at_least<int64_t>("data.max_pixels", d.max_pixels, 1);
+  check(d.test.empty() || d.val_split == 0, "data.val_split", d.val_split,
+        "0 when data.test is set (test on one or the other)");
 }
 
 void check_optimizer(const OptimizerConfig& o, const Checker& check) {
@@ -126,7 +135,7 @@ void check_distill_and_qat(const Config& c, const Checker& check) {
   check(!k.enabled || !k.teacher.weights.empty(), "distill.teacher.weights", k.teacher.weights,
         "a weights file when distill.enabled is true");
   check.positive("distill.teacher.width", k.teacher.width);
-  check.at_least("distill.teacher.resolution", k.teacher.resolution, 0);
+  check.side("distill.teacher.resolution", k.teacher.resolution, 0);
   check.positive("distill.temperature", k.temperature);
   check(k.alpha >= 0 && k.alpha <= 1, "distill.alpha", k.alpha, "a value in [0, 1]");
   for (const std::string& pair : k.features) {
@@ -153,9 +162,14 @@ void check_config(const Config& config, const std::function<std::string(std::str
   check_model(config.model, check);
   check_data(config.data, check);
   check_transforms(config.data.transforms, config.model.in_channels, check);
+  const auto& names = config.data.class_names;
+  check(names.empty() || config.data.format != DataFormat::folder, "data.class_names", names,
+        "no names for the folder format (its class folders name the classes)");
+  check(names.empty() || names.size() == static_cast<size_t>(config.model.num_classes), "data.class_names", names,
+        "one name per class (model.num_classes is " + std::to_string(config.model.num_classes) + ")");
   check_optimizer(config.optimizer, check);
+  check_run(config, check);  // before the schedule, whose checks compare against epochs
   check_schedule(config.schedule, config, check);
-  check_run(config, check);
   check_distill_and_qat(config, check);
 }
 

@@ -1,5 +1,7 @@
-// The translation is plain field mapping plus two rules: every pipeline ends at
-// model.resolution (a random crop when configured, else a centre crop), and
+// The translation is plain field mapping plus three rules: every pipeline ends at
+// model.resolution (a random crop when configured, else a centre crop); with resize 0
+// an image's shorter side is first brought to the crop's side, so that an image of any
+// size reaches the model whole (a random-resized crop takes the image as it is); and
 // evaluation never uses the random steps.
 #include "train/data_setup.h"
 
@@ -30,9 +32,10 @@ void check_path(const std::string& key, const std::string& path) {
 
 data::TransformOptions eval_transform(const Config& c) {
   const auto& t = c.data.transforms;
+  const int crop = t.crop > 0 ? t.crop : c.model.resolution;
   return {.channels = c.model.in_channels,
-          .resize = t.resize,
-          .center_crop = t.crop > 0 ? t.crop : c.model.resolution,
+          .resize = t.resize > 0 ? t.resize : crop,
+          .center_crop = crop,
           .mean = floats(t.mean),
           .stddev = floats(t.std)};
 }
@@ -53,6 +56,7 @@ data::DataConfig to_data_config(const Config& c) {
   out.val_fraction = d.val_split;
   out.split_seed = static_cast<uint64_t>(c.seed);
   out.cifar100_coarse = d.cifar100_label == Cifar100Label::coarse;
+  out.class_names = d.class_names;
   out.channels = c.model.in_channels;
   out.on_bad_image = d.on_bad_image == BadImagePolicy::skip ? data::BadImagePolicy::skip : data::BadImagePolicy::error;
   out.max_pixels = d.max_pixels;
@@ -62,6 +66,7 @@ data::DataConfig to_data_config(const Config& c) {
   const data::TransformOptions eval = eval_transform(c);
   data::TransformOptions train = eval;
   if (t.random_resized_crop.enabled) {
+    train.resize = t.resize;
     train.center_crop = 0;
     train.random_resized_crop = {.size = size,
                                  .scale_min = static_cast<float>(t.random_resized_crop.scale[0]),

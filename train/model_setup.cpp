@@ -18,7 +18,7 @@ ModelSpec model_spec(const ModelConfig& m, uint64_t seed) {
   spec.num_classes = m.num_classes;
   spec.in_channels = m.in_channels;
   spec.small_input = m.small_input;
-  if (m.dropout > 0) spec.dropout = static_cast<float>(m.dropout);
+  if (m.dropout) spec.dropout = static_cast<float>(*m.dropout);
   spec.groups = m.groups;
   spec.seed = seed;
   return spec;

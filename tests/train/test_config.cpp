@@ -7,7 +7,10 @@
 
 #include "core/error.h"
 #include "tests/support/python.h"
+#include "models/zoo.h"
+#include "tests/support/random.h"
 #include "train/config.h"
+#include "train/model_setup.h"
 
 namespace minnow {
 namespace {
@@ -197,6 +200,50 @@ TEST(Config, RangeChecksNameTheKey) {
   expect_parse_error(base, {"distill.beta: expected >= 0, got -1.0"}, {"distill.beta=-1"});
   expect_parse_error(base, {"qat.weight_bits: expected 2 to 8, got 16"}, {"qat.weight_bits=16"});
   expect_error([] { validate_config(Config{}, "api"); }, {"api: model.name: expected"});
+}
+
+// What a new user writes in the first hour: each message names the key they wrote and where.
+TEST(Config, FirstHourMistakesNameTheKeyTheUserWrote) {
+  const std::string base = kMinimal;
+  // epochs is checked before the schedule's checks that compare against it.
+  expect_parse_error(base + "epochs: -3\n", {"run.yaml:3: epochs: expected >= 1, got -3"});
+  expect_parse_error(base, {"--set epochs=0: epochs: expected >= 1, got 0"}, {"epochs=0"});
+  expect_parse_error("model: {name: mobilenet_v2,\n  resolution: 1000000}\ndata: {train: d}\n",
+                     {"run.yaml:2: model.resolution: expected 1 to 8192, got 1000000"});
+  expect_parse_error(base, {"data.transforms.resize: expected 0 to 8192, got 9000"}, {"data.transforms.resize=9000"});
+  expect_parse_error(base, {"data.val_split: expected 0 when data.test is set"},
+                     {"data.test=/data/test", "data.val_split=0.1"});
+  expect_parse_error(base, {"data.class_names: expected one name per class (model.num_classes is 1000)"},
+                     {"data.format=idx", "data.class_names=[a, b]"});
+  expect_parse_error(base, {"data.class_names: expected no names for the folder format"},
+                     {"model.num_classes=2", "data.class_names=[a, b]"});
+}
+
+TEST(Config, DropoutZeroMeansZeroAndNullTheModelsOwn) {
+  EXPECT_EQ(parse_config(kMinimal, "run.yaml").model.dropout, std::nullopt);
+  EXPECT_EQ(parse_config(kMinimal, "run.yaml", {"model.dropout=0"}).model.dropout, 0.0);
+  EXPECT_EQ(parse_config(kMinimal, "run.yaml", {"model.dropout=0.3"}).model.dropout, 0.3);
+  EXPECT_EQ(parse_config(kMinimal, "run.yaml", {"model.dropout=null"}).model.dropout, std::nullopt);
+  expect_parse_error(kMinimal, {"model.dropout: expected a value in [0, 1), or null", "got 1.0"}, {"model.dropout=1"});
+  const Config c = parse_config(kMinimal, "run.yaml", {"model.dropout=0"});
+  EXPECT_EQ(parse_config(to_yaml(c), "round trip"), c);
+  const Config defaults = parse_config(kMinimal, "run.yaml");
+  EXPECT_EQ(parse_config(to_yaml(defaults), "round trip").model.dropout, std::nullopt);
+
+  // What the model does with it: in training mode, two forward passes on one batch agree
+  // exactly with dropout 0 and differ with mobilenet_v2's own 0.2.
+  auto passes_agree = [](const Config& config) {
+    auto model = create_model(model_spec(config.model, 1));
+    model->train();
+    Rng rng(4);
+    const Var x = test_support::random_var({2, 3, 32, 32}, rng, false);
+    return model->forward(x).data().to_plain() == model->forward(x).data().to_plain();
+  };
+  const std::vector<std::string> small{"model.width=0.25", "model.num_classes=10"};
+  std::vector<std::string> zero = small;
+  zero.push_back("model.dropout=0");
+  EXPECT_TRUE(passes_agree(parse_config(kMinimal, "run.yaml", zero)));
+  EXPECT_FALSE(passes_agree(parse_config(kMinimal, "run.yaml", small)));
 }
 
 }  // namespace

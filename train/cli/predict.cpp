@@ -1,8 +1,9 @@
 // `minnow predict CONFIG --weights W IMAGE... [--json]`: decodes each image (JPEG,
 // PNG, BMP), converts it to the model's channels, applies the config's evaluation
-// transform and prints the top-5 classes with their probabilities. Class names come
-// from the configured dataset when it is on disk (folder names, CIFAR's meta file),
-// else the class indices stand in.
+// transform (the shorter side brought to the crop, then the centre crop: as the
+// training images were) and prints the top-5 classes with their probabilities. Class
+// names come from data.class_names, else from the configured dataset when it is on
+// disk (folder names, CIFAR's meta file), else the class indices stand in.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -40,6 +41,7 @@ struct Guess {
 
 // The dataset's class names, or none when its files are not there (IDX files name no classes).
 std::vector<std::string> class_names(const Config& c) {
+  if (!c.data.class_names.empty()) return c.data.class_names;
   if (c.data.train.empty() || !std::filesystem::exists(c.data.train[0])) return {};
   const std::string& root = c.data.train[0];
   switch (c.data.format) {
