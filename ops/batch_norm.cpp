@@ -176,4 +176,12 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
       });
 }
 
+BatchNormImpl batch_norm_impl(const memory::desc& x_md, bool training, const BatchNormOptions& options) {
+  Flags flags = Flags::use_scale | Flags::use_shift;
+  if (!training) flags |= Flags::use_global_stats;
+  if (options.fuse_relu) flags |= Flags::fuse_norm_relu;
+  const auto p = primitives_for(x_md, options.eps, flags, dnnl::prop_kind::forward_training, true);
+  return {p->fwd_pd.impl_info_str(), p->bwd_pd.impl_info_str(), p->fwd_pd.src_desc()};
+}
+
 }  // namespace minnow

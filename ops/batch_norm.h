@@ -4,6 +4,8 @@
 // oneDNN's batch_normalization primitives in the input's own layout.
 #pragma once
 
+#include <string>
+
 #include "core/var.h"
 
 namespace minnow {
@@ -22,5 +24,13 @@ struct BatchNormOptions {
 // Returns y in x's layout.
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& running_mean,
                const Tensor& running_var, bool training, const BatchNormOptions& options = {});
+
+// The oneDNN implementations a recorded batch_norm on an input of layout x_md runs, and
+// the layout it runs them on (x_md, or nChw16c where x_md has only the reference kernel).
+struct BatchNormImpl {
+  std::string forward, backward;
+  dnnl::memory::desc src;
+};
+BatchNormImpl batch_norm_impl(const dnnl::memory::desc& x_md, bool training, const BatchNormOptions& options = {});
 
 }  // namespace minnow

@@ -72,6 +72,12 @@ struct ConvPrimitives {
   bool depthwise_weight_loop = false;
   // The same for a grouped 1x1 conv's: per-group matrix products instead.
   bool grouped_pointwise_product = false;
+
+  std::string weight_gradient() const {
+    if (depthwise_weight_loop) return "minnow:depthwise_loop";
+    if (grouped_pointwise_product) return "minnow:grouped_pointwise_matmul";
+    return bwd_weights_pd.impl_info_str();
+  }
 };
 
 dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const memory::desc& src_md,
@@ -208,7 +214,7 @@ Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Con
   const ConvShape s = conv_shape(x.dims(), w_dims, bias, options);
   const auto p = primitives_for(s, x.desc(), dnnl::prop_kind::forward_training, true);
   return {p->fwd_pd.impl_info_str(), p->bwd_data_pd.impl_info_str(), p->bwd_weights_pd.impl_info_str(),
-          p->fwd_pd.src_desc()};
+          p->weight_gradient(), p->fwd_pd.src_desc()};
 }
 
 }  // namespace minnow

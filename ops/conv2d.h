@@ -23,8 +23,11 @@ struct Conv2dOptions {
 Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& options);
 
 // The oneDNN implementation chosen for each pass, e.g. "jit:avx512_core" (benchmarks).
+// weight_gradient names the code that computes dw in backward: "minnow:depthwise_loop" or
+// "minnow:grouped_pointwise_matmul" where oneDNN offers only its reference kernel for these
+// shapes, else oneDNN's backward_weights implementation.
 struct Conv2dImpl {
-  std::string forward, backward_data, backward_weights;
+  std::string forward, backward_data, backward_weights, weight_gradient;
   dnnl::memory::desc src;  // the input layout the forward runs on
 };
 Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options);

@@ -275,6 +275,11 @@ TEST(BatchNorm, SlowLayoutsRunInNChw16c) {
       return std::vector<std::vector<float>>{y.data().to_plain(), x.grad().to_plain(), gamma.grad().to_plain(),
                                              mean.to_plain()};
     };
+    // The layout it runs on is nChw16c, with no reference kernel in either pass.
+    const BatchNormImpl impl = batch_norm_impl(slow, training, opt);
+    EXPECT_EQ(impl.src, dnnl::memory::desc(dims, dt::f32, dnnl::memory::format_tag::nChw16c));
+    EXPECT_EQ(impl.forward.find("ref"), std::string::npos) << impl.forward;
+    EXPECT_EQ(impl.backward.find("ref"), std::string::npos) << impl.backward;
     const auto moved = run(slow);
     const auto plain = run(plain_desc(dims));
     for (size_t i = 0; i < plain.size(); ++i)

@@ -185,8 +185,10 @@ TEST(Conv2d, DepthwiseAndGroupedUseJitKernels) {
 
 TEST(Conv2d, TinyDepthwiseWeightGradientAvoidsTheReferenceKernel) {
   const auto impl = conv2d_impl(Tensor::zeros({8, 64, 2, 2}), {64, 1, 3, 3}, false, {.padding = 1, .groups = 64});
-  // oneDNN offers only ref:any here; minnow computes dw itself (checked by the Shapes cases above).
+  // oneDNN offers only ref:any here; minnow computes dw itself (its values are checked by the
+  // Shapes cases above), and that path is the one backward runs.
   EXPECT_TRUE(impl.backward_weights.starts_with("ref")) << impl.backward_weights;
+  EXPECT_EQ(impl.weight_gradient, "minnow:depthwise_loop");
   EXPECT_NE(impl.backward_data.find("jit"), std::string::npos) << impl.backward_data;
 }
 
@@ -195,6 +197,7 @@ TEST(Conv2d, GroupedPointwiseWeightGradientAvoidsTheReferenceKernel) {
   // (checked by the Shapes case with 60 channels and 3 groups above).
   const auto impl = conv2d_impl(Tensor::zeros({2, 60, 5, 5}), {48, 20, 1, 1}, false, {.groups = 3});
   EXPECT_TRUE(impl.backward_weights.starts_with("ref")) << impl.backward_weights;
+  EXPECT_EQ(impl.weight_gradient, "minnow:grouped_pointwise_matmul");
 }
 
 TEST(Conv2d, BadShapesNameTheArgument) {

@@ -45,6 +45,24 @@ class TrainerTest : public ::testing::Test {
 
   static SafeTensors weights(const Config& c) { return load_safetensors(c.output + "/model.safetensors"); }
 
+  // The global steps of metrics.jsonl's step records, in file order, across every run that
+  // appended to it: a resumed run that silently restarted would log its early steps twice.
+  static std::vector<int64_t> logged_steps(const Config& c) {
+    std::ifstream metrics(c.output + "/metrics.jsonl");
+    std::vector<int64_t> steps;
+    for (std::string line; std::getline(metrics, line);) {
+      const auto record = nlohmann::json::parse(line);
+      if (record["type"] == "step") steps.push_back(record["global_step"].get<int64_t>());
+    }
+    return steps;
+  }
+
+  // The epoch and step a checkpoint says it was taken at.
+  static std::pair<std::string, std::string> checkpoint_position(const std::string& path) {
+    const SafeTensors file = load_safetensors(path);
+    return {file.metadata.at("epoch"), file.metadata.at("step")};
+  }
+
   test_support::ScratchDir dir_;
 };
 
@@ -59,9 +77,14 @@ TEST_F(TrainerTest, ResumeFromAnEpochBoundaryIsBitExact) {
     first.run();
   }
   EXPECT_FALSE(fs::exists(resumed.output + "/model.safetensors"));
+  ASSERT_TRUE(fs::exists(resumed.output + "/last.safetensors"));
+  EXPECT_EQ(checkpoint_position(resumed.output + "/last.safetensors"), std::make_pair(std::string("2"), std::string("0")));
   resumed.resume = "auto";
   Trainer(resumed).run();
   expect_bit_identical(weights(straight), weights(resumed));
+  // The first run logged steps 2..12 (every 2nd), the resumed one only the remaining 14..18.
+  EXPECT_EQ(logged_steps(resumed), (std::vector<int64_t>{2, 4, 6, 8, 10, 12, 14, 16, 18}));
+  EXPECT_EQ(logged_steps(resumed), logged_steps(straight));
 }
 
 TEST_F(TrainerTest, ResumeFromTheMiddleOfAnEpochContinuesTheSameOrder) {
@@ -77,11 +100,16 @@ TEST_F(TrainerTest, ResumeFromTheMiddleOfAnEpochContinuesTheSameOrder) {
     first.run();
   }
   resumed.resume = resumed.output + "/last.safetensors";
+  ASSERT_TRUE(fs::exists(resumed.resume));
+  EXPECT_EQ(checkpoint_position(resumed.resume), std::make_pair(std::string("1"), std::string("2")));
   {
     Trainer second(resumed);
     second.run();
   }
   expect_bit_identical(weights(straight), weights(resumed));
+  // Steps 2..8 from the first run, then only 10 and 12 from the resumed one (step 9 ran
+  // twice, but after the checkpoint at 8 and unlogged).
+  EXPECT_EQ(logged_steps(resumed), (std::vector<int64_t>{2, 4, 6, 8, 10, 12}));
 }
 
 // QAT state (observer ranges, scales, frozen flags) is in the checkpoint: a QAT run resumed
@@ -106,7 +134,10 @@ TEST_F(TrainerTest, QatResumeFromTheMiddleOfARunIsBitExact) {
     first.run();
   }
   resumed.resume = resumed.output + "/last.safetensors";
+  ASSERT_TRUE(fs::exists(resumed.resume));
+  EXPECT_EQ(checkpoint_position(resumed.resume), std::make_pair(std::string("1"), std::string("2")));
   Trainer(resumed).run();
+  EXPECT_EQ(logged_steps(resumed), (std::vector<int64_t>{2, 4, 6, 8, 10, 12, 14, 16, 18}));
   const SafeTensors a = weights(straight);
   int quantizer_tensors = 0;
   for (const auto& [name, t] : a.tensors) quantizer_tensors += name.find("fake_quant") != std::string::npos ||
@@ -153,7 +184,11 @@ TEST_F(TrainerTest, NonFiniteLossStopsNamingTheStep) {
     EXPECT_NE(std::string(e.what()).find("epoch 3 step 3"), std::string::npos) << e.what();
   }
   EXPECT_EQ(fs::last_write_time(last), stamp);
-  Trainer check(config("run", 2));  // the kept checkpoint still loads
+  // The kept checkpoint still loads, at the end of epoch 2 where the first run left it.
+  EXPECT_EQ(checkpoint_position(last), std::make_pair(std::string("2"), std::string("0")));
+  Config check = config("run", 3);
+  check.resume = last;
+  EXPECT_NO_THROW(Trainer{check});
 }
 
 TEST_F(TrainerTest, RunFolderHoldsConfigMetricsSummaryAndWeights) {
