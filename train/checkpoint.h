@@ -10,16 +10,9 @@
 #include "train/checkpoint_io.h"
 #include "train/config.h"
 #include "train/optimizer.h"
+#include "train/run_position.h"
 
 namespace minnow {
-
-struct RunPosition {
-  int64_t epoch = 0;        // the epoch to run next, or the one in progress
-  int64_t step = 0;         // the next step within that epoch
-  int64_t global_step = 0;  // optimizer steps taken so far
-  double best_top1 = -1;    // best evaluation top-1 so far (percent), -1 before any
-  double train_seconds = 0; // training time spent so far, carried across resumes
-};
 
 void save_checkpoint(const std::string& path, Module& model, const Optimizer& optimizer, const RunPosition& position,
                      const Config& config, const AtomicWriteOptions& options = {});

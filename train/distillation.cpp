@@ -84,12 +84,17 @@ Var Distillation::loss(const Var& logits, const data::Batch& batch, LossTerms& t
   return l.total;
 }
 
-decltype(TrainHooks::loss) make_distillation_loss(const Config& config, Module& student) {
-  MINNOW_CHECK(config.distill.enabled, "make_distillation_loss: distill.enabled is false");
-  auto distillation = std::make_shared<Distillation>(config, student);
-  return [distillation](const Var& logits, const data::Batch& batch, LossTerms& terms) {
-    return distillation->loss(logits, batch, terms);
-  };
+DistillationHook::DistillationHook(Config config) : config_(std::move(config)) {
+  MINNOW_CHECK(config_.distill.enabled, "DistillationHook: distill.enabled is false");
+}
+
+void DistillationHook::on_model(Module& student) {
+  distillation_ = std::make_unique<Distillation>(config_, student);
+}
+
+Var DistillationHook::loss(const Var& logits, const data::Batch& batch, LossTerms& terms) {
+  MINNOW_CHECK(distillation_ != nullptr, "DistillationHook: loss before on_model");
+  return distillation_->loss(logits, batch, terms);
 }
 
 }  // namespace minnow

@@ -1,7 +1,7 @@
-// Knowledge distillation wired into the Trainer through TrainHooks::loss: the teacher,
-// the feature pairs' captures on both models and the student's adapters (attached as its
-// child kAdaptersName), and the loss of train/distill_loss.h with its terms for the
-// metrics (loss_soft, loss_hard, loss_feature).
+// Knowledge distillation as a training hook: the teacher, the feature pairs' captures
+// on both models and the student's adapters (attached as its child kAdaptersName, so
+// they train and are checkpointed with it), and the loss of train/distill_loss.h with
+// its terms for the metrics (loss_soft, loss_hard, loss_feature).
 #pragma once
 
 #include <memory>
@@ -10,7 +10,7 @@
 #include "train/feature_adapters.h"
 #include "train/feature_capture.h"
 #include "train/teacher.h"
-#include "train/trainer.h"
+#include "train/train_hook.h"
 
 namespace minnow {
 
@@ -21,8 +21,7 @@ class Distillation {
   // the distill.* key and the value at fault.
   Distillation(const Config& config, Module& student);
 
-  // TrainHooks::loss: logits (N, K) are the student's forward of batch.images, which
-  // the teacher now sees too.
+  // logits (N, K) are the student's forward of batch.images, which the teacher now sees too.
   Var loss(const Var& logits, const data::Batch& batch, LossTerms& terms);
 
   Teacher& teacher() { return teacher_; }
@@ -35,7 +34,18 @@ class Distillation {
   std::shared_ptr<Sequential> adapters_;
 };
 
-// The Trainer's hook for config.distill (which must be enabled).
-decltype(TrainHooks::loss) make_distillation_loss(const Config& config, Module& student);
+// The Trainer's hook for config.distill (which must be enabled): builds the Distillation
+// on the student once it exists, and gives its loss.
+class DistillationHook : public TrainHook {
+ public:
+  explicit DistillationHook(Config config);
+
+  void on_model(Module& student) override;
+  Var loss(const Var& logits, const data::Batch& batch, LossTerms& terms) override;
+
+ private:
+  Config config_;
+  std::unique_ptr<Distillation> distillation_;
+};
 
 }  // namespace minnow

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -14,14 +15,12 @@
 #include "core/error.h"
 #include "ops/losses.h"
 #include "train/data_setup.h"
-#include "train/distillation.h"
 #include "train/evaluate.h"
 #include "train/feature_adapters.h"
 #include "train/grad_clip.h"
 #include "train/metrics.h"
 #include "train/model_setup.h"
 #include "train/progress.h"
-#include "train/qat/prepare_qat.h"
 #include "train/schedule.h"
 
 namespace minnow {
@@ -58,14 +57,12 @@ Trainer::Trainer(Config config, TrainHooks hooks) : config_(std::move(config)), 
   if (config_.threads > 0) set_num_threads(config_.threads);
   std::filesystem::create_directories(config_.output);
   model_ = build_model(config_);
-  if (config_.qat.enabled) qat_ = std::make_unique<QatModel>(prepare_qat(*model_, config_.qat));
-  if (config_.distill.enabled) hooks_.loss = make_distillation_loss(config_, *model_);
+  for (const auto& hook : hooks_) hook->on_model(*model_);
   data_ = data::make_data(to_data_config(config_));
   MINNOW_CHECK(data_.train->num_classes() <= config_.model.num_classes, "config: model.num_classes is ",
                config_.model.num_classes, " but the training data has ", data_.train->num_classes(), " classes");
   NamedParams params;
   for (const auto& p : model_->named_parameters()) params.emplace_back(p.name, p.var);
-  for (const auto& p : hooks_.extra_parameters) params.push_back(p);
   optimizer_ = make_optimizer(config_.optimizer, params);
 
   if (const std::string from = resume_path(config_, checkpoint_path("last")); !from.empty()) {
@@ -86,12 +83,19 @@ void Trainer::save(const std::string& which) {
   save_checkpoint(checkpoint_path(which), *model_, *optimizer_, position_, config_, write_options_);
 }
 
+// The first hook's loss, else cross-entropy with the config's label smoothing.
+Var Trainer::training_loss(const Var& logits, const data::Batch& batch, LossTerms& terms) {
+  for (const auto& hook : hooks_) {
+    if (Var loss = hook->loss(logits, batch, terms); loss.defined()) return loss;
+  }
+  return cross_entropy(logits, batch.labels, {.label_smoothing = static_cast<float>(config_.label_smoothing)});
+}
+
 void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
   auto& loader = *data_.train_loader;
   const int64_t steps = loader.steps_per_epoch();
   model_->train();
-  if (qat_) set_qat_epoch(*qat_, config_.qat, epoch);
-  if (hooks_.on_epoch_start) hooks_.on_epoch_start(epoch);
+  for (const auto& hook : hooks_) hook->on_epoch_start(epoch);
   loader.begin_epoch(epoch, start_step);
   Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config_.epochs), steps,
                     config_.log_every_steps);
@@ -102,17 +106,17 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
     const double lr = scheduled_lr(config_, steps, position_.global_step);
     const Var logits = model_->forward(Var(batch->images));
     LossTerms terms;
-    const Var loss = hooks_.loss ? hooks_.loss(logits, *batch, terms)
-                                 : cross_entropy(logits, batch->labels,
-                                                 {.label_smoothing = static_cast<float>(config_.label_smoothing)});
+    const Var loss = training_loss(logits, *batch, terms);
     const double loss_value = loss.data().to_plain()[0];
     MINNOW_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value, " at epoch ", epoch + 1,
                  " step ", batch->step + 1, " (global step ", position_.global_step + 1,
                  "); stopped, and the last checkpoint ", checkpoint_path("last"), " is left as it was");
     optimizer_->zero_grad();
     loss.backward();
+    for (const auto& hook : hooks_) hook->after_backward(optimizer_->params());
     if (config_.optimizer.grad_clip_norm > 0) clip_grad_norm(optimizer_->params(), config_.optimizer.grad_clip_norm);
     optimizer_->step(lr);
+    for (const auto& hook : hooks_) hook->after_step(optimizer_->params());
 
     ++position_.global_step;
     position_.step = batch->step + 1;
@@ -128,7 +132,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
       log_->metrics.write(record);
     }
     if (config_.checkpoint.every_steps > 0 && position_.global_step % config_.checkpoint.every_steps == 0) save("last");
-    if (stop_after_ >= 0 && position_.global_step >= stop_after_) break;
+    stopped_ = std::any_of(hooks_.begin(), hooks_.end(), [&](const auto& hook) { return hook->should_stop(position_); });
+    if (stopped_) break;
   }
   progress.finish();
   images_seen_ += epoch_images;
@@ -146,8 +151,7 @@ TrainSummary Trainer::run() {
   while (position_.epoch < config_.epochs) {
     const int64_t epoch = position_.epoch;
     train_epoch(epoch, position_.step);
-    const bool crash = stop_after_ >= 0 && position_.global_step >= stop_after_;
-    if (crash && position_.step < data_.train_loader->steps_per_epoch()) return summary;  // mid-epoch crash
+    if (stopped_ && position_.step < data_.train_loader->steps_per_epoch()) return summary;  // stopped mid-epoch
     position_.epoch = epoch + 1;
     position_.step = 0;
 
@@ -167,7 +171,7 @@ TrainSummary Trainer::run() {
     }
     const bool due = config_.checkpoint.every_epochs > 0 && (epoch + 1) % config_.checkpoint.every_epochs == 0;
     if (due || position_.epoch == config_.epochs) save("last");
-    if (crash) return summary;  // crash right after the epoch's checkpoint
+    if (stopped_) return summary;  // stopped at the epoch's end, after its checkpoints
   }
   if (!data_.val_loader) spdlog::warn("no test or validation data: summary.json holds no accuracy");
   summary.test_top1 = last_eval.top1;

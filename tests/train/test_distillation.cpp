@@ -15,13 +15,16 @@
 #include "tests/support/errors.h"
 #include "tests/support/bit_identical.h"
 #include "tests/support/python.h"
+#include "tests/train/stop_after_steps.h"
 #include "tests/train/tiny_dataset.h"
 #include "train/checkpoint.h"
 #include "train/data_setup.h"
 #include "train/distillation.h"
+#include "train/feature_hooks.h"
 #include "train/model_setup.h"
 #include "train/optimizer.h"
 #include "train/state_dict.h"
+#include "train/trainer.h"
 #include "train/weights_file.h"
 
 namespace minnow {
@@ -46,7 +49,7 @@ class DistillationTest : public ::testing::Test {
 
   // A random-init teacher exported as minnow-weights-1, as `minnow train` leaves it.
   std::string export_teacher(const std::string& name, int classes) const {
-    const ModelConfig m{.name = name, .resolution = 24, .num_classes = classes, .in_channels = 1, .small_input = true};
+    const ModelConfig m{{.name = name, .num_classes = classes, .in_channels = 1, .small_input = true}, 24};  // 24 px
     const std::string path = dir_.file(name + "_" + std::to_string(classes) + ".safetensors");
     export_weights(path, *create_model(model_spec(m, 3)), m);
     return path;
@@ -117,7 +120,7 @@ TEST_F(DistillationTest, TeacherIsBitForBitUnchangedAfterAnEpoch) {
 
 TEST_F(DistillationTest, TrainerLogsTheTermsCheckpointsAdaptersAndExportsTheBareStudent) {
   const Config c = config("run", 2);
-  Trainer(c).run();
+  Trainer(c, feature_hooks(c)).run();
 
   int records = 0;
   std::ifstream metrics(c.output + "/metrics.jsonl");
@@ -145,12 +148,11 @@ TEST_F(DistillationTest, TrainerLogsTheTermsCheckpointsAdaptersAndExportsTheBare
 
   Config resumed = config("resumed", 2);
   {
-    Trainer first(resumed);
-    first.stop_after_steps(6);  // a crash after epoch 1's checkpoint
+    Trainer first(resumed, test_support::stop_after_steps(feature_hooks(resumed), 6));  // a crash after epoch 1's checkpoint
     first.run();
   }
   resumed.resume = "auto";
-  Trainer(resumed).run();
+  Trainer(resumed, feature_hooks(resumed)).run();
   const SafeTensors straight = load_safetensors(c.output + "/model.safetensors");
   expect_bit_identical(straight, load_safetensors(resumed.output + "/model.safetensors"));
 }

@@ -14,12 +14,15 @@
 #include "tests/support/bit_identical.h"
 #include "tests/support/python.h"
 #include "tests/train/tiny_dataset.h"
+#include "tests/train/stop_after_steps.h"
+#include "train/feature_hooks.h"
 #include "train/trainer.h"
 
 namespace minnow {
 namespace {
 
 using test_support::expect_bit_identical;
+using test_support::stop_after_steps;
 
 namespace fs = std::filesystem;
 
@@ -72,8 +75,7 @@ TEST_F(TrainerTest, ResumeFromAnEpochBoundaryIsBitExact) {
 
   Config resumed = config("resumed", 3);
   {
-    Trainer first(resumed);
-    first.stop_after_steps(2 * 6);  // 96 images / 16 = 6 steps per epoch: crash after epoch 2
+    Trainer first(resumed, stop_after_steps({}, 2 * 6));  // 96 images / 16 = 6 steps per epoch: crash after epoch 2
     first.run();
   }
   EXPECT_FALSE(fs::exists(resumed.output + "/model.safetensors"));
@@ -95,8 +97,7 @@ TEST_F(TrainerTest, ResumeFromTheMiddleOfAnEpochContinuesTheSameOrder) {
   Config resumed = config("resumed", 2);
   resumed.checkpoint.every_steps = 4;
   {
-    Trainer first(resumed);
-    first.stop_after_steps(9);  // checkpoint at global step 8 = epoch 2, step 2 of 6
+    Trainer first(resumed, stop_after_steps({}, 9));  // checkpoint at global step 8 = epoch 2, step 2 of 6
     first.run();
   }
   resumed.resume = resumed.output + "/last.safetensors";
@@ -125,18 +126,17 @@ TEST_F(TrainerTest, QatResumeFromTheMiddleOfARunIsBitExact) {
     return c;
   };
   const Config straight = qat_config("straight");
-  Trainer(straight).run();
+  Trainer(straight, feature_hooks(straight)).run();
 
   Config resumed = qat_config("resumed");
   {
-    Trainer first(resumed);
-    first.stop_after_steps(9);  // checkpoint at global step 8 = epoch 2, step 2 of 6
+    Trainer first(resumed, stop_after_steps(feature_hooks(resumed), 9));  // checkpoint at global step 8 = epoch 2, step 2 of 6
     first.run();
   }
   resumed.resume = resumed.output + "/last.safetensors";
   ASSERT_TRUE(fs::exists(resumed.resume));
   EXPECT_EQ(checkpoint_position(resumed.resume), std::make_pair(std::string("1"), std::string("2")));
-  Trainer(resumed).run();
+  Trainer(resumed, feature_hooks(resumed)).run();
   EXPECT_EQ(logged_steps(resumed), (std::vector<int64_t>{2, 4, 6, 8, 10, 12, 14, 16, 18}));
   const SafeTensors a = weights(straight);
   int quantizer_tensors = 0;
@@ -149,8 +149,7 @@ TEST_F(TrainerTest, QatResumeFromTheMiddleOfARunIsBitExact) {
 TEST_F(TrainerTest, FailureBeforeRenameKeepsThePreviousCheckpoint) {
   Config c = config("run", 2);
   {
-    Trainer first(c);
-    first.stop_after_steps(6);  // after epoch 1 and its checkpoint
+    Trainer first(c, stop_after_steps({}, 6));  // after epoch 1 and its checkpoint
     first.run();
   }
   const SafeTensors before = load_safetensors(c.output + "/last.safetensors");
@@ -170,13 +169,15 @@ TEST_F(TrainerTest, NonFiniteLossStopsNamingTheStep) {
   const auto stamp = fs::last_write_time(last);
   c.epochs = 3;
   c.resume = "auto";
-  TrainHooks hooks;
-  int calls = 0;
-  hooks.loss = [&](const Var& logits, const data::Batch& batch, LossTerms&) {
-    const Var loss = cross_entropy(logits, batch.labels);
-    return ++calls == 3 ? mse_loss(loss, Var(Tensor::full({1}, INFINITY))) : loss;
+  // A loss that turns infinite at the third step.
+  struct InfiniteAtThirdStep : TrainHook {
+    int calls = 0;
+    Var loss(const Var& logits, const data::Batch& batch, LossTerms&) override {
+      const Var loss = cross_entropy(logits, batch.labels);
+      return ++calls == 3 ? mse_loss(loss, Var(Tensor::full({1}, INFINITY))) : loss;
+    }
   };
-  Trainer trainer(c, hooks);
+  Trainer trainer(c, {std::make_shared<InfiniteAtThirdStep>()});
   try {
     trainer.run();
     FAIL() << "expected the run to stop";

@@ -1,8 +1,9 @@
 // `minnow train CONFIG [--set key=value]...`: runs (or resumes) the configured
-// training and prints the summary's figures.
+// training, with the hooks its config asks for, and prints the summary's figures.
 #include <spdlog/spdlog.h>
 
 #include "train/cli/commands.h"
+#include "train/feature_hooks.h"
 #include "train/trainer.h"
 
 namespace minnow::cli {
@@ -14,7 +15,8 @@ struct TrainArgs {
 };
 
 int run_train(const TrainArgs& a) {
-  Trainer trainer(load_config(a.config, a.overrides));
+  const Config config = load_config(a.config, a.overrides);
+  Trainer trainer(config, feature_hooks(config));
   const TrainSummary s = trainer.run();
   spdlog::info("done: test top-1 {:.2f}%, top-5 {:.2f}%, {:.1f} s of training, {:.0f} images/s; run folder {}",
                s.test_top1, s.test_top5, s.train_seconds, s.images_per_second, trainer.run_dir());

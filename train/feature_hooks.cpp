@@ -1,0 +1,16 @@
+// feature_hooks: one hook per enabled config section.
+#include "train/feature_hooks.h"
+
+#include "train/distillation.h"
+#include "train/qat/qat_hook.h"
+
+namespace minnow {
+
+TrainHooks feature_hooks(const Config& config) {
+  TrainHooks hooks;
+  if (config.qat.enabled) hooks.push_back(std::make_shared<QatHook>(config.qat));
+  if (config.distill.enabled) hooks.push_back(std::make_shared<DistillationHook>(config));
+  return hooks;
+}
+
+}  // namespace minnow
