@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "data/decode.h"
 #include "data/loader.h"
 #include "data/transform.h"
 
@@ -36,7 +37,7 @@ struct DataConfig {
   std::vector<std::string> class_names{};
   int channels = 0;              // 1 or 3 converts every image; 0 keeps the data's own (folder: 3)
   BadImagePolicy on_bad_image = BadImagePolicy::error;
-  int64_t max_pixels = 64'000'000;  // folder: larger images count as bad
+  int64_t max_pixels = kDefaultMaxPixels;  // folder: larger images count as bad
   int64_t cache_bytes = 0;          // folder: decoded images kept in memory up to this; 0: none
   TransformOptions train_transform{};
   TransformOptions val_transform{};

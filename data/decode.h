@@ -12,9 +12,12 @@
 
 namespace minnow::data {
 
+// The default cap on width * height: PIL's decompression-bomb limit (a 2^30-byte RGBA image / 12).
+inline constexpr int64_t kDefaultMaxPixels = 89'478'485;
+
 struct DecodeOptions {
-  int channels = 3;                  // 1 (luma) or 3 (RGB); alpha is dropped, gray is replicated
-  int64_t max_pixels = 64'000'000;   // width * height above this is refused
+  int channels = 3;                           // 1 (luma) or 3 (RGB); alpha is dropped, gray is replicated
+  int64_t max_pixels = kDefaultMaxPixels;     // width * height above this is refused
 };
 
 // Decodes bytes into an Image with options.channels channels. name (the file)

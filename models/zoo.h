@@ -25,6 +25,7 @@ struct ModelSpec {
   std::optional<float> dropout{};  // classifier dropout; unset: the model's own default
   int64_t groups = 3;            // ShuffleNet v1's group count (1, 2, 3, 4, 8)
   uint64_t seed = 0;             // initialisation seed
+  bool operator==(const ModelSpec&) const = default;
 };
 
 std::shared_ptr<Module> create_model(const ModelSpec& spec);

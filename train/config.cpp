@@ -1,6 +1,6 @@
 // Writing a config back out: to_yaml (block sections, flow lists, strings double-quoted,
-// doubles in their shortest exact form), the key list and the docs table, and enum names.
-// Parsing is in config_load.cpp, range checks in config_validate.cpp.
+// doubles in their shortest exact form), the key list and the docs table (with each key's
+// rule), and enum names. Parsing is in config_load.cpp, validation in config_validate.cpp.
 #include "train/config.h"
 
 #include "train/config_schema.h"
@@ -19,7 +19,7 @@ std::string_view to_string(ScheduleKind value) { return enum_name(value); }
 std::string to_yaml(const Config& config) {
   std::string out;
   std::vector<std::string_view> open;  // the sections the previous key sat in
-  config_detail::visit_config(config, [&](std::string_view key, const auto& member, std::string_view) {
+  config_detail::visit_config(config, [&](std::string_view key, const auto& member, std::string_view, const auto&) {
     std::vector<std::string_view> parts;
     for (size_t begin = 0;;) {
       const size_t dot = key.find('.', begin);
@@ -42,7 +42,7 @@ std::string to_yaml(const Config& config) {
 std::vector<std::string> config_keys() {
   std::vector<std::string> keys;
   const Config defaults;
-  config_detail::visit_config(defaults, [&](std::string_view key, const auto&, std::string_view) {
+  config_detail::visit_config(defaults, [&](std::string_view key, const auto&, std::string_view, const auto&) {
     keys.emplace_back(key);
   });
   return keys;
@@ -55,19 +55,17 @@ std::string config_reference_markdown() {
     for (const char c : text) escaped.append(c == '|' ? "\\|" : std::string_view(&c, 1));
     return escaped;
   };
-  std::string out = "| key | type | default | meaning |\n|---|---|---|---|\n";
+  std::string out = "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n";
   const Config defaults;
-  config_detail::visit_config(defaults, [&](std::string_view key, const auto& member, std::string_view doc) {
+  config_detail::visit_config(defaults, [&](std::string_view key, const auto& member, std::string_view doc,
+                                            const auto& rule) {
     using T = std::decay_t<decltype(member)>;
     out.append("| `").append(key).append("` | ").append(cell(ValueTraits<T>::type_name()));
-    out.append(" | `").append(cell(ValueTraits<T>::format(member))).append("` | ").append(cell(std::string(doc)));
+    out.append(" | `").append(cell(ValueTraits<T>::format(member))).append("` | ");
+    out.append(rule.expected == "any value" ? "" : cell(rule.expected)).append(" | ").append(cell(std::string(doc)));
     out.append(" |\n");
   });
   return out;
-}
-
-void validate_config(const Config& config, const std::string& source_name) {
-  config_detail::check_config(config, [&source_name](std::string_view) { return source_name; });
 }
 
 }  // namespace minnow

@@ -1,21 +1,26 @@
 // The training config: plain structs with defaults, one per YAML section, plus loading
 // (YAML file + `--set key=value` overrides, strict keys and types, range checks) and
-// writing back (to_yaml). The key list with docs lives in train/config_schema.h;
-// docs/config.md shows it. yaml-cpp stays inside the .cpp files.
+// writing back (to_yaml). The key list with docs and each key's rule lives in
+// train/config_schema.h; docs/config.md shows it. yaml-cpp stays inside the .cpp files.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "data/data_config.h"
+#include "models/zoo.h"
+
 namespace minnow {
 
-enum class DataFormat { cifar10, cifar100, idx, folder };
+// The data layer's own choices, named in the config as they are there.
+using data::BadImagePolicy;
+using data::DataFormat;
 enum class Cifar100Label { fine, coarse };
-enum class BadImagePolicy { error, skip };
 enum class OptimizerKind { sgd, adamw };
 enum class ScheduleKind { constant, step, multistep, cosine, onecycle };
 
@@ -25,15 +30,10 @@ std::string_view to_string(BadImagePolicy value);
 std::string_view to_string(OptimizerKind value);
 std::string_view to_string(ScheduleKind value);
 
-struct ModelConfig {
-  std::string name{};  // zoo name; required
-  double width = 1.0;
+// The model section: the zoo's own ModelSpec (name required; its seed is not a key, the
+// run's top-level seed goes there when the model is built), plus what only a run needs.
+struct ModelConfig : ModelSpec {
   int resolution = 224;
-  int num_classes = 1000;
-  int in_channels = 3;
-  bool small_input = false;  // CIFAR-style stem for 32 px inputs
-  std::optional<double> dropout{};  // unset: the model's own default
-  int groups = 3;  // ShuffleNet v1
   std::string init_weights{};  // safetensors file to start from; "" = random init
   bool operator==(const ModelConfig&) const = default;
 };
@@ -76,7 +76,7 @@ struct DataConfig {
   int prefetch = 2;
   bool cache = false;
   BadImagePolicy on_bad_image = BadImagePolicy::error;
-  int64_t max_pixels = 89'478'485;
+  int64_t max_pixels = data::kDefaultMaxPixels;
   bool drop_last = true;
   TransformConfig transforms{};
   bool operator==(const DataConfig&) const = default;
@@ -174,7 +174,13 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 Config parse_config(const std::string& yaml_text, const std::string& source_name,
                     const std::vector<std::string>& overrides = {});
 
-// Range and consistency checks (lr > 0, batch_size >= 1, ...); throws naming source and key.
+// Where a key was set, for messages: "run.yaml:12", "--set optimizer.lr=-1", or a source name.
+using KeyOrigin = std::function<std::string(std::string_view key)>;
+
+// Every key's own rule (lr > 0, batch_size >= 1, ...) and the checks between keys; throws
+// one line naming where the key was set, the key, what was expected and what was found.
+// parse_config and load_config call it; so may code that builds a Config itself.
+void validate_config(const Config& config, const KeyOrigin& origin);
 void validate_config(const Config& config, const std::string& source_name = "config");
 
 // Every key, resolved: parse_config(to_yaml(c)) == c.

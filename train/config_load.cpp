@@ -1,7 +1,7 @@
 // Loading a config: YAML text -> tree, `--set` overrides applied to the tree, then every
 // node bound to its Config member by the key list in config_schema.h. Unknown keys, wrong
 // types and duplicate keys stop with one line: where, key path, expected, received.
-// The only file that sees yaml-cpp; range checks are in config_validate.cpp.
+// The only file that sees yaml-cpp; validation is in config_validate.cpp.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -88,12 +88,12 @@ std::string decode<std::string>(const YAML::Node& node, const Site& site) {
   return node.Scalar();
 }
 
-template <>
-double decode<double>(const YAML::Node& node, const Site& site) {
+template <class T>
+T decode_floating(const YAML::Node& node, const Site& site) {
   const std::string expected = "a number";
   const std::string& text = plain_scalar(node, site, expected);
   const size_t skip = !text.empty() && text[0] == '+';
-  double value = 0;
+  T value = 0;
   const auto [end, ec] = std::from_chars(text.data() + skip, text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) fail_type(site, expected, node);
   if (!std::isfinite(value)) fail_type(site, "a finite number", node);
@@ -120,6 +120,8 @@ struct Decoder {
       return decode_enum<T>(node, site);
     } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
       return decode_integer<T>(node, site);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return decode_floating<T>(node, site);
     } else {
       return decode<T>(node, site);
     }
@@ -184,7 +186,7 @@ class Binder {
  public:
   Binder(Config& config, std::string source, std::map<std::string, std::string> overrides)
       : source_(std::move(source)), overrides_(std::move(overrides)) {
-    config_detail::visit_config(config, [this](std::string_view key, auto& member, std::string_view) {
+    config_detail::visit_config(config, [this](std::string_view key, auto& member, std::string_view, const auto&) {
       using T = std::decay_t<decltype(member)>;
       leaves_.emplace(std::string(key), [&member](const YAML::Node& node, const Site& site) {
         member = Decoder<T>::run(node, site);
@@ -323,7 +325,7 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
   Config config;
   Binder binder(config, source_name, std::move(override_sites));
   binder.bind(root);
-  config_detail::check_config(config, [&binder](std::string_view key) { return binder.origin(key); });
+  validate_config(config, [&binder](std::string_view key) { return binder.origin(key); });
   return config;
 }
 

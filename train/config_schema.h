@@ -13,7 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "data/transform.h"
 #include "train/config.h"
+#include "train/config_rules.h"
 
 namespace minnow::config_detail {
 
@@ -43,12 +45,13 @@ std::string_view enum_name(E value) {
   return "?";
 }
 
-// Shortest text that reads back to the same double, in a form every YAML reader takes for
-// a float: "0.0005", "1.0", "1.0e-08" (YAML 1.1 wants a '.' in the mantissa).
-inline std::string format_double(double value) {
+// Shortest text that reads back to the same double (or float), in a form every YAML reader
+// takes for a float: "0.0005", "1.0", "1.0e-08" (YAML 1.1 wants a '.' in the mantissa).
+template <class T>
+std::string format_number(T value) {
   char buffer[400];
-  const double magnitude = value < 0 ? -value : value;
-  const bool fixed = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e16);
+  const T magnitude = value < 0 ? -value : value;
+  const bool fixed = magnitude == 0 || (magnitude >= T(1e-4) && magnitude < T(1e16));
   const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value,
                                     fixed ? std::chars_format::fixed : std::chars_format::scientific);
   std::string text(buffer, result.ptr);
@@ -56,6 +59,7 @@ inline std::string format_double(double value) {
   if (text.find('.') == std::string::npos) text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
   return text;
 }
+inline std::string format_double(double value) { return format_number(value); }
 
 // A YAML double-quoted scalar.
 inline std::string quote(std::string_view text) {
@@ -88,6 +92,11 @@ template <>
 struct ValueTraits<double> {
   static std::string type_name() { return "float"; }
   static std::string format(double v) { return format_double(v); }
+};
+template <>
+struct ValueTraits<float> {
+  static std::string type_name() { return "float"; }
+  static std::string format(float v) { return format_number(v); }
 };
 template <>
 struct ValueTraits<bool> {
@@ -140,136 +149,141 @@ struct ValueTraits<std::array<T, N>> {
   static std::string format(const std::array<T, N>& v) { return format_list(v); }
 };
 
-// Calls visit(key, member, doc) for every key. C is Config or const Config.
+// "teacher_layer:student_layer": two non-empty names around one colon.
+inline bool is_feature_pair(const std::string& pair) {
+  const size_t colon = pair.find(':');
+  return colon != std::string::npos && colon > 0 && colon + 1 < pair.size() && pair.find(':', colon + 1) == std::string::npos;
+}
+
+// Calls visit(key, member, doc, rule) for every key: the member it binds, its meaning and
+// the constraint on its value (config_rules.h). C is Config or const Config.
 template <class C, class Visit>
 void visit_config(C& c, Visit&& visit) {
   auto& m = c.model;
   visit("model.name", m.name, "Zoo model to train (mobilenet_v1, mobilenet_v2, shufflenet_v1, shufflenet_v2_x1_0, "
-                              "squeezenet1_1, ...). Required.");
-  visit("model.width", m.width, "Width multiplier on every layer's channels.");
-  visit("model.resolution", m.resolution, "Input side in pixels; images are brought to this size.");
-  visit("model.num_classes", m.num_classes, "Classifier outputs.");
-  visit("model.in_channels", m.in_channels, "Input image channels (1 grey, 3 RGB).");
-  visit("model.small_input", m.small_input, "CIFAR-style stem for small inputs (fewer early strides).");
+                              "squeezenet1_1, ...). Required.", required("a zoo model name such as mobilenet_v2 (the key is required)"));
+  visit("model.width", m.width, "Width multiplier on every layer's channels.", positive());
+  visit("model.resolution", m.resolution, "Input side in pixels; images are brought to this size.", between(1, data::kMaxTransformSide));
+  visit("model.num_classes", m.num_classes, "Classifier outputs.", at_least(1));
+  visit("model.in_channels", m.in_channels, "Input image channels (1 grey, 3 RGB).", at_least(1));
+  visit("model.small_input", m.small_input, "CIFAR-style stem for small inputs (fewer early strides).", any());
   visit("model.dropout", m.dropout,
         "Dropout probability before the classifier; 0 disables it; null = the model's own (0.2 for "
-        "mobilenet_v2, 0.5 for squeezenet*, 0 for the others).");
-  visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.");
+        "mobilenet_v2, 0.5 for squeezenet*, 0 for the others).", unset_or(fraction(), "a value in [0, 1), or null for the model's own"));
+  visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.", at_least(1));
   visit("model.init_weights", m.init_weights,
-        "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.");
+        "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.", any());
 
   auto& d = c.data;
-  visit("data.format", d.format, "Dataset format: CIFAR binary batches, IDX (MNIST-style) or a folder of class folders.");
-  visit("data.train", d.train, "Training file(s) or folder. Required. One path may be given without a list.");
+  visit("data.format", d.format, "Dataset format: CIFAR binary batches, IDX (MNIST-style) or a folder of class folders.", any());
+  visit("data.train", d.train, "Training file(s) or folder. Required. One path may be given without a list.", required("at least one path (the key is required)"));
   visit("data.test", d.test,
         "Test data: a folder of class folders (folder format), the folder holding the test batch or the "
         "batch file itself (test_batch.bin, test.bin; CIFAR), or the folder holding the t10k files (IDX). "
-        "Empty: CIFAR and IDX test on data.train's test split, the folder format tests on nothing.");
-  visit("data.val_split", d.val_split, "Fraction of the training set held out for validation (0 = none).");
-  visit("data.cifar100_label", d.cifar100_label, "CIFAR-100 label kind: 100 fine or 20 coarse classes.");
+        "Empty: CIFAR and IDX test on data.train's test split, the folder format tests on nothing.", any());
+  visit("data.val_split", d.val_split, "Fraction of the training set held out for validation (0 = none).", fraction());
+  visit("data.cifar100_label", d.cifar100_label, "CIFAR-100 label kind: 100 fine or 20 coarse classes.", any());
   visit("data.class_names", d.class_names,
         "IDX and CIFAR: the name of each class, one per label, shown by minnow predict (CIFAR's meta file "
-        "otherwise; IDX files name none). The folder format's classes are named by its folders.");
-  visit("data.batch_size", d.batch_size, "Images per training step.");
-  visit("data.workers", d.workers, "Loader threads decoding and transforming images.");
-  visit("data.prefetch", d.prefetch, "Batches prepared ahead of the trainer.");
-  visit("data.cache", d.cache, "Keep decoded images in memory after the first epoch.");
-  visit("data.on_bad_image", d.on_bad_image, "An unreadable image stops the run (error) or is left out (skip).");
-  visit("data.max_pixels", d.max_pixels, "Largest image (width x height) the loader decodes.");
-  visit("data.drop_last", d.drop_last, "Drop the last incomplete training batch.");
+        "otherwise; IDX files name none). The folder format's classes are named by its folders.", any());
+  visit("data.batch_size", d.batch_size, "Images per training step.", at_least(1));
+  visit("data.workers", d.workers, "Loader threads decoding and transforming images.", at_least(0));
+  visit("data.prefetch", d.prefetch, "Batches prepared ahead of the trainer.", at_least(1));
+  visit("data.cache", d.cache, "Keep decoded images in memory after the first epoch.", any());
+  visit("data.on_bad_image", d.on_bad_image, "An unreadable image stops the run (error) or is left out (skip).", any());
+  visit("data.max_pixels", d.max_pixels, "Largest image (width x height) the loader decodes.", at_least(1));
+  visit("data.drop_last", d.drop_last, "Drop the last incomplete training batch.", any());
 
   auto& t = d.transforms;
   visit("data.transforms.resize", t.resize,
         "Resize the shorter side to this many pixels before the crop; 0 = to the crop's side "
         "(data.transforms.crop, else model.resolution), so that any image reaches the model whole. "
-        "A random_resized_crop takes the image as it is unless resize is set.");
-  visit("data.transforms.crop", t.crop, "Centre crop to this side; 0 = off.");
+        "A random_resized_crop takes the image as it is unless resize is set.", between(0, data::kMaxTransformSide));
+  visit("data.transforms.crop", t.crop, "Centre crop to this side; 0 = off.", between(0, data::kMaxTransformSide));
   visit("data.transforms.random_resized_crop.enabled", t.random_resized_crop.enabled,
-        "Training only: random crop of random area and aspect, resized to model.resolution.");
+        "Training only: random crop of random area and aspect, resized to model.resolution.", any());
   visit("data.transforms.random_resized_crop.scale", t.random_resized_crop.scale,
-        "Range of the crop's area as a fraction of the image.");
+        "Range of the crop's area as a fraction of the image.", rule("[low, high] with 0 < low <= high <= 1", [](const auto& s) { return s[0] > 0 && s[0] <= s[1] && s[1] <= 1; }));
   visit("data.transforms.random_resized_crop.ratio", t.random_resized_crop.ratio,
-        "Range of the crop's aspect ratio (width / height).");
+        "Range of the crop's aspect ratio (width / height).", rule("[low, high] with 0 < low <= high", [](const auto& r) { return r[0] > 0 && r[0] <= r[1]; }));
   visit("data.transforms.random_crop_padding", t.random_crop_padding,
-        "Training only: zero-pad by this many pixels, then crop back at a random place; 0 = off.");
-  visit("data.transforms.hflip", t.hflip, "Training only: flip horizontally with probability 0.5.");
-  visit("data.transforms.mean", t.mean, "Per-channel mean subtracted from [0, 1] pixels; empty = none.");
-  visit("data.transforms.std", t.std, "Per-channel standard deviation divided out; empty = none.");
+        "Training only: zero-pad by this many pixels, then crop back at a random place; 0 = off.", at_least(0));
+  visit("data.transforms.hflip", t.hflip, "Training only: flip horizontally with probability 0.5.", any());
+  visit("data.transforms.mean", t.mean, "Per-channel mean subtracted from [0, 1] pixels; empty = none.", any());
+  visit("data.transforms.std", t.std, "Per-channel standard deviation divided out; empty = none.", rule("values > 0", [](const auto& v) { return std::all_of(v.begin(), v.end(), [](double x) { return x > 0; }); }));
   visit("data.transforms.color_jitter.brightness", t.color_jitter.brightness,
-        "Training only: brightness factor drawn from [1 - b, 1 + b]; 0 = off.");
+        "Training only: brightness factor drawn from [1 - b, 1 + b]; 0 = off.", non_negative());
   visit("data.transforms.color_jitter.contrast", t.color_jitter.contrast,
-        "Training only: contrast factor drawn from [1 - c, 1 + c]; 0 = off.");
+        "Training only: contrast factor drawn from [1 - c, 1 + c]; 0 = off.", non_negative());
   visit("data.transforms.color_jitter.saturation", t.color_jitter.saturation,
-        "Training only: saturation factor drawn from [1 - s, 1 + s]; 0 = off.");
+        "Training only: saturation factor drawn from [1 - s, 1 + s]; 0 = off.", non_negative());
 
   auto& o = c.optimizer;
-  visit("optimizer.name", o.name, "SGD (PyTorch semantics) or AdamW (decoupled weight decay).");
-  visit("optimizer.lr", o.lr, "Base learning rate; the schedule scales it.");
-  visit("optimizer.momentum", o.momentum, "SGD momentum.");
-  visit("optimizer.nesterov", o.nesterov, "SGD Nesterov momentum (needs momentum > 0).");
-  visit("optimizer.weight_decay", o.weight_decay, "L2 penalty for SGD; decoupled decay for AdamW.");
+  visit("optimizer.name", o.name, "SGD (PyTorch semantics) or AdamW (decoupled weight decay).", any());
+  visit("optimizer.lr", o.lr, "Base learning rate; the schedule scales it.", positive());
+  visit("optimizer.momentum", o.momentum, "SGD momentum.", fraction());
+  visit("optimizer.nesterov", o.nesterov, "SGD Nesterov momentum (needs momentum > 0).", any());
+  visit("optimizer.weight_decay", o.weight_decay, "L2 penalty for SGD; decoupled decay for AdamW.", non_negative());
   visit("optimizer.no_decay_bn_bias", o.no_decay_bn_bias,
-        "Exempt 1-D parameters (BN weights and biases, layer biases) from weight decay.");
-  visit("optimizer.betas", o.betas, "AdamW moment decay rates.");
-  visit("optimizer.eps", o.eps, "AdamW denominator term.");
-  visit("optimizer.grad_clip_norm", o.grad_clip_norm, "Clip the global L2 norm of all gradients to this; 0 = off.");
+        "Exempt 1-D parameters (BN weights and biases, layer biases) from weight decay.", any());
+  visit("optimizer.betas", o.betas, "AdamW moment decay rates.", rule("two values in [0, 1)", [](const auto& b) { return b[0] >= 0 && b[0] < 1 && b[1] >= 0 && b[1] < 1; }));
+  visit("optimizer.eps", o.eps, "AdamW denominator term.", positive());
+  visit("optimizer.grad_clip_norm", o.grad_clip_norm, "Clip the global L2 norm of all gradients to this; 0 = off.", non_negative());
 
   auto& s = c.schedule;
-  visit("schedule.name", s.name, "Learning-rate schedule after warmup.");
-  visit("schedule.warmup_epochs", s.warmup_epochs, "Linear warmup length in epochs (fractions allowed).");
-  visit("schedule.warmup_steps", s.warmup_steps, "Linear warmup length in steps (instead of warmup_epochs).");
+  visit("schedule.name", s.name, "Learning-rate schedule after warmup.", any());
+  visit("schedule.warmup_epochs", s.warmup_epochs, "Linear warmup length in epochs (fractions allowed).", non_negative());
+  visit("schedule.warmup_steps", s.warmup_steps, "Linear warmup length in steps (instead of warmup_epochs).", at_least(0));
   visit("schedule.warmup_start_factor", s.warmup_start_factor,
-        "Warmup starts at this fraction of the post-warmup learning rate.");
-  visit("schedule.step_size", s.step_size, "step: multiply by gamma every step_size epochs.");
-  visit("schedule.milestones", s.milestones, "multistep: epochs at which to multiply by gamma.");
-  visit("schedule.gamma", s.gamma, "step and multistep: decay factor.");
-  visit("schedule.min_lr", s.min_lr, "cosine: learning rate at the end.");
-  visit("schedule.max_lr", s.max_lr, "onecycle: peak learning rate; 0 = optimizer.lr.");
-  visit("schedule.pct_start", s.pct_start, "onecycle: fraction of the steps spent rising.");
-  visit("schedule.div_factor", s.div_factor, "onecycle: start at max_lr / div_factor.");
-  visit("schedule.final_div_factor", s.final_div_factor, "onecycle: end at max_lr / div_factor / final_div_factor.");
+        "Warmup starts at this fraction of the post-warmup learning rate.", interval(0, true, 1, false, "(0, 1]"));
+  visit("schedule.step_size", s.step_size, "step: multiply by gamma every step_size epochs.", at_least(1));
+  visit("schedule.milestones", s.milestones, "multistep: epochs at which to multiply by gamma.", rule("strictly increasing epochs >= 1", [](const auto& m) { return (m.empty() || m.front() >= 1) && std::adjacent_find(m.begin(), m.end(), std::greater_equal<>()) == m.end(); }));
+  visit("schedule.gamma", s.gamma, "step and multistep: decay factor.", interval(0, true, 1, false, "(0, 1]"));
+  visit("schedule.min_lr", s.min_lr, "cosine: learning rate at the end.", any());
+  visit("schedule.max_lr", s.max_lr, "onecycle: peak learning rate; 0 = optimizer.lr.", non_negative());
+  visit("schedule.pct_start", s.pct_start, "onecycle: fraction of the steps spent rising.", interval(0, true, 1, true, "(0, 1)"));
+  visit("schedule.div_factor", s.div_factor, "onecycle: start at max_lr / div_factor.", positive());
+  visit("schedule.final_div_factor", s.final_div_factor, "onecycle: end at max_lr / div_factor / final_div_factor.", positive());
 
-  visit("epochs", c.epochs, "Training epochs.");
-  visit("label_smoothing", c.label_smoothing, "Cross-entropy label smoothing.");
-  visit("seed", c.seed, "Seed of every random stream (init, shuffle, augmentation, dropout).");
-  visit("threads", c.threads, "Compute threads; 0 = OpenMP's default.");
-  visit("output", c.output, "Run folder for checkpoints, metrics and the resolved config.");
-  visit("checkpoint.every_epochs", c.checkpoint.every_epochs, "Write last.safetensors every this many epochs.");
-  visit("checkpoint.keep_best", c.checkpoint.keep_best, "Also keep best.safetensors, by validation top-1.");
-  visit("checkpoint.every_steps", c.checkpoint.every_steps, "Also checkpoint every this many steps; 0 = off.");
-  visit("resume", c.resume, "\"\" = fresh run, a checkpoint path, or \"auto\" (the run folder's last checkpoint).");
-  visit("log_every_steps", c.log_every_steps, "Log a progress line and a metrics.jsonl record every this many steps.");
+  visit("epochs", c.epochs, "Training epochs.", at_least(1));
+  visit("label_smoothing", c.label_smoothing, "Cross-entropy label smoothing.", fraction());
+  visit("seed", c.seed, "Seed of every random stream (init, shuffle, augmentation, dropout).", at_least(0));
+  visit("threads", c.threads, "Compute threads; 0 = OpenMP's default.", at_least(0));
+  visit("output", c.output, "Run folder for checkpoints, metrics and the resolved config.", required("a folder path"));
+  visit("checkpoint.every_epochs", c.checkpoint.every_epochs, "Write last.safetensors every this many epochs.", at_least(1));
+  visit("checkpoint.keep_best", c.checkpoint.keep_best, "Also keep best.safetensors, by validation top-1.", any());
+  visit("checkpoint.every_steps", c.checkpoint.every_steps, "Also checkpoint every this many steps; 0 = off.", at_least(0));
+  visit("resume", c.resume, "\"\" = fresh run, a checkpoint path, or \"auto\" (the run folder's last checkpoint).", any());
+  visit("log_every_steps", c.log_every_steps, "Log a progress line and a metrics.jsonl record every this many steps.", at_least(1));
 
   auto& k = c.distill;
-  visit("distill.enabled", k.enabled, "Distil a teacher into the model.");
-  visit("distill.teacher.model", k.teacher.model, "Teacher zoo model. Required when distilling.");
-  visit("distill.teacher.width", k.teacher.width, "Teacher width multiplier.");
+  visit("distill.enabled", k.enabled, "Distil a teacher into the model.", any());
+  visit("distill.teacher.model", k.teacher.model, "Teacher zoo model. Required when distilling.", any());
+  visit("distill.teacher.width", k.teacher.width, "Teacher width multiplier.", positive());
   visit("distill.teacher.resolution", k.teacher.resolution,
-        "Teacher input side; the batch is resized to it bilinearly when it differs; 0 = the student's.");
+        "Teacher input side; the batch is resized to it bilinearly when it differs; 0 = the student's.", between(0, data::kMaxTransformSide));
   visit("distill.teacher.weights", k.teacher.weights,
         "Teacher weights: a minnow export, checkpoint or state dict; the classes, input channels and stem an "
-        "export records are used. Required when distilling.");
-  visit("distill.temperature", k.temperature, "Softmax temperature of the distillation loss.");
+        "export records are used. Required when distilling.", any());
+  visit("distill.temperature", k.temperature, "Softmax temperature of the distillation loss.", positive());
   visit("distill.alpha", k.alpha,
-        "Weight of the soft loss T^2 KL(teacher || student); 1 - alpha weighs the label loss.");
+        "Weight of the soft loss T^2 KL(teacher || student); 1 - alpha weighs the label loss.", interval(0, false, 1, false, "[0, 1]"));
   visit("distill.features", k.features,
         "Feature (hint) pairs \"teacher_layer:student_layer\" (dotted module names); the student's output "
-        "goes through a learnt 1x1 conv + BN adapter and is matched to the teacher's by MSE. Empty = logits only.");
-  visit("distill.beta", k.beta, "Weight of the feature losses, summed over the pairs.");
+        "goes through a learnt 1x1 conv + BN adapter and is matched to the teacher's by MSE. Empty = logits only.", each(rule("entries \"teacher_layer:student_layer\"", is_feature_pair)));
+  visit("distill.beta", k.beta, "Weight of the feature losses, summed over the pairs.", non_negative());
 
   auto& q = c.qat;
-  visit("qat.enabled", q.enabled, "Quantization-aware training with fake quantization.");
-  visit("qat.weight_bits", q.weight_bits, "Weight bits.");
-  visit("qat.activation_bits", q.activation_bits, "Activation bits.");
-  visit("qat.per_channel", q.per_channel, "Per-output-channel weight scales (else per tensor).");
-  visit("qat.lsq", q.lsq, "Learn the quantization scales (LSQ) instead of observing them.");
-  visit("qat.freeze_bn_epoch", q.freeze_bn_epoch, "Epoch from which BN uses running statistics; -1 = never.");
+  visit("qat.enabled", q.enabled, "Quantization-aware training with fake quantization.", any());
+  visit("qat.weight_bits", q.weight_bits, "Weight bits.", between(2, 8));
+  visit("qat.activation_bits", q.activation_bits, "Activation bits.", between(2, 8));
+  visit("qat.per_channel", q.per_channel, "Per-output-channel weight scales (else per tensor).", any());
+  visit("qat.lsq", q.lsq, "Learn the quantization scales (LSQ) instead of observing them.", any());
+  visit("qat.freeze_bn_epoch", q.freeze_bn_epoch, "Epoch from which BN uses running statistics; -1 = never.", at_least(-1));
   visit("qat.freeze_observer_epoch", q.freeze_observer_epoch,
-        "Epoch from which observers stop updating scales; -1 = never.");
-  visit("qat.observer_momentum", q.observer_momentum, "EMA weight of each batch's activation min/max.");
+        "Epoch from which observers stop updating scales; -1 = never.", at_least(-1));
+  visit("qat.observer_momentum", q.observer_momentum, "EMA weight of each batch's activation min/max.", interval(0, true, 1, false, "(0, 1]"));
 }
 
-// Range checks; origin(key) gives the "file:line" or "--set ..." that set the key.
-void check_config(const Config& config, const std::function<std::string(std::string_view key)>& origin);
 
 }  // namespace minnow::config_detail

@@ -12,16 +12,6 @@
 namespace minnow {
 namespace {
 
-data::DataFormat format_of(DataFormat f) {
-  switch (f) {
-    case DataFormat::cifar10: return data::DataFormat::cifar10;
-    case DataFormat::cifar100: return data::DataFormat::cifar100;
-    case DataFormat::idx: return data::DataFormat::idx;
-    case DataFormat::folder: return data::DataFormat::folder;
-  }
-  MINNOW_FAIL("config: unknown data.format");
-}
-
 std::vector<float> floats(const std::vector<double>& values) { return {values.begin(), values.end()}; }
 
 void check_path(const std::string& key, const std::string& path) {
@@ -50,7 +40,7 @@ data::DataConfig to_data_config(const Config& c) {
   if (!d.test.empty()) check_path("data.test", d.test[0]);
 
   data::DataConfig out;
-  out.format = format_of(d.format);
+  out.format = d.format;
   out.root = d.train[0];
   out.val_root = d.test.empty() ? "" : d.test[0];
   out.val_fraction = d.val_split;
@@ -58,7 +48,7 @@ data::DataConfig to_data_config(const Config& c) {
   out.cifar100_coarse = d.cifar100_label == Cifar100Label::coarse;
   out.class_names = d.class_names;
   out.channels = c.model.in_channels;
-  out.on_bad_image = d.on_bad_image == BadImagePolicy::skip ? data::BadImagePolicy::skip : data::BadImagePolicy::error;
+  out.on_bad_image = d.on_bad_image;
   out.max_pixels = d.max_pixels;
   out.cache_bytes = d.cache ? int64_t{4} << 30 : 0;
 

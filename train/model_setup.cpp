@@ -12,14 +12,7 @@
 namespace minnow {
 
 ModelSpec model_spec(const ModelConfig& m, uint64_t seed) {
-  ModelSpec spec;
-  spec.name = m.name;
-  spec.width = static_cast<float>(m.width);
-  spec.num_classes = m.num_classes;
-  spec.in_channels = m.in_channels;
-  spec.small_input = m.small_input;
-  if (m.dropout) spec.dropout = static_cast<float>(*m.dropout);
-  spec.groups = m.groups;
+  ModelSpec spec = m;
   spec.seed = seed;
   return spec;
 }

@@ -29,8 +29,9 @@ using test_support::run_minnow;
 using test_support::ScratchDir;
 
 ModelConfig tiny_model(int resolution, int num_classes, int in_channels) {
-  return {.name = "mobilenet_v1", .width = 0.25, .resolution = resolution, .num_classes = num_classes,
-          .in_channels = in_channels, .small_input = true};
+  return {{.name = "mobilenet_v1", .width = 0.25f, .num_classes = num_classes, .in_channels = in_channels,
+           .small_input = true},
+          resolution};  // the ModelSpec, then model.resolution
 }
 
 std::string model_yaml(const ModelConfig& m) {

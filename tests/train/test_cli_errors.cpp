@@ -75,8 +75,9 @@ TEST(CliErrors, MissingDataPathIsOneLine) {
   expect_one_line_error(train, "data.train");
   EXPECT_NE(train.err.find(missing), std::string::npos) << train.err;
 
-  const ModelConfig model{.name = "mobilenet_v1", .width = 0.25, .resolution = 28, .num_classes = 10,
-                          .in_channels = 1, .small_input = true};
+  const ModelConfig model{{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .in_channels = 1,
+                           .small_input = true},
+                          28};  // resolution
   const std::string weights = folder.file("model.safetensors");
   export_weights(weights, *create_model(model_spec(model, 0)), model);
   expect_one_line_error(run_minnow({"eval", config, "--weights", weights}, folder.path()), "data.train");
@@ -84,7 +85,7 @@ TEST(CliErrors, MissingDataPathIsOneLine) {
 
 TEST(CliErrors, BadDistillationTeacherIsOneLine) {
   test_support::ScratchDir folder;
-  const ModelConfig teacher{.name = "resnet20", .resolution = 28, .num_classes = 10, .in_channels = 1};
+  const ModelConfig teacher{{.name = "resnet20", .num_classes = 10, .in_channels = 1}, 28};  // resolution 28
   const std::string weights = folder.file("teacher.safetensors");
   export_weights(weights, *create_model(model_spec(teacher, 0)), teacher);
   const std::string distill = "distill: {enabled: true, teacher: {model: resnet56, weights: " + weights + "}}\n";

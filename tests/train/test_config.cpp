@@ -199,7 +199,10 @@ TEST(Config, RangeChecksNameTheKey) {
   expect_parse_error(base, {"distill.features: expected entries", "got \"a:b:c\""}, {"distill.features=[\"a:b:c\"]"});
   expect_parse_error(base, {"distill.beta: expected >= 0, got -1.0"}, {"distill.beta=-1"});
   expect_parse_error(base, {"qat.weight_bits: expected 2 to 8, got 16"}, {"qat.weight_bits=16"});
-  expect_error([] { validate_config(Config{}, "api"); }, {"api: model.name: expected"});
+  expect_error([] {
+    const Config defaults;  // no model.name
+    validate_config(defaults, "api");
+  }, {"api: model.name: expected"});
 }
 
 // What a new user writes in the first hour: each message names the key they wrote and where.
@@ -221,8 +224,8 @@ TEST(Config, FirstHourMistakesNameTheKeyTheUserWrote) {
 
 TEST(Config, DropoutZeroMeansZeroAndNullTheModelsOwn) {
   EXPECT_EQ(parse_config(kMinimal, "run.yaml").model.dropout, std::nullopt);
-  EXPECT_EQ(parse_config(kMinimal, "run.yaml", {"model.dropout=0"}).model.dropout, 0.0);
-  EXPECT_EQ(parse_config(kMinimal, "run.yaml", {"model.dropout=0.3"}).model.dropout, 0.3);
+  EXPECT_EQ(parse_config(kMinimal, "run.yaml", {"model.dropout=0"}).model.dropout, 0.0f);
+  EXPECT_EQ(parse_config(kMinimal, "run.yaml", {"model.dropout=0.3"}).model.dropout, 0.3f);
   EXPECT_EQ(parse_config(kMinimal, "run.yaml", {"model.dropout=null"}).model.dropout, std::nullopt);
   expect_parse_error(kMinimal, {"model.dropout: expected a value in [0, 1), or null", "got 1.0"}, {"model.dropout=1"});
   const Config c = parse_config(kMinimal, "run.yaml", {"model.dropout=0"});

@@ -22,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using test_support::ScratchDir;
 
-const ModelConfig kModel{.name = "mobilenet_v2", .resolution = 32, .num_classes = 10};
+const ModelConfig kModel{{.name = "mobilenet_v2", .num_classes = 10}, 32};  // resolution 32
 
 // n CIFAR-10 records with random labels and pixels.
 testing::Bytes random_cifar(int n, Rng& rng) {

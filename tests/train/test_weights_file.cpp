@@ -19,8 +19,8 @@ using testing::expect_error;
 
 Config tiny_config(const ScratchDir& folder) {
   Config config;
-  config.model = {.name = "mobilenet_v1", .width = 0.25, .resolution = 28, .num_classes = 10, .in_channels = 1,
-                  .small_input = true};
+  config.model = {{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .in_channels = 1, .small_input = true},
+                  28};  // resolution
   config.data.train = {folder.file("data")};
   return config;
 }
@@ -98,7 +98,7 @@ TEST(WeightsFile, AnotherModelsExportSaysWhichModelItHolds) {
   ScratchDir folder;
   const Config config = tiny_config(folder);
   export_weights(folder.file("v1.safetensors"), *create_model(model_spec(config.model, 1)), config.model);
-  auto v2 = create_model(model_spec({.name = "mobilenet_v2", .num_classes = 10}, 0));
+  auto v2 = create_model({.name = "mobilenet_v2", .num_classes = 10});
   expect_error([&] { load_weights(*v2, folder.file("v1.safetensors"), "mobilenet_v2", "--weights"); },
                {"--weights", "v1.safetensors", "holds mobilenet_v1 weights", "mobilenet_v2"});
 }
