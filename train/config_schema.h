@@ -3,6 +3,7 @@
 // ValueTraits gives each member type its docs name and its YAML text. Internal to train/.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <functional>
@@ -149,10 +150,22 @@ struct ValueTraits<std::array<T, N>> {
   static std::string format(const std::array<T, N>& v) { return format_list(v); }
 };
 
+// The predicates of the rules that are more than a range.
 // "teacher_layer:student_layer": two non-empty names around one colon.
 inline bool is_feature_pair(const std::string& pair) {
   const size_t colon = pair.find(':');
-  return colon != std::string::npos && colon > 0 && colon + 1 < pair.size() && pair.find(':', colon + 1) == std::string::npos;
+  return colon != std::string::npos && colon > 0 && colon + 1 < pair.size() &&
+         pair.find(':', colon + 1) == std::string::npos;
+}
+// [low, high] with 0 < low <= high, and high <= 1 for a fraction of the image's area.
+inline bool is_area_range(const std::array<double, 2>& s) { return s[0] > 0 && s[0] <= s[1] && s[1] <= 1; }
+inline bool is_ratio_range(const std::array<double, 2>& r) { return r[0] > 0 && r[0] <= r[1]; }
+inline bool are_decay_rates(const std::array<double, 2>& b) { return b[0] >= 0 && b[0] < 1 && b[1] >= 0 && b[1] < 1; }
+inline bool all_positive(const std::vector<double>& v) {
+  return std::all_of(v.begin(), v.end(), [](double x) { return x > 0; });
+}
+inline bool is_epoch_sequence(const std::vector<int>& m) {
+  return (m.empty() || m.front() >= 1) && std::adjacent_find(m.begin(), m.end(), std::greater_equal<>()) == m.end();
 }
 
 // Calls visit(key, member, doc, rule) for every key: the member it binds, its meaning and
@@ -161,22 +174,29 @@ template <class C, class Visit>
 void visit_config(C& c, Visit&& visit) {
   auto& m = c.model;
   visit("model.name", m.name, "Zoo model to train (mobilenet_v1, mobilenet_v2, shufflenet_v1, shufflenet_v2_x1_0, "
-                              "squeezenet1_1, ...). Required.", required("a zoo model name such as mobilenet_v2 (the key is required)"));
+                              "squeezenet1_1, ...). Required.",
+        required("a zoo model name such as mobilenet_v2 (the key is required)"));
   visit("model.width", m.width, "Width multiplier on every layer's channels.", positive());
-  visit("model.resolution", m.resolution, "Input side in pixels; images are brought to this size.", between(1, data::kMaxTransformSide));
+  visit("model.resolution", m.resolution, "Input side in pixels; images are brought to this size.",
+        between(1, data::kMaxTransformSide));
   visit("model.num_classes", m.num_classes, "Classifier outputs.", at_least(1));
   visit("model.in_channels", m.in_channels, "Input image channels (1 grey, 3 RGB).", at_least(1));
   visit("model.small_input", m.small_input, "CIFAR-style stem for small inputs (fewer early strides).", any());
   visit("model.dropout", m.dropout,
         "Dropout probability before the classifier; 0 disables it; null = the model's own (0.2 for "
-        "mobilenet_v2, 0.5 for squeezenet*, 0 for the others).", unset_or(fraction(), "a value in [0, 1), or null for the model's own"));
+        "mobilenet_v2, 0.5 for squeezenet*, 0 for the others).",
+        unset_or(fraction(), "a value in [0, 1), or null for the model's own"));
   visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.", at_least(1));
   visit("model.init_weights", m.init_weights,
-        "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.", any());
+        "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.",
+        any());
 
   auto& d = c.data;
-  visit("data.format", d.format, "Dataset format: CIFAR binary batches, IDX (MNIST-style) or a folder of class folders.", any());
-  visit("data.train", d.train, "Training file(s) or folder. Required. One path may be given without a list.", required("at least one path (the key is required)"));
+  visit("data.format", d.format,
+        "Dataset format: CIFAR binary batches, IDX (MNIST-style) or a folder of class folders.",
+        any());
+  visit("data.train", d.train, "Training file(s) or folder. Required. One path may be given without a list.",
+        required("at least one path (the key is required)"));
   visit("data.test", d.test,
         "Test data: a folder of class folders (folder format), the folder holding the test batch or the "
         "batch file itself (test_batch.bin, test.bin; CIFAR), or the folder holding the t10k files (IDX). "
@@ -203,14 +223,17 @@ void visit_config(C& c, Visit&& visit) {
   visit("data.transforms.random_resized_crop.enabled", t.random_resized_crop.enabled,
         "Training only: random crop of random area and aspect, resized to model.resolution.", any());
   visit("data.transforms.random_resized_crop.scale", t.random_resized_crop.scale,
-        "Range of the crop's area as a fraction of the image.", rule("[low, high] with 0 < low <= high <= 1", [](const auto& s) { return s[0] > 0 && s[0] <= s[1] && s[1] <= 1; }));
+        "Range of the crop's area as a fraction of the image.",
+        rule("[low, high] with 0 < low <= high <= 1", is_area_range));
   visit("data.transforms.random_resized_crop.ratio", t.random_resized_crop.ratio,
-        "Range of the crop's aspect ratio (width / height).", rule("[low, high] with 0 < low <= high", [](const auto& r) { return r[0] > 0 && r[0] <= r[1]; }));
+        "Range of the crop's aspect ratio (width / height).",
+        rule("[low, high] with 0 < low <= high", is_ratio_range));
   visit("data.transforms.random_crop_padding", t.random_crop_padding,
         "Training only: zero-pad by this many pixels, then crop back at a random place; 0 = off.", at_least(0));
   visit("data.transforms.hflip", t.hflip, "Training only: flip horizontally with probability 0.5.", any());
   visit("data.transforms.mean", t.mean, "Per-channel mean subtracted from [0, 1] pixels; empty = none.", any());
-  visit("data.transforms.std", t.std, "Per-channel standard deviation divided out; empty = none.", rule("values > 0", [](const auto& v) { return std::all_of(v.begin(), v.end(), [](double x) { return x > 0; }); }));
+  visit("data.transforms.std", t.std, "Per-channel standard deviation divided out; empty = none.",
+        rule("values > 0", all_positive));
   visit("data.transforms.color_jitter.brightness", t.color_jitter.brightness,
         "Training only: brightness factor drawn from [1 - b, 1 + b]; 0 = off.", non_negative());
   visit("data.transforms.color_jitter.contrast", t.color_jitter.contrast,
@@ -226,51 +249,65 @@ void visit_config(C& c, Visit&& visit) {
   visit("optimizer.weight_decay", o.weight_decay, "L2 penalty for SGD; decoupled decay for AdamW.", non_negative());
   visit("optimizer.no_decay_bn_bias", o.no_decay_bn_bias,
         "Exempt 1-D parameters (BN weights and biases, layer biases) from weight decay.", any());
-  visit("optimizer.betas", o.betas, "AdamW moment decay rates.", rule("two values in [0, 1)", [](const auto& b) { return b[0] >= 0 && b[0] < 1 && b[1] >= 0 && b[1] < 1; }));
+  visit("optimizer.betas", o.betas, "AdamW moment decay rates.",
+        rule("two values in [0, 1)", are_decay_rates));
   visit("optimizer.eps", o.eps, "AdamW denominator term.", positive());
-  visit("optimizer.grad_clip_norm", o.grad_clip_norm, "Clip the global L2 norm of all gradients to this; 0 = off.", non_negative());
+  visit("optimizer.grad_clip_norm", o.grad_clip_norm, "Clip the global L2 norm of all gradients to this; 0 = off.",
+        non_negative());
 
   auto& s = c.schedule;
   visit("schedule.name", s.name, "Learning-rate schedule after warmup.", any());
-  visit("schedule.warmup_epochs", s.warmup_epochs, "Linear warmup length in epochs (fractions allowed).", non_negative());
-  visit("schedule.warmup_steps", s.warmup_steps, "Linear warmup length in steps (instead of warmup_epochs).", at_least(0));
+  visit("schedule.warmup_epochs", s.warmup_epochs, "Linear warmup length in epochs (fractions allowed).",
+        non_negative());
+  visit("schedule.warmup_steps", s.warmup_steps, "Linear warmup length in steps (instead of warmup_epochs).",
+        at_least(0));
   visit("schedule.warmup_start_factor", s.warmup_start_factor,
         "Warmup starts at this fraction of the post-warmup learning rate.", interval(0, true, 1, false, "(0, 1]"));
   visit("schedule.step_size", s.step_size, "step: multiply by gamma every step_size epochs.", at_least(1));
-  visit("schedule.milestones", s.milestones, "multistep: epochs at which to multiply by gamma.", rule("strictly increasing epochs >= 1", [](const auto& m) { return (m.empty() || m.front() >= 1) && std::adjacent_find(m.begin(), m.end(), std::greater_equal<>()) == m.end(); }));
+  visit("schedule.milestones", s.milestones, "multistep: epochs at which to multiply by gamma.",
+        rule("strictly increasing epochs >= 1", is_epoch_sequence));
   visit("schedule.gamma", s.gamma, "step and multistep: decay factor.", interval(0, true, 1, false, "(0, 1]"));
   visit("schedule.min_lr", s.min_lr, "cosine: learning rate at the end.", any());
   visit("schedule.max_lr", s.max_lr, "onecycle: peak learning rate; 0 = optimizer.lr.", non_negative());
-  visit("schedule.pct_start", s.pct_start, "onecycle: fraction of the steps spent rising.", interval(0, true, 1, true, "(0, 1)"));
+  visit("schedule.pct_start", s.pct_start, "onecycle: fraction of the steps spent rising.",
+        interval(0, true, 1, true, "(0, 1)"));
   visit("schedule.div_factor", s.div_factor, "onecycle: start at max_lr / div_factor.", positive());
-  visit("schedule.final_div_factor", s.final_div_factor, "onecycle: end at max_lr / div_factor / final_div_factor.", positive());
+  visit("schedule.final_div_factor", s.final_div_factor, "onecycle: end at max_lr / div_factor / final_div_factor.",
+        positive());
 
   visit("epochs", c.epochs, "Training epochs.", at_least(1));
   visit("label_smoothing", c.label_smoothing, "Cross-entropy label smoothing.", fraction());
   visit("seed", c.seed, "Seed of every random stream (init, shuffle, augmentation, dropout).", at_least(0));
   visit("threads", c.threads, "Compute threads; 0 = OpenMP's default.", at_least(0));
   visit("output", c.output, "Run folder for checkpoints, metrics and the resolved config.", required("a folder path"));
-  visit("checkpoint.every_epochs", c.checkpoint.every_epochs, "Write last.safetensors every this many epochs.", at_least(1));
+  visit("checkpoint.every_epochs", c.checkpoint.every_epochs, "Write last.safetensors every this many epochs.",
+        at_least(1));
   visit("checkpoint.keep_best", c.checkpoint.keep_best, "Also keep best.safetensors, by validation top-1.", any());
-  visit("checkpoint.every_steps", c.checkpoint.every_steps, "Also checkpoint every this many steps; 0 = off.", at_least(0));
-  visit("resume", c.resume, "\"\" = fresh run, a checkpoint path, or \"auto\" (the run folder's last checkpoint).", any());
-  visit("log_every_steps", c.log_every_steps, "Log a progress line and a metrics.jsonl record every this many steps.", at_least(1));
+  visit("checkpoint.every_steps", c.checkpoint.every_steps, "Also checkpoint every this many steps; 0 = off.",
+        at_least(0));
+  visit("resume", c.resume, "\"\" = fresh run, a checkpoint path, or \"auto\" (the run folder's last checkpoint).",
+        any());
+  visit("log_every_steps", c.log_every_steps, "Log a progress line and a metrics.jsonl record every this many steps.",
+        at_least(1));
 
   auto& k = c.distill;
   visit("distill.enabled", k.enabled, "Distil a teacher into the model.", any());
   visit("distill.teacher.model", k.teacher.model, "Teacher zoo model. Required when distilling.", any());
   visit("distill.teacher.width", k.teacher.width, "Teacher width multiplier.", positive());
   visit("distill.teacher.resolution", k.teacher.resolution,
-        "Teacher input side; the batch is resized to it bilinearly when it differs; 0 = the student's.", between(0, data::kMaxTransformSide));
+        "Teacher input side; the batch is resized to it bilinearly when it differs; 0 = the student's.",
+        between(0, data::kMaxTransformSide));
   visit("distill.teacher.weights", k.teacher.weights,
         "Teacher weights: a minnow export, checkpoint or state dict; the classes, input channels and stem an "
         "export records are used. Required when distilling.", any());
   visit("distill.temperature", k.temperature, "Softmax temperature of the distillation loss.", positive());
   visit("distill.alpha", k.alpha,
-        "Weight of the soft loss T^2 KL(teacher || student); 1 - alpha weighs the label loss.", interval(0, false, 1, false, "[0, 1]"));
+        "Weight of the soft loss T^2 KL(teacher || student); 1 - alpha weighs the label loss.",
+        interval(0, false, 1, false, "[0, 1]"));
   visit("distill.features", k.features,
         "Feature (hint) pairs \"teacher_layer:student_layer\" (dotted module names); the student's output "
-        "goes through a learnt 1x1 conv + BN adapter and is matched to the teacher's by MSE. Empty = logits only.", each(rule("entries \"teacher_layer:student_layer\"", is_feature_pair)));
+        "goes through a learnt 1x1 conv + BN adapter and is matched to the teacher's by MSE. Empty = logits only.",
+        each(rule("entries \"teacher_layer:student_layer\"", is_feature_pair)));
   visit("distill.beta", k.beta, "Weight of the feature losses, summed over the pairs.", non_negative());
 
   auto& q = c.qat;
@@ -279,10 +316,12 @@ void visit_config(C& c, Visit&& visit) {
   visit("qat.activation_bits", q.activation_bits, "Activation bits.", between(2, 8));
   visit("qat.per_channel", q.per_channel, "Per-output-channel weight scales (else per tensor).", any());
   visit("qat.lsq", q.lsq, "Learn the quantization scales (LSQ) instead of observing them.", any());
-  visit("qat.freeze_bn_epoch", q.freeze_bn_epoch, "Epoch from which BN uses running statistics; -1 = never.", at_least(-1));
+  visit("qat.freeze_bn_epoch", q.freeze_bn_epoch, "Epoch from which BN uses running statistics; -1 = never.",
+        at_least(-1));
   visit("qat.freeze_observer_epoch", q.freeze_observer_epoch,
         "Epoch from which observers stop updating scales; -1 = never.", at_least(-1));
-  visit("qat.observer_momentum", q.observer_momentum, "EMA weight of each batch's activation min/max.", interval(0, true, 1, false, "(0, 1]"));
+  visit("qat.observer_momentum", q.observer_momentum, "EMA weight of each batch's activation min/max.",
+        interval(0, true, 1, false, "(0, 1]"));
 }
 
 

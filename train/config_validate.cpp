@@ -75,9 +75,8 @@ void check_relations(const Config& c, const Checker& check) {
 
 void validate_config(const Config& config, const KeyOrigin& origin) {
   const Checker check(origin);
-  config_detail::visit_config(config, [&](std::string_view key, const auto& member, std::string_view, const auto& rule) {
-    check.rule(key, member, rule);
-  });
+  config_detail::visit_config(config, [&](std::string_view key, const auto& member, std::string_view,
+                                          const auto& rule) { check.rule(key, member, rule); });
   check_relations(config, check);
 }
 

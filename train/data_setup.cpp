@@ -23,7 +23,7 @@ void check_path(const std::string& key, const std::string& path) {
 data::TransformOptions eval_transform(const Config& c) {
   const auto& t = c.data.transforms;
   const int crop = t.crop > 0 ? t.crop : c.model.resolution;
-  return {.channels = c.model.in_channels,
+  return {.channels = static_cast<int>(c.model.in_channels),
           .resize = t.resize > 0 ? t.resize : crop,
           .center_crop = crop,
           .mean = floats(t.mean),
@@ -47,7 +47,7 @@ data::DataConfig to_data_config(const Config& c) {
   out.split_seed = static_cast<uint64_t>(c.seed);
   out.cifar100_coarse = d.cifar100_label == Cifar100Label::coarse;
   out.class_names = d.class_names;
-  out.channels = c.model.in_channels;
+  out.channels = static_cast<int>(c.model.in_channels);
   out.on_bad_image = d.on_bad_image;
   out.max_pixels = d.max_pixels;
   out.cache_bytes = d.cache ? int64_t{4} << 30 : 0;

@@ -33,17 +33,21 @@ std::shared_ptr<Module> create_run_model(const Config& config) {
   return model;
 }
 
+std::map<std::string, std::string> model_metadata(const ModelConfig& m) {
+  return {{"model.name", m.name},
+          {"model.width", std::to_string(m.width)},
+          {"model.resolution", std::to_string(m.resolution)},
+          {"model.num_classes", std::to_string(m.num_classes)},
+          {"model.in_channels", std::to_string(m.in_channels)},
+          {"model.small_input", m.small_input ? "true" : "false"},
+          {"model.groups", std::to_string(m.groups)}};
+}
+
 void export_weights(const std::string& path, const Module& model, const ModelConfig& m) {
   SafeTensors file = state_dict(model);
   std::erase_if(file.tensors, [](const auto& entry) { return is_adapter_tensor(entry.first); });
-  file.metadata = {{"format", "minnow-weights-1"},
-                   {"model.name", m.name},
-                   {"model.width", std::to_string(m.width)},
-                   {"model.resolution", std::to_string(m.resolution)},
-                   {"model.num_classes", std::to_string(m.num_classes)},
-                   {"model.in_channels", std::to_string(m.in_channels)},
-                   {"model.small_input", m.small_input ? "true" : "false"},
-                   {"model.groups", std::to_string(m.groups)}};
+  file.metadata = model_metadata(m);
+  file.metadata["format"] = "minnow-weights-1";
   save_safetensors(path, file);
 }
 

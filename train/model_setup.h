@@ -4,6 +4,7 @@
 // model config in the file's metadata, so the file describes itself.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -12,14 +13,23 @@
 
 namespace minnow {
 
+// The three ways to a model, from the bare zoo network to the one a finished run holds:
+// - create_model(spec) (models/zoo.h): the zoo network, randomly initialised from spec.seed;
+// - build_model(config): the network a training run starts from: create_model with the
+//   run's seed, then the starting weights of model.init_weights when set. The trainer's
+//   hooks then change it (QAT quantizers, distillation adapters);
+// - create_run_model(config): the network a run's checkpoints and exports load into, for
+//   eval, predict and export: create_model, prepared for QAT when qat.enabled, no weights.
+
 ModelSpec model_spec(const ModelConfig& model, uint64_t seed);
 
-// create_model, then model.init_weights when set (errors name the file and tensors).
 std::shared_ptr<Module> build_model(const Config& config);
 
-// The model as a run of this config holds it, without starting weights: prepared for
-// QAT when qat.enabled, so that the run's checkpoints and exports load into it.
 std::shared_ptr<Module> create_run_model(const Config& config);
+
+// The model section as an export's metadata ("model.name", "model.width", ...), from which
+// weights_file.cpp reads it back; every export format writes this same block.
+std::map<std::string, std::string> model_metadata(const ModelConfig& model_config);
 
 // Float32 weights and buffers in plain layout with torchvision's names where it has the model;
 // distillation adapters (train/feature_adapters.h) are left out.

@@ -100,18 +100,5 @@ Bytes encode_image(const data::Image& image, const std::string& format) {
   return out;
 }
 
-void expect_error(const std::function<void()>& f, std::initializer_list<std::string> fragments) {
-  try {
-    f();
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    for (const auto& fragment : fragments) {
-      EXPECT_NE(message.find(fragment), std::string::npos) << "expected \"" << fragment << "\" in: " << message;
-    }
-    EXPECT_EQ(message.find('\n'), std::string::npos) << "error spans several lines: " << message;
-    return;
-  }
-  ADD_FAILURE() << "expected a minnow::Error";
-}
 
 }  // namespace minnow::testing

@@ -14,6 +14,7 @@
 
 #include "data/cifar.h"
 #include "data/image.h"
+#include "tests/support/errors.h"
 
 namespace minnow::testing {
 
@@ -37,7 +38,6 @@ data::Image pattern_image(int height, int width, int channels);
 // stb_image_write encodes; format is "png", "jpg" or "bmp".
 Bytes encode_image(const data::Image& image, const std::string& format);
 
-// Runs f and expects a minnow::Error whose message contains every fragment.
-void expect_error(const std::function<void()>& f, std::initializer_list<std::string> fragments);
+using test_support::expect_error;
 
 }  // namespace minnow::testing

@@ -1,4 +1,4 @@
-// The error-message check used by the op tests.
+// The error-message check shared by every suite.
 #include "tests/support/errors.h"
 
 #include <gtest/gtest.h>
@@ -7,13 +7,17 @@
 
 namespace minnow::test_support {
 
-void expect_error(const std::function<void()>& f, const std::string& text) {
+void expect_error(const std::function<void()>& f, std::initializer_list<std::string> fragments) {
   try {
     f();
-    ADD_FAILURE() << "expected an error containing: " << text;
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    const std::string message = e.what();
+    for (const auto& fragment : fragments)
+      EXPECT_NE(message.find(fragment), std::string::npos) << "expected \"" << fragment << "\" in: " << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "error spans several lines: " << message;
+    return;
   }
+  ADD_FAILURE() << "expected a minnow::Error holding \"" << (fragments.size() ? *fragments.begin() : "") << "\"";
 }
 
 }  // namespace minnow::test_support

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "core/error.h"
+#include "tests/support/errors.h"
 #include "tests/support/python.h"
 #include "models/zoo.h"
 #include "tests/support/random.h"
@@ -17,17 +18,7 @@ namespace {
 
 constexpr const char* kMinimal = "model: {name: mobilenet_v2}\ndata: {train: /data/train}\n";
 
-// Runs f, expects a minnow::Error whose one-line message holds every needle.
-void expect_error(const std::function<void()>& f, std::initializer_list<std::string> needles) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error holding '" << *needles.begin() << "'";
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-    for (const auto& needle : needles) EXPECT_NE(message.find(needle), std::string::npos) << message;
-  }
-}
+using test_support::expect_error;
 
 void expect_parse_error(const std::string& yaml, std::initializer_list<std::string> needles,
                         const std::vector<std::string>& overrides = {}) {

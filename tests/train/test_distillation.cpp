@@ -148,7 +148,8 @@ TEST_F(DistillationTest, TrainerLogsTheTermsCheckpointsAdaptersAndExportsTheBare
 
   Config resumed = config("resumed", 2);
   {
-    Trainer first(resumed, test_support::stop_after_steps(feature_hooks(resumed), 6));  // a crash after epoch 1's checkpoint
+    // a crash after epoch 1's checkpoint
+    Trainer first(resumed, test_support::stop_after_steps(feature_hooks(resumed), 6));
     first.run();
   }
   resumed.resume = "auto";

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "tests/support/errors.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
 #include "tests/train/optim_parity.h"
@@ -269,14 +270,7 @@ TEST(Optimizer, MakeOptimizerFollowsTheConfig) {
   EXPECT_EQ(dynamic_cast<const Sgd&>(*sgd).options().momentum, 0.9);
 }
 
-void expect_error(const std::function<void()>& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error holding '" << needle << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
+using test_support::expect_error;
 
 TEST(Optimizer, BadInputsGiveClearErrors) {
   const NamedParams params = params_from({{"a.weight", Tensor::full({2, 2}, 1.0f)}, {"a.bias", Tensor::full({2}, 1.0f)}});

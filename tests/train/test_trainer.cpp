@@ -80,7 +80,8 @@ TEST_F(TrainerTest, ResumeFromAnEpochBoundaryIsBitExact) {
   }
   EXPECT_FALSE(fs::exists(resumed.output + "/model.safetensors"));
   ASSERT_TRUE(fs::exists(resumed.output + "/last.safetensors"));
-  EXPECT_EQ(checkpoint_position(resumed.output + "/last.safetensors"), std::make_pair(std::string("2"), std::string("0")));
+  EXPECT_EQ(checkpoint_position(resumed.output + "/last.safetensors"),
+            std::make_pair(std::string("2"), std::string("0")));
   resumed.resume = "auto";
   Trainer(resumed).run();
   expect_bit_identical(weights(straight), weights(resumed));
@@ -130,7 +131,8 @@ TEST_F(TrainerTest, QatResumeFromTheMiddleOfARunIsBitExact) {
 
   Config resumed = qat_config("resumed");
   {
-    Trainer first(resumed, stop_after_steps(feature_hooks(resumed), 9));  // checkpoint at global step 8 = epoch 2, step 2 of 6
+    // checkpoint at global step 8 = epoch 2, step 2 of 6
+    Trainer first(resumed, stop_after_steps(feature_hooks(resumed), 9));
     first.run();
   }
   resumed.resume = resumed.output + "/last.safetensors";

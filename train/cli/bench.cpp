@@ -15,6 +15,7 @@
 #include "ops/losses.h"
 #include "train/cli/bench_int8.h"
 #include "train/cli/commands.h"
+#include "train/cli/model_options.h"
 #include "train/sgd.h"
 
 namespace minnow::cli {
@@ -108,28 +109,12 @@ void add_bench_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<BenchArgs>();
   args->spec.num_classes = 10;
   auto* cmd = app.add_subcommand("bench", "Training-step throughput of a zoo model on random data");
-  cmd->add_option("--model", args->spec.name, "Model name")->required()->check(CLI::IsMember(model_names()));
-  cmd->add_option("--resolution", args->resolution, "Input resolution in pixels")
-      ->capture_default_str()
-      ->check(CLI::Range(8, 4096));
+  add_model_options(*cmd, args->spec, args->resolution);
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str()->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", args->threads, "Threads")->capture_default_str()->check(CLI::Range(1, 1024));
   cmd->add_option("--steps", args->steps, "Timed steps (after 2 warm-up steps)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--width", args->spec.width, "Width multiplier (ShuffleNet v1: scale factor)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--num-classes", args->spec.num_classes, "Classifier outputs")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--in-channels", args->spec.in_channels, "Input channels")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_flag("--small-input", args->spec.small_input, "Stride-1 stem for inputs of 64 px or less");
-  cmd->add_option("--groups", args->spec.groups, "ShuffleNet v1 groups")
-      ->capture_default_str()
-      ->check(CLI::IsMember({1, 2, 3, 4, 8}));
   cmd->add_flag("--int8", args->int8,
                 "Time inference instead: f32 against the int8 model converted after QAT preparation "
                 "(mobilenet_v1, mobilenet_v2)");

@@ -46,20 +46,16 @@ void export_int8(const std::string& path, Module& model, const Config& config) {
   const auto int8 = convert_int8(model, {1, config.model.in_channels, r, r});
   SafeTensors file;
   for (const auto& t : int8->tensors()) file.tensors.emplace_back(t.name, t.tensor);
-  file.metadata = {{"format", "minnow-int8-1"},
-                   {"model.name", config.model.name},
-                   {"model.width", std::to_string(config.model.width)},
-                   {"model.resolution", std::to_string(r)},
-                   {"model.num_classes", std::to_string(config.model.num_classes)},
-                   {"model.in_channels", std::to_string(config.model.in_channels)},
-                   {"model.small_input", config.model.small_input ? "true" : "false"},
-                   {"scheme",
-                    "weights: s8 symmetric per output channel, real = weight_scale[o] * q, BN folded into weight and "
-                    "bias; activations: per tensor, zero point 0, real = scale * q, u8 after relu/relu6, s8 elsewhere; "
-                    "<conv>.output_scale is the scale of that conv's (activated) output, input_scale the image's; "
-                    "residual sums requantize to <block>.scale; the classifier is f32 with fake-quantized weights"},
-                   {"weight_bits", std::to_string(config.qat.weight_bits)},
-                   {"activation_bits", std::to_string(config.qat.activation_bits)}};
+  file.metadata = model_metadata(config.model);
+  file.metadata.insert({{"format", "minnow-int8-1"},
+                        {"scheme",
+                         "weights: s8 symmetric per output channel, real = weight_scale[o] * q, BN folded into "
+                         "weight and bias; activations: per tensor, zero point 0, real = scale * q, u8 after "
+                         "relu/relu6, s8 elsewhere; <conv>.output_scale is the scale of that conv's (activated) "
+                         "output, input_scale the image's; residual sums requantize to <block>.scale; the "
+                         "classifier is f32 with fake-quantized weights"},
+                        {"weight_bits", std::to_string(config.qat.weight_bits)},
+                        {"activation_bits", std::to_string(config.qat.activation_bits)}});
   save_safetensors(path, file);
 }
 

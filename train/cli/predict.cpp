@@ -62,7 +62,7 @@ std::vector<std::string> class_names(const Config& c) {
 std::vector<float> load_image(const std::string& path, const Config& config, const data::Transform& transform) {
   const std::vector<uint8_t> bytes = data::read_file(path, "predict");
   data::Image image = data::decode_image(
-      bytes, {.channels = config.model.in_channels, .max_pixels = config.data.max_pixels}, path);
+      bytes, {.channels = static_cast<int>(config.model.in_channels), .max_pixels = config.data.max_pixels}, path);
   Rng unused(0);  // the evaluation transform has no random step
   image = transform.apply(std::move(image), unused);
   const int side = config.model.resolution;

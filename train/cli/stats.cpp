@@ -8,6 +8,7 @@
 #include "models/model_stats.h"
 #include "models/zoo.h"
 #include "train/cli/commands.h"
+#include "train/cli/model_options.h"
 
 namespace minnow::cli {
 namespace {
@@ -63,14 +64,7 @@ int run_stats(const StatsArgs& a) {
 void add_stats_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<StatsArgs>();
   auto* cmd = app.add_subcommand("stats", "Parameters, Mult-Adds, activation memory and latency of a zoo model");
-  cmd->add_option("--model", args->spec.name, "Model name")->required()->check(CLI::IsMember(model_names()));
-  cmd->add_option("--width", args->spec.width, "Width multiplier (ShuffleNet v1: scale factor)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--resolution", args->resolution, "Input resolution in pixels")->check(CLI::Range(8, 4096));
-  cmd->add_option("--num-classes", args->spec.num_classes, "Classifier outputs")->check(CLI::PositiveNumber);
-  cmd->add_option("--in-channels", args->spec.in_channels, "Input channels")->check(CLI::PositiveNumber);
-  cmd->add_option("--groups", args->spec.groups, "ShuffleNet v1 groups")->check(CLI::IsMember({1, 2, 3, 4, 8}));
-  cmd->add_flag("--small-input", args->spec.small_input, "Stride-1 stem for inputs of 64 px or less");
+  add_model_options(*cmd, args->spec, args->resolution);
   cmd->add_option("--threads", args->threads, "Threads for the latency measurement")->check(CLI::Range(1, 1024));
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args, &action] { action = [args] { return run_stats(*args); }; });
