@@ -83,10 +83,13 @@ void update_running(const Tensor& running_mean, const Tensor& running_var, const
   }
 }
 
-}  // namespace
+struct BnSizes {
+  int64_t c, m;  // channels, values per channel (N H W)
+};
 
-Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& running_mean,
-               const Tensor& running_var, bool training, const BatchNormOptions& options) {
+// Checks batch_norm's arguments (see the header) and returns x's sizes.
+BnSizes check_batch_norm_args(const Var& x, const Var& gamma, const Var& beta, const Tensor& running_mean,
+                              const Tensor& running_var, bool training, const BatchNormOptions& options) {
   const Dims xd = x.dims();
   MINNOW_CHECK(xd.size() == 4, "batch_norm: expected input dims (N, C, H, W), got ", dims_str(xd));
   MINNOW_CHECK(x.data().dtype() == DType::f32, "batch_norm: expected an f32 input, got ",
@@ -110,6 +113,30 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
   MINNOW_CHECK(options.eps > 0 && options.momentum >= 0 && options.momentum <= 1,
                "batch_norm: expected eps > 0 and momentum in [0, 1], got eps ", options.eps, ", momentum ",
                options.momentum);
+  return {c, m};
+}
+
+// What batch_norm's backward reads: the primitives, x as the forward ran it, the
+// statistics it normalised with, gamma and beta (C), the relu workspace (when fused)
+// and the layout dx goes back to.
+struct BatchNormSaved {
+  std::shared_ptr<BnPrimitives> p;
+  Tensor src;                       // (N, C, H, W)
+  Tensor mean, var, scale, shift;   // (C) each; scale and shift undefined without affine
+  Tensor workspace;                 // undefined unless the relu is fused
+  memory::desc x_md;
+};
+
+std::vector<Tensor> batch_norm_backward(const BatchNormSaved& saved, const std::vector<Tensor>& dy,
+                                        const std::vector<bool>& need);
+
+}  // namespace
+
+Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& running_mean,
+               const Tensor& running_var, bool training, const BatchNormOptions& options) {
+  const auto [c, m] = check_batch_norm_args(x, gamma, beta, running_mean, running_var, training, options);
+  const bool affine = gamma.defined();
+  const bool track = running_mean.defined() || running_var.defined();
 
   Flags flags = Flags::none;
   if (affine) flags |= Flags::use_scale | Flags::use_shift;
@@ -145,36 +172,44 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
 
   if (!record) return record_op("batch_norm", {x, gamma, beta}, y, nullptr);
   const memory::desc x_md = x.data().desc();  // dx goes back to x's own layout
-  return record_op(
-      "batch_norm", {x, gamma, beta}, y,
-      [p, src, mean, var, scale, shift, workspace, x_md](const std::vector<Tensor>& dy_,
-                                                         const std::vector<bool>& need) {
-        const auto& bpd = p->bwd_pd;
-        const Tensor dy = dy_[0].to_layout(bpd.diff_dst_desc());
-        Tensor dx(bpd.diff_src_desc());  // (N, C, H, W)
-        std::unordered_map<int, memory> bwd_args{{DNNL_ARG_SRC, src.memory()},
-                                                 {DNNL_ARG_MEAN, mean.memory()},
-                                                 {DNNL_ARG_VARIANCE, var.memory()},
-                                                 {DNNL_ARG_DIFF_DST, dy.memory()},
-                                                 {DNNL_ARG_DIFF_SRC, dx.memory()}};
-        if (workspace.defined()) bwd_args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
-        Tensor dgamma, dbeta;  // (C) each
-        if (scale.defined()) {
-          dgamma = Tensor(scale.desc());
-          dbeta = Tensor(scale.desc());
-          bwd_args.emplace(DNNL_ARG_SCALE, scale.memory());
-          bwd_args.emplace(DNNL_ARG_SHIFT, shift.memory());  // oneDNN 2.6 asks for it, though dx needs no beta
-          bwd_args.emplace(DNNL_ARG_DIFF_SCALE, dgamma.memory());
-          bwd_args.emplace(DNNL_ARG_DIFF_SHIFT, dbeta.memory());
-        }
-        execute_primitive(p->bwd, bwd_args);
-        std::vector<Tensor> grads(3);
-        if (need[0]) grads[0] = dx.to_layout(x_md);
-        if (need[1]) grads[1] = dgamma;
-        if (need[2]) grads[2] = dbeta;
-        return grads;
-      });
+  return record_op("batch_norm", {x, gamma, beta}, y,
+                   [saved = BatchNormSaved{p, src, mean, var, scale, shift, workspace, x_md}](const auto& dy,
+                                                                                             const auto& need) {
+                     return batch_norm_backward(saved, dy, need);
+                   });
 }
+
+namespace {
+
+std::vector<Tensor> batch_norm_backward(const BatchNormSaved& saved, const std::vector<Tensor>& dy,
+                                        const std::vector<bool>& need) {
+  const auto& bpd = saved.p->bwd_pd;
+  const Tensor dy_bwd = dy[0].to_layout(bpd.diff_dst_desc());
+  Tensor dx(bpd.diff_src_desc());  // (N, C, H, W)
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, saved.src.memory()},
+                                       {DNNL_ARG_MEAN, saved.mean.memory()},
+                                       {DNNL_ARG_VARIANCE, saved.var.memory()},
+                                       {DNNL_ARG_DIFF_DST, dy_bwd.memory()},
+                                       {DNNL_ARG_DIFF_SRC, dx.memory()}};
+  if (saved.workspace.defined()) args.emplace(DNNL_ARG_WORKSPACE, saved.workspace.memory());
+  Tensor dgamma, dbeta;  // (C) each
+  if (saved.scale.defined()) {
+    dgamma = Tensor(saved.scale.desc());
+    dbeta = Tensor(saved.scale.desc());
+    args.emplace(DNNL_ARG_SCALE, saved.scale.memory());
+    args.emplace(DNNL_ARG_SHIFT, saved.shift.memory());  // oneDNN 2.6 asks for it, though dx needs no beta
+    args.emplace(DNNL_ARG_DIFF_SCALE, dgamma.memory());
+    args.emplace(DNNL_ARG_DIFF_SHIFT, dbeta.memory());
+  }
+  execute_primitive(saved.p->bwd, args);
+  std::vector<Tensor> grads(3);  // dx, dgamma, dbeta
+  if (need[0]) grads[0] = dx.to_layout(saved.x_md);
+  if (need[1]) grads[1] = dgamma;
+  if (need[2]) grads[2] = dbeta;
+  return grads;
+}
+
+}  // namespace
 
 BatchNormImpl batch_norm_impl(const memory::desc& x_md, bool training, const BatchNormOptions& options) {
   Flags flags = Flags::use_scale | Flags::use_shift;

@@ -108,6 +108,29 @@ Tensor run_sum(const SumPrimitives& p, const Tensor& t, const memory::desc& out_
   return out;
 }
 
+// Sums a gradient of a's dims over b's broadcast axes, into b's own layout.
+struct BroadcastSum {
+  std::shared_ptr<SumPrimitives> sum;  // null when b does not broadcast
+  memory::desc b_md, b_own;            // b as the forward ran it; b's own layout
+  Tensor operator()(const Tensor& g) const { return (sum ? run_sum(*sum, g, b_md) : g).to_layout(b_own); }
+};
+
+// What add's backward reads.
+struct AddSaved {
+  BroadcastSum to_b;
+};
+
+// What mul's backward reads: the operands and the primitives that multiply dy by them.
+struct MulSaved {
+  BroadcastSum to_b;
+  std::shared_ptr<dnnl::binary> fwd;        // dy times b (the forward's own)
+  std::shared_ptr<dnnl::binary> same_dims;  // dy times a
+  Tensor a, b;                              // a (N, C, H, W); b as the forward ran it
+};
+
+std::vector<Tensor> add_backward(const AddSaved& saved, const std::vector<Tensor>& dy, const std::vector<bool>& need);
+std::vector<Tensor> mul_backward(const MulSaved& saved, const std::vector<Tensor>& dy, const std::vector<bool>& need);
+
 Var binary_op(const char* op, algorithm alg, const Var& a, const Var& b) {
   const bool broadcast = broadcasts(op, a, b);
   const memory::desc a_md = a.data().desc();
@@ -117,28 +140,32 @@ Var binary_op(const char* op, algorithm alg, const Var& a, const Var& b) {
   const Tensor y = run_binary(*fwd, a.data(), b_in);  // (N, C, H, W) in a's layout
   if (!should_record({a, b})) return record_op(op, {a, b}, y, nullptr);
 
-  const memory::desc b_own = b.data().desc();  // db comes back in b's own layout
-  const auto sum = broadcast ? sum_for(a_md, b_md) : nullptr;
-  // Sums g (a's dims) over b's broadcast axes, into b's layout.
-  auto to_b = [sum, b_md, b_own](const Tensor& g) { return (sum ? run_sum(*sum, g, b_md) : g).to_layout(b_own); };
+  const BroadcastSum to_b{broadcast ? sum_for(a_md, b_md) : nullptr, b_md, b.data().desc()};
   if (alg == algorithm::binary_add)
-    return record_op(op, {a, b}, y, [to_b](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
-      // da = dy, db = dy summed over the broadcast axes; no copy when b has a's dims and layout.
-      std::vector<Tensor> grads(2);
-      if (need[0]) grads[0] = dy[0];
-      if (need[1]) grads[1] = to_b(dy[0]);
-      return grads;
+    return record_op(op, {a, b}, y, [saved = AddSaved{to_b}](const auto& dy, const auto& need) {
+      return add_backward(saved, dy, need);
     });
   const auto same_dims = broadcast ? binary_for(algorithm::binary_mul, a_md, a_md) : fwd;
-  const Tensor a_saved = a.data();
   return record_op(op, {a, b}, y,
-                   [to_b, fwd, same_dims, a_saved, b_in](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
-                     // da = dy b (b broadcast), db = dy a summed over the broadcast axes.
-                     std::vector<Tensor> grads(2);
-                     if (need[0]) grads[0] = run_binary(*fwd, dy[0], b_in);
-                     if (need[1]) grads[1] = to_b(run_binary(*same_dims, dy[0], a_saved));
-                     return grads;
+                   [saved = MulSaved{to_b, fwd, same_dims, a.data(), b_in}](const auto& dy, const auto& need) {
+                     return mul_backward(saved, dy, need);
                    });
+}
+
+// da = dy, db = dy summed over the broadcast axes; no copy when b has a's dims and layout.
+std::vector<Tensor> add_backward(const AddSaved& saved, const std::vector<Tensor>& dy, const std::vector<bool>& need) {
+  std::vector<Tensor> grads(2);  // da, db
+  if (need[0]) grads[0] = dy[0];
+  if (need[1]) grads[1] = saved.to_b(dy[0]);
+  return grads;
+}
+
+// da = dy b (b broadcast), db = dy a summed over the broadcast axes.
+std::vector<Tensor> mul_backward(const MulSaved& saved, const std::vector<Tensor>& dy, const std::vector<bool>& need) {
+  std::vector<Tensor> grads(2);  // da, db
+  if (need[0]) grads[0] = run_binary(*saved.fwd, dy[0], saved.b);
+  if (need[1]) grads[1] = saved.to_b(run_binary(*saved.same_dims, dy[0], saved.a));
+  return grads;
 }
 
 }  // namespace

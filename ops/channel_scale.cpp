@@ -20,6 +20,14 @@ Tensor scaled(const Tensor& in, const Tensor& s) {
   return out;
 }
 
+// What scale_channels' backward reads: the scales.
+struct ScaleChannelsSaved {
+  Tensor s;  // (C)
+};
+
+std::vector<Tensor> scale_channels_backward(const ScaleChannelsSaved& saved, const std::vector<Tensor>& dy,
+                                            const std::vector<bool>& need);
+
 }  // namespace
 
 Var scale_channels(const Var& x, const Tensor& s) {
@@ -31,9 +39,19 @@ Var scale_channels(const Var& x, const Tensor& s) {
                ", got ", dims_str(s.dims()));
   Tensor y = scaled(xd, s);  // (C, ...)
   if (!should_record({x})) return record_op("scale_channels", {x}, y, nullptr);
-  return record_op("scale_channels", {x}, y, [s](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-    return std::vector<Tensor>{scaled(dy[0].to_layout(plain_desc(dy[0].dims(), DType::f32)), s)};  // dx = dy s
+  return record_op("scale_channels", {x}, y, [saved = ScaleChannelsSaved{s}](const auto& dy, const auto& need) {
+    return scale_channels_backward(saved, dy, need);
   });
 }
+
+namespace {
+
+// dx = dy s.
+std::vector<Tensor> scale_channels_backward(const ScaleChannelsSaved& saved, const std::vector<Tensor>& dy,
+                                            const std::vector<bool>&) {
+  return {scaled(dy[0].to_layout(plain_desc(dy[0].dims(), DType::f32)), saved.s)};
+}
+
+}  // namespace
 
 }  // namespace minnow

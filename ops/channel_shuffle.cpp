@@ -38,6 +38,15 @@ std::shared_ptr<ShufflePrimitives> primitives_for(const dnnl::memory::desc& x_md
   return p;
 }
 
+// What channel_shuffle's backward reads: the primitives and x's layout.
+struct ChannelShuffleSaved {
+  std::shared_ptr<ShufflePrimitives> p;
+  dnnl::memory::desc x_md;
+};
+
+std::vector<Tensor> channel_shuffle_backward(const ChannelShuffleSaved& saved, const std::vector<Tensor>& dy,
+                                             const std::vector<bool>& need);
+
 }  // namespace
 
 Var channel_shuffle(const Var& x, int64_t groups) {
@@ -53,11 +62,20 @@ Var channel_shuffle(const Var& x, int64_t groups) {
   Tensor y(x_md);  // (N, C, H, W), x's layout
   execute_primitive(p->fwd, {{DNNL_ARG_SRC, x.data().memory()}, {DNNL_ARG_DST, y.memory()}});
   if (!record) return record_op("channel_shuffle", {x}, y, nullptr);
-  return record_op("channel_shuffle", {x}, y, [p, x_md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-    Tensor dx(x_md);  // (N, C, H, W)
-    execute_primitive(p->bwd, {{DNNL_ARG_DIFF_DST, dy[0].memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}});
-    return std::vector<Tensor>{dx};
+  return record_op("channel_shuffle", {x}, y, [saved = ChannelShuffleSaved{p, x_md}](const auto& dy, const auto& need) {
+    return channel_shuffle_backward(saved, dy, need);
   });
 }
+
+namespace {
+
+std::vector<Tensor> channel_shuffle_backward(const ChannelShuffleSaved& saved, const std::vector<Tensor>& dy,
+                                             const std::vector<bool>&) {
+  Tensor dx(saved.x_md);  // (N, C, H, W)
+  execute_primitive(saved.p->bwd, {{DNNL_ARG_DIFF_DST, dy[0].memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  return {dx};
+}
+
+}  // namespace
 
 }  // namespace minnow

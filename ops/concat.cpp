@@ -166,6 +166,24 @@ Dims concat_dims(const std::vector<Var>& xs, int axis) {
   return y;
 }
 
+// What concat's backward reads: where each input sits along axis, and its own layout.
+struct ConcatSaved {
+  std::vector<int64_t> sizes;  // C_i
+  int axis;
+  std::vector<memory::desc> x_mds;
+};
+
+// What split's backward reads: x's layout, which the pieces join back into.
+struct SplitSaved {
+  memory::desc x_md;
+  int axis;
+};
+
+std::vector<Tensor> concat_backward(const ConcatSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need);
+std::vector<Tensor> split_backward(const SplitSaved& saved, const std::vector<Tensor>& dy,
+                                   const std::vector<bool>& need);
+
 }  // namespace
 
 Var concat(const std::vector<Var>& xs, int axis) {
@@ -187,13 +205,23 @@ Var concat(const std::vector<Var>& xs, int axis) {
   }
   Tensor y = concat_tensors(parts, axis, y_md);  // (N, sum C_i, H, W)
   if (!should_record(xs)) return record_op("concat", xs, y, nullptr);
-  return record_op("concat", xs, y, [sizes, axis, x_mds](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
-    std::vector<Tensor> dx = split_tensor(dy[0], sizes, axis, need);
-    for (size_t i = 0; i < dx.size(); ++i)
-      if (need[i]) dx[i] = dx[i].to_layout(x_mds[i]);
-    return dx;
-  });
+  return record_op("concat", xs, y,
+                   [saved = ConcatSaved{std::move(sizes), axis, std::move(x_mds)}](const auto& dy, const auto& need) {
+                     return concat_backward(saved, dy, need);
+                   });
 }
+
+namespace {
+
+std::vector<Tensor> concat_backward(const ConcatSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need) {
+  std::vector<Tensor> dx = split_tensor(dy[0], saved.sizes, saved.axis, need);
+  for (size_t i = 0; i < dx.size(); ++i)
+    if (need[i]) dx[i] = dx[i].to_layout(saved.x_mds[i]);
+  return dx;
+}
+
+}  // namespace
 
 std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int axis) {
   const Dims x_dims = x.dims();
@@ -208,11 +236,19 @@ std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int axis
                ", expected x.dim(", axis, ") = ", x_dims[static_cast<size_t>(axis)], " of x dims ", dims_str(x_dims));
   std::vector<Tensor> ys = split_tensor(x.data(), sizes, axis, std::vector<bool>(sizes.size(), true));
   if (!should_record({x})) return record_op("split", {x}, std::move(ys), nullptr);
-  const memory::desc x_md = x.data().desc();
-  // dy pieces arrive in the pieces' layouts, zeros for unused pieces.
-  return record_op("split", {x}, std::move(ys), [x_md, axis](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-    return std::vector<Tensor>{concat_tensors(dy, axis, x_md)};
-  });
+  return record_op("split", {x}, std::move(ys),
+                   [saved = SplitSaved{x.data().desc(), axis}](const auto& dy, const auto& need) {
+                     return split_backward(saved, dy, need);
+                   });
 }
+
+namespace {
+
+// dy pieces arrive in the pieces' layouts, zeros for unused pieces.
+std::vector<Tensor> split_backward(const SplitSaved& saved, const std::vector<Tensor>& dy, const std::vector<bool>&) {
+  return {concat_tensors(dy, saved.axis, saved.x_md)};
+}
+
+}  // namespace
 
 }  // namespace minnow

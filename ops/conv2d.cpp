@@ -149,6 +149,19 @@ std::shared_ptr<ConvPrimitives> primitives_for(const ConvShape& s, const memory:
   return p;
 }
 
+// What conv2d's backward reads: the primitives, x and w as the forward ran them, and
+// the layouts dx and dw go back to.
+struct Conv2dSaved {
+  std::shared_ptr<ConvPrimitives> p;
+  ConvShape s;
+  Tensor src;      // (N, C, H, W), in the forward's layout
+  Tensor weights;  // in the forward's layout
+  memory::desc x_md, w_md;
+};
+
+std::vector<Tensor> conv2d_backward(const Conv2dSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need);
+
 }  // namespace
 
 Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& options) {
@@ -171,44 +184,54 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
   const memory::desc x_md = x.data().desc();
   const memory::desc w_md = w.data().desc();
   return record_op("conv2d", {x, w, b}, y,
-                   [p, s, src, weights, x_md, w_md](const std::vector<Tensor>& dy_, const std::vector<bool>& need) {
-                     std::vector<Tensor> grads(3);
-                     if (need[0]) {
-                       const Tensor dy = dy_[0].to_layout(p->bwd_data_pd.diff_dst_desc());
-                       Tensor dx(p->bwd_data_pd.diff_src_desc());  // (N, C, H, W)
-                       const Tensor w_bwd = reorder_weight(weights, p->bwd_data_pd.weights_desc());
-                       execute_primitive(p->bwd_data, {{DNNL_ARG_DIFF_DST, dy.memory()},
-                                                       {DNNL_ARG_WEIGHTS, w_bwd.memory()},
-                                                       {DNNL_ARG_DIFF_SRC, dx.memory()}});
-                       grads[0] = dx.to_layout(x_md);
-                     }
-                     if (need[1] && p->depthwise_weight_loop) {
-                       const Tensor x_plain = src.to_layout(plain_desc(src.dims()));
-                       const Tensor dy_plain = dy_[0].to_layout(plain_desc(dy_[0].dims()));
-                       grads[1] = to_desc(depthwise_weight_grad(x_plain, dy_plain,
-                                                                {s.kh, s.opt.stride, s.opt.padding, s.opt.dilation}),
-                                          w_md);
-                     } else if (need[1] && p->grouped_pointwise_product) {
-                       grads[1] = to_desc(grouped_pointwise_weight_grad(src, dy_[0], s.opt.groups), w_md);
-                     } else if (need[1] || need[2]) {
-                       const auto& pd = p->bwd_weights_pd;
-                       const Tensor dy = dy_[0].to_layout(pd.diff_dst_desc());
-                       Tensor dw(pd.diff_weights_desc());  // (O, C/G, kH, kW) or (G, O/G, C/G, kH, kW)
-                       std::unordered_map<int, memory> bwd_args{{DNNL_ARG_SRC, src.memory()},
-                                                            {DNNL_ARG_DIFF_DST, dy.memory()},
-                                                            {DNNL_ARG_DIFF_WEIGHTS, dw.memory()}};
-                       Tensor db;
-                       if (s.bias) {
-                         db = Tensor(pd.diff_bias_desc());
-                         bwd_args.emplace(DNNL_ARG_DIFF_BIAS, db.memory());
-                       }
-                       execute_primitive(p->bwd_weights, bwd_args);
-                       grads[1] = to_desc(dw, w_md);
-                       grads[2] = db;
-                     }
-                     return grads;
+                   [saved = Conv2dSaved{p, s, src, weights, x_md, w_md}](const auto& dy, const auto& need) {
+                     return conv2d_backward(saved, dy, need);
                    });
 }
+
+namespace {
+
+std::vector<Tensor> conv2d_backward(const Conv2dSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need) {
+  const ConvPrimitives& p = *saved.p;
+  const ConvShape& s = saved.s;
+  std::vector<Tensor> grads(3);  // dx, dw, db
+  if (need[0]) {
+    const Tensor dy_bwd = dy[0].to_layout(p.bwd_data_pd.diff_dst_desc());
+    Tensor dx(p.bwd_data_pd.diff_src_desc());  // (N, C, H, W)
+    const Tensor w_bwd = reorder_weight(saved.weights, p.bwd_data_pd.weights_desc());
+    execute_primitive(p.bwd_data, {{DNNL_ARG_DIFF_DST, dy_bwd.memory()},
+                                   {DNNL_ARG_WEIGHTS, w_bwd.memory()},
+                                   {DNNL_ARG_DIFF_SRC, dx.memory()}});
+    grads[0] = dx.to_layout(saved.x_md);
+  }
+  if (need[1] && p.depthwise_weight_loop) {
+    const Tensor x_plain = saved.src.to_layout(plain_desc(saved.src.dims()));
+    const Tensor dy_plain = dy[0].to_layout(plain_desc(dy[0].dims()));
+    grads[1] = to_desc(
+        depthwise_weight_grad(x_plain, dy_plain, {s.kh, s.opt.stride, s.opt.padding, s.opt.dilation}), saved.w_md);
+  } else if (need[1] && p.grouped_pointwise_product) {
+    grads[1] = to_desc(grouped_pointwise_weight_grad(saved.src, dy[0], s.opt.groups), saved.w_md);
+  } else if (need[1] || need[2]) {
+    const auto& pd = p.bwd_weights_pd;
+    const Tensor dy_bwd = dy[0].to_layout(pd.diff_dst_desc());
+    Tensor dw(pd.diff_weights_desc());  // (O, C/G, kH, kW) or (G, O/G, C/G, kH, kW)
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, saved.src.memory()},
+                                         {DNNL_ARG_DIFF_DST, dy_bwd.memory()},
+                                         {DNNL_ARG_DIFF_WEIGHTS, dw.memory()}};
+    Tensor db;  // (O)
+    if (s.bias) {
+      db = Tensor(pd.diff_bias_desc());
+      args.emplace(DNNL_ARG_DIFF_BIAS, db.memory());
+    }
+    execute_primitive(p.bwd_weights, args);
+    grads[1] = to_desc(dw, saved.w_md);
+    grads[2] = db;
+  }
+  return grads;
+}
+
+}  // namespace
 
 Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options) {
   const ConvShape s = conv_shape(x.dims(), w_dims, bias, options);

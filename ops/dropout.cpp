@@ -11,6 +11,18 @@
 #include "core/tape.h"
 
 namespace minnow {
+namespace {
+
+// What dropout's backward reads: which elements were kept, and the scale s.
+struct DropoutSaved {
+  std::shared_ptr<std::vector<uint8_t>> keep;  // one per element of x's buffer
+  float scale;
+};
+
+std::vector<Tensor> dropout_backward(const DropoutSaved& saved, const std::vector<Tensor>& dy,
+                                     const std::vector<bool>& need);
+
+}  // namespace
 
 Var dropout(const Var& x, float p, bool training, Rng& rng) {
   MINNOW_CHECK(p >= 0.0f && p <= 1.0f, "dropout: probability p must be in [0, 1], got ", p);
@@ -26,13 +38,23 @@ Var dropout(const Var& x, float p, bool training, Rng& rng) {
     ys[i] = (*keep)[i] ? scale * xs[i] : 0.0f;
   }
   if (!should_record({x})) return record_op("dropout", {x}, y, nullptr);
-  return record_op("dropout", {x}, y, [keep, scale](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-    Tensor dx(dy[0].desc());
-    const std::span<const float> dys = dy[0].f32_buffer();
-    const std::span<float> dxs = dx.f32_buffer();
-    for (size_t i = 0; i < dxs.size(); ++i) dxs[i] = (*keep)[i] ? scale * dys[i] : 0.0f;
-    return std::vector<Tensor>{dx};
+  return record_op("dropout", {x}, y, [saved = DropoutSaved{std::move(keep), scale}](const auto& dy, const auto& need) {
+    return dropout_backward(saved, dy, need);
   });
 }
+
+namespace {
+
+std::vector<Tensor> dropout_backward(const DropoutSaved& saved, const std::vector<Tensor>& dy,
+                                     const std::vector<bool>&) {
+  const std::vector<uint8_t>& keep = *saved.keep;
+  Tensor dx(dy[0].desc());
+  const std::span<const float> dys = dy[0].f32_buffer();
+  const std::span<float> dxs = dx.f32_buffer();
+  for (size_t i = 0; i < dxs.size(); ++i) dxs[i] = keep[i] ? saved.scale * dys[i] : 0.0f;
+  return {dx};
+}
+
+}  // namespace
 
 }  // namespace minnow

@@ -112,14 +112,23 @@ void run_forward(const EltwisePrimitives& p, const Tensor& src, const Tensor& ds
   execute_primitive(p.fwd, {{DNNL_ARG_SRC, view(src, md)}, {DNNL_ARG_DST, view(dst, md)}});
 }
 
-// dx = f'(saved) dy, where saved is x, or y for the *_use_dst_for_bwd algorithms.
-Tensor run_backward(const EltwisePrimitives& p, const Eltwise& f, const Tensor& saved, const Tensor& dy_any,
-                    const memory::desc& md) {
-  const Tensor dy = dy_any.to_layout(saved.desc());
-  Tensor dx(saved.desc());
-  execute_primitive(p.bwd, {{backward_reads_dst(f.alg) ? DNNL_ARG_DST : DNNL_ARG_SRC, view(saved, md)},
-                            {DNNL_ARG_DIFF_DST, view(dy, md)},
-                            {DNNL_ARG_DIFF_SRC, view(dx, md)}});
+// What an activation's backward reads: the primitives, f, the tensor f' is taken at
+// (x, or y for the *_use_dst_for_bwd algorithms) and the descriptor the primitives run on.
+struct EltwiseSaved {
+  std::shared_ptr<EltwisePrimitives> p;
+  Eltwise f;
+  Tensor x_or_y;  // x's dims and layout
+  memory::desc md;
+};
+
+// dx = f'(x_or_y) dy, in x's layout.
+Tensor run_backward(const EltwiseSaved& saved, const Tensor& dy) {
+  const Tensor& at = saved.x_or_y;
+  const Tensor dy_bwd = dy.to_layout(at.desc());
+  Tensor dx(at.desc());
+  execute_primitive(saved.p->bwd, {{backward_reads_dst(saved.f.alg) ? DNNL_ARG_DST : DNNL_ARG_SRC, view(at, saved.md)},
+                                   {DNNL_ARG_DIFF_DST, view(dy_bwd, saved.md)},
+                                   {DNNL_ARG_DIFF_SRC, view(dx, saved.md)}});
   return dx;
 }
 
@@ -128,6 +137,9 @@ const Tensor& f32_input(const char* op, const Var& x) {
   MINNOW_CHECK(x.data().dtype() == DType::f32, op, ": expected an f32 input, got ", dtype_name(x.data().dtype()));
   return x.data();
 }
+
+std::vector<Tensor> activation_backward(const EltwiseSaved& saved, const std::vector<Tensor>& dy,
+                                        const std::vector<bool>& need);
 
 // y = f(x) in x's layout; zero_preserving says f(0) = 0.
 Var activation(const char* op, const Var& x, const Eltwise& f, bool zero_preserving) {
@@ -139,11 +151,25 @@ Var activation(const char* op, const Var& x, const Eltwise& f, bool zero_preserv
   run_forward(*p, src, y, md);
   if (md != src.desc() && !zero_preserving) zero_channel_padding(y);
   if (!record) return record_op(op, {x}, y, nullptr);
-  const Tensor saved = backward_reads_dst(f.alg) ? y : src;
-  return record_op(op, {x}, y, [p, f, saved, md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-    return std::vector<Tensor>{run_backward(*p, f, saved, dy[0], md)};
+  const Tensor x_or_y = backward_reads_dst(f.alg) ? y : src;
+  return record_op(op, {x}, y, [saved = EltwiseSaved{p, f, x_or_y, md}](const auto& dy, const auto& need) {
+    return activation_backward(saved, dy, need);
   });
 }
+
+std::vector<Tensor> activation_backward(const EltwiseSaved& saved, const std::vector<Tensor>& dy,
+                                        const std::vector<bool>&) {
+  return {run_backward(saved, dy[0])};
+}
+
+// What hardsigmoid's backward reads: the clip's saved state and the 1/6 scale's primitives.
+struct HardsigmoidSaved {
+  EltwiseSaved clip;
+  std::shared_ptr<EltwisePrimitives> scale_p;
+};
+
+std::vector<Tensor> hardsigmoid_backward(const HardsigmoidSaved& saved, const std::vector<Tensor>& dy,
+                                         const std::vector<bool>& need);
 
 }  // namespace
 
@@ -176,11 +202,20 @@ Var hardsigmoid(const Var& x) {
   if (!record) return record_op("hardsigmoid", {x}, y, nullptr);
   const auto scale_p = primitives_for({algorithm::eltwise_linear, 1.0f / 6}, md, false);
   return record_op("hardsigmoid", {x}, y,
-                   [clip_p, scale_p, clip, y, md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-                     const Tensor dx = run_backward(*clip_p, clip, y, dy[0], md);
-                     run_forward(*scale_p, dx, dx, md);
-                     return std::vector<Tensor>{dx};
+                   [saved = HardsigmoidSaved{{clip_p, clip, y, md}, scale_p}](const auto& dy, const auto& need) {
+                     return hardsigmoid_backward(saved, dy, need);
                    });
 }
+
+namespace {
+
+std::vector<Tensor> hardsigmoid_backward(const HardsigmoidSaved& saved, const std::vector<Tensor>& dy,
+                                         const std::vector<bool>&) {
+  const Tensor dx = run_backward(saved.clip, dy[0]);  // dt
+  run_forward(*saved.scale_p, dx, dx, saved.clip.md);
+  return {dx};
+}
+
+}  // namespace
 
 }  // namespace minnow

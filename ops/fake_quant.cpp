@@ -139,24 +139,49 @@ Tensor forward(const QuantPlan& plan, const Tensor& x) {
 }
 
 // dx = dy * mask, in x's layout.
-Tensor backward_dx(const QuantPlan& plan, const Tensor& x, const Tensor& dy_any) {
-  const Tensor dy = dy_any.to_layout(x.desc());
+Tensor backward_dx(const QuantPlan& plan, const Tensor& x, const Tensor& dy) {
+  const Tensor dy_bwd = dy.to_layout(x.desc());
   const Tensor dx = plan.walk ? Tensor::zeros(x.desc()) : Tensor(x.desc());
-  const float *px = x.data<float>(), *pdy = dy.data<float>();
+  const float *px = x.data<float>(), *pdy = dy_bwd.data<float>();
   float* pdx = dx.data<float>();
   for_each_element(plan, x, [&](const Quantizer& qz, int64_t i) { pdx[i] = qz.inside(qz.q(px[i])) ? pdy[i] : 0.0f; });
   return dx;
 }
+
+// What a straight-through fake quant's backward reads: the plan and x.
+struct FakeQuantSaved {
+  QuantPlan plan;
+  Tensor src;
+};
+
+std::vector<Tensor> fake_quant_backward(const FakeQuantSaved& saved, const std::vector<Tensor>& dy,
+                                        const std::vector<bool>& need);
 
 // Records y = fake_quant(x) whose only gradient is dx = dy * mask.
 Var record_ste(const char* op, const Var& x, QuantPlan plan) {
   const Tensor& src = x.data();
   const Tensor y = forward(plan, src);
   if (!should_record({x})) return record_op(op, {x}, y, nullptr);
-  return record_op(op, {x}, y, [plan = std::move(plan), src](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-    return std::vector<Tensor>{backward_dx(plan, src, dy[0])};
+  return record_op(op, {x}, y, [saved = FakeQuantSaved{std::move(plan), src}](const auto& dy, const auto& need) {
+    return fake_quant_backward(saved, dy, need);
   });
 }
+
+std::vector<Tensor> fake_quant_backward(const FakeQuantSaved& saved, const std::vector<Tensor>& dy,
+                                        const std::vector<bool>&) {
+  return {backward_dx(saved.plan, saved.src, dy[0])};
+}
+
+// What fake_quant_lsq's backward reads: the plan, x, the scale and LSQ's gradient scale g.
+struct FakeQuantLsqSaved {
+  QuantPlan plan;
+  Tensor src;
+  Tensor scale;  // (1) or (C)
+  double g;
+};
+
+std::vector<Tensor> fake_quant_lsq_backward(const FakeQuantLsqSaved& saved, const std::vector<Tensor>& dy,
+                                            const std::vector<bool>& need);
 
 }  // namespace
 
@@ -189,21 +214,29 @@ Var fake_quant_lsq(const Var& x, const Var& scale, int64_t zero_point, QuantRang
   if (!should_record({x, scale})) return record_op(op, {x, scale}, y, nullptr);
   const int64_t per_scale = src.numel() / static_cast<int64_t>(scales.size());
   const double g = 1 / std::sqrt(static_cast<double>(per_scale) * static_cast<double>(r.qmax));
-  const Tensor scale_data = scale.data();
   return record_op(op, {x, scale}, y,
-                   [plan = std::move(plan), src, scale_data, g](const std::vector<Tensor>& dy_any,
-                                                                 const std::vector<bool>& need) {
-                     const Tensor dy = dy_any[0].to_layout(src.desc());
-                     std::vector<Tensor> grads(2);
-                     if (need[0]) grads[0] = backward_dx(plan, src, dy);
-                     if (need[1]) {
-                       const std::vector<double> sums = scale_gradient_sums(plan, src, dy);
-                       std::vector<float> dscale(sums.size());
-                       for (size_t k = 0; k < sums.size(); ++k) dscale[k] = static_cast<float>(g * sums[k]);
-                       grads[1] = Tensor::from_plain(scale_data.dims(), dscale).to_layout(scale_data.desc());
-                     }
-                     return grads;
+                   [saved = FakeQuantLsqSaved{std::move(plan), src, scale.data(), g}](const auto& dy,
+                                                                                     const auto& need) {
+                     return fake_quant_lsq_backward(saved, dy, need);
                    });
 }
+
+namespace {
+
+std::vector<Tensor> fake_quant_lsq_backward(const FakeQuantLsqSaved& saved, const std::vector<Tensor>& dy,
+                                            const std::vector<bool>& need) {
+  const Tensor dy_bwd = dy[0].to_layout(saved.src.desc());
+  std::vector<Tensor> grads(2);  // dx, dscale
+  if (need[0]) grads[0] = backward_dx(saved.plan, saved.src, dy_bwd);
+  if (need[1]) {
+    const std::vector<double> sums = scale_gradient_sums(saved.plan, saved.src, dy_bwd);
+    std::vector<float> dscale(sums.size());
+    for (size_t k = 0; k < sums.size(); ++k) dscale[k] = static_cast<float>(saved.g * sums[k]);
+    grads[1] = Tensor::from_plain(saved.scale.dims(), dscale).to_layout(saved.scale.desc());
+  }
+  return grads;
+}
+
+}  // namespace
 
 }  // namespace minnow

@@ -67,6 +67,19 @@ LinearShape linear_shape(const Var& x, const Var& w, const Var& b) {
   return {xd[0], xd[1], wd[0], b.defined()};
 }
 
+// What linear's backward reads: the primitives, x and w as the forward ran them, and
+// the layouts dx and dw go back to.
+struct LinearSaved {
+  std::shared_ptr<LinearPrimitives> p;
+  LinearShape s;
+  Tensor src;      // (N, K)
+  Tensor weights;  // (M, K)
+  memory::desc x_md, w_md;
+};
+
+std::vector<Tensor> linear_backward(const LinearSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need);
+
 }  // namespace
 
 Var linear(const Var& x, const Var& w, const Var& b) {
@@ -84,32 +97,42 @@ Var linear(const Var& x, const Var& w, const Var& b) {
   if (!record) return record_op("linear", {x, w, b}, y, nullptr);
   const memory::desc x_md = x.data().desc(), w_md = w.data().desc();
   return record_op("linear", {x, w, b}, y,
-                   [p, s, src, weights, x_md, w_md](const std::vector<Tensor>& dy_, const std::vector<bool>& need) {
-                     std::vector<Tensor> grads(3);
-                     const Tensor dy = dy_[0].to_layout(p->fwd_pd.dst_desc());  // (N, M)
-                     if (need[0]) {
-                       Tensor dx(p->bwd_data_pd.diff_src_desc());  // (N, K) = dy w
-                       execute_primitive(p->bwd_data, {{DNNL_ARG_DIFF_DST, dy.memory()},
-                                                       {DNNL_ARG_WEIGHTS, weights.memory()},
-                                                       {DNNL_ARG_DIFF_SRC, dx.memory()}});
-                       grads[0] = dx.to_layout(x_md);
-                     }
-                     if (need[1] || need[2]) {
-                       Tensor dw(p->bwd_weights_pd.diff_weights_desc());  // (M, K) = dy^T x
-                       std::unordered_map<int, memory> bwd_args{{DNNL_ARG_SRC, src.memory()},
-                                                                {DNNL_ARG_DIFF_DST, dy.memory()},
-                                                                {DNNL_ARG_DIFF_WEIGHTS, dw.memory()}};
-                       Tensor db;  // (M) = sum over N of dy
-                       if (s.bias) {
-                         db = Tensor(p->bwd_weights_pd.diff_bias_desc());
-                         bwd_args.emplace(DNNL_ARG_DIFF_BIAS, db.memory());
-                       }
-                       execute_primitive(p->bwd_weights, bwd_args);
-                       grads[1] = dw.to_layout(w_md);
-                       grads[2] = db;
-                     }
-                     return grads;
+                   [saved = LinearSaved{p, s, src, weights, x_md, w_md}](const auto& dy, const auto& need) {
+                     return linear_backward(saved, dy, need);
                    });
 }
+
+namespace {
+
+std::vector<Tensor> linear_backward(const LinearSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need) {
+  const LinearPrimitives& p = *saved.p;
+  std::vector<Tensor> grads(3);  // dx, dw, db
+  const Tensor dy_bwd = dy[0].to_layout(p.fwd_pd.dst_desc());  // (N, M)
+  if (need[0]) {
+    Tensor dx(p.bwd_data_pd.diff_src_desc());  // (N, K) = dy w
+    execute_primitive(p.bwd_data, {{DNNL_ARG_DIFF_DST, dy_bwd.memory()},
+                                   {DNNL_ARG_WEIGHTS, saved.weights.memory()},
+                                   {DNNL_ARG_DIFF_SRC, dx.memory()}});
+    grads[0] = dx.to_layout(saved.x_md);
+  }
+  if (need[1] || need[2]) {
+    Tensor dw(p.bwd_weights_pd.diff_weights_desc());  // (M, K) = dy^T x
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, saved.src.memory()},
+                                         {DNNL_ARG_DIFF_DST, dy_bwd.memory()},
+                                         {DNNL_ARG_DIFF_WEIGHTS, dw.memory()}};
+    Tensor db;  // (M) = sum over N of dy
+    if (saved.s.bias) {
+      db = Tensor(p.bwd_weights_pd.diff_bias_desc());
+      args.emplace(DNNL_ARG_DIFF_BIAS, db.memory());
+    }
+    execute_primitive(p.bwd_weights, args);
+    grads[1] = dw.to_layout(saved.w_md);
+    grads[2] = db;
+  }
+  return grads;
+}
+
+}  // namespace
 
 }  // namespace minnow

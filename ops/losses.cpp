@@ -36,6 +36,24 @@ Tensor scalar(double value) { return Tensor::full({1}, static_cast<float>(value)
 // The upstream gradient of a one-element loss.
 double seed_of(const Tensor& dy) { return dy.to_plain()[0]; }
 
+// cross_entropy's target q_ik = (1 - eps) onehot(y_i)_k + eps / K.
+struct SmoothedTarget {
+  double eps;
+  int64_t k;
+  double operator()(int64_t j, int32_t label) const {
+    return (1.0 - eps) * (j == label) + eps / static_cast<double>(k);
+  }
+};
+
+// What log_softmax's backward reads.
+struct LogSoftmaxSaved {
+  Tensor y;  // (N, K) log softmax
+  dnnl::memory::desc x_md;
+};
+
+std::vector<Tensor> log_softmax_backward(const LogSoftmaxSaved& saved, const std::vector<Tensor>& dy,
+                                         const std::vector<bool>& need);
+
 }  // namespace
 
 // y = log softmax(z) per row; dx_k = dy_k - softmax(z)_k sum_j dy_j.
@@ -49,22 +67,43 @@ Var log_softmax(const Var& logits) {
     for (int64_t j = 0; j < k; ++j) y.data<float>()[i * k + j] = static_cast<float>(row[static_cast<size_t>(j)]);
   }
   if (!should_record({logits})) return record_op("log_softmax", {logits}, y, nullptr);
-  const dnnl::memory::desc x_md = logits.data().desc();
-  return record_op("log_softmax", {logits}, y, [y, x_md](const std::vector<Tensor>& dy_, const std::vector<bool>&) {
-    const int64_t rows = y.dim(0), cols = y.dim(1);
-    const float* dy = dy_[0].data<float>();
-    Tensor dx(plain_desc({rows, cols}));  // (N, K)
-    for (int64_t i = 0; i < rows; ++i) {
-      double dy_sum = 0;
-      for (int64_t j = 0; j < cols; ++j) dy_sum += dy[i * cols + j];
-      for (int64_t j = 0; j < cols; ++j) {
-        const double p = std::exp(static_cast<double>(y.data<float>()[i * cols + j]));
-        dx.data<float>()[i * cols + j] = static_cast<float>(dy[i * cols + j] - p * dy_sum);
-      }
-    }
-    return std::vector<Tensor>{dx.to_layout(x_md)};
-  });
+  return record_op("log_softmax", {logits}, y,
+                   [saved = LogSoftmaxSaved{y, logits.data().desc()}](const auto& dy, const auto& need) {
+                     return log_softmax_backward(saved, dy, need);
+                   });
 }
+
+namespace {
+
+std::vector<Tensor> log_softmax_backward(const LogSoftmaxSaved& saved, const std::vector<Tensor>& dy,
+                                         const std::vector<bool>&) {
+  const Tensor& y = saved.y;
+  const int64_t rows = y.dim(0), cols = y.dim(1);
+  const float* pdy = dy[0].data<float>();
+  Tensor dx(plain_desc({rows, cols}));  // (N, K)
+  for (int64_t i = 0; i < rows; ++i) {
+    double dy_sum = 0;
+    for (int64_t j = 0; j < cols; ++j) dy_sum += pdy[i * cols + j];
+    for (int64_t j = 0; j < cols; ++j) {
+      const double p = std::exp(static_cast<double>(y.data<float>()[i * cols + j]));
+      dx.data<float>()[i * cols + j] = static_cast<float>(pdy[i * cols + j] - p * dy_sum);
+    }
+  }
+  return {dx.to_layout(saved.x_md)};
+}
+
+// What cross_entropy's backward reads.
+struct CrossEntropySaved {
+  Tensor p;  // (N, K) softmax
+  std::vector<int32_t> labels;
+  SmoothedTarget q;
+  dnnl::memory::desc x_md;
+};
+
+std::vector<Tensor> cross_entropy_backward(const CrossEntropySaved& saved, const std::vector<Tensor>& dy,
+                                           const std::vector<bool>& need);
+
+}  // namespace
 
 // loss = -(1/N) sum_i sum_k q_ik log p_ik with p = softmax(z), q = (1 - eps) onehot(y_i) + eps / K;
 // dz_ik = g (p_ik - q_ik) / N.
@@ -78,7 +117,7 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& labels, const C
   for (size_t i = 0; i < labels.size(); ++i)
     MINNOW_CHECK(labels[i] >= 0 && labels[i] < k, "cross_entropy: label ", labels[i], " at index ", i,
                  " is out of range [0, K) for K = ", k, " classes");
-  auto q = [eps, k](int64_t j, int32_t label) { return (1.0 - eps) * (j == label) + eps / static_cast<double>(k); };
+  const SmoothedTarget q{eps, k};
 
   Tensor p(plain_desc({n, k}));  // (N, K) softmax, saved for backward
   std::vector<double> logp(static_cast<size_t>(k));
@@ -92,20 +131,45 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& labels, const C
   }
   const Tensor y = scalar(loss / static_cast<double>(n));
   if (!should_record({logits})) return record_op("cross_entropy", {logits}, y, nullptr);
-  const dnnl::memory::desc x_md = logits.data().desc();
-  return record_op(
-      "cross_entropy", {logits}, y, [p, labels, q, x_md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-        const int64_t rows = p.dim(0), cols = p.dim(1);
-        const double g = seed_of(dy[0]) / static_cast<double>(rows);
-        Tensor dx(plain_desc({rows, cols}));  // (N, K)
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t j = 0; j < cols; ++j) {
-            const double pij = p.data<float>()[i * cols + j];
-            dx.data<float>()[i * cols + j] = static_cast<float>(g * (pij - q(j, labels[static_cast<size_t>(i)])));
-          }
-        return std::vector<Tensor>{dx.to_layout(x_md)};
-      });
+  return record_op("cross_entropy", {logits}, y,
+                   [saved = CrossEntropySaved{p, labels, q, logits.data().desc()}](const auto& dy, const auto& need) {
+                     return cross_entropy_backward(saved, dy, need);
+                   });
 }
+
+namespace {
+
+std::vector<Tensor> cross_entropy_backward(const CrossEntropySaved& saved, const std::vector<Tensor>& dy,
+                                           const std::vector<bool>&) {
+  const Tensor& p = saved.p;
+  const int64_t rows = p.dim(0), cols = p.dim(1);
+  const double g = seed_of(dy[0]) / static_cast<double>(rows);
+  Tensor dx(plain_desc({rows, cols}));  // (N, K)
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      const double pij = p.data<float>()[i * cols + j];
+      const int32_t label = saved.labels[static_cast<size_t>(i)];
+      dx.data<float>()[i * cols + j] = static_cast<float>(g * (pij - saved.q(j, label)));
+    }
+  return {dx.to_layout(saved.x_md)};
+}
+
+// What kl_div_with_temperature's backward reads.
+struct KlDivRows {
+  std::vector<double> log_ps, log_pt, kl;  // (N, K), (N, K), (N)
+};
+
+struct KlDivSaved {
+  std::shared_ptr<const KlDivRows> rows;
+  int64_t n, k;
+  double temp;
+  dnnl::memory::desc s_md, t_md;
+};
+
+std::vector<Tensor> kl_div_backward(const KlDivSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need);
+
+}  // namespace
 
 // With ps = softmax(s / T), pt = softmax(t / T) and kl_i = sum_k pt_ik (log pt_ik - log ps_ik):
 // loss = T^2 / N sum_i kl_i;
@@ -118,22 +182,19 @@ Var kl_div_with_temperature(const Var& student_logits, const Var& teacher_logits
   MINNOW_CHECK(temperature > 0.0f, "kl_div_with_temperature: temperature must be > 0, got ", temperature);
   const int64_t n = s.dim(0), k = s.dim(1);
   const double temp = temperature;
-  struct Saved {
-    std::vector<double> log_ps, log_pt, kl;  // (N, K), (N, K), (N)
-  };
-  auto saved = std::make_shared<Saved>();
-  saved->log_ps.resize(static_cast<size_t>(n * k));
-  saved->log_pt.resize(static_cast<size_t>(n * k));
-  saved->kl.resize(static_cast<size_t>(n));
+  auto rows = std::make_shared<KlDivRows>();
+  rows->log_ps.resize(static_cast<size_t>(n * k));
+  rows->log_pt.resize(static_cast<size_t>(n * k));
+  rows->kl.resize(static_cast<size_t>(n));
   double total = 0;
   for (int64_t i = 0; i < n; ++i) {
-    double* log_ps = saved->log_ps.data() + i * k;
-    double* log_pt = saved->log_pt.data() + i * k;
+    double* log_ps = rows->log_ps.data() + i * k;
+    double* log_pt = rows->log_pt.data() + i * k;
     log_softmax_row(s.data<float>() + i * k, k, 1.0 / temp, log_ps);
     log_softmax_row(t.data<float>() + i * k, k, 1.0 / temp, log_pt);
     double kl = 0;
     for (int64_t j = 0; j < k; ++j) kl += std::exp(log_pt[j]) * (log_pt[j] - log_ps[j]);
-    saved->kl[static_cast<size_t>(i)] = kl;
+    rows->kl[static_cast<size_t>(i)] = kl;
     total += kl;
   }
   const Tensor y = scalar(temp * temp * total / static_cast<double>(n));
@@ -141,25 +202,44 @@ Var kl_div_with_temperature(const Var& student_logits, const Var& teacher_logits
   if (!should_record(inputs)) return record_op("kl_div_with_temperature", inputs, y, nullptr);
   const dnnl::memory::desc s_md = student_logits.data().desc(), t_md = teacher_logits.data().desc();
   return record_op("kl_div_with_temperature", inputs, y,
-                   [saved, n, k, temp, s_md, t_md](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
-                     const double g = seed_of(dy[0]) * temp / static_cast<double>(n);
-                     Tensor dstudent, dteacher;
-                     if (need[0]) dstudent = Tensor(plain_desc({n, k}));  // (N, K)
-                     if (need[1]) dteacher = Tensor(plain_desc({n, k}));  // (N, K)
-                     for (int64_t i = 0; i < n; ++i)
-                       for (int64_t j = 0; j < k; ++j) {
-                         const auto ij = static_cast<size_t>(i * k + j);
-                         const double log_ps = saved->log_ps[ij], log_pt = saved->log_pt[ij];
-                         const double pt = std::exp(log_pt);
-                         if (need[0]) dstudent.data<float>()[ij] = static_cast<float>(g * (std::exp(log_ps) - pt));
-                         if (need[1])
-                           dteacher.data<float>()[ij] =
-                               static_cast<float>(g * pt * (log_pt - log_ps - saved->kl[static_cast<size_t>(i)]));
-                       }
-                     return std::vector<Tensor>{need[0] ? dstudent.to_layout(s_md) : Tensor(),
-                                                need[1] ? dteacher.to_layout(t_md) : Tensor()};
+                   [saved = KlDivSaved{std::move(rows), n, k, temp, s_md, t_md}](const auto& dy, const auto& need) {
+                     return kl_div_backward(saved, dy, need);
                    });
 }
+
+namespace {
+
+std::vector<Tensor> kl_div_backward(const KlDivSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need) {
+  const KlDivRows& rows = *saved.rows;
+  const int64_t n = saved.n, k = saved.k;
+  const double g = seed_of(dy[0]) * saved.temp / static_cast<double>(n);
+  Tensor ds, dt;
+  if (need[0]) ds = Tensor(plain_desc({n, k}));  // (N, K)
+  if (need[1]) dt = Tensor(plain_desc({n, k}));  // (N, K)
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) {
+      const auto ij = static_cast<size_t>(i * k + j);
+      const double log_ps = rows.log_ps[ij], log_pt = rows.log_pt[ij];
+      const double pt = std::exp(log_pt);
+      if (need[0]) ds.data<float>()[ij] = static_cast<float>(g * (std::exp(log_ps) - pt));
+      if (need[1])
+        dt.data<float>()[ij] = static_cast<float>(g * pt * (log_pt - log_ps - rows.kl[static_cast<size_t>(i)]));
+    }
+  return {need[0] ? ds.to_layout(saved.s_md) : Tensor(), need[1] ? dt.to_layout(saved.t_md) : Tensor()};
+}
+
+// What mse_loss's backward reads.
+struct MseSaved {
+  Tensor diff;  // a - b, a's dims and layout
+  double m;     // element count
+  dnnl::memory::desc b_md;
+};
+
+std::vector<Tensor> mse_loss_backward(const MseSaved& saved, const std::vector<Tensor>& dy,
+                                      const std::vector<bool>& need);
+
+}  // namespace
 
 // loss = (1/M) sum (a - b)^2 over the M elements; da = 2 g (a - b) / M, db = -da.
 // Runs over a's physical buffer (b moved to a's layout if it differs); padding is zero in both.
@@ -180,23 +260,39 @@ Var mse_loss(const Var& a, const Var& b) {
   const auto m = static_cast<double>(av.numel());
   const Tensor y = scalar(sum / m);
   if (!should_record({a, b})) return record_op("mse_loss", {a, b}, y, nullptr);
-  const dnnl::memory::desc b_md = b.data().desc();
   return record_op("mse_loss", {a, b}, y,
-                   [diff, m, b_md](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
-                     const double g = 2.0 * seed_of(dy[0]) / m;
-                     Tensor da(diff.desc());
-                     const auto pdiff = diff.f32_buffer(), pda = da.f32_buffer();
-                     for (size_t i = 0; i < pda.size(); ++i) pda[i] = static_cast<float>(g * pdiff[i]);
-                     Tensor db;
-                     if (need[1]) {
-                       db = Tensor(diff.desc());
-                       const auto pdb = db.f32_buffer();
-                       for (size_t i = 0; i < pdb.size(); ++i) pdb[i] = -pda[i];
-                       db = db.to_layout(b_md);
-                     }
-                     return std::vector<Tensor>{need[0] ? da : Tensor(), db};
+                   [saved = MseSaved{diff, m, b.data().desc()}](const auto& dy, const auto& need) {
+                     return mse_loss_backward(saved, dy, need);
                    });
 }
+
+namespace {
+
+std::vector<Tensor> mse_loss_backward(const MseSaved& saved, const std::vector<Tensor>& dy,
+                                      const std::vector<bool>& need) {
+  const double g = 2.0 * seed_of(dy[0]) / saved.m;
+  Tensor da(saved.diff.desc());
+  const auto pdiff = saved.diff.f32_buffer(), pda = da.f32_buffer();
+  for (size_t i = 0; i < pda.size(); ++i) pda[i] = static_cast<float>(g * pdiff[i]);
+  Tensor db;
+  if (need[1]) {
+    db = Tensor(saved.diff.desc());
+    const auto pdb = db.f32_buffer();
+    for (size_t i = 0; i < pdb.size(); ++i) pdb[i] = -pda[i];
+    db = db.to_layout(saved.b_md);
+  }
+  return {need[0] ? da : Tensor(), db};
+}
+
+// What weighted_sum's backward reads.
+struct WeightedSumSaved {
+  std::vector<double> weights;
+};
+
+std::vector<Tensor> weighted_sum_backward(const WeightedSumSaved& saved, const std::vector<Tensor>& dy,
+                                          const std::vector<bool>& need);
+
+}  // namespace
 
 // y = sum_i w_i L_i; dL_i = w_i g.
 Var weighted_sum(const std::vector<Var>& losses, const std::vector<double>& weights) {
@@ -210,13 +306,22 @@ Var weighted_sum(const std::vector<Var>& losses, const std::vector<double>& weig
   }
   const Tensor y = scalar(total);
   if (!should_record(losses)) return record_op("weighted_sum", losses, y, nullptr);
-  return record_op("weighted_sum", losses, y, [weights](const std::vector<Tensor>& dy, const std::vector<bool>& need) {
-    const double g = seed_of(dy[0]);
-    std::vector<Tensor> dx(weights.size());
-    for (size_t i = 0; i < weights.size(); ++i)
-      if (need[i]) dx[i] = scalar(weights[i] * g);
-    return dx;
+  return record_op("weighted_sum", losses, y, [saved = WeightedSumSaved{weights}](const auto& dy, const auto& need) {
+    return weighted_sum_backward(saved, dy, need);
   });
 }
+
+namespace {
+
+std::vector<Tensor> weighted_sum_backward(const WeightedSumSaved& saved, const std::vector<Tensor>& dy,
+                                          const std::vector<bool>& need) {
+  const double g = seed_of(dy[0]);
+  std::vector<Tensor> dx(saved.weights.size());  // dL_i
+  for (size_t i = 0; i < saved.weights.size(); ++i)
+    if (need[i]) dx[i] = scalar(saved.weights[i] * g);
+  return dx;
+}
+
+}  // namespace
 
 }  // namespace minnow

@@ -125,6 +125,18 @@ void rescale(const PoolPrimitives& p, const Tensor& in, const Tensor& out) {
                                     {DNNL_ARG_DST, out.memory()}});
 }
 
+// What pooling's backward reads: the primitives, the shape, the argmax workspace (max
+// pooling) and the layout dx goes back to.
+struct Pool2dSaved {
+  std::shared_ptr<PoolPrimitives> p;
+  PoolShape s;
+  Tensor workspace;  // undefined unless max pooling
+  memory::desc x_md;
+};
+
+std::vector<Tensor> pool2d_backward(const Pool2dSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>& need);
+
 Var pool2d(const char* op, const Var& x, const PoolShape& s) {
   MINNOW_CHECK(x.data().dtype() == DType::f32, op, ": expected an f32 input, got ", dtype_name(x.data().dtype()));
   const bool record = should_record({x});
@@ -141,20 +153,25 @@ Var pool2d(const char* op, const Var& x, const PoolShape& s) {
   if (s.overhangs()) rescale(*p, y, y);
 
   if (!record) return record_op(op, {x}, y, nullptr);
-  return record_op(op, {x}, y, [p, s, workspace, x_md](const std::vector<Tensor>& dy_, const std::vector<bool>&) {
-    const auto& bpd = p->bwd_pd;
-    Tensor dy = dy_[0].to_layout(bpd.diff_dst_desc());  // (N, C, OH, OW)
-    if (s.overhangs()) {
-      const Tensor scaled(dy.desc());
-      rescale(*p, dy, scaled);
-      dy = scaled;
-    }
-    Tensor dx(bpd.diff_src_desc());  // (N, C, H, W)
-    std::unordered_map<int, memory> bwd_args{{DNNL_ARG_DIFF_DST, dy.memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}};
-    if (workspace.defined()) bwd_args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
-    execute_primitive(p->bwd, bwd_args);
-    return std::vector<Tensor>{dx.to_layout(x_md)};
+  return record_op(op, {x}, y, [saved = Pool2dSaved{p, s, workspace, x_md}](const auto& dy, const auto& need) {
+    return pool2d_backward(saved, dy, need);
   });
+}
+
+std::vector<Tensor> pool2d_backward(const Pool2dSaved& saved, const std::vector<Tensor>& dy,
+                                    const std::vector<bool>&) {
+  const PoolPrimitives& p = *saved.p;
+  Tensor dy_bwd = dy[0].to_layout(p.bwd_pd.diff_dst_desc());  // (N, C, OH, OW)
+  if (saved.s.overhangs()) {
+    const Tensor scaled(dy_bwd.desc());
+    rescale(p, dy_bwd, scaled);
+    dy_bwd = scaled;
+  }
+  Tensor dx(p.bwd_pd.diff_src_desc());  // (N, C, H, W)
+  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dy_bwd.memory()}, {DNNL_ARG_DIFF_SRC, dx.memory()}};
+  if (saved.workspace.defined()) args.emplace(DNNL_ARG_WORKSPACE, saved.workspace.memory());
+  execute_primitive(p.bwd, args);
+  return {dx.to_layout(saved.x_md)};
 }
 
 }  // namespace

@@ -33,6 +33,15 @@ Dims resolve_dims(const Dims& x_dims, const Dims& dims) {
   return out;
 }
 
+// What reshape's backward reads: x's dims and layout.
+struct ReshapeSaved {
+  Dims x_dims;
+  dnnl::memory::desc x_md;
+};
+
+std::vector<Tensor> reshape_backward(const ReshapeSaved& saved, const std::vector<Tensor>& dy,
+                                     const std::vector<bool>& need);
+
 }  // namespace
 
 Var reshape(const Var& x, const Dims& dims) {
@@ -41,11 +50,20 @@ Var reshape(const Var& x, const Dims& dims) {
   const Tensor plain = x.data().to_layout(plain_desc(x_dims, x.data().dtype()));
   Tensor y = plain.reshape(y_dims);  // (y_dims), shares plain's storage
   if (!should_record({x})) return record_op("reshape", {x}, y, nullptr);
-  const dnnl::memory::desc x_md = x.data().desc();
-  return record_op("reshape", {x}, y, [x_dims, x_md](const std::vector<Tensor>& dy, const std::vector<bool>&) {
-    return std::vector<Tensor>{dy[0].reshape(x_dims).to_layout(x_md)};
-  });
+  return record_op("reshape", {x}, y,
+                   [saved = ReshapeSaved{x_dims, x.data().desc()}](const auto& dy, const auto& need) {
+                     return reshape_backward(saved, dy, need);
+                   });
 }
+
+namespace {
+
+std::vector<Tensor> reshape_backward(const ReshapeSaved& saved, const std::vector<Tensor>& dy,
+                                     const std::vector<bool>&) {
+  return {dy[0].reshape(saved.x_dims).to_layout(saved.x_md)};
+}
+
+}  // namespace
 
 Var flatten(const Var& x) {
   const Dims dims = x.dims();
