@@ -25,6 +25,8 @@ class InvertedResidual : public Module {
   };
   explicit InvertedResidual(const Options& options);
   bool residual() const { return residual_; }  // the block adds its input to its output
+  // A residual_sum of conv and the input when stride is 1 and in == out; else plain.
+  OutputForm output_form() const override;
 
  protected:
   Var forward_impl(const Var& x) override;
