@@ -24,4 +24,6 @@ Var Fire::forward_impl(const Var& x) {
                  expand3x3_activation_->forward(expand3x3_->forward(s))});  // (N, e1 + e3, H, W)
 }
 
+OutputForm Fire::output_form() const { return {.kind = OutputForm::Kind::concatenation, .non_negative = true}; }
+
 }  // namespace minnow

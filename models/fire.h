@@ -18,6 +18,8 @@ class Fire : public Module {
     int64_t expand3x3 = 0;  // output channels: expand1x1 + expand3x3
   };
   explicit Fire(const Options& options);
+  // The concatenation of the two expands' ReLU outputs.
+  OutputForm output_form() const override;
 
  protected:
   Var forward_impl(const Var& x) override;

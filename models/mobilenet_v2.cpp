@@ -44,6 +44,10 @@ Var InvertedResidual::forward_impl(const Var& x) {
   return residual_ ? add(x, y) : y;
 }
 
+OutputForm InvertedResidual::output_form() const {
+  return residual_ ? OutputForm{.kind = OutputForm::Kind::residual_sum} : OutputForm{};
+}
+
 MobileNetV2::MobileNetV2(const ModelSpec& spec) : Module("MobileNetV2") {
   const double width = spec.width;
   features_ = register_module("features", std::make_shared<Sequential>());

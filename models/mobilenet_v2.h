@@ -24,7 +24,8 @@ class InvertedResidual : public Module {
     int64_t in = 0, out = 0, stride = 1, expand = 6;
   };
   explicit InvertedResidual(const Options& options);
-  bool residual() const { return residual_; }  // the block adds its input to its output
+  // A residual_sum of conv and the input when stride is 1 and in == out; else plain.
+  OutputForm output_form() const override;
 
  protected:
   Var forward_impl(const Var& x) override;

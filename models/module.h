@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/var.h"
+#include "models/output_form.h"
 
 namespace minnow {
 
@@ -52,6 +53,8 @@ class Module {
 
   // "Conv2d", "InvertedResidual", "MobileNetV2", ...
   const std::string& type() const { return type_; }
+  // How the output is formed from the children (output_form.h): plain unless a block says otherwise.
+  virtual OutputForm output_form() const { return {}; }
 
   std::vector<NamedParameter> named_parameters() const;
   std::vector<NamedBuffer> named_buffers() const;

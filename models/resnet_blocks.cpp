@@ -27,6 +27,10 @@ std::shared_ptr<Sequential> projection(const ResidualBlockOptions& o, int64_t ou
   return shortcut;
 }
 
+OutputForm residual_then_relu(const Module* downsample, const Module* relu) {
+  return {.kind = OutputForm::Kind::residual_sum, .shortcut = downsample, .then = relu, .non_negative = true};
+}
+
 void check(const ResidualBlockOptions& o, const char* block) {
   MINNOW_CHECK(o.in > 0 && o.planes > 0 && o.stride >= 1, block, ": expected positive in, planes and stride, got in ",
                o.in, ", planes ", o.planes, ", stride ", o.stride);
@@ -51,6 +55,8 @@ Var BasicBlock::forward_impl(const Var& x) {
   return relu_->forward(add(y, downsample_ ? downsample_->forward(x) : x));
 }
 
+OutputForm BasicBlock::output_form() const { return residual_then_relu(downsample_.get(), relu_.get()); }
+
 Bottleneck::Bottleneck(const ResidualBlockOptions& options) : Module("Bottleneck") {
   const auto& o = options;
   check(o, "Bottleneck");
@@ -71,5 +77,7 @@ Var Bottleneck::forward_impl(const Var& x) {
   y = bn3_->forward(conv3_->forward(y));
   return relu_->forward(add(y, downsample_ ? downsample_->forward(x) : x));
 }
+
+OutputForm Bottleneck::output_form() const { return residual_then_relu(downsample_.get(), relu_.get()); }
 
 }  // namespace minnow

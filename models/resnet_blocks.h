@@ -21,6 +21,8 @@ class BasicBlock : public Module {
  public:
   static constexpr int64_t expansion = 1;
   explicit BasicBlock(const ResidualBlockOptions& options);
+  // relu(branch + shortcut), the shortcut being downsample or the identity.
+  OutputForm output_form() const override;
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -38,6 +40,7 @@ class Bottleneck : public Module {
  public:
   static constexpr int64_t expansion = 4;
   explicit Bottleneck(const ResidualBlockOptions& options);
+  OutputForm output_form() const override;  // as BasicBlock's
 
  protected:
   Var forward_impl(const Var& x) override;

@@ -46,4 +46,10 @@ Var ShuffleV1Unit::forward_impl(const Var& x) {
   return relu_->forward(y);  // (N, out, H / stride, W / stride)
 }
 
+OutputForm ShuffleV1Unit::output_form() const {
+  return {.kind = options_.stride == 1 ? OutputForm::Kind::residual_sum : OutputForm::Kind::concatenation,
+          .then = relu_.get(),
+          .non_negative = true};
+}
+
 }  // namespace minnow

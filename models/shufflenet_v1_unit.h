@@ -24,6 +24,9 @@ class ShuffleV1Unit : public Module {
   };
   explicit ShuffleV1Unit(const Options& options);
   const Options& options() const { return options_; }
+  // Stride 1: a residual_sum of the branch (channel-shuffled after bn1) and the input; stride 2:
+  // the concatenation of the pooled input and the branch. Then relu.
+  OutputForm output_form() const override;
 
  protected:
   Var forward_impl(const Var& x) override;

@@ -63,4 +63,8 @@ Var ShuffleV2Unit::forward_impl(const Var& x) {
   return channel_shuffle(y, 2);
 }
 
+OutputForm ShuffleV2Unit::output_form() const {
+  return {.kind = OutputForm::Kind::concatenation, .non_negative = true};
+}
+
 }  // namespace minnow

@@ -17,6 +17,8 @@ class ShuffleV2Unit : public Module {
     int64_t stride = 1;
   };
   explicit ShuffleV2Unit(const Options& options);
+  // The concatenation of the two halves (each non-negative after a ReLU), channel-shuffled.
+  OutputForm output_form() const override;
 
  protected:
   Var forward_impl(const Var& x) override;

@@ -1,6 +1,7 @@
 // QAT on the zoo: the BN fold against conv then BN (eval mode, and in training without
-// fake-quant), where prepare_qat puts its quantizers, observer freezing, and the int8
-// model converted from a QAT MobileNet against the fake-quant model it came from.
+// fake-quant), where prepare_qat puts its quantizers (zoo blocks and one declared outside
+// the zoo), observer freezing, and the int8 model converted from a QAT MobileNet against
+// the fake-quant model it came from.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,8 +10,10 @@
 
 #include "core/error.h"
 #include "core/grad_mode.h"
+#include "models/conv_bn_act.h"
 #include "models/layers.h"
 #include "models/zoo.h"
+#include "ops/concat.h"
 #include "ops/conv2d.h"
 #include "tests/support/random.h"
 #include "train/qat/conv_bn_fold.h"
@@ -135,6 +138,75 @@ TEST(PrepareQat, MobileNetV2QuantizersSitWhereTheInt8ModelRequantizes) {
   // torchvision's names are untouched.
   EXPECT_FALSE(names_with(*model, "features.3.conv.1.1.running_var").empty());
   EXPECT_THROW(prepare_qat(*model, config), Error);
+}
+
+// A block that ends in its own activation (ResNet's, ShuffleNet v1's) is requantized once, by
+// that activation's quantizer; one that joins before it without one gets its own quantizer.
+TEST(PrepareQat, BlocksThatEndInAnActivationAreRequantizedOnce) {
+  QatConfig config;
+  config.enabled = true;
+  auto resnet = create_model({.name = "resnet20", .num_classes = 10});
+  prepare_qat(*resnet, config);
+  EXPECT_EQ(names_with(*resnet, "layer1.0.relu.activation_post_process.scale").size(), 1u);
+  EXPECT_TRUE(names_with(*resnet, "layer1.0.activation_post_process").empty());
+  EXPECT_TRUE(names_with(*resnet, "layer1.0.bn2.activation_post_process").empty());   // summed first
+  EXPECT_EQ(names_with(*resnet, "layer2.0.downsample.1.activation_post_process.scale").size(), 1u);
+
+  auto shufflenet = create_model({.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .small_input = true});
+  prepare_qat(*shufflenet, config);
+  EXPECT_EQ(names_with(*shufflenet, "stage2.1.relu.activation_post_process.scale").size(), 1u);  // stride 1: a sum
+  EXPECT_TRUE(names_with(*shufflenet, "stage2.1.activation_post_process").empty());
+  EXPECT_EQ(names_with(*shufflenet, "stage2.0.activation_post_process.scale").size(), 1u);  // stride 2: a concat
+  EXPECT_EQ(names_with(*shufflenet, "stage2.0.bn3.activation_post_process.scale").size(), 1u);
+  EXPECT_TRUE(names_with(*shufflenet, "stage2.0.relu.activation_post_process").empty());
+}
+
+// A block the zoo does not have (DenseNet-style: the input concatenated with a conv chain's
+// output) needs nothing from train/qat beyond its output form.
+class DenseLayer : public Module {
+ public:
+  explicit DenseLayer(int64_t channels) : Module("DenseLayer") {
+    conv_ = register_module("conv", std::make_shared<Conv2d>(Conv2d::Options{
+                                        .in = channels, .out = channels, .kernel = 3, .bias = false}));
+    bn_ = register_module(
+        "bn", std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = channels, .fuse_relu = true}));
+  }
+  OutputForm output_form() const override { return {.kind = OutputForm::Kind::concatenation, .non_negative = true}; }
+
+ protected:
+  Var forward_impl(const Var& x) override { return concat({x, bn_->forward(conv_->forward(x))}); }  // (N, 2C, H, W)
+
+ private:
+  std::shared_ptr<Conv2d> conv_;
+  std::shared_ptr<BatchNorm2d> bn_;
+};
+
+TEST(PrepareQat, ABlockDeclaringItsOutputFormIsQuantizedAtItsJoin) {
+  auto model = std::make_shared<Sequential>();
+  model->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = 3, .out = 8}));
+  model->add(std::make_shared<DenseLayer>(8));
+  model->add(std::make_shared<GlobalAvgPool>());
+  model->add(std::make_shared<Linear>(Linear::Options{.in = 16, .out = 4}));
+  QatConfig config;
+  config.enabled = true;
+  const QatModel qat = prepare_qat(*model, config);
+  EXPECT_EQ(qat.folded_bns.size(), 2u);
+  EXPECT_EQ(qat.weight_quants.size(), 3u);
+  for (const auto& [name, m] : model->named_modules()) {
+    if (name != "1.activation_post_process" && name != "1.bn.activation_post_process") continue;
+    auto* q = dynamic_cast<ActivationFakeQuant*>(m);
+    ASSERT_NE(q, nullptr) << name;
+    EXPECT_FALSE(q->options().is_signed) << name;
+  }
+  EXPECT_EQ(names_with(*model, "activation_post_process.scale").size(), 3u);  // the stem, the chain, the join
+  Rng rng(8);
+  EXPECT_EQ(model->forward(Var(random_tensor({2, 3, 8, 8}, rng))).dims(), (Dims{2, 4}));
+  try {
+    (void)convert_int8(*model, {2, 3, 8, 8});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("1 (DenseLayer) has no int8 form"), std::string::npos) << e.what();
+  }
 }
 
 TEST(PrepareQat, FrozenObserversAndBnStopUpdating) {

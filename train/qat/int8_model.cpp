@@ -1,7 +1,8 @@
-// convert_int8 walks the QAT model in execution order (the zoo registers layers in that
-// order): conv -> BN -> activation chains become Int8Convs, InvertedResidual blocks with
-// a residual become residual steps whose last conv adds the block input (a fused sum),
-// GlobalAvgPool and the Linear become the f32 head.
+// convert_int8 walks the QAT model in execution order (layer_chains.h): conv -> BN ->
+// activation chains become Int8Convs, GlobalAvgPool and the Linear the f32 head, and every
+// other module is built by its output form (convert_module, the one place that maps a form
+// to its int8 construction): plain containers by their children, residual sums with the
+// identity shortcut as residual steps whose last conv adds the block input (a fused sum).
 // Int8Model::forward runs the result.
 #include "train/qat/int8_model.h"
 
@@ -10,12 +11,12 @@
 #include "core/error.h"
 #include "core/grad_mode.h"
 #include "models/layers.h"
-#include "models/mobilenet_v2.h"
 #include "ops/int8/classifier.h"
 #include "ops/int8/pool.h"
 #include "ops/layout.h"
 #include "train/qat/conv_bn_fold.h"
 #include "train/qat/fake_quantize.h"
+#include "train/qat/layer_chains.h"
 
 namespace minnow {
 namespace {
@@ -34,19 +35,6 @@ T* child_named(Module& m, const std::string& name) {
   return nullptr;
 }
 
-bool is_quantizer(const std::string& name) {
-  return name == "activation_post_process" || name == "weight_fake_quant" || name == "input_fake_quant";
-}
-
-// The MobileNets' containers: their forward runs their children in registration order
-// (InvertedResidual adds its input at the end, which convert() handles).
-bool runs_children_in_order(const Module& m) {
-  for (const char* type : {"Sequential", "ConvBnAct", "DepthwiseSeparable", "InvertedResidual", "MobileNetV1",
-                           "MobileNetV2"})
-    if (m.type() == type) return true;
-  return false;
-}
-
 std::string join(const std::string& prefix, const std::string& name) { return prefix.empty() ? name : prefix + "." + name; }
 
 Tensor vector_tensor(const std::vector<float>& v) { return Tensor::from_plain({static_cast<int64_t>(v.size())}, v); }
@@ -61,66 +49,73 @@ class Converter {
   Tensor fc_weight, fc_bias;
   int64_t convs = 0;
 
-  void convert(const std::string& name, Module& m, std::vector<Int8Model::Step>& steps) {
-    auto* block = dynamic_cast<InvertedResidual*>(&m);
-    if (!block || !block->residual()) return convert_children(name, m, steps);
+  // The one place a module's output form maps to its int8 construction; a form (or a leaf)
+  // with none is refused by name.
+  void convert_module(const std::string& name, Module& m, std::vector<Int8Model::Step>& steps) {
+    const OutputForm form = m.output_form();
+    const std::vector<LayerChain> chains = layer_chains(m);
+    if (form.kind == OutputForm::Kind::plain && !chains.empty()) return convert_chains(name, chains, steps);
+    if (form.kind == OutputForm::Kind::residual_sum && !form.shortcut && !form.then)
+      return convert_residual(name, m, chains, steps);
+    MINNOW_FAIL("convert_int8: ", name, " (", m.type(),
+                ") has no int8 form; int8 conversion covers mobilenet_v1 and mobilenet_v2");
+  }
+
+ private:
+  // A residual sum with the identity shortcut: the branch's last conv adds the block's input
+  // (its sum post-op) and requantizes to the block's output.
+  void convert_residual(const std::string& name, Module& m, const std::vector<LayerChain>& branch,
+                        std::vector<Int8Model::Step>& steps) {
     const auto* out = child_named<ActivationFakeQuant>(m, "activation_post_process");
     MINNOW_CHECK(out, "convert_int8: ", name, " has no activation quantizer; prepare the model with prepare_qat");
     MINNOW_CHECK(point.type == DType::s8 && out->options().is_signed, "convert_int8: ", name,
                  " adds a residual or makes a sum that is not s8; expected s8 at both");
-    // The body's last conv adds the block's input (its sum post-op) and requantizes to the block's output.
     residual_ = Residual{.input = point, .output = point_of(*out)};
     Int8Model::Step step;
-    convert_children(name, m, step.residual_body);
+    convert_chains(name, branch, step.residual_body);
     MINNOW_CHECK(!residual_, "convert_int8: ", name, "'s body does not end in a conv and its BN");
     tensors_.push_back({join(name, "scale"), Tensor::full({1}, point.scale)});
     steps.push_back(std::move(step));
   }
 
- private:
-  void convert_children(const std::string& name, Module& m, std::vector<Int8Model::Step>& steps) {
-    std::vector<std::pair<std::string, Module*>> children;
-    for (const auto& c : m.named_children())
-      if (!is_quantizer(c.first)) children.push_back(c);
-    for (size_t i = 0; i < children.size(); ++i) {
-      const auto& [child_name, child] = children[i];
-      const std::string full = join(name, child_name);
-      MINNOW_CHECK(!pooled || dynamic_cast<Linear*>(child) || dynamic_cast<Dropout*>(child) ||
-                       dynamic_cast<Sequential*>(child),
-                   "convert_int8: ", full, " (", child->type(), ") follows the global pooling; expected the classifier");
-      if (auto* conv = dynamic_cast<Conv2d*>(child)) {
-        i += add_conv(full, *conv, children, i, steps);
-      } else if (dynamic_cast<GlobalAvgPool*>(child)) {
-        pooled = true;
-      } else if (auto* linear = dynamic_cast<Linear*>(child)) {
-        add_classifier(full, *linear);
-      } else if (dynamic_cast<Dropout*>(child)) {
-        continue;  // the identity at inference
-      } else {
-        MINNOW_CHECK(runs_children_in_order(*child), "convert_int8: ", full, " (", child->type(),
-                     ") has no int8 form; int8 conversion covers mobilenet_v1 and mobilenet_v2");
-        convert(full, *child, steps);
+  // A container that runs its children in order (the classifier after the pooling is one).
+  static bool runs_children_in_order(Module& m) {
+    return m.output_form().kind == OutputForm::Kind::plain && !layer_chains(m).empty();
+  }
+
+  void convert_chains(const std::string& name, const std::vector<LayerChain>& chains,
+                      std::vector<Int8Model::Step>& steps) {
+    for (size_t i = 0; i < chains.size(); ++i) {
+      const LayerChain& c = chains[i];
+      const std::string full = join(name, c.name);
+      MINNOW_CHECK(!pooled || c.kind == LayerChain::Kind::linear || c.kind == LayerChain::Kind::dropout ||
+                       (c.kind == LayerChain::Kind::other && runs_children_in_order(*c.first)),
+                   "convert_int8: ", full, " (", c.first->type(),
+                   ") follows the global pooling; expected the classifier");
+      switch (c.kind) {
+        case LayerChain::Kind::conv: add_conv(full, c, i + 1 == chains.size(), steps); break;
+        case LayerChain::Kind::global_pool: pooled = true; break;
+        case LayerChain::Kind::linear: add_classifier(full, *c.linear); break;
+        case LayerChain::Kind::dropout: break;  // the identity at inference
+        case LayerChain::Kind::other: convert_module(full, *c.first, steps); break;
       }
     }
   }
 
-  // The conv at children[i] with the BN and activation after it; returns how many siblings it used.
-  size_t add_conv(const std::string& name, Conv2d& conv, const std::vector<std::pair<std::string, Module*>>& children,
-                  size_t i, std::vector<Int8Model::Step>& steps) {
-    auto next = [&](size_t k) { return i + k < children.size() ? children[i + k].second : nullptr; };
-    auto* bn = dynamic_cast<BatchNorm2d*>(next(1));
-    auto* act = dynamic_cast<Activation*>(next(bn ? 2 : 1));
-    Module* last = act ? static_cast<Module*>(act) : bn ? static_cast<Module*>(bn) : &conv;
-    const auto* out_quant = child_named<ActivationFakeQuant>(*last, "activation_post_process");
-    const size_t used = (bn ? 1 : 0) + (act ? 1 : 0);
-    if (!out_quant && residual_ && i + used + 1 == children.size() && !act) {  // the residual body's end
+  // A conv chain; at_end: it ends its container (where a residual branch's last conv is).
+  void add_conv(const std::string& name, const LayerChain& chain, bool at_end, std::vector<Int8Model::Step>& steps) {
+    Conv2d& conv = *chain.conv;
+    const BatchNorm2d* bn = chain.bn;
+    const Activation* act = chain.act;
+    const auto* out_quant = child_named<ActivationFakeQuant>(chain.last(), "activation_post_process");
+    if (!out_quant && residual_ && at_end && !act) {  // the residual body's end
       const Residual r = *residual_;
       residual_.reset();
       steps.push_back({.conv = make_conv(name, conv, bn, Int8PostOp::sum, r.output, r.input.scale),
                        .residual_body = {}, .out_type = r.output.type, .out_scale = r.output.scale});
       point = r.output;
       ++convs;
-      return used;
+      return;
     }
     MINNOW_CHECK(out_quant, "convert_int8: ", name, " has no output quantizer; prepare the model with prepare_qat");
     Int8PostOp post = Int8PostOp::none;
@@ -133,7 +128,6 @@ class Converter {
     tensors_.push_back({join(name, "output_scale"), Tensor::full({1}, out.scale)});
     point = out;
     ++convs;
-    return used;
   }
 
   std::unique_ptr<Int8Conv> make_conv(const std::string& name, Conv2d& conv, const BatchNorm2d* bn, Int8PostOp post,
@@ -182,7 +176,7 @@ class Converter {
   struct Residual {
     Point input, output;
   };
-  std::optional<Residual> residual_;  // inside an InvertedResidual body with a residual
+  std::optional<Residual> residual_;  // inside the branch of a residual sum
   std::vector<Int8Model::NamedTensor>& tensors_;
 };
 
@@ -222,7 +216,7 @@ std::unique_ptr<Int8Model> convert_int8(Module& model, const Dims& input_dims) {
   out->input_type_ = c.point.type;
   out->input_scale_ = c.point.scale;
   out->tensors_.push_back({"input_scale", Tensor::full({1}, c.point.scale)});
-  c.convert("", model, out->body_);
+  c.convert_module("", model, out->body_);
   MINNOW_CHECK(c.fc_weight.defined(), "convert_int8: ", model.type(), " has no classifier after a global pooling");
   out->fc_weight_ = c.fc_weight;
   out->fc_bias_ = c.fc_bias;

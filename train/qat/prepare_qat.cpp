@@ -1,35 +1,26 @@
-// The walk that places QAT's quantizers: sibling order gives conv -> BN -> activation
-// chains (every zoo model registers its layers in execution order), module types give
-// the blocks whose output is a sum or a concatenation.
+// The walk that places QAT's quantizers: layer_chains gives the conv -> BN -> activation
+// chains, and each block's output form the sums and concatenations that are requantized.
 #include "train/qat/prepare_qat.h"
 
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 
 #include "core/error.h"
-#include "models/mobilenet_v2.h"
 #include "train/qat/conv_bn_fold.h"
+#include "train/qat/layer_chains.h"
 
 namespace minnow {
 namespace {
-
-template <class T>
-T* child_as(const std::vector<std::pair<std::string, Module*>>& children, size_t i) {
-  return i < children.size() ? dynamic_cast<T*>(children[i].second) : nullptr;
-}
 
 bool non_negative(const Activation* act) {
   return act && (act->kind() == ActivationKind::relu || act->kind() == ActivationKind::relu6);
 }
 
-// Blocks whose output is a new tensor made of several quantized ones; the bool says signed.
-std::optional<bool> block_output_sign(Module& m) {
-  if (auto* ir = dynamic_cast<InvertedResidual*>(&m)) return ir->residual() ? std::optional<bool>(true) : std::nullopt;
-  const std::string& t = m.type();
-  if (t == "Fire" || t == "ShuffleV1Unit" || t == "ShuffleV2Unit") return false;
-  return std::nullopt;
+bool has_activation_quant(const Module& m) {
+  for (const auto& [name, child] : m.named_children())
+    if (name == "activation_post_process") return true;
+  return false;
 }
 
 // Weights back in plain (out, in / groups, kh, kw): QAT transforms them before every conv.
@@ -39,15 +30,24 @@ void make_weights_plain(Module& model) {
       p.var.set_data(Tensor::from_plain(p.shape, p.var.data().to_plain()));
 }
 
-// The BN that ends each InvertedResidual body with a residual: its output is summed with
-// the block's input before any requantization (the int8 conv fuses the sum).
-std::set<const Module*> residual_body_ends(Module& model) {
+// The module whose output a residual sum adds its shortcut to: the branch's last child, or
+// the last child of the plain containers that end the branch.
+const Module* branch_end(const Module& block, const OutputForm& form) {
+  const Module* end = nullptr;
+  for (const auto& [name, child] : block.named_children())
+    if (child != form.shortcut && child != form.then) end = child;
+  while (end && end->output_form().kind == OutputForm::Kind::plain && !end->named_children().empty())
+    end = end->named_children().back().second;
+  return end;
+}
+
+// Every residual branch's end: summed with the shortcut before any requantization (the int8
+// conv fuses the sum).
+std::set<const Module*> residual_branch_ends(Module& model) {
   std::set<const Module*> out;
   for (const auto& [name, m] : model.named_modules()) {
-    auto* ir = dynamic_cast<InvertedResidual*>(m);
-    if (!ir || !ir->residual()) continue;
-    for (const auto& [child_name, body] : ir->named_children())
-      if (child_name == "conv") out.insert(body->named_children().back().second);
+    const OutputForm form = m->output_form();
+    if (form.kind == OutputForm::Kind::residual_sum) out.insert(branch_end(*m, form));
   }
   return out;
 }
@@ -67,8 +67,7 @@ class Preparer {
 
   // Fake-quantizes m's output, unless m already has a quantizer.
   void add_activation_quant(Module& m, bool is_signed) {
-    for (const auto& [name, child] : m.named_children())
-      if (name == "activation_post_process") return;
+    if (has_activation_quant(m)) return;
     auto q = activation_quant(is_signed);
     ActivationFakeQuant* raw = q.get();
     m.add_forward_hook([raw](const Var& y) { return raw->forward(y); });
@@ -93,31 +92,34 @@ class Preparer {
 
   // One module's children: the conv chains among them and the Linears.
   void visit_children(Module& m) {
-    const auto children = m.named_children();
-    for (size_t i = 0; i < children.size(); ++i) {
-      if (auto* linear = child_as<Linear>(children, i)) quantize_weight(*linear);
-      auto* conv = child_as<Conv2d>(children, i);
-      if (!conv) continue;
-      auto* bn = child_as<BatchNorm2d>(children, i + 1);
-      const bool folds = bn && bn->options().channels == conv->options().out && !conv->bias().defined();
-      if (folds) {
-        fold_batch_norm(*conv, *bn, weight_quant(conv->options().out));
-        out_.folded_bns.push_back(bn);
+    for (const LayerChain& c : layer_chains(m)) {
+      if (c.linear) quantize_weight(*c.linear);
+      if (!c.conv) continue;
+      if (c.bn) {
+        fold_batch_norm(*c.conv, *c.bn, weight_quant(c.conv->options().out));
+        out_.folded_bns.push_back(c.bn);
       } else {
-        quantize_weight(*conv);
+        quantize_weight(*c.conv);
       }
-      Module& last = folds ? static_cast<Module&>(*bn) : *conv;
-      if (auto* act = child_as<Activation>(children, i + (folds ? 2 : 1)))
-        add_activation_quant(*act, !non_negative(act));
-      else if (!residual_ends_.count(&last))
-        add_activation_quant(last, !(folds && bn->options().fuse_relu));
+      if (c.act)
+        add_activation_quant(*c.act, !non_negative(c.act));
+      else if (!residual_ends_.count(&c.last()))
+        add_activation_quant(c.last(), !(c.bn && c.bn->options().fuse_relu));
     }
+  }
+
+  // A sum or a concatenation is requantized once, at the block's output: by the quantizer the
+  // chains gave the activation that ends the block, else by one on the block.
+  void add_block_quant(Module& block) {
+    const OutputForm form = block.output_form();
+    if (form.kind == OutputForm::Kind::plain || (form.then && has_activation_quant(*form.then))) return;
+    add_activation_quant(block, !form.non_negative);
   }
 
  private:
   const QatConfig& config_;
   QatModel& out_;
-  std::set<const Module*> residual_ends_;  // summed with the block input before requantizing
+  std::set<const Module*> residual_ends_;  // summed with the shortcut before requantizing
 };
 
 }  // namespace
@@ -128,11 +130,10 @@ QatModel prepare_qat(Module& model, const QatConfig& config) {
                  "prepare_qat: the model is already prepared (", name, " is a quantizer)");
   make_weights_plain(model);
   QatModel out;
-  Preparer preparer(config, out, residual_body_ends(model));
+  Preparer preparer(config, out, residual_branch_ends(model));
   const auto modules = model.named_modules();  // the float model's modules, before any quantizer joins
   for (const auto& [name, m] : modules) preparer.visit_children(*m);
-  for (const auto& [name, m] : modules)
-    if (const auto sign = block_output_sign(*m)) preparer.add_activation_quant(*m, *sign);
+  for (const auto& [name, m] : modules) preparer.add_block_quant(*m);
 
   auto input = preparer.activation_quant(true);
   ActivationFakeQuant* raw = input.get();

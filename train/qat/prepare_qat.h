@@ -1,12 +1,13 @@
 // prepare_qat: turns a float model into its fake-quantized training form, in place.
-// - Every Conv2d followed by its BatchNorm2d (the next sibling) is folded (conv_bn_fold.h);
+// - Every Conv2d followed by its BatchNorm2d (layer_chains.h) is folded (conv_bn_fold.h);
 //   every other Conv2d and every Linear gets a weight fake-quant.
 // - An activation fake-quant goes wherever the int8 model requantizes: on the model's
 //   input, after each conv's BN, or after the activation that follows it, after a lone
-//   conv, and on the output of blocks that add or concatenate (InvertedResidual with its
-//   residual, Fire, the ShuffleNet units). An InvertedResidual's projection BN is not
-//   requantized before its residual sum (the int8 conv fuses the sum). Non-negative
-//   points (after ReLU/ReLU6) are u8, the rest s8 symmetric.
+//   conv, and once on the output of every block whose output form (models/output_form.h) is a
+//   sum or a concatenation: by its final activation's quantizer where that has one, else on
+//   the block. A residual branch's last BN is not requantized before the sum (the int8 conv
+//   fuses the sum). Non-negative points (after ReLU/ReLU6, non_negative forms) are u8, the
+//   rest s8 symmetric.
 // The quantizers are children named "weight_fake_quant", "activation_post_process" and,
 // on the model, "input_fake_quant": their state is in the model's buffers.
 #pragma once

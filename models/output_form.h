@@ -1,0 +1,23 @@
+// OutputForm: how a module forms its output from its children, so that walks which
+// rebuild a model in another form (fake quantization, int8, export) read the block's math
+// instead of its type. A block says it by overriding Module::output_form(); the default,
+// plain, is every container that runs its children in order, and every leaf.
+#pragma once
+
+namespace minnow {
+
+class Module;
+
+struct OutputForm {
+  enum class Kind {
+    plain,          // the children run in registration order, each feeding the next; a leaf is its own op
+    residual_sum,   // the branch (the children other than shortcut and then, in order) plus the shortcut
+    concatenation,  // the outputs of several branches joined along channels, as the block's forward says
+  };
+  Kind kind = Kind::plain;
+  const Module* shortcut = nullptr;  // residual_sum: the child that carries the input to the sum; null: the input
+  const Module* then = nullptr;      // a child that runs on the sum or the concatenation (a final ReLU); or null
+  bool non_negative = false;         // sums and concatenations: the output is >= 0 wherever the input is
+};
+
+}  // namespace minnow
