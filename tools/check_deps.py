@@ -66,7 +66,8 @@ def found_in_cache(build):
     found = {}
     if not cache.exists():
         return found
-    pattern = re.compile(r"^([A-Za-z0-9_.+-]+?(?:_DIR|_LIBRARY\w*|_INCLUDE_DIR|_EXECUTABLE)):(?:PATH|FILEPATH|INTERNAL)=(.*)$")
+    names = r"[A-Za-z0-9_.+-]+?(?:_DIR|_LIBRARY\w*|_INCLUDE_DIR|_EXECUTABLE)"
+    pattern = re.compile(rf"^({names}):(?:PATH|FILEPATH|INTERNAL)=(.*)$")
     for line in cache.read_text().splitlines():
         match = pattern.match(line)
         if match and match.group(2) and "NOTFOUND" not in match.group(2):
@@ -210,7 +211,8 @@ def main():
     for line in problems:
         print(f"check_deps: {script}: {line}")
     if problems:
-        missing = sorted({line.split(" is in package ")[1].split(",")[0] for line in problems if " is in package " in line})
+        missing = sorted({line.split(" is in package ")[1].split(",")[0]
+                          for line in problems if " is in package " in line})
         print(f"check_deps: FAILED: {len(problems)} of {checked} files; add to {script.name}: {' '.join(missing)}")
         return 1
     print(f"check_deps: ok: {checked} files from {len(set(shipped_by.values()))} packages, all named in {script.name} "
