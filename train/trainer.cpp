@@ -83,6 +83,14 @@ void Trainer::save(const std::string& which) {
   save_checkpoint(checkpoint_path(which), *model_, *optimizer_, position_, config_, write_options_);
 }
 
+void Trainer::log_step(nlohmann::json record, const LossTerms& terms) {
+  record["type"] = "step";
+  record["step"] = position_.step;
+  record["global_step"] = position_.global_step;
+  for (const auto& [name, value] : terms) record[name] = value;
+  log_->metrics.write(record);
+}
+
 // The first hook's loss, else cross-entropy with the config's label smoothing.
 Var Trainer::training_loss(const Var& logits, const data::Batch& batch, LossTerms& terms) {
   for (const auto& hook : hooks_) {
@@ -124,15 +132,13 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
     acc.add(logits.data().to_plain(), batch->labels, loss_value);
     const double rate = static_cast<double>(epoch_images) / seconds_since(t0);
     progress.update(batch->step, acc.loss(), acc.top1_percent(), rate);
-    if (config_.log_every_steps > 0 && position_.global_step % config_.log_every_steps == 0) {
-      nlohmann::json record = {{"type", "step"}, {"epoch", epoch + 1},     {"step", position_.step},
-                               {"global_step", position_.global_step},   {"lr", lr},
-                               {"loss", loss_value}, {"train_top1", acc.top1_percent()}, {"images_per_second", rate}};
-      for (const auto& [name, value] : terms) record[name] = value;
-      log_->metrics.write(record);
+    if (position_.global_step % config_.log_every_steps == 0) {
+      log_step({{"epoch", epoch + 1}, {"lr", lr}, {"loss", loss_value}, {"train_top1", acc.top1_percent()},
+                {"images_per_second", rate}},
+               terms);
     }
     if (config_.checkpoint.every_steps > 0 && position_.global_step % config_.checkpoint.every_steps == 0) save("last");
-    stopped_ = std::any_of(hooks_.begin(), hooks_.end(), [&](const auto& hook) { return hook->should_stop(position_); });
+    stopped_ = std::any_of(hooks_.begin(), hooks_.end(), [&](const auto& h) { return h->should_stop(position_); });
     if (stopped_) break;
   }
   progress.finish();

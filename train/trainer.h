@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,8 @@ class Trainer {
  private:
   void train_epoch(int64_t epoch, int64_t start_step);
   Var training_loss(const Var& logits, const data::Batch& batch, LossTerms& terms);
+  // A "step" record of metrics.jsonl: record's figures, the position and the loss terms.
+  void log_step(nlohmann::json record, const LossTerms& terms);
   void save(const std::string& which);
 
   Config config_;
