@@ -66,7 +66,10 @@ void save_checkpoint(const std::string& path, Module& model, const Optimizer& op
 }
 
 LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimizer* optimizer) {
-  SafeTensors file = read_checkpoint_file(path);
+  return restore_checkpoint(read_checkpoint_file(path), path, model, optimizer);
+}
+
+LoadedCheckpoint restore_checkpoint(SafeTensors file, const std::string& path, Module& model, Optimizer* optimizer) {
   drop_absent_adapters(file, model, "model.");
   MINNOW_CHECK(meta(file, "format", path) == kFormat, "checkpoint ", path, ": format '", meta(file, "format", path),
                "', expected '", kFormat, "'");
@@ -91,8 +94,9 @@ LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimiz
   return out;
 }
 
-Config checkpoint_config(const std::string& path) {
-  const SafeTensors file = read_checkpoint_file(path);
+Config checkpoint_config(const std::string& path) { return checkpoint_config(read_checkpoint_file(path), path); }
+
+Config checkpoint_config(const SafeTensors& file, const std::string& path) {
   return parse_config(meta(file, "config", path), "checkpoint " + path + " (config)");
 }
 

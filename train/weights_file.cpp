@@ -65,7 +65,10 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
 std::optional<ModelConfig> recorded_model_config(const std::string& path, const std::string& source) {
   const std::string where = source + " '" + path + "'";
   MINNOW_CHECK(std::filesystem::is_regular_file(path), where, ": no such file");
-  const SafeTensors file = load_safetensors(path);
+  return recorded_model_config(load_safetensors(path), where);
+}
+
+std::optional<ModelConfig> recorded_model_config(const SafeTensors& file, const std::string& where) {
   const std::string format = metadata_value(file, "format");
   if (format == kCheckpointFormat) return parse_config(metadata_value(file, "config"), where + " (config)").model;
   if (format != kExportFormat) return std::nullopt;
