@@ -56,13 +56,14 @@ inline std::string format_double(double value) {
   return text;
 }
 
-// A YAML double-quoted scalar.
-inline std::string quote(std::string_view text) {
+// text with its control characters as YAML escapes (\n, \xNN), so it fits on one line;
+// with in_quotes, '"' and '\' are escaped too, for a double-quoted scalar.
+inline std::string escaped(std::string_view text, bool in_quotes = false) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
+  std::string out;
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
+    if (in_quotes && (c == '"' || c == '\\')) {
       out.append(1, '\\').append(1, c);
     } else if (c == '\n') {
       out += "\\n";
@@ -72,7 +73,14 @@ inline std::string quote(std::string_view text) {
       out += c;
     }
   }
-  return out + "\"";
+  return out;
+}
+
+// A YAML double-quoted scalar.
+inline std::string quote(std::string_view text) {
+  std::string out = "\"";
+  out += escaped(text, true);
+  return out += '"';
 }
 
 template <class T>
