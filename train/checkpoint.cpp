@@ -28,7 +28,7 @@ Rng::State decode_rng(const std::string& text, const std::string& where) {
   Rng::State s{};
   std::istringstream in(text);
   for (auto& word : s) in >> std::hex >> word;
-  MINNOW_CHECK(!in.fail(), where, ": expected four hex words, got '", text, "'");
+  MINNOW_CHECK(!in.fail(), where, ": expected four hex words, got '", printable(text), "'");
   return s;
 }
 
@@ -43,7 +43,7 @@ int64_t meta_int(const SafeTensors& file, const std::string& key, const std::str
   try {
     return std::stoll(text);
   } catch (const std::exception&) {
-    MINNOW_FAIL("checkpoint ", path, ": metadata '", key, "' should be an integer, got '", text, "'");
+    MINNOW_FAIL("checkpoint ", path, ": metadata '", key, "' should be an integer, got '", printable(text), "'");
   }
 }
 
@@ -71,8 +71,8 @@ LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimiz
 
 LoadedCheckpoint restore_checkpoint(SafeTensors file, const std::string& path, Module& model, Optimizer* optimizer) {
   drop_absent_adapters(file, model, "model.");
-  MINNOW_CHECK(meta(file, "format", path) == kFormat, "checkpoint ", path, ": format '", meta(file, "format", path),
-               "', expected '", kFormat, "'");
+  MINNOW_CHECK(meta(file, "format", path) == kFormat, "checkpoint ", path, ": format '",
+               printable(meta(file, "format", path)), "', expected '", kFormat, "'");
   load_state_dict(model, file, "checkpoint " + path, "model.");
   if (optimizer != nullptr) {
     NamedTensors state;

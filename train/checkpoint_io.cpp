@@ -142,7 +142,7 @@ void verify_checkpoint_checksum(const SafeTensors& file, const std::string& sour
                "' in its metadata; expected a checkpoint written by minnow");
   const std::string computed = hex32(content_checksum(file));
   MINNOW_CHECK(it->second == computed, "checkpoint '", source, "' is corrupt: its content checksum is ", computed,
-               " but the file records ", it->second);
+               " but the file records ", printable(it->second));
 }
 
 }  // namespace minnow

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "train/config.h"
 
 namespace minnow::config_detail {
@@ -56,30 +57,17 @@ inline std::string format_double(double value) {
   return text;
 }
 
-// text with its control characters as YAML escapes (\n, \xNN), so it fits on one line;
-// with in_quotes, '"' and '\' are escaped too, for a double-quoted scalar.
-inline std::string escaped(std::string_view text, bool in_quotes = false) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (in_quotes && (c == '"' || c == '\\')) {
-      out.append(1, '\\').append(1, c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 15]);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 // A YAML double-quoted scalar.
+// Backslashes and quotes are escaped first, then printable() writes control characters
+// as YAML escapes (\n, \xNN).
 inline std::string quote(std::string_view text) {
+  std::string body;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') body += '\\';
+    body += c;
+  }
   std::string out = "\"";
-  out += escaped(text, true);
+  out += printable(body);
   return out += '"';
 }
 

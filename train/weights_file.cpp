@@ -50,14 +50,14 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
     kind = WeightsFormat::minnow_export;
     file_model = metadata_value(file, "model.name");
   } else {
-    MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), where, ": metadata format '", format,
+    MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), where, ": metadata format '", printable(format),
                  "', expected ", kExportFormat, " or ", kCheckpointFormat);
   }
   try {
     load_state_dict(model, file, where, prefix);
   } catch (const Error& e) {
     if (file_model.empty() || file_model == model_name) throw;
-    MINNOW_FAIL(e.what(), " (the file holds ", file_model, " weights; the model is ", model_name, ")");
+    MINNOW_FAIL(e.what(), " (the file holds ", printable(file_model), " weights; the model is ", model_name, ")");
   }
   return kind;
 }
@@ -77,7 +77,7 @@ std::optional<ModelConfig> recorded_model_config(const SafeTensors& file, const 
     try {
       return std::stod(text);
     } catch (const std::exception&) {
-      MINNOW_FAIL(where, ": metadata '", key, "' should be a number, got '", text, "'");
+      MINNOW_FAIL(where, ": metadata '", key, "' should be a number, got '", printable(text), "'");
     }
   };
   ModelConfig m;

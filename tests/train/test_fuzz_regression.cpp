@@ -22,6 +22,7 @@ const std::map<std::string, Harness> kTargets = {
 
 // What each crash input's rejection must say.
 const std::map<std::string, std::string> kExpected = {
+    {"checkpoint-dtype-with-newline", "tensor 'model.0.bias' has unsupported dtype dx\\n  train: [\"a.idx\""},
     {"config-override-with-newlines", "--set t stem (models/zoo.h: the\\n# stride"},
 };
 
