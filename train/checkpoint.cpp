@@ -3,8 +3,11 @@
 // "rng.<module>" for each dropout generator (four hex words).
 #include "train/checkpoint.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <type_traits>
 
 #include "core/error.h"
 #include "models/layers.h"
@@ -38,13 +41,18 @@ const std::string& meta(const SafeTensors& file, const std::string& key, const s
   return it->second;
 }
 
-int64_t meta_int(const SafeTensors& file, const std::string& key, const std::string& path) {
+// The number a metadata value holds, the whole text (std::to_string's form, as
+// save_checkpoint writes it), at least low.
+template <class T>
+T meta_number(const SafeTensors& file, const std::string& key, const std::string& path, T low) {
   const std::string& text = meta(file, key, path);
-  try {
-    return std::stoll(text);
-  } catch (const std::exception&) {
-    MINNOW_FAIL("checkpoint ", path, ": metadata '", key, "' should be an integer, got '", printable(text), "'");
-  }
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  bool ok = ec == std::errc() && end == text.data() + text.size() && value >= low;
+  if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(value);
+  MINNOW_CHECK(ok, "checkpoint ", path, ": metadata '", key, "' should be ",
+               std::is_integral_v<T> ? "an integer" : "a finite number", " >= ", low, ", got '", printable(text), "'");
+  return value;
 }
 
 }  // namespace
@@ -86,11 +94,11 @@ LoadedCheckpoint restore_checkpoint(SafeTensors file, const std::string& path, M
 
   LoadedCheckpoint out;
   out.config_yaml = meta(file, "config", path);
-  out.position.epoch = meta_int(file, "epoch", path);
-  out.position.step = meta_int(file, "step", path);
-  out.position.global_step = meta_int(file, "global_step", path);
-  out.position.best_top1 = std::stod(meta(file, "best_top1", path));
-  out.position.train_seconds = std::stod(meta(file, "train_seconds", path));
+  out.position.epoch = meta_number<int64_t>(file, "epoch", path, 0);
+  out.position.step = meta_number<int64_t>(file, "step", path, 0);
+  out.position.global_step = meta_number<int64_t>(file, "global_step", path, 0);
+  out.position.best_top1 = meta_number<double>(file, "best_top1", path, -1);
+  out.position.train_seconds = meta_number<double>(file, "train_seconds", path, 0);
   return out;
 }
 

@@ -22,8 +22,12 @@ const std::map<std::string, Harness> kTargets = {
 
 // What each crash input's rejection must say.
 const std::map<std::string, std::string> kExpected = {
+    {"checkpoint-best-top1-not-a-number",
+     "checkpoint fuzz.safetensors: metadata 'best_top1' should be a finite number >= -1, got 'x1.250000'"},
     {"checkpoint-dtype-with-newline", "tensor 'model.0.bias' has unsupported dtype dx\\n  train: [\"a.idx\""},
     {"config-override-with-newlines", "--set t stem (models/zoo.h: the\\n# stride"},
+    {"safetensors-export-resolution-outside-int",
+     "fuzz.safetensors: metadata 'model.resolution' should be an integer, got '4e9'"},
 };
 
 TEST(FuzzFilesRegressionTest, EveryCrashInputIsRejectedCleanly) {
