@@ -24,6 +24,7 @@ using OrderedJson = nlohmann::ordered_json;
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the limit the reference implementation uses
 constexpr std::string_view kMetadataKey = "__metadata__";
 constexpr int kMaxDims = 6;  // plain_desc's limit
+constexpr int kMaxDepth = 8;  // a header nests 3 deep: the header, a tensor, its shape
 
 struct NamedDType {
   std::string_view name;
@@ -57,10 +58,17 @@ struct Entry {
   bool from_i64 = false;  // stored as I64 (PyTorch's BN num_batches_tracked), held as s32
 };
 
-// nlohmann keeps only one of two equal keys, so duplicates are caught while parsing.
-class DuplicateKeyFinder {
+// Catches while parsing what would be lost or hurt later: duplicate keys (nlohmann keeps
+// only one of two equal keys) and nesting past kMaxDepth, which is discarded unbuilt
+// (dumping such a value into a message would recurse once per level and overflow the stack).
+class HeaderGuard {
  public:
-  bool operator()(int /*depth*/, Json::parse_event_t event, const Json& parsed) {
+  bool operator()(int depth, Json::parse_event_t event, const Json& parsed) {
+    const bool opens = event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
+    if (opens && depth >= kMaxDepth) {
+      if (found_.empty()) found_ = "the header nests deeper than " + std::to_string(kMaxDepth) + " levels; expected 3";
+      return false;
+    }
     if (event == Json::parse_event_t::object_start) {
       open_.emplace_back();
     } else if (event == Json::parse_event_t::object_end) {
@@ -72,7 +80,7 @@ class DuplicateKeyFinder {
     }
     return true;
   }
-  // Empty when every object's keys were distinct.
+  // Empty when every object's keys were distinct and no value nested too deep.
   const std::string& found() const { return found_; }
 
  private:
@@ -296,14 +304,14 @@ SafeTensors decode_safetensors(std::span<const std::byte> bytes, const std::stri
   MINNOW_CHECK(header_bytes > 0 && text[0] == '{', at, "header must start with '{', got ",
                header_bytes == 0 ? std::string("an empty header") : describe_byte(bytes[8]));
 
-  DuplicateKeyFinder duplicates;
+  HeaderGuard guard;
   Json header;
   try {
-    header = Json::parse(text, text + header_bytes, std::ref(duplicates));
+    header = Json::parse(text, text + header_bytes, std::ref(guard));
   } catch (const Json::exception& e) {
     MINNOW_FAIL(at, "invalid JSON header: ", e.what());
   }
-  MINNOW_CHECK(duplicates.found().empty(), at, duplicates.found());
+  MINNOW_CHECK(guard.found().empty(), at, guard.found());
 
   SafeTensors file;
   file.source = source_name;
