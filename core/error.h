@@ -1,11 +1,13 @@
 // minnow's single error path: MINNOW_CHECK(cond, parts...) throws minnow::Error
 // carrying "file:line: message". The message parts are streamed together, so a
-// check reads like the sentence it prints. The CLI catches Error and prints one line.
+// check reads like the sentence it prints. The CLI catches Error and prints one line;
+// printable() keeps text taken from files and users from breaking it.
 #pragma once
 
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace minnow {
 
@@ -19,6 +21,10 @@ class Error : public std::runtime_error {
  private:
   std::string location_;
 };
+
+// text from a file or a user as a message may show it: each control character written
+// as \n or \xNN, so that the message stays one line.
+std::string printable(std::string_view text);
 
 namespace detail {
 [[noreturn]] void throw_error(const char* file, int line, const std::string& message);

@@ -24,6 +24,7 @@ using OrderedJson = nlohmann::ordered_json;
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the limit the reference implementation uses
 constexpr std::string_view kMetadataKey = "__metadata__";
 constexpr int kMaxDims = 6;  // plain_desc's limit
+constexpr int kMaxDepth = 8;  // a header nests 3 deep: the header, a tensor, its shape
 
 struct NamedDType {
   std::string_view name;
@@ -57,10 +58,17 @@ struct Entry {
   bool from_i64 = false;  // stored as I64 (PyTorch's BN num_batches_tracked), held as s32
 };
 
-// nlohmann keeps only one of two equal keys, so duplicates are caught while parsing.
-class DuplicateKeyFinder {
+// Catches while parsing what would be lost or hurt later: duplicate keys (nlohmann keeps
+// only one of two equal keys) and nesting past kMaxDepth, which is discarded unbuilt
+// (dumping such a value into a message would recurse once per level and overflow the stack).
+class HeaderGuard {
  public:
-  bool operator()(int /*depth*/, Json::parse_event_t event, const Json& parsed) {
+  bool operator()(int depth, Json::parse_event_t event, const Json& parsed) {
+    const bool opens = event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
+    if (opens && depth >= kMaxDepth) {
+      if (found_.empty()) found_ = "the header nests deeper than " + std::to_string(kMaxDepth) + " levels; expected 3";
+      return false;
+    }
     if (event == Json::parse_event_t::object_start) {
       open_.emplace_back();
     } else if (event == Json::parse_event_t::object_end) {
@@ -72,7 +80,7 @@ class DuplicateKeyFinder {
     }
     return true;
   }
-  // Empty when every object's keys were distinct.
+  // Empty when every object's keys were distinct and no value nested too deep.
   const std::string& found() const { return found_; }
 
  private:
@@ -82,10 +90,10 @@ class DuplicateKeyFinder {
   };
 
   std::string describe(const std::string& key) const {
-    if (open_.size() == 1) return "duplicate tensor name '" + key + "' in the header; expected each name once";
+    if (open_.size() == 1) return "duplicate tensor name '" + printable(key) + "' in the header; expected each name once";
     std::string path;
     for (size_t i = 0; i + 1 < open_.size(); ++i) path += (i ? "." : "") + open_[i].last_key;
-    return "duplicate key '" + key + "' inside '" + path + "'; expected each key once";
+    return "duplicate key '" + printable(key) + "' inside '" + printable(path) + "'; expected each key once";
   }
 
   std::vector<Object> open_;
@@ -95,7 +103,7 @@ class DuplicateKeyFinder {
 // I64 is read too, narrowed to s32 (checked per value), so PyTorch state dicts with
 // BN's int64 num_batches_tracked load.
 void parse_dtype(const std::string& at, Entry& entry, const Json& value) {
-  const auto& name = entry.name;
+  const std::string name = printable(entry.name);
   MINNOW_CHECK(value.is_string(), at, "tensor '", name, "': field 'dtype' must be a string such as \"F32\", got ",
                shown(value));
   const auto& text = value.get_ref<const std::string&>();
@@ -110,7 +118,7 @@ void parse_dtype(const std::string& at, Entry& entry, const Json& value) {
       return;
     }
   }
-  MINNOW_FAIL(at, "tensor '", name, "' has unsupported dtype ", text,
+  MINNOW_FAIL(at, "tensor '", name, "' has unsupported dtype ", printable(text),
               "; expected one of F32, BF16, I8, U8, I32, I64 (the types minnow tensors hold)");
 }
 
@@ -120,7 +128,7 @@ Tensor narrow_i64(const std::string& at, const Entry& e, const std::byte* data) 
   for (int64_t i = 0; i < t.numel(); ++i) {
     int64_t v = 0;
     std::memcpy(&v, data + e.begin + 8 * static_cast<size_t>(i), 8);
-    MINNOW_CHECK(v >= INT32_MIN && v <= INT32_MAX, at, "tensor '", e.name, "' (I64) holds ", v,
+    MINNOW_CHECK(v >= INT32_MIN && v <= INT32_MAX, at, "tensor '", printable(e.name), "' (I64) holds ", v,
                  " at index ", i, "; expected values that fit in 32 bits");
     out[i] = static_cast<int32_t>(v);
   }
@@ -133,14 +141,15 @@ uint64_t parse_count(const std::string& at, const std::string& name, const char*
   return value.get<uint64_t>();
 }
 
-Entry parse_entry(const std::string& at, const std::string& name, const Json& value, uint64_t data_bytes) {
+Entry parse_entry(const std::string& at, const std::string& raw_name, const Json& value, uint64_t data_bytes) {
+  const std::string name = printable(raw_name);  // for messages
   MINNOW_CHECK(value.is_object(), at, "tensor '", name, "': expected an object with dtype, shape and data_offsets, got ",
                shown(value));
   for (const char* field : {"dtype", "shape", "data_offsets"}) {
     MINNOW_CHECK(value.contains(field), at, "tensor '", name, "': missing field '", field, "'");
   }
   Entry entry;
-  entry.name = name;
+  entry.name = raw_name;
   parse_dtype(at, entry, value["dtype"]);
 
   const Json& shape = value["shape"];
@@ -183,7 +192,8 @@ std::map<std::string, std::string> parse_metadata(const std::string& at, const J
   if (value.is_null()) return metadata;
   MINNOW_CHECK(value.is_object(), at, "'__metadata__' must be an object of strings, got ", shown(value));
   for (const auto& [key, item] : value.items()) {
-    MINNOW_CHECK(item.is_string(), at, "'__metadata__' value for key '", key, "' must be a string, got ", shown(item));
+    MINNOW_CHECK(item.is_string(), at, "'__metadata__' value for key '", printable(key), "' must be a string, got ",
+                 shown(item));
     metadata[key] = item.get<std::string>();
   }
   return metadata;
@@ -199,10 +209,10 @@ void check_tiling(const std::string& at, std::vector<Entry>& entries, uint64_t d
     const Entry& e = entries[i];
     if (i > 0) {
       const Entry& prev = entries[i - 1];
-      MINNOW_CHECK(e.begin >= cursor, at, "tensors '", prev.name, "' [", prev.begin, ", ", prev.end, "] and '", e.name,
-                   "' [", e.begin, ", ", e.end, "] overlap; expected contiguous data_offsets");
+      MINNOW_CHECK(e.begin >= cursor, at, "tensors '", printable(prev.name), "' [", prev.begin, ", ", prev.end, "] and '",
+                   printable(e.name), "' [", e.begin, ", ", e.end, "] overlap; expected contiguous data_offsets");
     }
-    MINNOW_CHECK(e.begin == cursor, at, "hole of ", e.begin - cursor, " bytes before tensor '", e.name,
+    MINNOW_CHECK(e.begin == cursor, at, "hole of ", e.begin - cursor, " bytes before tensor '", printable(e.name),
                  "': data_offsets begin ", e.begin, ", expected ", cursor, " (contiguous data_offsets)");
     cursor = e.end;
   }
@@ -241,8 +251,8 @@ Layout lay_out(const SafeTensors& file, const std::string& at) {
   uint64_t offset = 0;
   for (const auto& [name, tensor] : file.tensors) {
     MINNOW_CHECK(name != kMetadataKey, at, "tensor name '__metadata__' is reserved for metadata; expected another name");
-    MINNOW_CHECK(names.insert(name).second, at, "duplicate tensor name '", name, "'; expected each name once");
-    MINNOW_CHECK(tensor.defined(), at, "tensor '", name, "' is undefined; expected a tensor holding data");
+    MINNOW_CHECK(names.insert(name).second, at, "duplicate tensor name '", printable(name), "'; expected each name once");
+    MINNOW_CHECK(tensor.defined(), at, "tensor '", printable(name), "' is undefined; expected a tensor holding data");
     Tensor plain = tensor.is_plain() ? tensor : reorder(tensor, plain_desc(tensor.dims(), tensor.dtype()));
     const uint64_t n = plain.bytes();
     header[name] = {{"dtype", std::string(file_dtype_name(plain.dtype()))},
@@ -270,7 +280,7 @@ const Tensor* SafeTensors::find(std::string_view name) const {
 const Tensor& SafeTensors::at(std::string_view name) const {
   const Tensor* tensor = find(name);
   MINNOW_CHECK(tensor != nullptr, "safetensors: ", source.empty() ? "in-memory file" : source, ": no tensor named '",
-               name, "'; the file holds ", tensors.size(), " tensors");
+               printable(name), "'; the file holds ", tensors.size(), " tensors");
   return *tensor;
 }
 
@@ -294,14 +304,14 @@ SafeTensors decode_safetensors(std::span<const std::byte> bytes, const std::stri
   MINNOW_CHECK(header_bytes > 0 && text[0] == '{', at, "header must start with '{', got ",
                header_bytes == 0 ? std::string("an empty header") : describe_byte(bytes[8]));
 
-  DuplicateKeyFinder duplicates;
+  HeaderGuard guard;
   Json header;
   try {
-    header = Json::parse(text, text + header_bytes, std::ref(duplicates));
+    header = Json::parse(text, text + header_bytes, std::ref(guard));
   } catch (const Json::exception& e) {
     MINNOW_FAIL(at, "invalid JSON header: ", e.what());
   }
-  MINNOW_CHECK(duplicates.found().empty(), at, duplicates.found());
+  MINNOW_CHECK(guard.found().empty(), at, guard.found());
 
   SafeTensors file;
   file.source = source_name;

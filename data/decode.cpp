@@ -51,6 +51,9 @@ Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options,
   int file_channels = 0;
   MINNOW_CHECK(stbi_info_from_memory(data, len, &width, &height, &file_channels) == 1, "image: ", name,
                ": not a readable JPEG, PNG or BMP header (stb_image: ", failure_reason(), ")");
+  // stb_image accepts a BMP header with a zero width or height and "decodes" it to no pixels.
+  MINNOW_CHECK(width > 0 && height > 0, "image: ", name, ": header says ", width, "x", height,
+               " pixels; expected a width and a height of at least 1");
   const int64_t pixels = int64_t{width} * height;
   MINNOW_CHECK(pixels <= options.max_pixels, "image: ", name, ": ", width, "x", height, " = ", pixels,
                " pixels, over the cap of ", options.max_pixels, " (max_pixels)");

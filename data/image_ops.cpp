@@ -60,6 +60,8 @@ Image resize(const Image& image, int out_height, int out_width) {
 
 Image resize_shorter_side(const Image& image, int size) {
   MINNOW_CHECK(size > 0, "resize: shorter side ", size, ", expected > 0");
+  MINNOW_CHECK(image.width > 0 && image.height > 0, "resize: input image is ", image.width, "x", image.height,
+               ", expected both sides > 0");
   const bool tall = image.height > image.width;
   const int64_t longer = int64_t{size} * (tall ? image.height : image.width) / (tall ? image.width : image.height);
   MINNOW_CHECK(longer <= kMaxResizeSide, "resize: ", image.width, "x", image.height, " to shorter side ", size,

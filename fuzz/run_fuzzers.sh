@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets in build-fuzz/ with clang and runs each in turn
 # for SECONDS (default 300), starting from the seeds in fuzz/corpus/. Grown
 # corpora go to build-fuzz/corpus/<target>, crash inputs to build-fuzz/artifacts/<target>/.
-# Usage: fuzz/run_fuzzers.sh [SECONDS] [TARGET...]   (targets: cifar idx image)
+# Usage: fuzz/run_fuzzers.sh [SECONDS] [TARGET...]
+#   (targets: cifar idx image safetensors checkpoint config; default all, one after another)
 # Extra libFuzzer flags come from FUZZ_FLAGS, e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ seconds=${1:-300}
 shift || true
 targets=("$@")
 read -r -a FUZZ_FLAGS <<< "${FUZZ_FLAGS:-}"
-if [ ${#targets[@]} -eq 0 ]; then targets=(cifar idx image); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(cifar idx image safetensors checkpoint config); fi
 
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINNOW_FUZZ=ON \
   -DMINNOW_BUILD_TESTS=OFF -DMINNOW_BUILD_BENCH=OFF > /dev/null

@@ -3,8 +3,11 @@
 // "rng.<module>" for each dropout generator (four hex words).
 #include "train/checkpoint.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <type_traits>
 
 #include "core/error.h"
 #include "models/layers.h"
@@ -28,7 +31,7 @@ Rng::State decode_rng(const std::string& text, const std::string& where) {
   Rng::State s{};
   std::istringstream in(text);
   for (auto& word : s) in >> std::hex >> word;
-  MINNOW_CHECK(!in.fail(), where, ": expected four hex words, got '", text, "'");
+  MINNOW_CHECK(!in.fail(), where, ": expected four hex words, got '", printable(text), "'");
   return s;
 }
 
@@ -38,13 +41,18 @@ const std::string& meta(const SafeTensors& file, const std::string& key, const s
   return it->second;
 }
 
-int64_t meta_int(const SafeTensors& file, const std::string& key, const std::string& path) {
+// The number a metadata value holds, the whole text (std::to_string's form, as
+// save_checkpoint writes it), at least low.
+template <class T>
+T meta_number(const SafeTensors& file, const std::string& key, const std::string& path, T low) {
   const std::string& text = meta(file, key, path);
-  try {
-    return std::stoll(text);
-  } catch (const std::exception&) {
-    MINNOW_FAIL("checkpoint ", path, ": metadata '", key, "' should be an integer, got '", text, "'");
-  }
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  bool ok = ec == std::errc() && end == text.data() + text.size() && value >= low;
+  if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(value);
+  MINNOW_CHECK(ok, "checkpoint ", path, ": metadata '", key, "' should be ",
+               std::is_integral_v<T> ? "an integer" : "a finite number", " >= ", low, ", got '", printable(text), "'");
+  return value;
 }
 
 }  // namespace
@@ -66,10 +74,13 @@ void save_checkpoint(const std::string& path, Module& model, const Optimizer& op
 }
 
 LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimizer* optimizer) {
-  SafeTensors file = read_checkpoint_file(path);
+  return restore_checkpoint(read_checkpoint_file(path), path, model, optimizer);
+}
+
+LoadedCheckpoint restore_checkpoint(SafeTensors file, const std::string& path, Module& model, Optimizer* optimizer) {
   drop_absent_adapters(file, model, "model.");
-  MINNOW_CHECK(meta(file, "format", path) == kFormat, "checkpoint ", path, ": format '", meta(file, "format", path),
-               "', expected '", kFormat, "'");
+  MINNOW_CHECK(meta(file, "format", path) == kFormat, "checkpoint ", path, ": format '",
+               printable(meta(file, "format", path)), "', expected '", kFormat, "'");
   load_state_dict(model, file, "checkpoint " + path, "model.");
   if (optimizer != nullptr) {
     NamedTensors state;
@@ -83,16 +94,17 @@ LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimiz
 
   LoadedCheckpoint out;
   out.config_yaml = meta(file, "config", path);
-  out.position.epoch = meta_int(file, "epoch", path);
-  out.position.step = meta_int(file, "step", path);
-  out.position.global_step = meta_int(file, "global_step", path);
-  out.position.best_top1 = std::stod(meta(file, "best_top1", path));
-  out.position.train_seconds = std::stod(meta(file, "train_seconds", path));
+  out.position.epoch = meta_number<int64_t>(file, "epoch", path, 0);
+  out.position.step = meta_number<int64_t>(file, "step", path, 0);
+  out.position.global_step = meta_number<int64_t>(file, "global_step", path, 0);
+  out.position.best_top1 = meta_number<double>(file, "best_top1", path, -1);
+  out.position.train_seconds = meta_number<double>(file, "train_seconds", path, 0);
   return out;
 }
 
-Config checkpoint_config(const std::string& path) {
-  const SafeTensors file = read_checkpoint_file(path);
+Config checkpoint_config(const std::string& path) { return checkpoint_config(read_checkpoint_file(path), path); }
+
+Config checkpoint_config(const SafeTensors& file, const std::string& path) {
   return parse_config(meta(file, "config", path), "checkpoint " + path + " (config)");
 }
 

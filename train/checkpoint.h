@@ -24,8 +24,11 @@ struct LoadedCheckpoint {
 
 // Restores model (and optimizer, when given) from path; errors name the file.
 LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimizer* optimizer);
+// The same from a file read_checkpoint_file has read and verified; source names it.
+LoadedCheckpoint restore_checkpoint(SafeTensors file, const std::string& source, Module& model, Optimizer* optimizer);
 
 // The config stored in a checkpoint, for rebuilding its model (eval, export).
 Config checkpoint_config(const std::string& path);
+Config checkpoint_config(const SafeTensors& file, const std::string& source);
 
 }  // namespace minnow

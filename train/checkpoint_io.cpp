@@ -132,13 +132,17 @@ void write_checkpoint_file(const std::string& path, const SafeTensors& file, con
 
 SafeTensors read_checkpoint_file(const std::string& path) {
   SafeTensors file = load_safetensors(path);
+  verify_checkpoint_checksum(file, path);
+  return file;
+}
+
+void verify_checkpoint_checksum(const SafeTensors& file, const std::string& source) {
   const auto it = file.metadata.find(std::string(kChecksumKey));
-  MINNOW_CHECK(it != file.metadata.end(), "checkpoint '", path, "': no '", kChecksumKey,
+  MINNOW_CHECK(it != file.metadata.end(), "checkpoint '", source, "': no '", kChecksumKey,
                "' in its metadata; expected a checkpoint written by minnow");
   const std::string computed = hex32(content_checksum(file));
-  MINNOW_CHECK(it->second == computed, "checkpoint '", path, "' is corrupt: its content checksum is ", computed,
-               " but the file records ", it->second);
-  return file;
+  MINNOW_CHECK(it->second == computed, "checkpoint '", source, "' is corrupt: its content checksum is ", computed,
+               " but the file records ", printable(it->second));
 }
 
 }  // namespace minnow

@@ -36,5 +36,7 @@ void write_checkpoint_file(const std::string& path, const SafeTensors& file, con
 // Reads and verifies a checkpoint file: structure (safetensors), then the checksum.
 // Every error names the path.
 SafeTensors read_checkpoint_file(const std::string& path);
+// The checksum half of read_checkpoint_file, for a file already decoded; source names it.
+void verify_checkpoint_checksum(const SafeTensors& file, const std::string& source);
 
 }  // namespace minnow

@@ -23,17 +23,18 @@ namespace {
 
 using config_detail::ValueTraits;
 
-// A node as the user wrote it, shortened to keep the message on one line.
+// A node as the user wrote it, control characters escaped and shortened to keep the
+// message on one line.
 std::string describe(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing (null)";
   std::string text;
   if (node.IsScalar()) {
-    text = "'" + node.Scalar() + "'";
+    text = "'" + printable(node.Scalar()) + "'";
     if (node.Tag() == "!") text += " (a quoted string)";
   } else {
     YAML::Emitter out;
     out << YAML::Flow << node;
-    text = out.c_str();
+    text = printable(out.c_str());
   }
   constexpr size_t kMax = 80;
   return text.size() > kMax ? text.substr(0, kMax) + "..." : text;
@@ -227,7 +228,7 @@ class Binder {
     std::set<std::string> keys;
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string name = it->first.IsScalar() ? it->first.Scalar() : describe(it->first);
-      const std::string key = prefix.empty() ? name : prefix + "." + name;
+      const std::string key = prefix.empty() ? printable(name) : prefix + "." + printable(name);
       const std::string at = where(key, it->first);
       MINNOW_CHECK(keys.insert(name).second, at, ": duplicate key '", key, "'; expected each key once");
       seen_[key] = at;
@@ -273,16 +274,16 @@ YAML::Node parse_yaml(const std::string& text, const std::string& where) {
   } catch (const YAML::Exception& e) {
     MINNOW_FAIL(where, e.mark.is_null() ? std::string() : ":" + std::to_string(e.mark.line + 1) + ":" +
                                                               std::to_string(e.mark.column + 1),
-                ": invalid YAML: ", e.msg);
+                ": invalid YAML: ", printable(e.msg));
   }
 }
 
 // Applies "a.b.c=value" to the tree, creating sections as needed; returns the key.
 std::string apply_override(YAML::Node& root, const std::string& text) {
-  const std::string at = "--set " + text;
+  const std::string at = "--set " + printable(text);
   const size_t eq = text.find('=');
   MINNOW_CHECK(eq != std::string::npos && eq > 0, at, ": expected key=value, such as optimizer.lr=0.05");
-  const std::string key = text.substr(0, eq);
+  const std::string key = printable(text.substr(0, eq));
   std::vector<std::string> parts;
   std::stringstream split(key);
   for (std::string part; std::getline(split, part, '.');) parts.push_back(part);
@@ -319,7 +320,7 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
   std::map<std::string, std::string> override_sites;
   for (const auto& text : overrides) {
     std::string at = "--set ";
-    at.append(text);
+    at.append(printable(text));
     override_sites[apply_override(root, text)] = std::move(at);
   }
   Config config;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "data/transform.h"
 #include "train/config.h"
 #include "train/config_rules.h"
@@ -63,22 +64,17 @@ std::string format_number(T value) {
 inline std::string format_double(double value) { return format_number(value); }
 
 // A YAML double-quoted scalar.
+// Backslashes and quotes are escaped first, then printable() writes control characters
+// as YAML escapes (\n, \xNN).
 inline std::string quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
+  std::string body;
   for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.append(1, '\\').append(1, c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 15]);
-    } else {
-      out += c;
-    }
+    if (c == '"' || c == '\\') body += '\\';
+    body += c;
   }
-  return out + "\"";
+  std::string out = "\"";
+  out += printable(body);
+  return out += '"';
 }
 
 template <class T>

@@ -124,7 +124,7 @@ void Optimizer::load_state(const NamedTensors& state) {
     MINNOW_CHECK(present.empty() || missing.empty(), "optimizer state: '", present.front(), "' is given but '",
                  missing.empty() ? std::string() : missing.front(), "' is missing; expected all or none of a parameter's state");
   }
-  MINNOW_CHECK(given.empty(), "optimizer state: '", given.empty() ? std::string() : given.begin()->first,
+  MINNOW_CHECK(given.empty(), "optimizer state: '", given.empty() ? std::string() : printable(given.begin()->first),
                "' matches no parameter of this optimizer (", params_.size(), " parameters)");
   states_ = std::move(loaded);
 }

@@ -18,7 +18,7 @@ std::string join_names(const std::vector<std::string>& names) {
   constexpr size_t kShown = 8;
   for (size_t i = 0; i < names.size() && i < kShown; ++i) {
     if (i) out += ", ";
-    out += "'" + names[i] + "'";
+    out.append("'").append(printable(names[i])).append("'");
   }
   if (names.size() > kShown) out += " and " + std::to_string(names.size() - kShown) + " more";
   return out;

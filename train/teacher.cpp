@@ -19,9 +19,9 @@ ModelConfig teacher_model_config(const Config& c) {
   const std::optional<ModelConfig> recorded = recorded_model_config(t.weights, source);
   ModelConfig m = recorded.value_or(c.model);
   if (recorded) {
-    MINNOW_CHECK(m.name == t.model, where, " holds ", m.name, " weights, but distill.teacher.model is '", t.model,
+    MINNOW_CHECK(m.name == t.model, where, " holds ", printable(m.name), " weights, but distill.teacher.model is '", t.model,
                  "'");
-    MINNOW_CHECK(std::abs(m.width - t.width) <= 1e-6 * t.width, where, " holds a ", m.name, " of width ", m.width,
+    MINNOW_CHECK(std::abs(m.width - t.width) <= 1e-6 * t.width, where, " holds a ", printable(m.name), " of width ", m.width,
                  ", but distill.teacher.width is ", t.width);
   }
   MINNOW_CHECK(m.num_classes == c.model.num_classes, where, " holds a ", t.model, " with ", m.num_classes,

@@ -2,7 +2,10 @@
 // format is taken as a plain state dict (torchvision's names, no prefix).
 #include "train/weights_file.h"
 
+#include <charconv>
+#include <cmath>
 #include <filesystem>
+#include <type_traits>
 
 #include "core/error.h"
 #include "train/checkpoint_io.h"
@@ -50,14 +53,14 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
     kind = WeightsFormat::minnow_export;
     file_model = metadata_value(file, "model.name");
   } else {
-    MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), where, ": metadata format '", format,
+    MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), where, ": metadata format '", printable(format),
                  "', expected ", kExportFormat, " or ", kCheckpointFormat);
   }
   try {
     load_state_dict(model, file, where, prefix);
   } catch (const Error& e) {
     if (file_model.empty() || file_model == model_name) throw;
-    MINNOW_FAIL(e.what(), " (the file holds ", file_model, " weights; the model is ", model_name, ")");
+    MINNOW_FAIL(e.what(), " (the file holds ", printable(file_model), " weights; the model is ", model_name, ")");
   }
   return kind;
 }
@@ -65,26 +68,31 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
 std::optional<ModelConfig> recorded_model_config(const std::string& path, const std::string& source) {
   const std::string where = source + " '" + path + "'";
   MINNOW_CHECK(std::filesystem::is_regular_file(path), where, ": no such file");
-  const SafeTensors file = load_safetensors(path);
+  return recorded_model_config(load_safetensors(path), where);
+}
+
+std::optional<ModelConfig> recorded_model_config(const SafeTensors& file, const std::string& where) {
   const std::string format = metadata_value(file, "format");
   if (format == kCheckpointFormat) return parse_config(metadata_value(file, "config"), where + " (config)").model;
   if (format != kExportFormat) return std::nullopt;
-  auto number = [&](const std::string& key) {
+  // The whole text as export_weights writes it (std::to_string): ints, and a finite width.
+  auto number = [&]<class T>(const std::string& key, T value) {
     const std::string text = metadata_value(file, key);
-    try {
-      return std::stod(text);
-    } catch (const std::exception&) {
-      MINNOW_FAIL(where, ": metadata '", key, "' should be a number, got '", text, "'");
-    }
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    bool ok = ec == std::errc() && end == text.data() + text.size();
+    if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(value);
+    MINNOW_CHECK(ok, where, ": metadata '", key, "' should be ", std::is_integral_v<T> ? "an integer" : "a finite number",
+                 ", got '", printable(text), "'");
+    return value;
   };
   ModelConfig m;
   m.name = metadata_value(file, "model.name");
-  m.width = number("model.width");
-  m.resolution = static_cast<int>(number("model.resolution"));
-  m.num_classes = static_cast<int>(number("model.num_classes"));
-  m.in_channels = static_cast<int>(number("model.in_channels"));
+  m.width = number("model.width", 0.0);
+  m.resolution = number("model.resolution", 0);
+  m.num_classes = number("model.num_classes", 0);
+  m.in_channels = number("model.in_channels", 0);
   m.small_input = metadata_value(file, "model.small_input") == "true";
-  m.groups = static_cast<int>(number("model.groups"));
+  m.groups = number("model.groups", 0);
   return m;
 }
 

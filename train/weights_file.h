@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/safetensors.h"
 #include "models/module.h"
 #include "train/config.h"
 
@@ -25,5 +26,7 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
 // The model section a minnow export (its metadata) or checkpoint (its config) records;
 // nullopt for a plain state dict, which records none. source starts every message.
 std::optional<ModelConfig> recorded_model_config(const std::string& path, const std::string& source);
+// The same from a decoded file; where (source and path) starts every message.
+std::optional<ModelConfig> recorded_model_config(const SafeTensors& file, const std::string& where);
 
 }  // namespace minnow

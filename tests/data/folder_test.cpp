@@ -1,8 +1,9 @@
 // Image-folder dataset on generated JPEG, PNG and BMP files of several sizes,
 // grayscale and RGBA among them, with nested and non-image files, and the
-// bad-image policy (error and skip) on a corrupt JPEG.
+// bad-image policy (error and skip) on a corrupt JPEG and a zero-width BMP.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "data/decode.h"
@@ -42,6 +43,13 @@ class FolderTest : public ::testing::Test {
     jpeg.resize(keep);
     for (size_t i = keep - 200; i < keep; ++i) jpeg[i] = 0xff;
     return jpeg;
+  }
+
+  // A valid BMP whose header is patched to say width 0 (stb_image would decode it to no pixels).
+  testing::Bytes zero_width_bmp() {
+    testing::Bytes bmp = encode_image(pattern_image(4, 6, 3), "bmp");
+    std::fill_n(bmp.begin() + 18, 4, 0);  // BITMAPINFOHEADER width, after the 14-byte file header
+    return bmp;
   }
 
   testing::ScratchDir dir_{"folder"};
@@ -116,6 +124,17 @@ TEST_F(FolderTest, CorruptJpegIsSkippedAndCountedOnceUnderSkip) {
   EXPECT_FALSE(dataset.get(4).has_value());
   EXPECT_EQ(dataset.skipped(), 1);
   EXPECT_TRUE(dataset.get(5).has_value());
+}
+
+TEST_F(FolderTest, ZeroWidthBmpIsABadImage) {
+  write("dog/flat.bmp", zero_width_bmp());
+  const data::FolderDataset strict(dir_.path());
+  ASSERT_EQ(strict.path(6), dir_ / "dog/flat.bmp");
+  expect_error([&] { strict.get(6); }, {"flat.bmp", "header says 0x4 pixels", "at least 1"});
+  const data::FolderDataset lenient(dir_.path(), {.on_bad_image = data::BadImagePolicy::skip});
+  EXPECT_FALSE(lenient.get(6).has_value());
+  EXPECT_EQ(lenient.skipped(), 1);
+  EXPECT_TRUE(lenient.get(5).has_value());
 }
 
 TEST_F(FolderTest, ImagesOverThePixelCapAreBad) {

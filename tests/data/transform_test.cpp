@@ -67,6 +67,14 @@ TEST(TransformTest, ResizeShorterSideKeepsAspect) {
   for (uint8_t p : data::resize(flat, 4, 5).pixels) EXPECT_EQ(p, 77);
 }
 
+TEST(TransformTest, ResizeShorterSideRefusesAZeroSide) {
+  // decode_image never yields such an image; this is the resize's own guard.
+  const Image no_columns{.height = 5, .width = 0, .channels = 3, .pixels = {}};
+  expect_error([&] { data::resize_shorter_side(no_columns, 8); }, {"resize: input image is 0x5, expected both sides > 0"});
+  const Image no_rows{.height = 0, .width = 5, .channels = 3, .pixels = {}};
+  expect_error([&] { data::resize_shorter_side(no_rows, 8); }, {"resize: input image is 5x0"});
+}
+
 TEST(TransformTest, RandomCropWithPaddingIsAShiftedWindow) {
   const Image image = pattern_image(32, 32, 3);
   std::set<std::pair<int, int>> offsets;

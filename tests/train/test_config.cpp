@@ -165,6 +165,12 @@ TEST(Config, WrongTypesNameKeyExpectedAndReceived) {
                      {"model.name.x=1"});
 }
 
+TEST(Config, ControlCharactersInMessagesAreEscaped) {
+  expect_parse_error(kMinimal, {"--set lr\\n# comment: expected key=value"}, {"lr\n# comment"});
+  expect_parse_error(std::string(kMinimal) + "\"a\\nb\": 1\n", {"unknown key 'a\\nb'"});
+  expect_parse_error(std::string(kMinimal) + "epochs: \"two\\x01\"\n", {"got 'two\\x01' (a quoted string)"});
+}
+
 TEST(Config, RangeChecksNameTheKey) {
   const std::string base = kMinimal;
   expect_parse_error("data: {train: d}\n", {"run.yaml: model.name: expected a zoo model name", "got \"\""});

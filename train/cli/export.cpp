@@ -65,7 +65,7 @@ int run_export(const ExportArgs& a) {
   const std::string path = checkpoint_file(a);
   const SafeTensors file = load_safetensors(path);
   const auto format = file.metadata.find("format");
-  const std::string found = format == file.metadata.end() ? "none" : "'" + format->second + "'";
+  const std::string found = format == file.metadata.end() ? "none" : "'" + printable(format->second) + "'";
   MINNOW_CHECK(format != file.metadata.end() && format->second == "minnow-checkpoint-1", "export: '", path,
                "' is not a minnow checkpoint (metadata format ", found,
                ", expected 'minnow-checkpoint-1'); give a run folder or its last/best.safetensors");
