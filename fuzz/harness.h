@@ -1,5 +1,5 @@
 // The bodies of the libFuzzer targets, header-only so the regression test
-// (tests/data/fuzz_regression_test.cpp) replays crash inputs through exactly
+// (tests/data/test_fuzz_regression.cpp) replays crash inputs through exactly
 // the code the fuzzers ran. Each returns the minnow::Error message when the
 // input is rejected and "" when it is accepted; any other outcome (a crash, a
 // sanitizer report, another exception type, a broken invariant, a message over

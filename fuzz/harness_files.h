@@ -1,6 +1,6 @@
 // The bodies of the libFuzzer targets for the files the train layer reads and a user
 // may not have written: safetensors weights, training checkpoints and YAML configs.
-// Header-only, as fuzz/harness.h, so tests/train/fuzz_files_regression_test.cpp replays
+// Header-only, as fuzz/harness.h, so tests/train/test_fuzz_regression.cpp replays
 // crash inputs through exactly this code. Each returns the minnow::Error message when
 // the input is rejected and "" when it is accepted; anything else is a bug.
 #pragma once

@@ -199,14 +199,14 @@ TEST(SafetensorsMalformed, MetadataNotStrings) {
 TEST(SafetensorsMalformed, DeepNestingIsRefusedWithoutRecursing) {
   // 100,000 levels once overflowed the stack when the message dumped the value.
   const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
-  expect_error(file_bytes("{\"w\":" + deep + "}", 0), {"the header nests deeper than 8 levels; expected 3"});
-  expect_error(file_bytes("{\"__metadata__\":" + deep + "}", 0), {"nests deeper than 8 levels"});
+  expect_rejected(file_bytes("{\"w\":" + deep + "}", 0), {"the header nests deeper than 8 levels; expected 3"});
+  expect_rejected(file_bytes("{\"__metadata__\":" + deep + "}", 0), {"nests deeper than 8 levels"});
 }
 
 TEST(SafetensorsMalformed, ControlCharactersInNamesAreEscaped) {
-  expect_error(file_bytes(object({entry("a\\nb", "\"F32\"", "[1]", "[0,4]"), entry("a\\nb", "\"F32\"", "[1]", "[4,8]")}), 8),
+  expect_rejected(file_bytes(object({entry("a\\nb", "\"F32\"", "[1]", "[0,4]"), entry("a\\nb", "\"F32\"", "[1]", "[4,8]")}), 8),
                {"duplicate tensor name 'a\\nb'"});
-  expect_error(file_bytes(object({entry("w", "\"F\\u000132\"", "[1]", "[0,4]")}), 4), {"unsupported dtype F\\x0132"});
+  expect_rejected(file_bytes(object({entry("w", "\"F\\u000132\"", "[1]", "[0,4]")}), 4), {"unsupported dtype F\\x0132"});
 }
 
 TEST(SafetensorsMalformed, MissingTensorLookupNamesFileAndTensor) {
