@@ -4,6 +4,7 @@
 // per thread, so loader threads decode in parallel.
 #include "data/decode.h"
 
+#include <cstdlib>
 #include <memory>
 
 #include "core/error.h"
@@ -18,7 +19,17 @@
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
 #define STBI_MAX_DIMENSIONS ::minnow::data::kMaxImageSide
+// Zeroed allocations: a progressive JPEG whose refinement scan comes before any first
+// scan makes stb read its (malloc'ed) coefficient buffer unwritten, so the pixels would
+// hold whatever the heap held (valgrind, on an input fuzz_image found).
+// stb casts what these return C-style, which the warnings would lay at these lines.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#define STBI_MALLOC(size) std::calloc(1, size)
+#define STBI_REALLOC(pointer, size) std::realloc(pointer, size)
+#define STBI_FREE(pointer) std::free(pointer)
 #include <stb_image.h>
+#pragma GCC diagnostic pop
 
 namespace minnow::data {
 namespace {
