@@ -13,7 +13,9 @@ Recommends) of one that it names. The files come from four places:
   - the compilers' dependency files (*.o.d): every header outside the tree;
   - the link lines (link.txt): every library given by absolute path.
 
-Usage: tools/check_deps.py [--build DIR] [--install-script FILE]
+Usage: tools/check_deps.py [--build DIR] [--install-script FILE]; the scratch configure
+repeats DIR's compiler, build type and MINNOW_* options, so each build folder (the
+Release build, the sanitizer build, the clang fuzz build) is checked as it was made.
 Exits 1, with one line per unexplained file, when a file's package is missing.
 """
 import argparse
@@ -38,12 +40,29 @@ def listed_packages(script):
     return names
 
 
-def found_by_debug_find(build_type):
+# The cache entries that decide what a configure looks for (the compiler, the build
+# type, the optional parts); the scratch configure repeats them.
+CONFIGURE_KEYS = ("CMAKE_BUILD_TYPE", "CMAKE_CXX_COMPILER", "MINNOW_BUILD_TESTS", "MINNOW_BUILD_BENCH",
+                  "MINNOW_SANITIZE", "MINNOW_FUZZ")
+
+
+def configure_args(build):
+    """-D arguments that configure the way build was configured (Release when it was not)."""
+    cache = build / "CMakeCache.txt"
+    values = {"CMAKE_BUILD_TYPE": "Release"}
+    if cache.exists():
+        for line in cache.read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in CONFIGURE_KEYS and "=" in rest:
+                values[key] = rest.split("=", 1)[1]
+    return [f"-D{key}={value}" for key, value in values.items() if value]
+
+
+def found_by_debug_find(args):
     """Files located by find_* calls, from a scratch configure with --debug-find."""
     with tempfile.TemporaryDirectory(prefix="check_deps.") as scratch:
-        run = subprocess.run(
-            ["cmake", "-S", str(ROOT), "-B", scratch, f"-DCMAKE_BUILD_TYPE={build_type}", "--debug-find"],
-            capture_output=True, text=True)
+        run = subprocess.run(["cmake", "-S", str(ROOT), "-B", scratch, *args, "--debug-find"],
+                             capture_output=True, text=True)
         if run.returncode != 0:
             tail = (run.stdout + run.stderr).strip().splitlines()[-15:]
             sys.exit("check_deps: the scratch configure failed:\n" + "\n".join(tail))
@@ -165,7 +184,6 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=str(ROOT / "build"), help="configured build folder (default: build)")
     parser.add_argument("--install-script", default=str(ROOT / "tools/install_deps.sh"))
-    parser.add_argument("--build-type", default="Release")
     args = parser.parse_args()
     build = pathlib.Path(args.build).resolve()
     script = pathlib.Path(args.install_script)
@@ -178,7 +196,7 @@ def main():
     closure = db.closure(listed)
 
     found = {}
-    for source in (found_by_debug_find(args.build_type), found_in_cache(build), found_in_depfiles(build),
+    for source in (found_by_debug_find(configure_args(build)), found_in_cache(build), found_in_depfiles(build),
                    found_in_link_lines(build)):
         for path, why in source.items():
             found.setdefault(path, why)

@@ -12,8 +12,8 @@ packages=(
   libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev
   # Debian's oneDNN is built with the OpenCL runtime: its CMake package needs libOpenCL.so and CL/cl.h
   ocl-icd-opencl-dev opencl-c-headers
-  # tests, the sanitizer pass and the fuzz targets
-  libgtest-dev clang libclang-rt-14-dev
+  # tests, the sanitizer pass and the fuzz targets (clang, with LLVM's OpenMP and tools)
+  libgtest-dev clang libclang-rt-14-dev libomp-dev llvm lld
   # the PyTorch reference of the parity tests, run with /usr/bin/python3
   python3 python3-torch python3-torchvision python3-numpy
   # the default run's data set
