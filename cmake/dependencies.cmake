@@ -1,6 +1,7 @@
 # Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
 #   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libyaml-cpp-dev,
-#   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing) and,
+#   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing), libonnx-dev
+#   with libprotobuf-dev (ONNX export) and,
 #   for the tests, libgtest-dev and Debian's /usr/bin/python3 (python3-torch). tools/install_deps.sh
 #   installs them all; tools/check_deps.py checks that it names every package found here.
 include(GNUInstallDirs)
@@ -13,6 +14,12 @@ find_package(yaml-cpp CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+
+# ONNX export (deploy/): libonnx-dev's CMake package needs Protobuf found first (libprotobuf-dev).
+find_package(Protobuf REQUIRED)
+find_package(ONNX 1.12 CONFIG REQUIRED)
+add_library(minnow_onnx_deps INTERFACE)
+target_link_libraries(minnow_onnx_deps INTERFACE onnx onnx_proto protobuf::libprotobuf)
 
 find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
 
@@ -27,4 +34,9 @@ if(MINNOW_BUILD_TESTS)
   # The parity tests run Debian's python3, the one python3-torch installs into; not whichever
   # python3 comes first on PATH.
   find_program(MINNOW_PYTHON_EXECUTABLE python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
+  # The ONNX export tests' consumer: OpenCV 4.6's DNN module (libopencv-dnn-dev; Debian ships no
+  # CMake package for it without the whole libopencv-dev).
+  find_path(OPENCV_INCLUDE_DIR opencv2/dnn.hpp PATH_SUFFIXES opencv4 REQUIRED)
+  find_library(OPENCV_DNN_LIBRARY opencv_dnn REQUIRED)
+  find_library(OPENCV_CORE_LIBRARY opencv_core REQUIRED)
 endif()

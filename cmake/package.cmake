@@ -4,9 +4,10 @@ include(CMakePackageConfigHelpers)
 install(TARGETS minnow EXPORT minnowTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-foreach(layer core ops models data train)
+foreach(layer ${MINNOW_LAYERS})
   install(DIRECTORY ${layer}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minnow/${layer}
-    FILES_MATCHING PATTERN "*.h")
+    FILES_MATCHING PATTERN "*.h"
+    PATTERN "deploy/onnx" EXCLUDE)  # internal: it includes libonnx-dev's protobuf headers
 endforeach()
 install(EXPORT minnowTargets NAMESPACE minnow:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/minnow)
 

@@ -14,6 +14,7 @@ namespace minnow {
 
 class Conv2d : public Module {
  public:
+  bool is_layer() const override { return true; }
   struct Options {
     int64_t in = 0, out = 0, kernel = 1;
     int64_t stride = 1;
@@ -41,6 +42,7 @@ class Conv2d : public Module {
 
 class BatchNorm2d : public Module {
  public:
+  bool is_layer() const override { return true; }
   struct Options {
     int64_t channels = 0;
     float eps = 1e-5f;
@@ -65,6 +67,7 @@ class BatchNorm2d : public Module {
 
 class Linear : public Module {
  public:
+  bool is_layer() const override { return true; }
   struct Options {
     int64_t in = 0, out = 0;
     bool bias = true;
@@ -90,6 +93,7 @@ const char* activation_name(ActivationKind kind);
 
 class Activation : public Module {
  public:
+  bool is_layer() const override { return true; }
   explicit Activation(ActivationKind kind);
   ActivationKind kind() const { return kind_; }
 
@@ -102,6 +106,7 @@ class Activation : public Module {
 
 class Dropout : public Module {
  public:
+  bool is_layer() const override { return true; }
   struct Options {
     float p = 0.5f;
     uint64_t seed = 0;
@@ -120,7 +125,9 @@ class Dropout : public Module {
 
 class MaxPool2d : public Module {
  public:
+  bool is_layer() const override { return true; }
   explicit MaxPool2d(const Pool2dOptions& options) : Module("MaxPool2d"), options_(options) {}
+  const Pool2dOptions& options() const { return options_; }
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -131,7 +138,9 @@ class MaxPool2d : public Module {
 
 class AvgPool2d : public Module {
  public:
+  bool is_layer() const override { return true; }
   explicit AvgPool2d(const Pool2dOptions& options) : Module("AvgPool2d"), options_(options) {}
+  const Pool2dOptions& options() const { return options_; }
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -143,6 +152,7 @@ class AvgPool2d : public Module {
 // (N, C, H, W) -> (N, C): global average pooling then flatten, the classifier's input.
 class GlobalAvgPool : public Module {
  public:
+  bool is_layer() const override { return true; }
   GlobalAvgPool() : Module("GlobalAvgPool") {}
 
  protected:
@@ -151,6 +161,7 @@ class GlobalAvgPool : public Module {
 
 class Flatten : public Module {
  public:
+  bool is_layer() const override { return true; }
   Flatten() : Module("Flatten") {}
 
  protected:

@@ -2,6 +2,7 @@
 #include "models/module.h"
 
 #include "core/error.h"
+#include "core/trace.h"
 
 namespace minnow {
 namespace {
@@ -23,6 +24,22 @@ void check_unique(const std::string& name, const std::string& type, bool taken) 
 }  // namespace
 
 Var Module::forward(const Var& x) {
+  if (!tracing()) return run(x);
+  if (!is_layer()) {
+    const TracedBlock inside(this);
+    return run(x);
+  }
+  // A layer is traced whole, its hooks (QAT's quantizers, BN fold's correction) included.
+  Var y;
+  {
+    const TracedLayer inside;
+    y = run(x);
+  }
+  trace_step({.op = "layer", .layer = this, .inputs = {x}, .outputs = {y}, .attrs = {}});
+  return y;
+}
+
+Var Module::run(const Var& x) {
   Var in = x;
   for (const auto& h : pre_hooks_) in = h.hook(in);
   Var y = forward_impl(in);

@@ -55,6 +55,10 @@ class Module {
   const std::string& type() const { return type_; }
   // How the output is formed from the children (output_form.h): plain unless a block says otherwise.
   virtual OutputForm output_form() const { return {}; }
+  // A layer is one step of the model's dataflow (conv, BN, activation, pooling, linear, a
+  // quantizer): a trace (core/trace.h) records it whole, with its hooks. Blocks and
+  // containers are not layers; the layers and ops inside them are recorded.
+  virtual bool is_layer() const { return false; }
 
   std::vector<NamedParameter> named_parameters() const;
   std::vector<NamedBuffer> named_buffers() const;
@@ -81,6 +85,7 @@ class Module {
 
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> child);
+  Var run(const Var& x);  // the pre-hooks, forward_impl and the hooks
   void collect_modules(const std::string& prefix, std::vector<std::pair<std::string, Module*>>& out);
 
   std::string type_;

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/primitive_timer.h"
 #include "core/tape.h"
+#include "core/trace.h"
 #include "ops/primitive_cache.h"
 
 namespace minnow {
@@ -170,7 +171,11 @@ std::vector<Tensor> mul_backward(const MulSaved& saved, const std::vector<Tensor
 
 }  // namespace
 
-Var add(const Var& a, const Var& b) { return binary_op("add", algorithm::binary_add, a, b); }
+Var add(const Var& a, const Var& b) {
+  Var y = binary_op("add", algorithm::binary_add, a, b);
+  if (tracing()) trace_step({.op = "add", .layer = nullptr, .inputs = {a, b}, .outputs = {y}, .attrs = {}});
+  return y;
+}
 
 Var mul(const Var& a, const Var& b) { return binary_op("mul", algorithm::binary_mul, a, b); }
 

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/primitive_timer.h"
 #include "core/tape.h"
+#include "core/trace.h"
 #include "ops/primitive_cache.h"
 
 namespace minnow {
@@ -61,10 +62,13 @@ Var channel_shuffle(const Var& x, int64_t groups) {
 
   Tensor y(x_md);  // (N, C, H, W), x's layout
   execute_primitive(p->fwd, {{DNNL_ARG_SRC, x.data().memory()}, {DNNL_ARG_DST, y.memory()}});
-  if (!record) return record_op("channel_shuffle", {x}, y, nullptr);
-  return record_op("channel_shuffle", {x}, y, [saved = ChannelShuffleSaved{p, x_md}](const auto& dy, const auto& need) {
-    return channel_shuffle_backward(saved, dy, need);
-  });
+  Var out = record ? record_op("channel_shuffle", {x}, y,
+                               [saved = ChannelShuffleSaved{p, x_md}](const auto& dy, const auto& need) {
+                                 return channel_shuffle_backward(saved, dy, need);
+                               })
+                   : record_op("channel_shuffle", {x}, y, nullptr);
+  if (tracing()) trace_step({.op = "channel_shuffle", .layer = nullptr, .inputs = {x}, .outputs = {out}, .attrs = {groups}});
+  return out;
 }
 
 namespace {

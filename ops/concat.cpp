@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/primitive_timer.h"
 #include "core/tape.h"
+#include "core/trace.h"
 #include "ops/primitive_cache.h"
 
 namespace minnow {
@@ -203,12 +204,13 @@ Var concat(const std::vector<Var>& xs, int axis) {
     sizes.push_back(x.dims()[static_cast<size_t>(axis)]);
     x_mds.push_back(x.data().desc());
   }
-  Tensor y = concat_tensors(parts, axis, y_md);  // (N, sum C_i, H, W)
-  if (!should_record(xs)) return record_op("concat", xs, y, nullptr);
-  return record_op("concat", xs, y,
-                   [saved = ConcatSaved{std::move(sizes), axis, std::move(x_mds)}](const auto& dy, const auto& need) {
-                     return concat_backward(saved, dy, need);
-                   });
+  const Tensor y = concat_tensors(parts, axis, y_md);  // (N, sum C_i, H, W)
+  Var out = should_record(xs) ? record_op("concat", xs, y,
+                                          [saved = ConcatSaved{std::move(sizes), axis, std::move(x_mds)}](
+                                              const auto& dy, const auto& need) { return concat_backward(saved, dy, need); })
+                              : record_op("concat", xs, y, nullptr);
+  if (tracing()) trace_step({.op = "concat", .layer = nullptr, .inputs = xs, .outputs = {out}, .attrs = {axis}});
+  return out;
 }
 
 namespace {
@@ -235,11 +237,14 @@ std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int axis
   MINNOW_CHECK(total == x_dims[static_cast<size_t>(axis)], "split: piece sizes ", dims_str(sizes), " sum to ", total,
                ", expected x.dim(", axis, ") = ", x_dims[static_cast<size_t>(axis)], " of x dims ", dims_str(x_dims));
   std::vector<Tensor> ys = split_tensor(x.data(), sizes, axis, std::vector<bool>(sizes.size(), true));
-  if (!should_record({x})) return record_op("split", {x}, std::move(ys), nullptr);
-  return record_op("split", {x}, std::move(ys),
-                   [saved = SplitSaved{x.data().desc(), axis}](const auto& dy, const auto& need) {
-                     return split_backward(saved, dy, need);
-                   });
+  std::vector<Var> pieces =
+      should_record({x}) ? record_op("split", {x}, std::move(ys),
+                                     [saved = SplitSaved{x.data().desc(), axis}](const auto& dy, const auto& need) {
+                                       return split_backward(saved, dy, need);
+                                     })
+                         : record_op("split", {x}, std::move(ys), nullptr);
+  if (tracing()) trace_step({.op = "split", .layer = nullptr, .inputs = {x}, .outputs = pieces, .attrs = {axis}});
+  return pieces;
 }
 
 namespace {

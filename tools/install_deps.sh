@@ -10,12 +10,16 @@ packages=(
   build-essential cmake
   # libraries the build links or includes
   libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev
+  # ONNX export: libonnx-dev's CMake package needs libprotobuf-dev, which it only recommends
+  libonnx-dev libprotobuf-dev
   # Debian's oneDNN is built with the OpenCL runtime: its CMake package needs libOpenCL.so and CL/cl.h
   ocl-icd-opencl-dev opencl-c-headers
   # tests, the sanitizer pass and the fuzz targets (clang, with LLVM's OpenMP and tools)
   libgtest-dev clang libclang-rt-14-dev libomp-dev llvm lld
   # the PyTorch reference of the parity tests, run with /usr/bin/python3
   python3 python3-torch python3-torchvision python3-numpy
+  # the ONNX consumers of the export tests: OpenCV 4.6's DNN module (C++) and onnx.checker
+  libopencv-dnn-dev libopencv-imgcodecs-dev libopencv-imgproc-dev python3-onnx
   # the default run's data set
   dataset-fashion-mnist
 )

@@ -2,11 +2,13 @@
 // the model from the checkpoint's stored config, loads its weights and writes them as
 // float32 in plain layout with torchvision's names and the model config in metadata;
 // --format int8 writes a QAT run's converted int8 model instead.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
 #include "core/error.h"
 #include "core/safetensors.h"
+#include "deploy/onnx_export.h"
 #include "train/checkpoint.h"
 #include "train/cli/commands.h"
 #include "train/model_setup.h"
@@ -59,9 +61,22 @@ void export_int8(const std::string& path, Module& model, const Config& config) {
   save_safetensors(path, file);
 }
 
+// The ONNX forms: float (any run), int8 QOperator or QDQ (a QAT run's converted model).
+void export_onnx(const std::string& path, const std::string& format, Module& model, const Config& config,
+                 const std::string& source) {
+  const int64_t r = config.model.resolution;
+  OnnxExportOptions options{.input_dims = {1, config.model.in_channels, r, r}, .metadata = onnx_metadata(config)};
+  if (format == "onnx") return export_onnx_float(path, model, options);
+  MINNOW_CHECK(config.qat.enabled, "export: --format ", format, " needs a QAT run; '", source,
+               "' was trained with qat.enabled: false (export it with --format onnx)");
+  const auto int8 = convert_int8(model, options.input_dims);
+  export_onnx_int8(path, *int8, format == "onnx-int8" ? OnnxInt8Form::qoperator : OnnxInt8Form::qdq, options);
+}
+
 int run_export(const ExportArgs& a) {
-  MINNOW_CHECK(a.format == "safetensors" || a.format == "int8", "export: --format '", a.format,
-               "' is not supported; expected safetensors or int8");
+  const std::vector<std::string> formats{"safetensors", "int8", "onnx", "onnx-int8", "onnx-qdq"};
+  MINNOW_CHECK(std::find(formats.begin(), formats.end(), a.format) != formats.end(), "export: --format '", a.format,
+               "' is not supported; expected safetensors, int8, onnx, onnx-int8 or onnx-qdq");
   const std::string path = checkpoint_file(a);
   const SafeTensors file = load_safetensors(path);
   const auto format = file.metadata.find("format");
@@ -74,6 +89,8 @@ int run_export(const ExportArgs& a) {
   load_checkpoint(path, *model, nullptr);
   if (a.format == "int8")
     export_int8(a.output, *model, config);
+  else if (a.format.starts_with("onnx"))
+    export_onnx(a.output, a.format, *model, config, a.source);
   else
     export_weights(a.output, *model, config.model);
   std::printf("exported %s (%lld parameters) from %s to %s\n", config.model.name.c_str(),
@@ -89,7 +106,9 @@ void add_export_command(CLI::App& app, Action& action) {
   cmd->add_option("source", args->source, "Run folder (its last.safetensors) or checkpoint file")->required();
   cmd->add_option("-o,--output", args->output, "Output file")->required();
   cmd->add_option("--format", args->format,
-                  "safetensors (float32 weights) or int8 (the converted int8 model of a QAT run)")
+                  "safetensors (float32 weights), int8 (the converted int8 model of a QAT run), onnx (the float "
+                  "model, BN folded), onnx-int8 (a QAT run's int8 model as QLinear ops, what OpenCV 4.6 runs) or "
+                  "onnx-qdq (the same as QuantizeLinear/DequantizeLinear pairs, opset 13)")
       ->capture_default_str();
   cmd->add_flag("--best", args->best, "From a run folder, export best.safetensors instead of last.safetensors");
   cmd->callback([args, &action] { action = [args] { return run_export(*args); }; });

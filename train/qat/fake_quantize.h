@@ -21,6 +21,7 @@ struct ActivationQuantOptions {
 class ActivationFakeQuant : public Module {
  public:
   explicit ActivationFakeQuant(const ActivationQuantOptions& options);
+  bool is_layer() const override { return true; }
   const ActivationQuantOptions& options() const { return options_; }
   QuantRange range() const { return range_; }
   float scale() const;
@@ -50,6 +51,7 @@ struct WeightQuantOptions {
 class WeightFakeQuant : public Module {
  public:
   WeightFakeQuant(const WeightQuantOptions& options, int64_t channels);
+  bool is_layer() const override { return true; }
   const WeightQuantOptions& options() const { return options_; }
   QuantRange range() const { return range_; }
   // (C) per channel, or (1); the values the last forward used.
