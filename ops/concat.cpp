@@ -6,7 +6,6 @@
 #include "ops/concat.h"
 
 #include <algorithm>
-#include <numeric>
 #include <unordered_map>
 
 #include "core/engine.h"
@@ -14,47 +13,13 @@
 #include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "core/trace.h"
+#include "ops/layout.h"
 #include "ops/primitive_cache.h"
 
 namespace minnow {
 namespace {
 
 using dnnl::memory;
-
-// A dense descriptor for dims in md's format: the same inner blocks and the same order of
-// outer dims (by stride, ties in index order), padded up to whole blocks.
-memory::desc same_format(const memory::desc& md, const Dims& dims) {
-  const dnnl_memory_desc_t& src = md.data;
-  MINNOW_CHECK(src.format_kind == dnnl_blocked && src.ndims == static_cast<int>(dims.size()),
-               "concat/split: expected a blocked layout with ", dims.size(), " dims, got ", src.ndims, " dims");
-  const auto& src_blk = src.format_desc.blocking;
-  dnnl_memory_desc_t d{};
-  d.ndims = src.ndims;
-  d.data_type = src.data_type;
-  d.format_kind = dnnl_blocked;
-  auto& blk = d.format_desc.blocking;
-  blk.inner_nblks = src_blk.inner_nblks;
-  Dims block(dims.size(), 1);
-  int64_t inner = 1;
-  for (int b = 0; b < src_blk.inner_nblks; ++b) {
-    blk.inner_blks[b] = src_blk.inner_blks[b];
-    blk.inner_idxs[b] = src_blk.inner_idxs[b];
-    block[static_cast<size_t>(src_blk.inner_idxs[b])] *= src_blk.inner_blks[b];
-    inner *= src_blk.inner_blks[b];
-  }
-  std::vector<int> order(dims.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return src_blk.strides[a] > src_blk.strides[b]; });
-  int64_t stride = inner;
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    const auto i = static_cast<size_t>(*it);
-    d.dims[i] = dims[i];
-    d.padded_dims[i] = (dims[i] + block[i] - 1) / block[i] * block[i];
-    blk.strides[i] = stride;
-    stride *= d.padded_dims[i] / block[i];
-  }
-  return memory::desc(d);
-}
 
 struct ConcatPrimitive {
   dnnl::concat::primitive_desc pd;

@@ -15,6 +15,10 @@ dnnl::memory::desc any_desc(const Dims& dims);
 // activations and their f32 dequantized copies share a layout this way).
 dnnl::memory::desc with_dtype(const dnnl::memory::desc& md, DType type);
 
+// A dense descriptor for dims in md's format (md blocked): the same inner blocks and
+// the same order of outer dims (by stride, ties in index order), padded up to whole blocks.
+dnnl::memory::desc same_format(const dnnl::memory::desc& md, const Dims& dims);
+
 // True when a and b are the same logical weight shape: equal, or OIHW against the
 // GOIHW grouping of the same weight (G * O/G == O, the other dims equal).
 bool same_weight_shape(const Dims& a, const Dims& b);

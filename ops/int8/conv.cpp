@@ -4,10 +4,13 @@
 // layout reordered before is reused whenever the kernel accepts it.
 #include "ops/int8/conv.h"
 
+#include <cstring>
+
 #include "core/engine.h"
 #include "core/error.h"
 #include "core/primitive_timer.h"
 #include "core/reorder.h"
+#include "ops/layout.h"
 #include "ops/primitive_cache.h"
 
 namespace minnow {
@@ -61,7 +64,14 @@ void check_options(const Int8ConvOptions& o) {
                o.in_scale, " and ", o.out_scale);
   MINNOW_CHECK(!is_sum(o.post_op) || o.residual_scale > 0.f, "Int8Conv: expected residual_scale > 0, got ",
                o.residual_scale);
+  MINNOW_CHECK(!o.residual_type || (is_sum(o.post_op) && o.out_type != DType::f32 &&
+                                    (*o.residual_type == DType::u8 || *o.residual_type == DType::s8)),
+               "Int8Conv: residual_type is for sum post-ops into u8/s8 outputs and must be u8 or s8, got ",
+               o.residual_type ? dtype_name(*o.residual_type) : "none", " with out_type ", dtype_name(o.out_type));
 }
+
+// The type the sum post-op reads the residual as: residual_type, else the output's.
+DType residual_type(const Int8ConvOptions& o) { return o.residual_type.value_or(o.out_type); }
 
 dnnl::primitive_attr make_attr(const Int8ConvOptions& o) {
   const float out = dst_scale(o);
@@ -76,7 +86,10 @@ dnnl::primitive_attr make_attr(const Int8ConvOptions& o) {
     case Int8PostOp::relu6: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f / out); break;
     case Int8PostOp::sum:
     case Int8PostOp::sum_relu:
-      ops.append_sum(o.out_type == DType::f32 ? 1.f : o.residual_scale / out);
+      if (o.out_type == DType::f32)
+        ops.append_sum(1.f);
+      else
+        ops.append_sum(o.residual_scale / out, to_dnnl(residual_type(o)));
       if (o.post_op == Int8PostOp::sum_relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
       break;
   }
@@ -164,9 +177,13 @@ QTensor Int8Conv::forward(const QTensor& x, const QTensor* residual) const {
     if (o.out_type == DType::f32) {
       y = reorder_scaled(residual->data, y_md, {residual->scale});
     } else {
-      MINNOW_CHECK(residual->data.dtype() == o.out_type, "Int8Conv: expected a ", dtype_name(o.out_type),
-                   " residual (the output's type), got ", dtype_name(residual->data.dtype()));
-      y = residual->data.desc() == y_md ? residual->data.clone() : reorder(residual->data, y_md);
+      const DType r_type = residual_type(o);
+      MINNOW_CHECK(residual->data.dtype() == r_type, "Int8Conv: expected a ", dtype_name(r_type),
+                   " residual (residual_type, else the output's type), got ", dtype_name(residual->data.dtype()));
+      // The residual's integers in the output's layout; the sum reads the buffer as r_type.
+      const Tensor staged = residual->data.to_layout(with_dtype(y_md, r_type));
+      y = Tensor(y_md);
+      std::memcpy(y.raw(), staged.raw(), y.bytes());
     }
   } else {
     MINNOW_CHECK(residual == nullptr, "Int8Conv: a residual was given but the post-op is not a sum");

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,10 @@ struct Int8ConvOptions {
   DType out_type = DType::u8;    // u8, s8, or f32 (real values, out_scale ignored)
   float out_scale = 1.f;
   Int8PostOp post_op = Int8PostOp::none;
-  float residual_scale = 1.f;    // sum post-ops: the residual's scale (u8/s8 outputs need its type to be out_type)
+  float residual_scale = 1.f;    // sum post-ops: the residual's scale
+  // Sum post-ops into u8/s8 outputs: the residual's type (u8 or s8), out_type when unset.
+  // An s8 shortcut can sum into a u8 output after ReLU (ResNet's downsample blocks).
+  std::optional<DType> residual_type;
 };
 
 // How the options map onto oneDNN 2.6 (dst = post_ops(oscale * (acc + bias')), then
@@ -48,7 +52,8 @@ struct Int8ConvOptions {
 // so the post-ops see real / out_scale, and their constants move to that domain:
 //   relu6 -> clip(0, 6 / out_scale);  relu -> relu (0 is scale-free)
 //   sum   -> sum with scale residual_scale / out_scale on the residual's integers,
-//            which are first copied into the output buffer (oneDNN sums in place)
+//            which are first copied into the output buffer (oneDNN sums in place);
+//            the sum reads them as residual_type (append_sum's data type)
 // For f32 outputs out_scale is 1 and the buffer is prefilled with the real residual.
 class Int8Conv {
  public:
@@ -56,7 +61,7 @@ class Int8Conv {
 
   // x: (N, in_channels, H, W) of in_type with scale exactly in_scale, in any layout (the layout
   // the previous Int8Conv returned runs without a reorder). residual: for sum post-ops,
-  // a QTensor of the output's dims and residual_scale, in any layout. Returns
+  // a QTensor of the output's dims, residual_scale and residual_type, in any layout. Returns
   // (N, out_channels, H', W') in the layout the kernel chose, with scale out_scale
   // (1 for f32), H' = (H + 2 padding - kernel) / stride + 1.
   QTensor forward(const QTensor& x, const QTensor* residual = nullptr) const;

@@ -156,6 +156,44 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Int8ConvTest, ::testing::ValuesIn(kCases), [](c
   return name.str();
 });
 
+// ResNet's downsample blocks: an s8 projection shortcut summed into a u8 output after
+// ReLU, and a u8 residual into an s8 output. The residual's negative values must count.
+TEST(Int8Conv, SumsAResidualOfTheOtherType) {
+  const std::pair<QConvCase, DType> cases[] = {
+      {{3, 24, 7, 7, 40, 1, 1, 0, 1, DType::u8, DType::u8, Int8PostOp::sum_relu}, DType::s8},
+      {{1, 16, 9, 9, 24, 3, 2, 1, 1, DType::u8, DType::u8, Int8PostOp::sum_relu}, DType::s8},
+      {{2, 24, 6, 6, 32, 1, 1, 0, 1, DType::s8, DType::s8, Int8PostOp::sum}, DType::u8},
+  };
+  for (const auto& [t, r_type] : cases) {
+    SCOPED_TRACE(testing::Message() << t << " + " << dtype_name(r_type) << " residual");
+    Rng rng(19);
+    Layer l = make_layer(t, rng);
+    std::vector<double> ref = reference_conv(t, l);
+    double largest = 0;
+    for (double v : ref) largest = std::max(largest, std::abs(v));
+    l.options.out_scale = static_cast<float>(largest / 120);
+    l.options.residual_scale = r_type == DType::s8 ? 0.0437f : 0.0137f;
+    l.options.residual_type = r_type;
+    const int64_t oh = (t.h + 2 * t.padding - t.k) / t.stride + 1, ow = (t.w + 2 * t.padding - t.k) / t.stride + 1;
+    const QTensor residual = test_support::random_qtensor({t.n, t.o, oh, ow}, r_type, l.options.residual_scale, rng);
+    const std::vector<double> r = test_support::real_values(residual);
+    size_t flipped = 0;  // outputs the residual's sign decides: a residual read as out_type would get them wrong
+    for (size_t i = 0; i < ref.size(); ++i) {
+      flipped += ref[i] > 0 && ref[i] + r[i] < 0;
+      ref[i] += r[i];
+      if (t.op == Int8PostOp::sum_relu) ref[i] = std::max(ref[i], 0.0);
+    }
+    if (r_type == DType::s8) {
+      ASSERT_GT(flipped, ref.size() / 50);
+    }
+    const Int8Conv conv(l.options);
+    const QTensor y = conv.forward(l.input, &residual);
+    test_support::expect_matches_quantized(y, ref);
+    const std::string impl = conv.impl(l.input.data.dims());
+    EXPECT_FALSE(impl.starts_with("ref")) << "runs " << impl;
+  }
+}
+
 Int8ConvOptions pointwise(int64_t c, int64_t o, int64_t hw, Rng& rng) {
   Int8ConvOptions opt;
   opt.in_channels = c, opt.out_channels = o, opt.height = hw, opt.width = hw, opt.batch = 2;
@@ -220,6 +258,14 @@ TEST(Int8Conv, RunsJitKernelsForMobileNetLayers) {
   }
 }
 
+TEST(Int8Conv, RunsJitKernelsForADownsampleShortcutSum) {
+  Rng rng(20);
+  Int8ConvOptions opt = pointwise(116, 232, 14, rng);
+  opt.post_op = Int8PostOp::sum_relu, opt.residual_type = DType::s8, opt.residual_scale = 0.03f;
+  const std::string impl = Int8Conv(opt).impl({2, 116, 14, 14});
+  EXPECT_FALSE(impl.starts_with("ref")) << "runs " << impl;
+}
+
 TEST(Int8Conv, RejectsMismatchedInputsWithClearErrors) {
   Rng rng(5);
   Int8ConvOptions opt = pointwise(24, 24, 5, rng);
@@ -231,6 +277,14 @@ TEST(Int8Conv, RejectsMismatchedInputsWithClearErrors) {
   opt.post_op = Int8PostOp::sum;
   const QTensor input = test_support::random_qtensor({1, 24, 5, 5}, DType::u8, 0.05f, rng);
   test_support::expect_error([&] { Int8Conv(opt).forward(input); }, "residual of dims [1, 24, 5, 5], got none");
+  opt.residual_type = DType::s8;
+  const QTensor u8_residual = test_support::random_qtensor({1, 24, 5, 5}, DType::u8, 1.f, rng);
+  test_support::expect_error([&] { Int8Conv(opt).forward(input, &u8_residual); },
+                             "expected a s8 residual (residual_type, else the output's type), got u8");
+  opt.post_op = Int8PostOp::relu;
+  test_support::expect_error([&] { Int8Conv{opt}; },
+                             "residual_type is for sum post-ops into u8/s8 outputs and must be u8 or s8, got s8");
+  opt.residual_type.reset();
   opt.w_scales.pop_back();
   test_support::expect_error([&] { Int8Conv{opt}; }, "expected 24 w_scales, got 23");
 }

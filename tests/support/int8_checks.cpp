@@ -27,6 +27,12 @@ QTensor random_qtensor(const Dims& dims, DType type, float scale, Rng& rng) {
   return {random_ints(dims, type, static_cast<int>(lo), static_cast<int>(hi), rng), scale};
 }
 
+QTensor random_qtensor(const Dims& dims, DType type, float scale, dnnl::memory::format_tag layout, Rng& rng) {
+  QTensor q = random_qtensor(dims, type, scale, rng);
+  q.data = q.data.to_layout(dnnl::memory::desc(dims, to_dnnl(type), layout));
+  return q;
+}
+
 std::vector<double> real_values(const QTensor& q) {
   const std::vector<float> v = q.data.to_plain();
   std::vector<double> real(v.size());

@@ -13,6 +13,8 @@ namespace minnow::test_support {
 Tensor random_ints(const Dims& dims, DType type, int lo, int hi, Rng& rng);
 // A plain QTensor with integers over the whole range of type (u8: 0..255, s8: -128..127).
 QTensor random_qtensor(const Dims& dims, DType type, float scale, Rng& rng);
+// The same in layout (nhwc, nChw16c, ...).
+QTensor random_qtensor(const Dims& dims, DType type, float scale, dnnl::memory::format_tag layout, Rng& rng);
 // scale * q in logical (row-major) order, in double.
 std::vector<double> real_values(const QTensor& q);
 

@@ -154,7 +154,7 @@ class Converter {
                             .padding = pad, .groups = o.groups, .batch = dims[0], .height = dims[2], .width = dims[3],
                             .weights = quantize_weights(quantized, w_scales), .w_scales = w_scales, .bias = bias,
                             .in_type = point.type, .in_scale = point.scale, .out_type = out.type,
-                            .out_scale = out.scale, .post_op = post, .residual_scale = residual_scale};
+                            .out_scale = out.scale, .post_op = post, .residual_scale = residual_scale, .residual_type = {}};
     tensors_.push_back({join(name, "weight"), options.weights});
     tensors_.push_back({join(name, "weight_scale"), vector_tensor(w_scales)});
     tensors_.push_back({join(name, "bias"), vector_tensor(bias)});
