@@ -201,12 +201,12 @@ TEST(PrepareQat, ABlockDeclaringItsOutputFormIsQuantizedAtItsJoin) {
   EXPECT_EQ(names_with(*model, "activation_post_process.scale").size(), 3u);  // the stem, the chain, the join
   Rng rng(8);
   EXPECT_EQ(model->forward(Var(random_tensor({2, 3, 8, 8}, rng))).dims(), (Dims{2, 4}));
-  try {
-    (void)convert_int8(*model, {2, 3, 8, 8});
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("1 (DenseLayer) has no int8 form"), std::string::npos) << e.what();
-  }
+  // The int8 form reads the same graph: the join is an int8 concatenation at that quantizer's point.
+  model->eval();
+  const Tensor x = random_tensor({2, 3, 8, 8}, rng);
+  const NoGrad no_grad;
+  const std::vector<float> fake = model->forward(Var(x)).data().to_plain();
+  EXPECT_LE(relative_error(convert_int8(*model, {2, 3, 8, 8})->forward(x).to_plain(), fake), 0.01);
 }
 
 TEST(PrepareQat, FrozenObserversAndBnStopUpdating) {
@@ -258,55 +258,6 @@ TEST(PrepareQat, LsqScalesAreLearnedParameters) {
     reached += std::any_of(grad.begin(), grad.end(), [](float g) { return g != 0.0f; });
   }
   EXPECT_GE(reached, static_cast<int>(scales.size()) - 1);  // the classifier's input point may see no loss
-}
-
-// Calibrated QAT MobileNets on random data: the int8 model gives the fake-quant model's
-// logits and top classes. Both requantize at the same points; they may differ where f32
-// and s32 arithmetic round a value to neighbouring integers (measured here: 0 differences).
-void expect_int8_agrees(const ModelSpec& spec) {
-  SCOPED_TRACE(spec.name);
-  auto model = create_model(spec);
-  QatConfig config;
-  config.enabled = true;
-  prepare_qat(*model, config);
-  Rng rng(6);
-  const Dims dims{8, 3, 32, 32};
-  model->train();
-  for (int i = 0; i < 3; ++i) (void)model->forward(Var(random_tensor(dims, rng)));
-  model->eval();
-  NoGrad no_grad;
-  const Tensor x = random_tensor(dims, rng);
-  const std::vector<float> fake = model->forward(Var(x)).data().to_plain();
-  const auto int8 = convert_int8(*model, dims);
-  const std::vector<float> real = int8->forward(x).to_plain();
-  EXPECT_LE(relative_error(real, fake), 0.01);
-  int same = 0;
-  for (int n = 0; n < 8; ++n) {
-    const auto f = fake.begin() + n * 10, r = real.begin() + n * 10;
-    same += std::max_element(f, f + 10) - f == std::max_element(r, r + 10) - r;
-  }
-  EXPECT_GE(same, 7);
-}
-
-TEST(Int8Model, MobileNetV1AgreesWithItsFakeQuantModel) {
-  expect_int8_agrees({.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .small_input = true});
-}
-
-TEST(Int8Model, MobileNetV2AgreesWithItsFakeQuantModel) {
-  expect_int8_agrees({.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10, .small_input = true});
-}
-
-TEST(Int8Model, UnsupportedModelsAreNamed) {
-  auto model = create_model({.name = "squeezenet1_1", .num_classes = 10});
-  QatConfig config;
-  config.enabled = true;
-  prepare_qat(*model, config);
-  try {
-    (void)convert_int8(*model, {1, 3, 32, 32});
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("features.2 (MaxPool2d) has no int8 form"), std::string::npos) << e.what();
-  }
 }
 
 }  // namespace

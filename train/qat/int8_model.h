@@ -1,11 +1,19 @@
-// Int8Model: the real int8 inference form of a QAT-trained MobileNet-v1 or -v2, on
-// oneDNN int8 convolutions (ops/int8). convert_int8 folds each BN into its conv,
-// quantizes the folded weights to s8 per output channel with the QAT model's own weight
-// quantizers, and takes every activation scale from the QAT model's observers, so the
-// int8 model computes what the fake-quant model simulates: the same requantization
-// points, u8 after ReLU/ReLU6, s8 elsewhere; ReLU/ReLU6 fused into the convs; residual
-// sums fused into the projection conv (a sum post-op). Global pooling and the small
-// classifier run in f32.
+// Int8Model: the real int8 inference form of a QAT-trained model, as steps over numbered
+// values, each an int8 tensor with its per-tensor point (type and scale, zero point 0) or an
+// f32 one (the pooled features and the logits). convert_int8 builds it from the model's
+// inference graph (models/graph.h), so every zoo family converts by what it computes:
+//   - conv -> BN -> ReLU/ReLU6 chains are Int8Convs: BN folded in, weights s8 per output
+//     channel from the QAT model's own weight quantizers, the activation fused, the output
+//     requantized to the QAT model's observer (u8 after ReLU/ReLU6, s8 elsewhere);
+//   - a residual sum is the sum post-op of the conv that ends its branch (then ReLU when the
+//     block has one), reading the shortcut as its own type; a sum of two quantized values is
+//     an int8 add;
+//   - concat, split, channel shuffle and max/avg pooling are int8 primitives; a join is
+//     requantized once, to the point of the quantizer after it (a ReLU after the join is the
+//     u8 saturation);
+//   - global pooling gives f32 features and the classifier (the small head) runs in f32
+//     with its fake-quantized weights: the one place int8 goes back to f32.
+// The image enters as QuantizeLinear does: q = saturate(round(x / input scale)).
 #pragma once
 
 #include <memory>
@@ -14,46 +22,73 @@
 
 #include "models/module.h"
 #include "ops/int8/conv.h"
+#include "ops/int8/pool2d.h"
 #include "ops/int8/qtensor.h"
 
 namespace minnow {
 
+struct Int8Point {
+  DType type = DType::s8;  // u8, s8, or f32 (real values, scale 1)
+  float scale = 1.f;
+};
+
+struct Int8Step {
+  enum class Kind {
+    quantize,         // inputs[0]: the f32 image -> outputs[0] at its point
+    conv,             // Int8Conv; a sum post-op adds inputs[1], the residual
+    add,              // int8 add of inputs[0] and inputs[1], then ReLU when relu
+    requantize,       // inputs[0] to outputs[0]'s point
+    concat,           // along channels, requantized to the output's point
+    split,            // along channels, the sizes of the outputs
+    channel_shuffle,  // groups
+    pool,             // max or avg pooling
+    global_avg_pool,  // -> f32 features (N, C)
+    linear,           // f32 features -> f32 logits: weight (K, C), bias (K) or undefined
+  };
+  Kind kind = Kind::conv;
+  std::string name{};  // the layer or block it comes from
+  std::vector<int> inputs{}, outputs{};
+  std::shared_ptr<const Int8Conv> conv{};  // conv
+  Int8Pool2dOptions pool{};              // pool
+  int64_t groups = 0;                    // channel_shuffle
+  bool relu = false;                     // add
+  Tensor weight{}, bias{};               // linear
+};
+
 class Int8Model {
  public:
-  // A step of the body: a conv, or a residual block (its steps; the last adds the block's input).
-  struct Step {
-    std::unique_ptr<Int8Conv> conv;
-    std::vector<Step> residual_body;
-    DType out_type = DType::s8;
-    float out_scale = 1.0f;
-  };
-
   // images: (N, C, H, W) f32, normalised as in training. Returns the (N, K) f32 logits.
   Tensor forward(const Tensor& images) const;
 
-  // Every int8 tensor of the model, for export: "<conv>.weight" s8 (O, I/g, kh, kw),
-  // "<conv>.weight_scale" (O), "<conv>.bias" f32 (O), "<point>.scale" (1) per activation.
+  const std::vector<Int8Step>& steps() const { return steps_; }
+  const Int8Point& point(int value) const { return points_.at(static_cast<size_t>(value)); }
+  // The value's dims at the batch size the model was converted for.
+  const Dims& dims(int value) const { return dims_.at(static_cast<size_t>(value)); }
+  int input() const { return 0; }  // the f32 image
+  int output() const { return output_; }
+  int64_t num_convs() const;
+
+  // Every int8 tensor of the model, for the safetensors export: "<conv>.weight" s8
+  // (O, I/g, kh, kw), "<conv>.weight_scale" (O), "<conv>.bias" f32 (O) (real units, BN
+  // folded in), "<step>.output_scale" (1) for each int8 step, "input_scale", and the f32
+  // classifier's "<linear>.weight" / ".bias".
   struct NamedTensor {
     std::string name;
     Tensor tensor;
   };
-  const std::vector<NamedTensor>& tensors() const { return tensors_; }
-  int64_t num_convs() const { return num_convs_; }
+  std::vector<NamedTensor> tensors() const;
 
  private:
-  friend std::unique_ptr<Int8Model> convert_int8(Module& model, const Dims& input_dims);
-
-  DType input_type_ = DType::s8;
-  float input_scale_ = 1.0f;
-  std::vector<Step> body_;
-  Tensor fc_weight_, fc_bias_;  // (K, C), (K) f32: the fake-quantized classifier weight
-  std::vector<NamedTensor> tensors_;
-  int64_t num_convs_ = 0;
+  friend class Int8Converter;
+  std::vector<Int8Step> steps_;
+  std::vector<Int8Point> points_;
+  std::vector<Dims> dims_;
+  int output_ = 0;
 };
 
 // model: prepared by prepare_qat and trained (eval mode is set here); input_dims:
-// (N, C, H, W) the convs are first built for (other sizes work, built on first use).
-// Errors name the module the int8 form does not cover.
+// (N, C, H, W) the model is traced and its convs first built for (other sizes work).
+// Errors name the layer or block the int8 form does not cover.
 std::unique_ptr<Int8Model> convert_int8(Module& model, const Dims& input_dims);
 
 }  // namespace minnow

@@ -1,6 +1,6 @@
-// layer_chains: the one reader of a container's children as layers, shared by prepare_qat
-// and convert_int8. In registration order (every zoo model registers its layers in execution
-// order) it yields Conv2d -> optional BatchNorm2d -> optional Activation chains, each Linear,
+// layer_chains: prepare_qat's reader of a container's children as layers (convert_int8 reads
+// the traced graph instead, models/graph.h). In registration order (every zoo model registers
+// its layers in execution order) it yields Conv2d -> optional BatchNorm2d -> optional Activation chains, each Linear,
 // the global pooling and dropout, and every other child as itself (a block or a container,
 // which the caller walks by its output form). Quantizer children are skipped.
 #pragma once
