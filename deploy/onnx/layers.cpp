@@ -61,7 +61,7 @@ std::string activation(OnnxBuilder& b, const std::string& name, const std::strin
 }
 
 std::string pool2d(OnnxBuilder& b, const std::string& op, const std::string& name, const std::string& x,
-                   const Pool2dOptions& o) {
+                   const Pool2dOptions& o, int64_t opset) {
   const int64_t stride = o.stride == 0 ? o.kernel : o.stride;
   int64_t p = o.padding;
   std::string in = x;
@@ -69,8 +69,11 @@ std::string pool2d(OnnxBuilder& b, const std::string& op, const std::string& nam
   // does not honour the attribute, so the zeros are an explicit Pad and the pooling excludes
   // only what runs past it (the ceil_mode overhang), which is exactly PyTorch's divisor.
   if (op == "AveragePool" && o.count_include_pad && p > 0) {
-    b.node("Pad", name + ".pad", {x}, {name + ".padded"},
-           {attr_ints("pads", {0, 0, p, p, 0, 0, p, p}), attr_f("value", 0.f)});
+    const std::vector<int64_t> pads{0, 0, p, p, 0, 0, p, p};
+    if (opset <= 10)  // Pad's attribute form; from opset 11 the pads are an input
+      b.node("Pad", name + ".pad", {x}, {name + ".padded"}, {attr_ints("pads", pads), attr_f("value", 0.f)});
+    else
+      b.node("Pad", name + ".pad", {x, b.i64(name + ".pads", {8}, pads)}, {name + ".padded"});
     in = name + ".padded";
     p = 0;
   }
@@ -89,16 +92,16 @@ std::string gemm(OnnxBuilder& b, const std::string& name, const std::string& x, 
 }
 
 std::string channel_shuffle(OnnxBuilder& b, const std::string& name, const std::string& x, const Dims& d,
-                            int64_t groups) {
+                            int64_t groups, const std::string& suffix) {
   MINNOW_CHECK(d.size() == 4 && d[1] % groups == 0, "export: ", name, ": expected (N, C, H, W) with groups ", groups,
                " dividing C, got ", dims_str(d));
+  const std::string grouped = name + ".grouped" + suffix, transposed = name + ".transposed" + suffix;
   const std::string split = b.i64(name + ".grouped_shape", {5}, {0, groups, d[1] / groups, d[2], d[3]});
   const std::string joined = b.i64(name + ".shape", {4}, {0, d[1], d[2], d[3]});
-  b.node("Reshape", name + ".group", {x, split}, {name + ".grouped"});
-  b.node("Transpose", name + ".transpose", {name + ".grouped"}, {name + ".transposed"},
-         {attr_ints("perm", {0, 2, 1, 3, 4})});
-  b.node("Reshape", name, {name + ".transposed", joined}, {name});
-  return name;
+  b.node("Reshape", name + ".group", {x, split}, {grouped});
+  b.node("Transpose", name + ".transpose", {grouped}, {transposed}, {attr_ints("perm", {0, 2, 1, 3, 4})});
+  b.node("Reshape", name, {transposed, joined}, {name + suffix});
+  return name + suffix;
 }
 
 }  // namespace minnow::onnx_export

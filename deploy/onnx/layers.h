@@ -23,12 +23,13 @@ std::string activation(OnnxBuilder& b, const std::string& name, const std::strin
 // MaxPool / AveragePool (op) with kernel, stride, symmetric padding and ceil_mode, computing
 // what minnow's (PyTorch's) pooling computes; an average that counts its padding gets a Pad first.
 std::string pool2d(OnnxBuilder& b, const std::string& op, const std::string& name, const std::string& x,
-                   const Pool2dOptions& o);
+                   const Pool2dOptions& o, int64_t opset = 10);
 // Gemm(x, w^T) + bias: w (K, C) as nn.Linear stores it.
 std::string gemm(OnnxBuilder& b, const std::string& name, const std::string& x, const Tensor& w, const Var& bias);
 // ShuffleNet's channel shuffle of x (N, C, H, W): Reshape (N, g, C/g, H, W), Transpose
 // (0, 2, 1, 3, 4), Reshape (N, C, H, W), with N copied from the input (a shape entry of 0).
+// Writes name<suffix>; the tensors between are name.grouped<suffix> and name.transposed<suffix>.
 std::string channel_shuffle(OnnxBuilder& b, const std::string& name, const std::string& x, const Dims& x_dims,
-                            int64_t groups);
+                            int64_t groups, const std::string& suffix = "");
 
 }  // namespace minnow::onnx_export

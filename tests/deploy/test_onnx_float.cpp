@@ -14,6 +14,7 @@
 #include "tests/deploy/opencv_net.h"
 #include "tests/support/random.h"
 #include "tests/support/scratch_dir.h"
+#include "tests/support/zoo_cases.h"
 
 namespace minnow {
 namespace {
@@ -73,20 +74,14 @@ TEST(OnnxFloatLayers, EachLayerRunsInOpenCv) {
   }
 }
 
-struct FamilyCase {
-  ModelSpec spec;
-  int64_t resolution;
-};
+using test_support::ZooCase;
 
-std::string case_name(const ::testing::TestParamInfo<FamilyCase>& info) {
-  const ModelSpec& s = info.param.spec;
-  return s.name + (s.name == "shufflenet_v1" ? "_g" + std::to_string(s.groups) : "");
-}
+std::string case_name(const ::testing::TestParamInfo<ZooCase>& info) { return test_support::zoo_case_name(info.param); }
 
-class OnnxFloat : public ::testing::TestWithParam<FamilyCase> {};
+class OnnxFloat : public ::testing::TestWithParam<ZooCase> {};
 
 TEST_P(OnnxFloat, OpenCvGivesMinnowsLogits) {
-  const FamilyCase& c = GetParam();
+  const ZooCase& c = GetParam();
   auto model = create_model(c.spec);
   const Dims dims{3, c.spec.in_channels, c.resolution, c.resolution};
   Rng rng(11);
@@ -101,20 +96,20 @@ TEST_P(OnnxFloat, OpenCvGivesMinnowsLogits) {
 INSTANTIATE_TEST_SUITE_P(
     Zoo, OnnxFloat,
     ::testing::Values(
-        FamilyCase{{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10}, 64},
-        FamilyCase{{.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10}, 64},
-        FamilyCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 3}, 64},
-        FamilyCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 1}, 64},
-        FamilyCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 2}, 64},
-        FamilyCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 4}, 64},
-        FamilyCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 8}, 64},
-        FamilyCase{{.name = "shufflenet_v2_x0_5", .num_classes = 10}, 64},
-        FamilyCase{{.name = "shufflenet_v2_x1_0", .num_classes = 10}, 64},
-        FamilyCase{{.name = "squeezenet1_0", .num_classes = 10}, 64},
-        FamilyCase{{.name = "squeezenet1_1", .num_classes = 10}, 64},
-        FamilyCase{{.name = "resnet18", .num_classes = 10}, 64},
-        FamilyCase{{.name = "resnet34", .num_classes = 10, .small_input = true}, 32},
-        FamilyCase{{.name = "resnet50", .num_classes = 10}, 64}),
+        ZooCase{{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10}, 64},
+        ZooCase{{.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10}, 64},
+        ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 3}, 64},
+        ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 1}, 64},
+        ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 2}, 64},
+        ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 4}, 64},
+        ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 8}, 64},
+        ZooCase{{.name = "shufflenet_v2_x0_5", .num_classes = 10}, 64},
+        ZooCase{{.name = "shufflenet_v2_x1_0", .num_classes = 10}, 64},
+        ZooCase{{.name = "squeezenet1_0", .num_classes = 10}, 64},
+        ZooCase{{.name = "squeezenet1_1", .num_classes = 10}, 64},
+        ZooCase{{.name = "resnet18", .num_classes = 10}, 64},
+        ZooCase{{.name = "resnet34", .num_classes = 10, .small_input = true}, 32},
+        ZooCase{{.name = "resnet50", .num_classes = 10}, 64}),
     case_name);
 
 }  // namespace

@@ -275,6 +275,8 @@ class Int8Converter {
     Int8Step step{.kind = Int8Step::Kind::linear, .name = n.name, .inputs = {x},
                   .outputs = {define(n.outputs[0], {DType::f32, 1.f})}};
     step.weight = quant->forward(linear.weight()).data();  // (K, C), the fake-quantized weight
+    step.w_scales = quant->scales().to_plain();
+    if (step.w_scales.size() == 1) step.w_scales.assign(static_cast<size_t>(linear.options().out), step.w_scales[0]);
     if (linear.bias().defined()) step.bias = linear.bias().data();
     m_.steps_.push_back(std::move(step));
   }

@@ -29,7 +29,9 @@ int64_t Int8Model::num_convs() const {
   return n;
 }
 
-Tensor Int8Model::forward(const Tensor& images) const {
+Tensor Int8Model::forward(const Tensor& images) const { return forward(images, nullptr); }
+
+Tensor Int8Model::forward(const Tensor& images, const StepObserver& observe) const {
   const int64_t channels = dims_.empty() ? 0 : dims_.front().at(1);
   const Dims image_dims = images.dims();
   MINNOW_CHECK(image_dims.size() == 4 && image_dims.at(1) == channels, "Int8Model: expected images (N, ", channels,
@@ -44,6 +46,11 @@ Tensor Int8Model::forward(const Tensor& images) const {
     const auto in = [&](size_t k) -> const QTensor& { return v[static_cast<size_t>(s.inputs[k])]; };
     const Int8Point& out = points_[static_cast<size_t>(s.outputs[0])];
     QTensor& y = v[static_cast<size_t>(s.outputs[0])];
+    if (observe) {
+      std::vector<QTensor> inputs;
+      for (int r : s.inputs) inputs.push_back(v[static_cast<size_t>(r)]);
+      observe(s, inputs);
+    }
     switch (s.kind) {
       case Int8Step::Kind::quantize:
         y = quantize(images, out.scale, input_layout(steps_, s.outputs[0], images, out.type));

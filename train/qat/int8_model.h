@@ -16,6 +16,7 @@
 // The image enters as QuantizeLinear does: q = saturate(round(x / input scale)).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,13 +53,17 @@ struct Int8Step {
   Int8Pool2dOptions pool{};              // pool
   int64_t groups = 0;                    // channel_shuffle
   bool relu = false;                     // add
-  Tensor weight{}, bias{};               // linear
+  Tensor weight{}, bias{};               // linear: the fake-quantized weight (w_scales[k] q) and bias
+  std::vector<float> w_scales{};         // linear: the weight quantizer's scale per output (K)
 };
 
 class Int8Model {
  public:
   // images: (N, C, H, W) f32, normalised as in training. Returns the (N, K) f32 logits.
   Tensor forward(const Tensor& images) const;
+  // The same, showing each step its inputs before it runs (calibration for export).
+  using StepObserver = std::function<void(const Int8Step& step, const std::vector<QTensor>& inputs)>;
+  Tensor forward(const Tensor& images, const StepObserver& observe) const;
 
   const std::vector<Int8Step>& steps() const { return steps_; }
   const Int8Point& point(int value) const { return points_.at(static_cast<size_t>(value)); }

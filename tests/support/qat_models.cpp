@@ -1,0 +1,62 @@
+// calibrated_qat_model and agreement.
+#include "tests/support/qat_models.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/grad_mode.h"
+#include "models/init.h"
+#include "models/layers.h"
+#include "tests/support/random.h"
+#include "train/qat/prepare_qat.h"
+
+namespace minnow::test_support {
+
+CalibratedQat calibrated_qat_model(const ModelSpec& spec, const Dims& dims, uint64_t seed, bool decisive_head) {
+  CalibratedQat c{.model = create_model(spec), .x = {}, .fake = {}};
+  if (decisive_head)
+    for (const auto& [name, m] : c.model->named_modules())
+      if (const auto* linear = dynamic_cast<Linear*>(m))
+        init_normal(linear->weight(), 1.0f / std::sqrt(static_cast<float>(linear->options().in)));
+  QatConfig config;
+  config.enabled = true;
+  prepare_qat(*c.model, config);
+  Rng rng(seed);
+  const NoGrad no_grad;
+  c.model->train();
+  for (int i = 0; i < 4; ++i) (void)c.model->forward(Var(random_tensor(dims, rng)));
+  c.model->eval();
+  c.x = random_tensor(dims, rng);
+  c.fake = c.model->forward(Var(c.x)).data().to_plain();
+  return c;
+}
+
+Agreement agreement(const std::vector<float>& got, const std::vector<float>& ref, int64_t classes) {
+  EXPECT_EQ(got.size(), ref.size());
+  const size_t n = std::min(got.size(), ref.size());
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < n; ++i) {
+    diff = std::max(diff, static_cast<double>(std::abs(got[i] - ref[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(ref[i])));
+  }
+  const int64_t rows = static_cast<int64_t>(n) / classes;
+  Agreement a{.relative_error = scale > 0 ? diff / scale : diff, .top1 = 0, .decisive = 0, .decisive_top1 = 0};
+  int64_t same = 0, decisive_same = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    const auto r = ref.begin() + i * classes, g = got.begin() + i * classes;
+    const bool equal = std::max_element(r, r + classes) - r == std::max_element(g, g + classes) - g;
+    same += equal;
+    std::vector<float> sorted(r, r + classes);
+    std::sort(sorted.rbegin(), sorted.rend());
+    if (classes < 2 || sorted[0] - sorted[1] <= 0.1 * scale) continue;
+    ++a.decisive;
+    decisive_same += equal;
+  }
+  a.top1 = rows > 0 ? static_cast<double>(same) / static_cast<double>(rows) : 0.0;
+  a.decisive_top1 = a.decisive > 0 ? static_cast<double>(decisive_same) / static_cast<double>(a.decisive) : 0.0;
+  return a;
+}
+
+}  // namespace minnow::test_support
