@@ -1,15 +1,22 @@
-// `minnow export <run-dir|checkpoint> [--best] --format safetensors -o FILE`: rebuilds
-// the model from the checkpoint's stored config, loads its weights and writes them as
-// float32 in plain layout with torchvision's names and the model config in metadata;
-// --format int8 writes a QAT run's converted int8 model instead.
+// `minnow export <run-dir|checkpoint> [--best] --format FORMAT -o FILE`: rebuilds the model
+// from the checkpoint's stored config and loads its weights, then writes
+//   safetensors  float32 weights in plain layout, torchvision's names, the config in metadata;
+//   int8         a QAT run's converted int8 model (minnow's own safetensors scheme);
+//   onnx         the float model as ONNX (deploy/onnx_export.h), BN folded;
+//   onnx-int8    a QAT run's int8 model in the QOperator form OpenCV 4.6 runs, calibrated on
+//                the first 256 training images;
+//   onnx-qdq     the same int8 model as QuantizeLinear/DequantizeLinear pairs (opset 13).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "core/error.h"
 #include "core/safetensors.h"
+#include "data/loader.h"
 #include "deploy/onnx_export.h"
 #include "train/checkpoint.h"
+#include "train/data_setup.h"
 #include "train/cli/commands.h"
 #include "train/model_setup.h"
 #include "train/qat/int8_model.h"
@@ -61,6 +68,27 @@ void export_int8(const std::string& path, Module& model, const Config& config) {
   save_safetensors(path, file);
 }
 
+// Up to kCalibrationImages training images (the training loader's first batches): what sets
+// the scales that the QOperator form needs and QAT does not observe.
+constexpr int64_t kCalibrationImages = 256;
+
+Tensor calibration_images(const Config& config) {
+  const data::DataPipeline data = data::make_data(to_data_config(config));
+  std::vector<float> values;
+  Dims dims;
+  data.train_loader->begin_epoch(0);
+  while (dims.empty() || dims[0] < kCalibrationImages) {
+    std::optional<data::Batch> batch = data.train_loader->next();
+    if (!batch) break;
+    const Dims d = batch->images.dims();  // (B, C, H, W)
+    const std::vector<float> v = batch->images.to_plain();
+    values.insert(values.end(), v.begin(), v.end());
+    dims = dims.empty() ? d : Dims{dims[0] + d[0], d[1], d[2], d[3]};
+  }
+  MINNOW_CHECK(!dims.empty(), "export: the training data of this run gave no images to calibrate the int8 ONNX form");
+  return Tensor::from_plain(dims, values);
+}
+
 // The ONNX forms: float (any run), int8 QOperator or QDQ (a QAT run's converted model).
 void export_onnx(const std::string& path, const std::string& format, Module& model, const Config& config,
                  const std::string& source) {
@@ -70,6 +98,7 @@ void export_onnx(const std::string& path, const std::string& format, Module& mod
   MINNOW_CHECK(config.qat.enabled, "export: --format ", format, " needs a QAT run; '", source,
                "' was trained with qat.enabled: false (export it with --format onnx)");
   const auto int8 = convert_int8(model, options.input_dims);
+  if (format == "onnx-int8") options.calibration = calibration_images(config);
   export_onnx_int8(path, *int8, format == "onnx-int8" ? OnnxInt8Form::qoperator : OnnxInt8Form::qdq, options);
 }
 

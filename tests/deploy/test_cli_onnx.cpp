@@ -1,0 +1,108 @@
+// From a trained run to a file OpenCV runs, through the `minnow` command as a user goes:
+// train (float, then QAT) on a tiny IDX set, `minnow export --format onnx / onnx-int8`,
+// `minnow eval --save-logits` (with --int8 for the QAT run), and OpenCV 4.6 on the same test
+// images, prepared by the same data pipeline. Plus the malformed runs, one clear line each.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/safetensors.h"
+#include "data/loader.h"
+#include "tests/deploy/opencv_net.h"
+#include "tests/support/python.h"
+#include "tests/support/qat_models.h"
+#include "tests/train/cli_run.h"
+#include "tests/train/tiny_dataset.h"
+#include "train/config.h"
+#include "train/data_setup.h"
+
+namespace minnow {
+namespace {
+
+using test_support::expect_one_line_error;
+using test_support::run_minnow;
+using test_support::ScratchDir;
+
+// A run config over a tiny IDX set (4 classes of 12x12 gray images), MobileNet-v1 0.25.
+std::string write_run(const ScratchDir& folder, bool qat) {
+  std::filesystem::create_directories(folder.path() / "idx");
+  test_support::write_tiny_dataset(folder.path() / "idx", "train", 64, 1);
+  test_support::write_tiny_dataset(folder.path() / "idx", "t10k", 48, 2);
+  const std::string path = folder.file(qat ? "qat.yaml" : "float.yaml");
+  std::ofstream(path) << "model:\n  name: mobilenet_v1\n  width: 0.25\n  resolution: 12\n  num_classes: 4\n"
+                         "  in_channels: 1\n  small_input: true\n"
+                         "data:\n  format: idx\n  train: [" + folder.file("idx") + "]\n  batch_size: 16\n  workers: 0\n"
+                         "  transforms:\n    mean: [0.5]\n    std: [0.25]\n"
+                         "epochs: 2\nthreads: 1\noutput: " + folder.file(qat ? "qat_run" : "float_run") + "\n" +
+                         (qat ? "qat:\n  enabled: true\n" : "");
+  return path;
+}
+
+// The run's test images as eval reads them (N, 1, 12, 12), and the logits eval saved.
+Tensor test_images(const std::string& config) {
+  const data::DataPipeline data = data::make_data(to_data_config(load_config(config)));
+  std::vector<float> values;
+  int64_t n = 0;
+  data.val_loader->begin_epoch(0);
+  while (auto batch = data.val_loader->next()) {
+    const std::vector<float> v = batch->images.to_plain();
+    values.insert(values.end(), v.begin(), v.end());
+    n += batch->images.dim(0);
+  }
+  return Tensor::from_plain({n, 1, 12, 12}, values);
+}
+
+std::vector<float> saved_logits(const std::string& path) { return load_safetensors(path).at("logits").to_plain(); }
+
+TEST(CliOnnx, AFloatRunExportsWhatOpenCvRunsWithEvalsLogits) {
+  ScratchDir folder;
+  const std::string config = write_run(folder, false);
+  const auto trained = run_minnow({"train", config}, folder.path());
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const std::string onnx = folder.file("model.onnx");
+  const auto exported = run_minnow({"export", folder.file("float_run"), "--format", "onnx", "-o", onnx}, folder.path());
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const std::string logits = folder.file("logits.safetensors");
+  const auto eval = run_minnow({"eval", config, "--weights", folder.file("float_run/model.safetensors"),
+                                "--save-logits", logits}, folder.path());
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const auto a = test_support::agreement(test_support::opencv_forward(onnx, test_images(config)),
+                                         saved_logits(logits), 4);
+  EXPECT_LE(a.relative_error, 1e-4);
+  EXPECT_EQ(a.top1, 1.0);
+
+  expect_one_line_error(run_minnow({"export", folder.file("float_run"), "--format", "onnx-int8", "-o",
+                                    folder.file("int8.onnx")}, folder.path()),
+                        "--format onnx-int8 needs a QAT run");
+  expect_one_line_error(run_minnow({"export", folder.path().string(), "--format", "onnx", "-o",
+                                    folder.file("none.onnx")}, folder.path()),
+                        "has no last.safetensors");
+  expect_one_line_error(run_minnow({"export", folder.file("float_run"), "--format", "tflite", "-o",
+                                    folder.file("x.tflite")}, folder.path()),
+                        "expected safetensors, int8, onnx, onnx-int8 or onnx-qdq");
+}
+
+TEST(CliOnnx, AQatRunExportsAnInt8FileOpenCvRuns) {
+  ScratchDir folder;
+  const std::string config = write_run(folder, true);
+  const auto trained = run_minnow({"train", config}, folder.path());
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const std::string onnx = folder.file("int8.onnx");
+  const auto exported =
+      run_minnow({"export", folder.file("qat_run"), "--format", "onnx-int8", "-o", onnx}, folder.path());
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const std::string logits = folder.file("int8_logits.safetensors");
+  const auto eval = run_minnow({"eval", config, "--weights", folder.file("qat_run/model.safetensors"), "--int8",
+                                "--save-logits", logits}, folder.path());
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const auto a = test_support::agreement(test_support::opencv_forward(onnx, test_images(config)),
+                                         saved_logits(logits), 4);
+  EXPECT_GE(a.top1, 0.95) << "relative error " << a.relative_error;
+  const auto qdq = run_minnow({"export", folder.file("qat_run"), "--format", "onnx-qdq", "-o",
+                               folder.file("qdq.onnx")}, folder.path());
+  EXPECT_EQ(qdq.exit_code, 0) << qdq.err;
+}
+
+}  // namespace
+}  // namespace minnow
