@@ -7,21 +7,23 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "core/safetensors.h"
-#include "data/loader.h"
+#include "tests/data/data_files.h"
 #include "tests/deploy/opencv_net.h"
+#include "tests/deploy/run_images.h"
 #include "tests/support/python.h"
 #include "tests/support/qat_models.h"
 #include "tests/train/cli_run.h"
 #include "tests/train/tiny_dataset.h"
-#include "train/config.h"
-#include "train/data_setup.h"
 
 namespace minnow {
 namespace {
 
 using test_support::expect_one_line_error;
 using test_support::run_minnow;
+using test_support::run_program;
 using test_support::ScratchDir;
 
 // A run config over a tiny IDX set (4 classes of 12x12 gray images), MobileNet-v1 0.25.
@@ -39,20 +41,6 @@ std::string write_run(const ScratchDir& folder, bool qat) {
   return path;
 }
 
-// The run's test images as eval reads them (N, 1, 12, 12), and the logits eval saved.
-Tensor test_images(const std::string& config) {
-  const data::DataPipeline data = data::make_data(to_data_config(load_config(config)));
-  std::vector<float> values;
-  int64_t n = 0;
-  data.val_loader->begin_epoch(0);
-  while (auto batch = data.val_loader->next()) {
-    const std::vector<float> v = batch->images.to_plain();
-    values.insert(values.end(), v.begin(), v.end());
-    n += batch->images.dim(0);
-  }
-  return Tensor::from_plain({n, 1, 12, 12}, values);
-}
-
 std::vector<float> saved_logits(const std::string& path) { return load_safetensors(path).at("logits").to_plain(); }
 
 TEST(CliOnnx, AFloatRunExportsWhatOpenCvRunsWithEvalsLogits) {
@@ -67,10 +55,22 @@ TEST(CliOnnx, AFloatRunExportsWhatOpenCvRunsWithEvalsLogits) {
   const auto eval = run_minnow({"eval", config, "--weights", folder.file("float_run/model.safetensors"),
                                 "--save-logits", logits}, folder.path());
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
-  const auto a = test_support::agreement(test_support::opencv_forward(onnx, test_images(config)),
+  const auto a = test_support::agreement(test_support::opencv_forward(onnx, test_support::run_test_images(config).images),
                                          saved_logits(logits), 4);
   EXPECT_LE(a.relative_error, 1e-4);
   EXPECT_EQ(a.top1, 1.0);
+
+  // docs/examples/opencv_classify.cpp on one image picks the class `minnow predict` picks.
+  const std::string image = folder.file("image.png");
+  testing::write_file(image, testing::encode_image(testing::pattern_image(12, 12, 1), "png"));
+  const auto predicted = run_minnow({"predict", config, "--weights", folder.file("float_run/model.safetensors"),
+                                     image, "--json"}, folder.path());
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  const int64_t expected_class = nlohmann::json::parse(predicted.out)[0]["top5"][0]["class"].get<int64_t>();
+  const auto classified =
+      run_program(OPENCV_CLASSIFY_PATH, {onnx, image, "12", "0.5", "0.25"}, folder.path());
+  ASSERT_EQ(classified.exit_code, 0) << classified.err;
+  EXPECT_EQ(classified.out.rfind("class " + std::to_string(expected_class) + " ", 0), 0u) << classified.out;
 
   expect_one_line_error(run_minnow({"export", folder.file("float_run"), "--format", "onnx-int8", "-o",
                                     folder.file("int8.onnx")}, folder.path()),
@@ -96,7 +96,7 @@ TEST(CliOnnx, AQatRunExportsAnInt8FileOpenCvRuns) {
   const auto eval = run_minnow({"eval", config, "--weights", folder.file("qat_run/model.safetensors"), "--int8",
                                 "--save-logits", logits}, folder.path());
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
-  const auto a = test_support::agreement(test_support::opencv_forward(onnx, test_images(config)),
+  const auto a = test_support::agreement(test_support::opencv_forward(onnx, test_support::run_test_images(config).images),
                                          saved_logits(logits), 4);
   EXPECT_GE(a.top1, 0.95) << "relative error " << a.relative_error;
   const auto qdq = run_minnow({"export", folder.file("qat_run"), "--format", "onnx-qdq", "-o",

@@ -20,9 +20,14 @@ std::string read_text(const std::filesystem::path& path) {
 }
 
 CliRun run_minnow(const std::vector<std::string>& args, const std::filesystem::path& folder) {
+  return run_program(MINNOW_CLI_PATH, args, folder);
+}
+
+CliRun run_program(const std::string& program, const std::vector<std::string>& args,
+                   const std::filesystem::path& folder) {
   const auto out_path = folder / "cli_stdout.txt";
   const auto err_path = folder / "cli_stderr.txt";
-  std::string command = shell_quote(MINNOW_CLI_PATH);
+  std::string command = shell_quote(program);
   for (const auto& word : args) command.append(" ").append(shell_quote(word));
   command.append(" >").append(shell_quote(out_path.string()));
   command.append(" 2>").append(shell_quote(err_path.string()));

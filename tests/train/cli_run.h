@@ -17,6 +17,9 @@ struct CliRun {
 
 // Runs MINNOW_CLI_PATH with args (each shell-quoted); the output files go into folder.
 CliRun run_minnow(const std::vector<std::string>& args, const std::filesystem::path& folder);
+// The same for another program (a test's helper executable).
+CliRun run_program(const std::string& program, const std::vector<std::string>& args,
+                   const std::filesystem::path& folder);
 
 // EXPECTs a non-zero exit and one stderr line: "minnow: error: ..." containing fragment.
 void expect_one_line_error(const CliRun& run, const std::string& fragment);
