@@ -1,4 +1,5 @@
-// The thread's active trace recorder and the depth of the traced layer running.
+// The thread's active trace recorder and the depth of the traced layer running. The guards
+// remember the recorder they changed, so they undo exactly that (an exception included).
 #include "core/trace.h"
 
 namespace minnow {
@@ -17,20 +18,20 @@ void trace_step(TracedStep step) {
   t_recorder->steps_.push_back(std::move(step));
 }
 
-TracedBlock::TracedBlock(const void* block) {
-  if (t_recorder) t_recorder->blocks_.push_back(block);
+TracedBlock::TracedBlock(const void* block) : recorder_(t_recorder) {
+  if (recorder_) recorder_->blocks_.push_back(block);
 }
 
 TracedBlock::~TracedBlock() {
-  if (t_recorder) t_recorder->blocks_.pop_back();
+  if (recorder_) recorder_->blocks_.pop_back();
 }
 
-TracedLayer::TracedLayer() {
-  if (t_recorder) ++t_recorder->layer_depth_;
+TracedLayer::TracedLayer() : recorder_(t_recorder) {
+  if (recorder_) ++recorder_->layer_depth_;
 }
 
 TracedLayer::~TracedLayer() {
-  if (t_recorder) --t_recorder->layer_depth_;
+  if (recorder_) --recorder_->layer_depth_;
 }
 
 }  // namespace minnow

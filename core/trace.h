@@ -54,6 +54,9 @@ class TracedBlock {
   ~TracedBlock();
   TracedBlock(const TracedBlock&) = delete;
   TracedBlock& operator=(const TracedBlock&) = delete;
+
+ private:
+  TraceRecorder* recorder_;  // the one active at construction, or null
 };
 
 // RAII around a layer's forward: records nothing inside it; the caller then reports the layer.
@@ -63,6 +66,9 @@ class TracedLayer {
   ~TracedLayer();
   TracedLayer(const TracedLayer&) = delete;
   TracedLayer& operator=(const TracedLayer&) = delete;
+
+ private:
+  TraceRecorder* recorder_;  // the one active at construction, or null
 };
 
 }  // namespace minnow

@@ -7,8 +7,8 @@
 //   int8:   the converted int8 model (train/qat/int8_model.h) in one of two forms:
 //           qoperator: QuantizeLinear, QLinearConv (per-channel w_scale), com.microsoft
 //             QLinearAdd / QLinearConcat / QLinearAveragePool / QLinearGlobalAveragePool, and
-//             split, shuffle and max pooling on the integers, with one DequantizeLinear at the
-//             end and ONNX Runtime's quantizer names (t_quantized, t_scale, t_zero_point): the
+//             split, shuffle and max pooling on the integers, a DequantizeLinear at the end
+//             and ONNX Runtime's quantizer names (t_quantized, t_scale, t_zero_point): the
 //             form OpenCV 4.6's DNN module runs (it runs nothing in float between int8 layers,
 //             so the head is int8 too: the pooled features at the pooling input's scale, the
 //             classifier a 1x1 QLinearConv to s8 logits at a calibrated scale); opset 13.
@@ -31,8 +31,8 @@ namespace minnow {
 struct OnnxExportOptions {
   Dims input_dims;                              // (1, C, H, W): the traced input; N becomes dynamic
   std::map<std::string, std::string> metadata;  // metadata_props
-  // int8 QOperator form of a model with a classifier: images (N, C, H, W) whose int8 logits
-  // set the s8 logits' scale (1.25 max |logit| / 127), since QAT observes no point there.
+  // int8 QOperator form: images (N, C, H, W) that set the scales QAT does not observe (the s8
+  // logits, each fused sum's branch; deploy/onnx/calibrate.h). Required for that form.
   Tensor calibration{};
 };
 

@@ -36,6 +36,8 @@ struct InferenceGraph {
   std::vector<const GraphNode*> consumers(int v) const;
   // The node that writes value v, or null for the input.
   const GraphNode* producer(int v) const;
+  // The one node that reads v, or null when none or several do.
+  const GraphNode* only_reader(int v) const;
 };
 
 // Runs model (set to eval mode, recording off) once on zeros of input_dims (N, C, H, W).
@@ -45,6 +47,13 @@ InferenceGraph trace_inference_graph(Module& model, const Dims& input_dims);
 template <class T>
 T* layer_as(const GraphNode& node) {
   return node.op == GraphNode::Op::layer ? dynamic_cast<T*>(node.module) : nullptr;
+}
+
+// The one reader of v when it is a T layer (a conv's BN, a BN's activation), else null.
+template <class T>
+const GraphNode* only_reader_as(const InferenceGraph& graph, int v) {
+  const GraphNode* r = graph.only_reader(v);
+  return r && layer_as<T>(*r) ? r : nullptr;
 }
 
 }  // namespace minnow

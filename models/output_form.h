@@ -1,6 +1,6 @@
-// OutputForm: how a module forms its output from its children, so that walks which
-// rebuild a model in another form (fake quantization, int8, export) read the block's math
-// instead of its type. A block says it by overriding Module::output_form(); the default,
+// OutputForm: how a module forms its output from its children, so that prepare_qat places
+// its quantizers by the block's math instead of its type. (convert_int8 and the ONNX export
+// read the traced graph instead, models/graph.h.) A block says it by overriding Module::output_form(); the default,
 // plain, is every container that runs its children in order, and every leaf.
 #pragma once
 

@@ -10,8 +10,9 @@ packages=(
   build-essential cmake
   # libraries the build links or includes
   libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev
-  # ONNX export: libonnx-dev's CMake package needs libprotobuf-dev, which it only recommends
-  libonnx-dev libprotobuf-dev
+  # ONNX export: libonnx-dev's CMake package needs libprotobuf-dev, which it only recommends;
+  # FindProtobuf also looks for protoc, so it is named too (every machine configures alike)
+  libonnx-dev libprotobuf-dev protobuf-compiler
   # Debian's oneDNN is built with the OpenCL runtime: its CMake package needs libOpenCL.so and CL/cl.h
   ocl-icd-opencl-dev opencl-c-headers
   # tests, the sanitizer pass and the fuzz targets (clang, with LLVM's OpenMP and tools)

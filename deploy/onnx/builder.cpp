@@ -75,9 +75,17 @@ onnx::TensorProto& OnnxBuilder::initializer(const std::string& name, const Dims&
   return *t;
 }
 
-std::string OnnxBuilder::f32(const std::string& name, const Dims& dims, const std::vector<float>& values) {
-  MINNOW_CHECK(static_cast<int64_t>(values.size()) == product(dims), "onnx export: '", name, "' has ", values.size(),
+namespace {
+
+void check_count(const std::string& name, const Dims& dims, size_t count) {
+  MINNOW_CHECK(static_cast<int64_t>(count) == product(dims), "onnx export: '", name, "' has ", count,
                " values for dims ", dims_str(dims));
+}
+
+}  // namespace
+
+std::string OnnxBuilder::f32(const std::string& name, const Dims& dims, const std::vector<float>& values) {
+  check_count(name, dims, values.size());
   initializer(name, dims, onnx::TensorProto::FLOAT).set_raw_data(bytes_of(values));
   return name;
 }
@@ -85,21 +93,25 @@ std::string OnnxBuilder::f32(const std::string& name, const Dims& dims, const st
 std::string OnnxBuilder::f32(const std::string& name, const Tensor& t) { return f32(name, t.dims(), t.to_plain()); }
 
 std::string OnnxBuilder::i64(const std::string& name, const Dims& dims, const std::vector<int64_t>& values) {
+  check_count(name, dims, values.size());
   initializer(name, dims, onnx::TensorProto::INT64).set_raw_data(bytes_of(values));
   return name;
 }
 
 std::string OnnxBuilder::i32(const std::string& name, const Dims& dims, const std::vector<int32_t>& values) {
+  check_count(name, dims, values.size());
   initializer(name, dims, onnx::TensorProto::INT32).set_raw_data(bytes_of(values));
   return name;
 }
 
 std::string OnnxBuilder::int8(const std::string& name, const Dims& dims, const std::vector<int8_t>& values) {
+  check_count(name, dims, values.size());
   initializer(name, dims, onnx::TensorProto::INT8).set_raw_data(bytes_of(values));
   return name;
 }
 
 std::string OnnxBuilder::uint8(const std::string& name, const Dims& dims, const std::vector<uint8_t>& values) {
+  check_count(name, dims, values.size());
   initializer(name, dims, onnx::TensorProto::UINT8).set_raw_data(bytes_of(values));
   return name;
 }

@@ -38,13 +38,6 @@ class FloatExporter {
   const std::string& name(int v) const { return names_[static_cast<size_t>(v)]; }
   void set(int v, const std::string& n) { names_[static_cast<size_t>(v)] = n; }
 
-  // The single reader of v when it is a BatchNorm2d layer.
-  const GraphNode* bn_reader(int v) const {
-    const auto readers = graph_.consumers(v);
-    if (readers.size() != 1 || !layer_as<BatchNorm2d>(*readers[0])) return nullptr;
-    return readers[0];
-  }
-
   void emit(const GraphNode& n) {
     switch (n.op) {
       case GraphNode::Op::add:
@@ -81,7 +74,7 @@ class FloatExporter {
     const std::string& x = name(n.inputs[0]);
     const int y = n.outputs[0];
     if (auto* conv = layer_as<Conv2d>(n)) {
-      const GraphNode* bn_node = conv->bias().defined() ? nullptr : bn_reader(y);
+      const GraphNode* bn_node = conv->bias().defined() ? nullptr : only_reader_as<BatchNorm2d>(graph_, y);
       const BatchNorm2d* bn = bn_node ? layer_as<BatchNorm2d>(*bn_node) : nullptr;
       Tensor w = conv->weight().data(), bias = conv->bias().defined() ? conv->bias().data() : Tensor();
       if (bn) {

@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "deploy/onnx/builder.h"
+#include "deploy/onnx/calibrate.h"
 #include "deploy/onnx/layers.h"
 #include "deploy/onnx_export.h"
 
@@ -31,10 +32,6 @@ namespace {
 
 constexpr const char* kMicrosoft = "com.microsoft";
 
-struct Calibration {
-  float logits_scale = 0.f;                   // the s8 logits of the classifier
-  std::map<std::string, float> branch_scale;  // per conv with a fused sum: its branch's s8 scale
-};
 
 class Int8Exporter {
  public:
@@ -209,6 +206,30 @@ class Int8Exporter {
     return form_ == OnnxInt8Form::qoperator ? q(v) : base(v) + "_dequantized";
   }
 
+  // A conv's weight initializers: s8 values (O, ...), per-channel scales (O), zero points (O).
+  struct Weights {
+    std::string quantized, scale, zero_point;
+  };
+  Weights weights(const std::string& name, const Dims& dims, const std::vector<int8_t>& q,
+                  const std::vector<float>& scales) {
+    const int64_t o = dims[0];
+    return {b_.int8(name + ".weight_quantized", dims, q), b_.f32(name + ".weight_scale", {o}, scales),
+            b_.int8(name + ".weight_zero_point", {o}, std::vector<int8_t>(static_cast<size_t>(o), 0))};
+  }
+
+  // QLinearConv's s32 bias: bias[o] / (x_scale w_scale[o]), which must fit.
+  static std::vector<int32_t> s32_bias(const std::string& name, const std::vector<float>& bias, float x_scale,
+                                       const std::vector<float>& w_scales) {
+    std::vector<int32_t> out(w_scales.size(), 0);
+    for (size_t c = 0; c < out.size() && !bias.empty(); ++c) {
+      const double q = std::nearbyint(static_cast<double>(bias[c]) / (static_cast<double>(x_scale) * w_scales[c]));
+      MINNOW_CHECK(std::abs(q) <= 2147483647.0, "export: ", name, " channel ", c, ": the bias ", bias[c],
+                   " is ", q, " in units of its input and weight scales, beyond QLinearConv's s32 bias");
+      out[c] = static_cast<int32_t>(q);
+    }
+    return out;
+  }
+
   void check_relu(const std::string& name, bool relu, int out) const {
     MINNOW_CHECK(!relu || point(out).type == DType::u8, "export: ", name,
                  " applies a ReLU into a signed point; the ONNX int8 form runs a ReLU as the saturation of a u8 point");
@@ -220,29 +241,21 @@ class Int8Exporter {
     const bool sums = o.post_op == Int8PostOp::sum || o.post_op == Int8PostOp::sum_relu;
     const bool relu = o.post_op == Int8PostOp::relu || o.post_op == Int8PostOp::sum_relu;
     check_relu(s.name, relu, out);
-    if (o.post_op == Int8PostOp::relu6)
+    if (o.post_op == Int8PostOp::relu6 && form_ == OnnxInt8Form::qoperator)
       MINNOW_CHECK(point(out).type == DType::u8 && 255.f * point(out).scale <= 6.f * (1.f + 1e-6f), "export: ",
                    s.name, "'s ReLU6 output has scale ", point(out).scale,
                    "; the ONNX int8 form needs a u8 point whose range (255 scale) stays within 6");
-    // Weights: s8 (O, I/g, k, k) with per-channel scales and zero points.
-    const int64_t n = o.weights.numel();
-    const std::vector<int8_t> w(o.weights.data<int8_t>(), o.weights.data<int8_t>() + n);
-    const Dims w_dims{o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel};
-    const std::string wq = b_.int8(s.name + ".weight_quantized", w_dims, w);
-    const std::string ws = b_.f32(s.name + ".weight_scale", {o.out_channels}, o.w_scales);
-    const std::string wz =
-        b_.int8(s.name + ".weight_zero_point", {o.out_channels}, std::vector<int8_t>(static_cast<size_t>(o.out_channels), 0));
+    const std::vector<int8_t> w(o.weights.data<int8_t>(), o.weights.data<int8_t>() + o.weights.numel());
+    const auto [wq, ws, wz] =
+        weights(s.name, {o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel}, w, o.w_scales);
     const std::vector<Attr> attrs{attr_ints("kernel_shape", {o.kernel, o.kernel}),
                                   attr_ints("strides", {o.stride, o.stride}),
                                   attr_ints("pads", {o.padding, o.padding, o.padding, o.padding}),
                                   attr_i("group", o.groups)};
     if (form_ == OnnxInt8Form::qdq) return conv_qdq(s, wq, ws, wz, attrs, sums, relu);
 
-    // QLinearConv's bias: s32 in units of x_scale w_scale[o].
-    std::vector<int32_t> bias(static_cast<size_t>(o.out_channels), 0);
-    for (size_t c = 0; c < bias.size() && !o.bias.empty(); ++c)
-      bias[c] = static_cast<int32_t>(std::nearbyint(o.bias[c] / (o.in_scale * o.w_scales[c])));
-    const std::string bq = b_.i32(s.name + ".bias_quantized", {o.out_channels}, bias);
+    const std::string bq =
+        b_.i32(s.name + ".bias_quantized", {o.out_channels}, s32_bias(s.name, o.bias, o.in_scale, o.w_scales));
     if (!sums) {
       b_.node("QLinearConv", s.name, {q(x), scale(x), zero_point(x), wq, ws, wz, scale(out), zero_point(out), bq},
               {q(out)}, attrs);
@@ -293,18 +306,14 @@ class Int8Exporter {
     head_points_[out] = {DType::s8, calibration_.logits_scale};
     const Dims wd = s.weight.dims();  // (K, C)
     const std::vector<float> w = s.weight.to_plain();
-    std::vector<int8_t> wq(w.size());
+    std::vector<int8_t> ints(w.size());
     for (size_t i = 0; i < w.size(); ++i)
-      wq[i] = static_cast<int8_t>(std::nearbyint(w[i] / s.w_scales[i / static_cast<size_t>(wd[1])]));
-    std::vector<int32_t> bias(static_cast<size_t>(wd[0]), 0);
-    const std::vector<float> b = s.bias.defined() ? s.bias.to_plain() : std::vector<float>(bias.size(), 0.f);
-    for (size_t k = 0; k < bias.size(); ++k)
-      bias[k] = static_cast<int32_t>(std::nearbyint(b[k] / (point(x).scale * s.w_scales[k])));
+      ints[i] = static_cast<int8_t>(std::nearbyint(w[i] / s.w_scales[i / static_cast<size_t>(wd[1])]));
+    const auto [wq, ws, wz] = weights(s.name, {wd[0], wd[1], 1, 1}, ints, s.w_scales);
+    const std::vector<float> bias = s.bias.defined() ? s.bias.to_plain() : std::vector<float>{};
     b_.node("QLinearConv", s.name,
-            {q(x), scale(x), zero_point(x), b_.int8(s.name + ".weight_quantized", {wd[0], wd[1], 1, 1}, wq),
-             b_.f32(s.name + ".weight_scale", {wd[0]}, s.w_scales),
-             b_.int8(s.name + ".weight_zero_point", {wd[0]}, std::vector<int8_t>(static_cast<size_t>(wd[0]), 0)),
-             scale(out), zero_point(out), b_.i32(s.name + ".bias_quantized", {wd[0]}, bias)},
+            {q(x), scale(x), zero_point(x), wq, ws, wz, scale(out), zero_point(out),
+             b_.i32(s.name + ".bias_quantized", {wd[0]}, s32_bias(s.name, bias, point(x).scale, s.w_scales))},
             {q(out)}, {attr_ints("kernel_shape", {1, 1})});
   }
 
@@ -339,11 +348,8 @@ class Int8Exporter {
                  "form has no such pooling");
     const int x = s.inputs[0], out = s.outputs[0];
     const int64_t c = m_.dims(x)[1], k = p.kernel;
-    const std::string wq = b_.int8(s.name + ".weight_quantized", {c, 1, k, k},
-                                   std::vector<int8_t>(static_cast<size_t>(c * k * k), 1));
-    const std::string ws = b_.f32(s.name + ".weight_scale", {c},
-                                  std::vector<float>(static_cast<size_t>(c), 1.f / static_cast<float>(k * k)));
-    const std::string wz = b_.int8(s.name + ".weight_zero_point", {c}, std::vector<int8_t>(static_cast<size_t>(c), 0));
+    const auto [wq, ws, wz] = weights(s.name, {c, 1, k, k}, std::vector<int8_t>(static_cast<size_t>(c * k * k), 1),
+                                      std::vector<float>(static_cast<size_t>(c), 1.f / static_cast<float>(k * k)));
     b_.node("QLinearConv", s.name, {q(x), scale(x), zero_point(x), wq, ws, wz, scale(out), zero_point(out)}, {q(out)},
             {attr_ints("kernel_shape", {k, k}), attr_ints("strides", {stride, stride}),
              attr_ints("pads", {p.padding, p.padding, p.padding, p.padding}), attr_i("group", c)});
@@ -358,31 +364,6 @@ class Int8Exporter {
   std::map<int, Int8Point> head_points_;
 };
 
-// What the QOperator form quantizes that minnow's int8 model keeps exact, measured on the
-// calibration images: the logits (s8, 1.25 max |logit| / 127) and each fused sum's branch,
-// the conv output before the residual is added (s8, max |branch| / 127).
-Calibration calibrate(const Int8Model& model, const Tensor& images) {
-  Calibration c;
-  if (!images.defined()) return c;
-  std::map<std::string, float> branch_max;
-  const Tensor logits = model.forward(images, [&](const Int8Step& s, const std::vector<QTensor>& inputs) {
-    if (s.kind != Int8Step::Kind::conv || inputs.size() < 2) return;
-    Int8ConvOptions o = s.conv->options();
-    o.out_type = DType::f32;
-    o.post_op = Int8PostOp::none;
-    o.residual_type = std::nullopt;
-    const std::vector<float> branch = dequantize(Int8Conv(o).forward(inputs[0])).to_plain();
-    float& m = branch_max[s.name];
-    for (float v : branch) m = std::max(m, std::abs(v));
-  });
-  float largest = 0.f;
-  for (float v : logits.to_plain()) largest = std::max(largest, std::abs(v));
-  MINNOW_CHECK(largest > 0.f, "export: the calibration images give all-zero logits");
-  c.logits_scale = 1.25f * largest / 127.f;
-  for (const auto& [name, m] : branch_max) c.branch_scale[name] = std::max(m, 1e-6f) / 127.f;
-  return c;
-}
-
 }  // namespace
 
 void export_onnx_int8(const std::string& path, const Int8Model& model, OnnxInt8Form form,
@@ -391,7 +372,7 @@ void export_onnx_int8(const std::string& path, const Int8Model& model, OnnxInt8F
                                                 : std::map<std::string, int64_t>{{"", 13}});
   b.input("input", options.input_dims);
   const Calibration calibration =
-      form == OnnxInt8Form::qoperator ? calibrate(model, options.calibration) : Calibration{};
+      form == OnnxInt8Form::qoperator ? calibrate_qoperator(model, options.calibration) : Calibration{};
   Int8Exporter(model, b, form, calibration).run();
   b.output("output", model.dims(model.output()));
   std::map<std::string, std::string> metadata = options.metadata;

@@ -1,5 +1,5 @@
-// Int8 elementwise add of two QTensors with requantization, for a residual sum that
-// could not be fused into the convolution before it (Int8PostOp::sum). Inference only.
+// Int8 elementwise add of two QTensors with requantization: a sum of two quantized values,
+// which no convolution's sum post-op (Int8PostOp::sum) computes. Inference only.
 #pragma once
 
 #include "ops/int8/qtensor.h"

@@ -1,5 +1,5 @@
 // The converted model's classifier: an f32 Linear on the dequantized pooled features.
-// The layer is a tiny share of a MobileNet's work, so it keeps full precision.
+// The layer is a tiny share of a small CNN's work, so it keeps full precision.
 #pragma once
 
 #include "ops/int8/qtensor.h"

@@ -1,4 +1,4 @@
-// Int8 global average pooling for the converted MobileNets' head: u8/s8 in, the
+// Int8 global average pooling for a converted model's head: u8/s8 in, the
 // mean over H and W out, either real (f32) or requantized to u8/s8. Inference only.
 #pragma once
 

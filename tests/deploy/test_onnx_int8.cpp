@@ -7,6 +7,9 @@
 #include <cmath>
 
 #include "deploy/onnx_export.h"
+#include "models/conv_bn_act.h"
+#include "models/sequential.h"
+#include "models/shufflenet_v1_unit.h"
 #include "tests/deploy/opencv_net.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
@@ -22,6 +25,19 @@ using test_support::ZooCase;
 
 std::string case_name(const ::testing::TestParamInfo<ZooCase>& info) { return test_support::zoo_case_name(info.param); }
 
+// OpenCV's logits for x against minnow's int8 model's, from a QOperator export calibrated on
+// other random images.
+test_support::Agreement opencv_agreement(const Int8Model& int8, const Tensor& x, int64_t classes) {
+  const std::vector<float> expected = int8.forward(x).to_plain();
+  const testing::ScratchDir dir("onnx_int8");
+  const std::string path = (dir / "model.onnx").string();
+  Rng rng(7);
+  const Dims d = x.dims();
+  export_onnx_int8(path, int8, OnnxInt8Form::qoperator,
+                   {.input_dims = {1, d[1], d[2], d[3]}, .metadata = {}, .calibration = test_support::random_tensor(d, rng)});
+  return test_support::agreement(test_support::opencv_forward(path, x), expected, classes);
+}
+
 class OnnxInt8 : public ::testing::TestWithParam<ZooCase> {};
 class OnnxQdq : public ::testing::TestWithParam<ZooCase> {};
 
@@ -29,24 +45,35 @@ TEST_P(OnnxInt8, OpenCvRunsTheQOperatorForm) {
   const ZooCase& c = GetParam();
   const Dims dims{16, 3, c.resolution, c.resolution};
   const auto m = test_support::calibrated_qat_model(c.spec, dims, 6, true);
-  const auto int8 = convert_int8(*m.model, dims);
-  const std::vector<float> expected = int8->forward(m.x).to_plain();
-  const testing::ScratchDir dir("onnx_int8");
-  const std::string path = (dir / "model.onnx").string();
-  Rng rng(7);
-  const Tensor calibration = test_support::random_tensor(dims, rng);  // other images than m.x
-  export_onnx_int8(path, *int8, OnnxInt8Form::qoperator,
-                   {.input_dims = {1, 3, c.resolution, c.resolution}, .metadata = {}, .calibration = calibration});
-  const auto a = test_support::agreement(test_support::opencv_forward(path, m.x), expected, c.spec.num_classes);
+  const auto a = opencv_agreement(*convert_int8(*m.model, dims), m.x, c.spec.num_classes);
   // Where minnow's logits are decisive, OpenCV's top class is minnow's. The logits themselves
   // differ by the roundings this form adds (the residual branches, the pooled mean, the s8
   // logits): measured 0.6% (SqueezeNet) to 18% (ResNet-18) of the largest logit. ShuffleNet v1,
   // whose 16 units each add a QLinearAdd or QLinearConcat rounding, agrees on only 8 of 10
-  // decisive rows of this random model and is left out here (measured on trained models in
-  // docs/deploy.md).
+  // decisive rows of this random model and is left out here (its units are checked one by one
+  // below; trained models are measured in docs/deploy.md).
   EXPECT_GE(a.decisive, 8) << "too few decisive rows to compare";
   EXPECT_GE(a.decisive_top1, 0.95) << a.decisive << " decisive rows";
   EXPECT_LE(a.relative_error, 0.25);
+}
+
+// ShuffleNet v1's units alone: the stride-2 unit's average pool that counts its padding (a
+// depthwise QLinearConv of ones), its QLinearConcat into u8, the stride-1 unit's QLinearAdd.
+TEST(OnnxInt8Units, OpenCvRunsShuffleNetV1Units) {
+  for (const int64_t stride : {2, 1}) {
+    SCOPED_TRACE(stride);
+    auto model = std::make_shared<Sequential>();
+    model->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = 3, .out = 24}));
+    model->add(std::make_shared<ShuffleV1Unit>(ShuffleV1Unit::Options{
+        .in = 24, .out = stride == 2 ? 48 : 24, .mid = 12, .groups = 3, .stride = stride}));
+    model->add(std::make_shared<GlobalAvgPool>());
+    model->add(std::make_shared<Linear>(Linear::Options{.in = stride == 2 ? 48 : 24, .out = 10}));
+    const Dims dims{16, 3, 16, 16};
+    const auto m = test_support::calibrated_qat_model(model, dims, 6, true);
+    const auto a = opencv_agreement(*convert_int8(*m.model, dims), m.x, 10);
+    EXPECT_LE(a.relative_error, 0.08);  // measured 0.025 (stride 2) and 0.034 (stride 1)
+    EXPECT_GE(a.decisive_top1, 0.95) << a.decisive << " decisive rows";
+  }
 }
 
 TEST_P(OnnxQdq, PassesOnnxChecker) {

@@ -19,6 +19,9 @@ struct CalibratedQat {
 // so that random images get clearly separated logits (what a trained model has).
 CalibratedQat calibrated_qat_model(const ModelSpec& spec, const Dims& dims, uint64_t seed = 6,
                                    bool decisive_head = false);
+// The same for a model built by hand.
+CalibratedQat calibrated_qat_model(std::shared_ptr<Module> model, const Dims& dims, uint64_t seed = 6,
+                                   bool decisive_head = false);
 
 struct Agreement {
   double relative_error;  // max |got - ref| / max |ref|

@@ -69,15 +69,16 @@ TEST_P(Int8Family, RunsNoReferenceKernel) {
   EXPECT_GE(executed, 10) << "oneDNN printed no verbose lines";
 }
 
-// The bound on max |int8 - fake| / max |fake| is 2%, but 10% for ResNets: a single residual
+// The bound on max |int8 - fake| / max |fake| is 2% (1% for the MobileNets, whose converter
+// this replaced and whose tests held 1%), but 10% for ResNets: a single residual
 // block converts exactly (0 measured), yet ResNet's residual stream carries every one-integer
 // rounding difference on through the depth (resnet18 measured 0.057, resnet50 0.040 on this
 // data, with the top class unchanged).
 INSTANTIATE_TEST_SUITE_P(
     Zoo, Int8Family,
     ::testing::Values(
-        ZooCase{{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .small_input = true}, 32},
-        ZooCase{{.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10, .small_input = true}, 32},
+        ZooCase{{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .small_input = true}, 32, 0.01},
+        ZooCase{{.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10, .small_input = true}, 32, 0.01},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .small_input = true, .groups = 3}, 32},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .small_input = true, .groups = 8}, 32},
         ZooCase{{.name = "shufflenet_v2_x0_5", .num_classes = 10, .small_input = true}, 32},

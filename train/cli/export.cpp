@@ -4,7 +4,7 @@
 //   int8         a QAT run's converted int8 model (minnow's own safetensors scheme);
 //   onnx         the float model as ONNX (deploy/onnx_export.h), BN folded;
 //   onnx-int8    a QAT run's int8 model in the QOperator form OpenCV 4.6 runs, calibrated on
-//                the first 256 training images;
+//                256 training images (the training loader's first, shuffled, augmented);
 //   onnx-qdq     the same int8 model as QuantizeLinear/DequantizeLinear pairs (opset 13).
 #include <algorithm>
 #include <cstdio>
@@ -68,8 +68,9 @@ void export_int8(const std::string& path, Module& model, const Config& config) {
   save_safetensors(path, file);
 }
 
-// Up to kCalibrationImages training images (the training loader's first batches): what sets
-// the scales that the QOperator form needs and QAT does not observe.
+// kCalibrationImages training images, as the training loader gives them (its shuffled order and
+// training transform): what sets the scales that the QOperator form needs and QAT does not
+// observe.
 constexpr int64_t kCalibrationImages = 256;
 
 Tensor calibration_images(const Config& config) {
@@ -86,7 +87,9 @@ Tensor calibration_images(const Config& config) {
     dims = dims.empty() ? d : Dims{dims[0] + d[0], d[1], d[2], d[3]};
   }
   MINNOW_CHECK(!dims.empty(), "export: the training data of this run gave no images to calibrate the int8 ONNX form");
-  return Tensor::from_plain(dims, values);
+  const int64_t n = std::min(dims[0], kCalibrationImages);
+  values.resize(static_cast<size_t>(n * dims[1] * dims[2] * dims[3]));
+  return Tensor::from_plain({n, dims[1], dims[2], dims[3]}, values);
 }
 
 // The ONNX forms: float (any run), int8 QOperator or QDQ (a QAT run's converted model).

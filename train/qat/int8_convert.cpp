@@ -68,6 +68,8 @@ class Int8Converter {
       case GraphNode::Op::add: return convert_add(n);
       case GraphNode::Op::concat: return convert_concat(n);
       case GraphNode::Op::split: {
+        MINNOW_CHECK(n.attr == 1, "convert_int8: ", describe(n), " splits along axis ", n.attr,
+                     "; expected the channels (1)");
         const int x = made(n.inputs[0], n.name);
         Int8Step step{.kind = Int8Step::Kind::split, .name = n.name, .inputs = {x}};
         for (int out : n.outputs) step.outputs.push_back(define(out, m_.point(x)));
@@ -139,18 +141,24 @@ class Int8Converter {
   }
 
   void convert_conv(const GraphNode& n) {
-    const GraphNode* bn = has_bias(n) ? nullptr : reader_as<BatchNorm2d>(n.outputs[0]);
+    const GraphNode* bn = has_bias(n) ? nullptr : only_reader_as<BatchNorm2d>(g_, n.outputs[0]);
     const GraphNode* last = bn ? bn : &n;
-    const GraphNode* act = reader_as<Activation>(last->outputs[0]);
+    const GraphNode* act = only_reader_as<Activation>(g_, last->outputs[0]);
     if (act) last = act;
     if (bn) folded_.insert(bn);
     if (act) folded_.insert(act);
 
     const auto out = layer_quant(*last);
     if (!out) {
+      // No quantizer: a residual branch's end, which its sum requantizes.
       const GraphNode* sum = only_reader(last->outputs[0]);
-      MINNOW_CHECK(sum && sum->op == GraphNode::Op::add && !act, "convert_int8: ", describe(*last),
-                   " has no output quantizer; prepare the model with prepare_qat");
+      const BatchNorm2d* b = bn ? layer_as<BatchNorm2d>(*bn) : nullptr;
+      MINNOW_CHECK(sum && sum->op == GraphNode::Op::add, "convert_int8: ", describe(*last),
+                   " has no output quantizer and is not summed alone with a shortcut; prepare the model with "
+                   "prepare_qat");
+      MINNOW_CHECK(!act && !(b && b->options().fuse_relu), "convert_int8: ", describe(*last),
+                   " applies an activation before its residual sum; the int8 convs run a sum only before the "
+                   "activation");
       pending_[last->outputs[0]] = {&n, bn};
       return;
     }
@@ -305,16 +313,7 @@ class Int8Converter {
     return q ? std::optional<Int8Point>(point_of(*q)) : std::nullopt;
   }
 
-  const GraphNode* only_reader(int v) const {
-    const auto readers = g_.consumers(v);
-    return readers.size() == 1 ? readers[0] : nullptr;
-  }
-
-  template <class T>
-  const GraphNode* reader_as(int v) const {
-    const GraphNode* r = only_reader(v);
-    return r && layer_as<T>(*r) ? r : nullptr;
-  }
+  const GraphNode* only_reader(int v) const { return g_.only_reader(v); }
 
   static bool same(Int8Point a, Int8Point b) { return a.type == b.type && a.scale == b.scale; }
 
@@ -328,7 +327,9 @@ class Int8Converter {
 
   int made(int graph_value, const std::string& reader) const {
     const int id = value_[static_cast<size_t>(graph_value)];
-    MINNOW_CHECK(id >= 0, "convert_int8: ", reader, " reads a value the int8 model does not make");
+    const GraphNode* p = g_.producer(graph_value);
+    MINNOW_CHECK(id >= 0, "convert_int8: ", reader, " reads the output of ", p ? describe(*p) : "the input",
+                 ", which the int8 model does not make there (a residual branch's end read by more than its sum?)");
     return id;
   }
 

@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
       const std::vector<float> out = test_support::opencv_forward(argv[2], batch);
       got.insert(got.end(), out.begin(), out.end());
     }
+    if (got.size() != ref.size()) {
+      std::fprintf(stderr, "onnx_agreement: error: OpenCV gave %zu logits, %s holds %zu\n", got.size(), argv[3],
+                   ref.size());
+      return 1;
+    }
     int64_t agree = 0, opencv_right = 0, minnow_right = 0;
     double diff = 0, scale = 0;
     for (int64_t i = 0; i < n; ++i) {
