@@ -1,7 +1,9 @@
 // Calibration for the int8 QOperator form: the scales it needs where minnow's int8 model
 // keeps a value exact (QAT observes no point there), measured by running the int8 model on
-// calibration images: the classifier's s8 logits (1.25 max |logit| / 127) and, for each conv
-// whose residual sum minnow fuses, its branch before the sum (max |branch| / 127).
+// calibration images: the classifier's s8 logits and, for each conv whose residual sum minnow
+// fuses, its branch before the sum. Each range is the 95th percentile over the images of each
+// image's largest |value| (1.25 times that for the logits), over 127: a few outlier images
+// saturate instead of coarsening every other image's values.
 #pragma once
 
 #include <map>
