@@ -210,8 +210,8 @@ TEST(CliExport, RunFolderCheckpointToPlainWeights) {
     EXPECT_EQ(exported.tensors[i].second.to_plain(), tensor.to_plain()) << name;
   }
 
-  expect_one_line_error(run_minnow({"export", folder.file("run"), "--format", "onnx", "-o", out}, folder.path()),
-                        "--format 'onnx'");
+  expect_one_line_error(run_minnow({"export", folder.file("run"), "--format", "tflite", "-o", out}, folder.path()),
+                        "--format 'tflite'");
   expect_one_line_error(run_minnow({"export", folder.file("run"), "--best", "-o", out}, folder.path()),
                         "best.safetensors");
   expect_one_line_error(run_minnow({"export", out, "-o", folder.file("again.safetensors")}, folder.path()),
