@@ -43,20 +43,31 @@ std::string write_run(const ScratchDir& folder, bool qat) {
 
 std::vector<float> saved_logits(const std::string& path) { return load_safetensors(path).at("logits").to_plain(); }
 
+// minnow train CONFIG, minnow export RUN --format FORMAT -o ONNX, minnow eval CONFIG (eval_flags)
+// --save-logits, then OpenCV on the run's test images against the saved logits.
+test_support::Agreement train_export_compare(const ScratchDir& folder, const std::string& config,
+                                             const std::string& run, const std::string& format,
+                                             const std::string& onnx, const std::vector<std::string>& eval_flags) {
+  const auto trained = run_minnow({"train", config}, folder.path());
+  EXPECT_EQ(trained.exit_code, 0) << trained.err;
+  const auto exported = run_minnow({"export", folder.file(run), "--format", format, "-o", onnx}, folder.path());
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  const std::string logits = folder.file(run + "_logits.safetensors");
+  std::vector<std::string> eval{"eval", config, "--weights", folder.file(run + "/model.safetensors")};
+  eval.insert(eval.end(), eval_flags.begin(), eval_flags.end());
+  eval.insert(eval.end(), {"--save-logits", logits});
+  const auto evaluated = run_minnow(eval, folder.path());
+  EXPECT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  return test_support::agreement(
+      test_support::opencv_forward(onnx, test_support::run_test_images(config).images), saved_logits(logits), 4);
+}
+
 TEST(CliOnnx, AFloatRunExportsWhatOpenCvRunsWithEvalsLogits) {
   ScratchDir folder;
   const std::string config = write_run(folder, false);
-  const auto trained = run_minnow({"train", config}, folder.path());
-  ASSERT_EQ(trained.exit_code, 0) << trained.err;
   const std::string onnx = folder.file("model.onnx");
-  const auto exported = run_minnow({"export", folder.file("float_run"), "--format", "onnx", "-o", onnx}, folder.path());
-  ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  const std::string logits = folder.file("logits.safetensors");
-  const auto eval = run_minnow({"eval", config, "--weights", folder.file("float_run/model.safetensors"),
-                                "--save-logits", logits}, folder.path());
-  ASSERT_EQ(eval.exit_code, 0) << eval.err;
-  const auto a = test_support::agreement(test_support::opencv_forward(onnx, test_support::run_test_images(config).images),
-                                         saved_logits(logits), 4);
+  const auto a = train_export_compare(folder, config, "float_run", "onnx", onnx, {});
+  ASSERT_FALSE(::testing::Test::HasFailure());
   EXPECT_LE(a.relative_error, 1e-4);
   EXPECT_EQ(a.top1, 1.0);
 
@@ -86,18 +97,8 @@ TEST(CliOnnx, AFloatRunExportsWhatOpenCvRunsWithEvalsLogits) {
 TEST(CliOnnx, AQatRunExportsAnInt8FileOpenCvRuns) {
   ScratchDir folder;
   const std::string config = write_run(folder, true);
-  const auto trained = run_minnow({"train", config}, folder.path());
-  ASSERT_EQ(trained.exit_code, 0) << trained.err;
-  const std::string onnx = folder.file("int8.onnx");
-  const auto exported =
-      run_minnow({"export", folder.file("qat_run"), "--format", "onnx-int8", "-o", onnx}, folder.path());
-  ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  const std::string logits = folder.file("int8_logits.safetensors");
-  const auto eval = run_minnow({"eval", config, "--weights", folder.file("qat_run/model.safetensors"), "--int8",
-                                "--save-logits", logits}, folder.path());
-  ASSERT_EQ(eval.exit_code, 0) << eval.err;
-  const auto a = test_support::agreement(test_support::opencv_forward(onnx, test_support::run_test_images(config).images),
-                                         saved_logits(logits), 4);
+  const auto a = train_export_compare(folder, config, "qat_run", "onnx-int8", folder.file("int8.onnx"), {"--int8"});
+  ASSERT_FALSE(::testing::Test::HasFailure());
   EXPECT_GE(a.top1, 0.95) << "relative error " << a.relative_error;
   const auto qdq = run_minnow({"export", folder.file("qat_run"), "--format", "onnx-qdq", "-o",
                                folder.file("qdq.onnx")}, folder.path());
