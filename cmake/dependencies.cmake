@@ -1,7 +1,7 @@
 # Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
 #   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libyaml-cpp-dev,
 #   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing), libonnx-dev
-#   with libprotobuf-dev (ONNX export) and,
+#   with libprotobuf-dev (ONNX export), libopenmpi-dev (data-parallel training) and,
 #   for the tests, libgtest-dev and Debian's /usr/bin/python3 (python3-torch). tools/install_deps.sh
 #   installs them all; tools/check_deps.py checks that it names every package found here.
 include(GNUInstallDirs)
@@ -21,6 +21,13 @@ find_package(ONNX 1.12 CONFIG REQUIRED)
 add_library(minnow_onnx_deps INTERFACE)
 target_link_libraries(minnow_onnx_deps INTERFACE onnx onnx_proto protobuf::libprotobuf)
 
+# Data-parallel training (dist/): Open MPI 4.1 (libopenmpi-dev), C API only; mpirun
+# (openmpi-bin) launches the distributed tests.
+set(MPI_CXX_SKIP_MPICXX ON)
+find_package(MPI 3.1 REQUIRED COMPONENTS CXX)
+add_library(minnow_mpi_deps INTERFACE)
+target_link_libraries(minnow_mpi_deps INTERFACE MPI::MPI_CXX)
+
 find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
 
 # Dependencies that stay out of minnow's public headers.
@@ -39,4 +46,6 @@ if(MINNOW_BUILD_TESTS)
   find_path(OPENCV_INCLUDE_DIR opencv2/dnn.hpp PATH_SUFFIXES opencv4 REQUIRED)
   find_library(OPENCV_DNN_LIBRARY opencv_dnn REQUIRED)
   find_library(OPENCV_CORE_LIBRARY opencv_core REQUIRED)
+  # The data-parallel tests launch ranks with Open MPI's mpirun (openmpi-bin); without it they skip.
+  find_program(MINNOW_MPIRUN_EXECUTABLE mpirun)
 endif()

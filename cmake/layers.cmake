@@ -1,16 +1,17 @@
 # The layers as the build sees them (DESIGN.md section 2): one object library per layer,
-#   core <- ops <- models <- train,  core <- data <- train,  train <- deploy,
+#   core <- ops <- models <- train,  core <- data <- train,  core <- dist <- train,  train <- deploy,
 # each compiled against an include root of its own (build/layers/<layer>/) that holds
 # links to its folder and to the folders it may use, nothing else; an include that runs
 # back up the layers fails to compile. The layers' objects make the one shared library
 # `minnow` that users link (minnow::minnow once installed).
-set(MINNOW_LAYERS core ops models data train deploy)
+set(MINNOW_LAYERS core ops models data dist train deploy)
 set(MINNOW_LAYER_USES_core "")
 set(MINNOW_LAYER_USES_ops core)
 set(MINNOW_LAYER_USES_models core ops)
 set(MINNOW_LAYER_USES_data core)
-set(MINNOW_LAYER_USES_train core ops models data)
-set(MINNOW_LAYER_USES_deploy core ops models data train)
+set(MINNOW_LAYER_USES_dist core)
+set(MINNOW_LAYER_USES_train core ops models data dist)
+set(MINNOW_LAYER_USES_deploy core ops models data dist train)
 
 function(minnow_add_layer layer)
   set(root ${PROJECT_BINARY_DIR}/layers/${layer})
@@ -37,3 +38,5 @@ foreach(layer ${MINNOW_LAYERS})
 endforeach()
 # ONNX export builds the model with libonnx-dev's protobuf classes; only deploy sees them.
 target_link_libraries(minnow_deploy PRIVATE minnow_onnx_deps)
+# Data-parallel training runs on MPI; only dist sees mpi.h.
+target_link_libraries(minnow_dist PRIVATE minnow_mpi_deps)

@@ -13,6 +13,8 @@ packages=(
   # ONNX export: libonnx-dev's CMake package needs libprotobuf-dev, which it only recommends;
   # FindProtobuf also looks for protoc, so it is named too (every machine configures alike)
   libonnx-dev libprotobuf-dev protobuf-compiler
+  # data-parallel training: Open MPI (headers and library; mpirun for `mpirun -np N minnow train` and the tests)
+  libopenmpi-dev openmpi-bin
   # Debian's oneDNN is built with the OpenCL runtime: its CMake package needs libOpenCL.so and CL/cl.h
   ocl-icd-opencl-dev opencl-c-headers
   # tests, the sanitizer pass and the fuzz targets (clang, with LLVM's OpenMP and tools)
