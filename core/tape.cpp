@@ -4,6 +4,7 @@
 #include "core/tape.h"
 
 #include <cmath>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "core/grad_mode.h"
@@ -26,6 +27,19 @@ struct Tape {
 };
 
 thread_local Tape t_tape;
+thread_local BackwardListener* t_listener = nullptr;
+
+// For each leaf that wants a gradient: how many of the nodes up to `end` take it as an input.
+std::unordered_map<VarImpl*, int> leaf_uses(const std::vector<std::weak_ptr<Node>>& nodes, size_t end) {
+  std::unordered_map<VarImpl*, int> uses;
+  for (size_t i = 0; i < end; ++i) {
+    const auto node = nodes[i].lock();
+    if (!node) continue;
+    for (const auto& in : node->inputs)
+      if (in.defined() && in.is_leaf() && in.requires_grad()) ++uses[in.impl()];
+  }
+  return uses;
+}
 
 Tensor add_same_layout(const Tensor& a, const Tensor& b) {
   Tensor out(a.desc());
@@ -95,6 +109,17 @@ void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
   if (root.is_leaf()) return;
 
   auto& nodes = t_tape.nodes;
+  BackwardListener* const listener = t_listener;
+  std::unordered_map<VarImpl*, int> uses = listener ? leaf_uses(nodes, nodes.size()) : decltype(uses){};
+  // After node has been visited: its leaf inputs have one use fewer left; those at none are final.
+  auto visited = [&](const Node& node) {
+    if (!listener) return;
+    for (const auto& in : node.inputs) {
+      if (!in.defined() || !in.is_leaf() || !in.requires_grad()) continue;
+      if (const auto it = uses.find(in.impl()); it != uses.end() && --it->second == 0) listener->leaf_done(in);
+    }
+    listener->node_done();
+  };
   for (size_t i = nodes.size(); i-- > 0;) {
     const auto node = nodes[i].lock();
     if (!node) continue;
@@ -106,7 +131,10 @@ void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
         any = true;
       }
     }
-    if (!any) continue;
+    if (!any) {
+      visited(*node);
+      continue;
+    }
     MINNOW_CHECK(node->backward, "backward: the graph through '", node->op,
                  "' was already freed by an earlier backward; pass retain_graph=true to keep it");
     for (size_t k = 0; k < dys.size(); ++k)
@@ -126,8 +154,12 @@ void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
     for (const auto& weak : node->outputs)
       if (const auto out = weak.lock()) out->grad = Tensor();
     if (!retain_graph) node->backward = nullptr;
+    visited(*node);
   }
 }
+
+ListenToBackward::ListenToBackward(BackwardListener& listener) : previous_(t_listener) { t_listener = &listener; }
+ListenToBackward::~ListenToBackward() { t_listener = previous_; }
 
 size_t tape_size() {
   size_t live = 0;

@@ -39,6 +39,30 @@ std::vector<Var> record_op(std::string_view op, std::vector<Var> inputs, std::ve
 // Runs backward from root seeded with dy.
 void run_backward(const Var& root, const Tensor& dy, bool retain_graph);
 
+// Told what a backward pass on this thread finishes while it runs: data-parallel training
+// starts summing the gradients that are final while the rest of backward still runs.
+class BackwardListener {
+ public:
+  virtual ~BackwardListener() = default;
+  // leaf's gradient is final: no node left to run takes it as an input. Leaves that no
+  // node of the pass takes are not reported.
+  virtual void leaf_done(const Var& leaf) = 0;
+  // After each node the pass visits (run or passed over): a point to make progress.
+  virtual void node_done() {}
+};
+
+// Makes listener see every run_backward on this thread while the guard lives.
+class ListenToBackward {
+ public:
+  explicit ListenToBackward(BackwardListener& listener);
+  ~ListenToBackward();
+  ListenToBackward(const ListenToBackward&) = delete;
+  ListenToBackward& operator=(const ListenToBackward&) = delete;
+
+ private:
+  BackwardListener* previous_;
+};
+
 // Adds g into v's gradient. A dims mismatch is an error naming op.
 void accumulate_grad(const Var& v, const Tensor& g, std::string_view op);
 
