@@ -54,7 +54,10 @@ BatchNorm2d::BatchNorm2d(const Options& options) : Module("BatchNorm2d"), option
 
 Var BatchNorm2d::forward_impl(const Var& x) {
   Var y = batch_norm(x, weight_, bias_, running_mean_, running_var_, training(),
-                     {.eps = options_.eps, .momentum = options_.momentum, .fuse_relu = options_.fuse_relu});
+                     {.eps = options_.eps,
+                      .momentum = options_.momentum,
+                      .fuse_relu = options_.fuse_relu,
+                      .replica_sum = replica_sum_});
   if (training()) ++*num_batches_tracked_.data<int32_t>();
   report_layer(*this, options_.fuse_relu ? "bn+relu" : "bn", y.dims(), 0);
   return y;

@@ -55,6 +55,8 @@ class BatchNorm2d : public Module {
   const Var& bias() const { return bias_; }      // beta (C)
   const Tensor& running_mean() const { return running_mean_; }
   const Tensor& running_var() const { return running_var_; }
+  // Synchronised statistics in training mode (BatchNormOptions::replica_sum); empty: local.
+  void set_replica_sum(std::function<void(std::span<double>)> sum) { replica_sum_ = std::move(sum); }
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -63,6 +65,7 @@ class BatchNorm2d : public Module {
   Options options_;
   Var weight_, bias_;
   Tensor running_mean_, running_var_, num_batches_tracked_;
+  std::function<void(std::span<double>)> replica_sum_;
 };
 
 class Linear : public Module {

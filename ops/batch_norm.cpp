@@ -5,14 +5,20 @@
 //   dbeta = sum g, dgamma = sum g xhat over (N, H, W);
 //   training: dx = gamma / sqrt(var + eps) (g - dbeta / M - xhat dgamma / M);
 //   eval (use_global_stats, statistics are constants): dx = gamma g / sqrt(var + eps).
+// With a replica_sum (synchronised BN), mean and var are those of every replica's batch
+// together (M counts all of them), and dbeta, dgamma in dx's formula are summed over the
+// replicas; each replica's own dgamma and dbeta are still what it returns (the trainer
+// averages parameter gradients).
 #include "ops/batch_norm.h"
 
 #include <bit>
+#include <cmath>
 
 #include "core/engine.h"
 #include "core/error.h"
 #include "core/primitive_timer.h"
 #include "core/tape.h"
+#include "ops/binary.h"
 #include "ops/primitive_cache.h"
 
 namespace minnow {
@@ -73,14 +79,45 @@ void check_buffer(const Tensor& t, int64_t c, const char* what) {
 
 // running = (1 - momentum) running + momentum batch, with the variance unbiased by M / (M - 1).
 void update_running(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean, const Tensor& var,
-                    int64_t m, float momentum) {
+                    double m, float momentum) {
   const auto rm = running_mean.f32_buffer(), rv = running_var.f32_buffer();
   const auto bm = mean.f32_buffer(), bv = var.f32_buffer();
-  const double unbias = static_cast<double>(m) / static_cast<double>(m - 1);
+  const double unbias = m / (m - 1);
   for (size_t c = 0; c < rm.size(); ++c) {
     rm[c] = static_cast<float>((1.0 - momentum) * rm[c] + momentum * static_cast<double>(bm[c]));
     rv[c] = static_cast<float>((1.0 - momentum) * rv[c] + momentum * unbias * bv[c]);
   }
+}
+
+// Synchronised statistics: this replica's mean and biased variance of x (one stats-only
+// forward) summed over the replicas as counts and moments, giving the global batch's mean
+// and biased variance in mean and var, and the global count of values per channel.
+double replica_statistics(const Tensor& x, float eps, int64_t m, const Tensor& mean, const Tensor& var,
+                          const std::function<void(std::span<double>)>& replica_sum) {
+  const auto p = primitives_for(x.desc(), eps, Flags::none, dnnl::prop_kind::forward_training, false);
+  const Tensor src = x.to_layout(p->fwd_pd.src_desc());
+  const Tensor scratch(p->fwd_pd.dst_desc());
+  execute_primitive(p->fwd, {{DNNL_ARG_SRC, src.memory()},
+                             {DNNL_ARG_DST, scratch.memory()},
+                             {DNNL_ARG_MEAN, mean.memory()},
+                             {DNNL_ARG_VARIANCE, var.memory()}});
+  const auto mu = mean.f32_buffer(), v = var.f32_buffer();
+  const size_t c = mu.size();
+  // [count, count * mean (C), count * (var + mean^2) (C)]: sums of the replicas' first and second moments.
+  std::vector<double> moments(1 + 2 * c);
+  moments[0] = static_cast<double>(m);
+  for (size_t k = 0; k < c; ++k) {
+    moments[1 + k] = static_cast<double>(m) * mu[k];
+    moments[1 + c + k] = static_cast<double>(m) * (static_cast<double>(v[k]) + static_cast<double>(mu[k]) * mu[k]);
+  }
+  replica_sum(moments);
+  const double total = moments[0];
+  for (size_t k = 0; k < c; ++k) {
+    const double global_mean = moments[1 + k] / total;
+    mu[k] = static_cast<float>(global_mean);
+    v[k] = static_cast<float>(std::max(0.0, moments[1 + c + k] / total - global_mean * global_mean));
+  }
+  return total;
 }
 
 struct BnSizes {
@@ -125,6 +162,10 @@ struct BatchNormSaved {
   Tensor mean, var, scale, shift;   // (C) each; scale and shift undefined without affine
   Tensor workspace;                 // undefined unless the relu is fused
   memory::desc x_md;
+  // Synchronised BN: the replicas' sum and the global count of values per channel.
+  std::function<void(std::span<double>)> replica_sum;
+  double global_m = 0;
+  float eps = 0;
 };
 
 std::vector<Tensor> batch_norm_backward(const BatchNormSaved& saved, const std::vector<Tensor>& dy,
@@ -138,9 +179,11 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
   const bool affine = gamma.defined();
   const bool track = running_mean.defined() || running_var.defined();
 
+  const bool synced = training && options.replica_sum;
+  MINNOW_CHECK(!synced || affine, "batch_norm: synchronised statistics need gamma and beta, got none");
   Flags flags = Flags::none;
   if (affine) flags |= Flags::use_scale | Flags::use_shift;
-  if (!training) flags |= Flags::use_global_stats;
+  if (!training || synced) flags |= Flags::use_global_stats;  // synced: the global batch's statistics
   if (options.fuse_relu) flags |= Flags::fuse_norm_relu;
   const bool record = should_record({x, gamma, beta});
   // forward_training writes the batch statistics and the relu workspace, and is the backward's hint.
@@ -153,6 +196,8 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
   // (C) each; in eval a recorded op keeps its own copy, as the buffers may change before backward.
   const Tensor mean = training ? Tensor(pd.mean_desc()) : record ? running_mean.clone() : running_mean;
   const Tensor var = training ? Tensor(pd.variance_desc()) : record ? running_var.clone() : running_var;
+  const double global_m = synced ? replica_statistics(src, options.eps, m, mean, var, options.replica_sum)
+                                 : static_cast<double>(m);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src.memory()},
                                        {DNNL_ARG_DST, y.memory()},
                                        {DNNL_ARG_MEAN, mean.memory()},
@@ -168,18 +213,53 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
   const Tensor workspace = keeps_workspace ? Tensor(pd.workspace_desc()) : Tensor();  // relu mask
   if (keeps_workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
   execute_primitive(p->fwd, args);
-  if (training && track) update_running(running_mean, running_var, mean, var, m, options.momentum);
+  if (training && track) update_running(running_mean, running_var, mean, var, global_m, options.momentum);
 
   if (!record) return record_op("batch_norm", {x, gamma, beta}, y, nullptr);
   const memory::desc x_md = x.data().desc();  // dx goes back to x's own layout
-  return record_op("batch_norm", {x, gamma, beta}, y,
-                   [saved = BatchNormSaved{p, src, mean, var, scale, shift, workspace, x_md}](const auto& dy,
-                                                                                             const auto& need) {
-                     return batch_norm_backward(saved, dy, need);
-                   });
+  BatchNormSaved saved{p, src, mean, var, scale, shift, workspace, x_md, {}, global_m, options.eps};
+  if (synced) saved.replica_sum = options.replica_sum;
+  return record_op("batch_norm", {x, gamma, beta}, y, [saved = std::move(saved)](const auto& dy, const auto& need) {
+    return batch_norm_backward(saved, dy, need);
+  });
 }
 
 namespace {
+
+// Synchronised BN: the backward above ran with the statistics as constants, giving
+// dx = gamma g / sigma and this replica's dbeta = sum g, dgamma = sum g xhat. The terms
+// through the statistics use those sums over every replica (B, G) and the global count M:
+//   dx += -gamma / sigma (B / M + xhat G / M),
+// an affine map of xhat per channel, run as one more batch-norm forward with
+// scale -gamma G / (sigma M) and shift -gamma B / (sigma M).
+Tensor add_replica_terms(const BatchNormSaved& saved, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
+  const auto g = saved.scale.f32_buffer(), var = saved.var.f32_buffer();
+  const size_t c = g.size();
+  std::vector<double> sums(2 * c);  // [B (C), G (C)]
+  for (size_t k = 0; k < c; ++k) {
+    sums[k] = dbeta.f32_buffer()[k];
+    sums[c + k] = dgamma.f32_buffer()[k];
+  }
+  saved.replica_sum(sums);
+  const Tensor scale(saved.scale.desc()), shift(saved.scale.desc());  // (C) each
+  const float eps = saved.eps;
+  for (size_t k = 0; k < c; ++k) {
+    const double gamma_over_sigma_m = g[k] / (std::sqrt(static_cast<double>(var[k]) + eps) * saved.global_m);
+    scale.f32_buffer()[k] = static_cast<float>(-gamma_over_sigma_m * sums[c + k]);
+    shift.f32_buffer()[k] = static_cast<float>(-gamma_over_sigma_m * sums[k]);
+  }
+  const Flags flags = Flags::use_global_stats | Flags::use_scale | Flags::use_shift;
+  const auto p = primitives_for(saved.src.desc(), eps, flags, dnnl::prop_kind::forward_inference, false);
+  const Tensor src = saved.src.to_layout(p->fwd_pd.src_desc());
+  const Tensor terms(p->fwd_pd.dst_desc());  // (N, C, H, W)
+  execute_primitive(p->fwd, {{DNNL_ARG_SRC, src.memory()},
+                             {DNNL_ARG_DST, terms.memory()},
+                             {DNNL_ARG_MEAN, saved.mean.memory()},
+                             {DNNL_ARG_VARIANCE, saved.var.memory()},
+                             {DNNL_ARG_SCALE, scale.memory()},
+                             {DNNL_ARG_SHIFT, shift.memory()}});
+  return add(Var(dx), Var(terms)).data();
+}
 
 std::vector<Tensor> batch_norm_backward(const BatchNormSaved& saved, const std::vector<Tensor>& dy,
                                         const std::vector<bool>& need) {
@@ -202,6 +282,7 @@ std::vector<Tensor> batch_norm_backward(const BatchNormSaved& saved, const std::
     args.emplace(DNNL_ARG_DIFF_SHIFT, dbeta.memory());
   }
   execute_primitive(saved.p->bwd, args);
+  if (saved.replica_sum) dx = add_replica_terms(saved, dx, dgamma, dbeta);
   std::vector<Tensor> grads(3);  // dx, dgamma, dbeta
   if (need[0]) grads[0] = dx.to_layout(saved.x_md);
   if (need[1]) grads[1] = dgamma;

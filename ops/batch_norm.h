@@ -4,6 +4,8 @@
 // oneDNN's batch_normalization primitives in the input's own layout.
 #pragma once
 
+#include <functional>
+#include <span>
 #include <string>
 
 #include "core/var.h"
@@ -14,6 +16,11 @@ struct BatchNormOptions {
   float eps = 1e-5f;
   float momentum = 0.1f;   // running = (1 - momentum) running + momentum batch_stat, as PyTorch
   bool fuse_relu = false;  // y = relu(bn(x)) in one primitive (oneDNN fuse_norm_relu, keeps a workspace)
+  // Synchronised statistics for data-parallel training: sums values in place over every
+  // replica of the job (each replica calls it in the same order). Set, training mode
+  // normalises with the mean and variance of the whole global batch, and backward
+  // differentiates through them; unset, statistics are this replica's own.
+  std::function<void(std::span<double> values)> replica_sum{};
 };
 
 // x: (N, C, H, W) in any layout; gamma, beta: (C), or both undefined for no affine
