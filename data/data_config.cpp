@@ -93,6 +93,8 @@ DataPipeline make_data(const DataConfig& config) {
     LoaderOptions val_options = config.loader;
     val_options.shuffle = false;
     val_options.drop_last = false;
+    val_options.pad_shards = false;  // a sharded evaluation sees every image exactly once
+    val_options.keep_empty_batches = false;
     pipeline.val_loader =
         std::make_unique<Loader>(pipeline.val, with_channels(config.val_transform, config), val_options);
   }

@@ -41,7 +41,7 @@ struct DataConfig {
   int64_t cache_bytes = 0;          // folder: decoded images kept in memory up to this; 0: none
   TransformOptions train_transform{};
   TransformOptions val_transform{};
-  LoaderOptions loader{};  // the validation loader uses the same settings without shuffle or drop_last
+  LoaderOptions loader{};  // the validation loader: the same without shuffle, drop_last or padded shards
 };
 
 struct DataPipeline {

@@ -30,8 +30,11 @@ Loader::Loader(std::shared_ptr<const Dataset> dataset, TransformOptions transfor
   MINNOW_CHECK(options_.workers >= 0 && options_.workers <= 256, "loader: workers ", options_.workers,
                ", expected 0..256");
   MINNOW_CHECK(options_.prefetch > 0, "loader: prefetch ", options_.prefetch, ", expected > 0");
-  MINNOW_CHECK(steps_per_epoch() > 0, "loader: drop_last with batch_size ", options_.batch_size, " and ",
-               dataset_->size(), " samples leaves no batch");
+  MINNOW_CHECK(options_.shards >= 1 && options_.shard >= 0 && options_.shard < options_.shards, "loader: shard ",
+               options_.shard, " of ", options_.shards, ", expected 0 <= shard < shards");
+  // An evaluation shard of a dataset smaller than the shard count may be empty; a training epoch may not.
+  MINNOW_CHECK(steps_per_epoch() > 0 || (options_.shards > 1 && !options_.pad_shards), "loader: drop_last with batch_size ",
+               options_.batch_size, " and ", samples_per_epoch(), " samples leaves no batch");
   for (int w = 0; w < options_.workers; ++w) threads_.emplace_back([this] { worker_loop(); });
 }
 
@@ -44,8 +47,14 @@ Loader::~Loader() {
   for (auto& t : threads_) t.join();
 }
 
+int64_t Loader::samples_per_epoch() const {
+  const int64_t n = dataset_->size(), shards = options_.shards;
+  if (options_.pad_shards) return (n + shards - 1) / shards;
+  return (n - options_.shard + shards - 1) / shards;
+}
+
 int64_t Loader::steps_per_epoch() const {
-  const int64_t n = dataset_->size();
+  const int64_t n = samples_per_epoch();
   const int64_t b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
@@ -53,10 +62,16 @@ int64_t Loader::steps_per_epoch() const {
 std::vector<int64_t> Loader::epoch_order(int64_t epoch) const {
   std::vector<int64_t> order(static_cast<size_t>(dataset_->size()));
   std::iota(order.begin(), order.end(), int64_t{0});
-  if (!options_.shuffle) return order;
-  Rng rng = Rng(options_.seed).fork(kShuffleTag).fork(static_cast<uint64_t>(epoch));
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
-  return order;
+  if (options_.shuffle) {
+    Rng rng = Rng(options_.seed).fork(kShuffleTag).fork(static_cast<uint64_t>(epoch));
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  }
+  if (options_.shards == 1) return order;
+  const auto shards = static_cast<size_t>(options_.shards);
+  const size_t total = options_.pad_shards ? static_cast<size_t>(samples_per_epoch()) * shards : order.size();
+  std::vector<int64_t> part;
+  for (size_t p = static_cast<size_t>(options_.shard); p < total; p += shards) part.push_back(order[p % order.size()]);
+  return part;
 }
 
 Rng Loader::sample_rng(int64_t epoch, int64_t index) const {
@@ -102,7 +117,7 @@ std::optional<Batch> Loader::next() {
     ++next_deliver_;
     work_cv_.notify_all();
     if (ready.error) std::rethrow_exception(ready.error);
-    if (ready.batch->size() > 0) return std::move(ready.batch);
+    if (ready.batch->size() > 0 || options_.keep_empty_batches) return std::move(ready.batch);
   }
   return std::nullopt;
 }

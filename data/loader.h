@@ -1,7 +1,7 @@
 // The threaded batch loader. Each epoch's order is a shuffle seeded by
 // (seed, epoch); each sample's augmentation draws from an Rng seeded by
 // (seed, epoch, dataset index). So every batch is a pure function of
-// (seed, epoch, step): the worker count never changes a result, and a loader
+// (seed, epoch, step) and the shard: the worker count never changes a result, and a loader
 // started at any (epoch, step) continues exactly where a run left off.
 #pragma once
 
@@ -29,6 +29,17 @@ struct LoaderOptions {
   bool shuffle = true;
   bool drop_last = false;  // drop the final, smaller batch of an epoch
   uint64_t seed = 0;
+  // Data-parallel sharding, as PyTorch's DistributedSampler: each epoch's order (the same
+  // on every shard) is dealt out, position p going to shard p % shards, and this loader
+  // keeps its own shard's part. pad_shards first repeats the order's start until its
+  // length is a multiple of shards, so every shard has as many steps (training); without
+  // it every index lands in exactly one shard (sharded evaluation).
+  int shards = 1;
+  int shard = 0;
+  bool pad_shards = true;
+  // Return a step whose images were all skipped as an empty batch instead of passing
+  // over it, so that shards stepping together stay in step.
+  bool keep_empty_batches = false;
 };
 
 struct Batch {
@@ -49,7 +60,9 @@ class Loader {
   Loader& operator=(const Loader&) = delete;
 
   int64_t steps_per_epoch() const;
-  // Dataset indices in the order epoch visits them.
+  // Samples this loader visits per epoch: the dataset's size, or its shard's.
+  int64_t samples_per_epoch() const;
+  // Dataset indices in the order epoch visits them (this shard's part of the epoch's order).
   std::vector<int64_t> epoch_order(int64_t epoch) const;
 
   // Starts (or restarts) epoch at start_step; batches still in flight from a

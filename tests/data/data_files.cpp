@@ -30,6 +30,24 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   write_file(path, Bytes(text.begin(), text.end()));
 }
 
+std::shared_ptr<const data::Dataset> cifar_dataset(int n) {
+  data::CifarRecords records;
+  data::append_cifar(cifar_bytes(data::CifarVariant::cifar10, n), data::CifarVariant::cifar10, "mem.bin", records);
+  return std::make_shared<data::CifarDataset>(std::move(records), data::CifarVariant::cifar10);
+}
+
+Bytes random_idx_images(int n, Rng& rng) {
+  Bytes bytes(static_cast<size_t>(n) * 28 * 28);
+  for (auto& b : bytes) b = static_cast<uint8_t>(rng.below(256));
+  return bytes;
+}
+
+Bytes cyclic_labels(int n) {
+  Bytes bytes(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(i % 10);
+  return bytes;
+}
+
 uint8_t cifar_pixel(int record, int plane, int p) { return static_cast<uint8_t>((record + plane * 3 + p) % 251); }
 
 Bytes cifar_bytes(data::CifarVariant variant, int n, int first_index) {

@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/rng.h"
 #include "data/cifar.h"
 #include "data/image.h"
 #include "tests/support/errors.h"
@@ -28,8 +30,14 @@ void write_text(const std::filesystem::path& path, const std::string& text);
 Bytes cifar_bytes(data::CifarVariant variant, int n, int first_index = 0);
 uint8_t cifar_pixel(int record, int plane, int p);
 
+// An in-memory CIFAR-10 dataset of n cifar_bytes records.
+std::shared_ptr<const data::Dataset> cifar_dataset(int n);
+
 // An IDX file of unsigned bytes: magic, big-endian dims, then data.
 Bytes idx_bytes(const std::vector<uint32_t>& dims, const Bytes& data);
+// n random 28x28 images' bytes, and n labels i % 10, for IDX files.
+Bytes random_idx_images(int n, Rng& rng);
+Bytes cyclic_labels(int n);
 // bytes wrapped in a gzip stream.
 Bytes gzip_bytes(const Bytes& bytes);
 

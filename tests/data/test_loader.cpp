@@ -17,12 +17,7 @@ using data::Batch;
 using data::Loader;
 using testing::expect_error;
 
-std::shared_ptr<const data::Dataset> small_cifar(int n) {
-  data::CifarRecords records;
-  data::append_cifar(testing::cifar_bytes(data::CifarVariant::cifar10, n), data::CifarVariant::cifar10, "mem.bin",
-                     records);
-  return std::make_shared<data::CifarDataset>(std::move(records), data::CifarVariant::cifar10);
-}
+std::shared_ptr<const data::Dataset> small_cifar(int n) { return testing::cifar_dataset(n); }
 
 const data::TransformOptions kAugment{.random_crop = {.size = 32, .padding = 4},
                                       .horizontal_flip = true,

@@ -57,22 +57,12 @@ std::string export_model(const ScratchDir& folder, const ModelConfig& m, uint64_
 // An MNIST-style IDX folder of 28x28 gray images with labels i % 10: 10 training images
 // and `tests` test images (tests >= 10, so both splits hold every class), whose pixels it returns.
 testing::Bytes write_idx(const fs::path& root, int tests, Rng& rng) {
-  auto pixels = [&](int n) {
-    testing::Bytes bytes(static_cast<size_t>(n) * 28 * 28);
-    for (auto& b : bytes) b = static_cast<uint8_t>(rng.below(256));
-    return bytes;
-  };
-  auto labels = [](int n) {
-    testing::Bytes bytes(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(i % 10);
-    return bytes;
-  };
   const auto n = static_cast<uint32_t>(tests);
-  testing::write_file(root / "train-images-idx3-ubyte", testing::idx_bytes({10, 28, 28}, pixels(10)));
-  testing::write_file(root / "train-labels-idx1-ubyte", testing::idx_bytes({10}, labels(10)));
-  const testing::Bytes test_pixels = pixels(tests);
+  testing::write_file(root / "train-images-idx3-ubyte", testing::idx_bytes({10, 28, 28}, testing::random_idx_images(10, rng)));
+  testing::write_file(root / "train-labels-idx1-ubyte", testing::idx_bytes({10}, testing::cyclic_labels(10)));
+  const testing::Bytes test_pixels = testing::random_idx_images(tests, rng);
   testing::write_file(root / "t10k-images-idx3-ubyte", testing::idx_bytes({n, 28, 28}, test_pixels));
-  testing::write_file(root / "t10k-labels-idx1-ubyte", testing::idx_bytes({n}, labels(tests)));
+  testing::write_file(root / "t10k-labels-idx1-ubyte", testing::idx_bytes({n}, testing::cyclic_labels(tests)));
   return test_pixels;
 }
 
