@@ -15,6 +15,7 @@ std::string_view to_string(Cifar100Label value) { return enum_name(value); }
 std::string_view to_string(BadImagePolicy value) { return enum_name(value); }
 std::string_view to_string(OptimizerKind value) { return enum_name(value); }
 std::string_view to_string(ScheduleKind value) { return enum_name(value); }
+std::string_view to_string(LrScaling value) { return enum_name(value); }
 
 std::string to_yaml(const Config& config) {
   std::string out;

@@ -23,12 +23,14 @@ using data::DataFormat;
 enum class Cifar100Label { fine, coarse };
 enum class OptimizerKind { sgd, adamw };
 enum class ScheduleKind { constant, step, multistep, cosine, onecycle };
+enum class LrScaling { none, linear, sqrt };
 
 std::string_view to_string(DataFormat value);
 std::string_view to_string(Cifar100Label value);
 std::string_view to_string(BadImagePolicy value);
 std::string_view to_string(OptimizerKind value);
 std::string_view to_string(ScheduleKind value);
+std::string_view to_string(LrScaling value);
 
 // The model section: the zoo's own ModelSpec (name required; its seed is not a key, the
 // run's top-level seed goes there when the model is built), plus what only a run needs.
@@ -148,6 +150,17 @@ struct QatConfig {
   bool operator==(const QatConfig&) const = default;
 };
 
+// Data-parallel training under mpirun (docs/distributed.md); ignored by a run of one process.
+struct DistributedConfig {
+  int world_size = 0;                  // 0 = as many ranks as the launcher started
+  bool sync_bn = false;                // BN statistics of the global batch
+  LrScaling lr_scaling = LrScaling::none;
+  double bucket_mb = 25.0;             // gradient bucket size
+  bool overlap = true;                 // sum each bucket while backward still runs
+  int64_t check_every_steps = 0;       // compare the ranks' parameter checksums; 0 = at the start only
+  bool operator==(const DistributedConfig&) const = default;
+};
+
 struct Config {
   ModelConfig model{};
   DataConfig data{};
@@ -163,6 +176,7 @@ struct Config {
   int64_t log_every_steps = 50;
   DistillConfig distill{};
   QatConfig qat{};
+  DistributedConfig distributed{};
   bool operator==(const Config&) const = default;
 };
 

@@ -37,6 +37,7 @@ MINNOW_ENUM_NAMES(OptimizerKind, {OptimizerKind::sgd, "sgd"}, {OptimizerKind::ad
 MINNOW_ENUM_NAMES(ScheduleKind, {ScheduleKind::constant, "constant"}, {ScheduleKind::step, "step"},
                   {ScheduleKind::multistep, "multistep"}, {ScheduleKind::cosine, "cosine"},
                   {ScheduleKind::onecycle, "onecycle"});
+MINNOW_ENUM_NAMES(LrScaling, {LrScaling::none, "none"}, {LrScaling::linear, "linear"}, {LrScaling::sqrt, "sqrt"});
 #undef MINNOW_ENUM_NAMES
 
 template <class E>
@@ -274,7 +275,9 @@ void visit_config(C& c, Visit&& visit) {
   visit("epochs", c.epochs, "Training epochs.", at_least(1));
   visit("label_smoothing", c.label_smoothing, "Cross-entropy label smoothing.", fraction());
   visit("seed", c.seed, "Seed of every random stream (init, shuffle, augmentation, dropout).", at_least(0));
-  visit("threads", c.threads, "Compute threads; 0 = OpenMP's default.", at_least(0));
+  visit("threads", c.threads,
+        "Compute threads per process; 0 = OpenMP's default, or under mpirun the node's cores divided by the "
+        "ranks on that node.", at_least(0));
   visit("output", c.output, "Run folder for checkpoints, metrics and the resolved config.", required("a folder path"));
   visit("checkpoint.every_epochs", c.checkpoint.every_epochs, "Write last.safetensors every this many epochs.",
         at_least(1));
@@ -318,6 +321,24 @@ void visit_config(C& c, Visit&& visit) {
         "Epoch from which observers stop updating scales; -1 = never.", at_least(-1));
   visit("qat.observer_momentum", q.observer_momentum, "EMA weight of each batch's activation min/max.",
         interval(0, true, 1, false, "(0, 1]"));
+
+  auto& dp = c.distributed;
+  visit("distributed.world_size", dp.world_size,
+        "Ranks (mpirun -np N); 0 = as many as the launcher started, else it must equal that. A run on several "
+        "ranks records its N in the run folder's config.yaml.", at_least(0));
+  visit("distributed.sync_bn", dp.sync_bn,
+        "BatchNorm statistics of the global batch, summed over the ranks in forward and backward; false = each "
+        "rank's own (the running statistics are averaged over the ranks after every step).", any());
+  visit("distributed.lr_scaling", dp.lr_scaling,
+        "The scheduled learning rate times N (linear), sqrt(N) (sqrt) or 1 (none); data.batch_size is per rank.",
+        any());
+  visit("distributed.bucket_mb", dp.bucket_mb, "Gradients are summed in buckets of about this many MB.",
+        interval(0, true, 1024, false, "(0, 1024]"));
+  visit("distributed.overlap", dp.overlap,
+        "Start each bucket's sum while backward still runs (false: all buckets after backward).", any());
+  visit("distributed.check_every_steps", dp.check_every_steps,
+        "Compare a checksum of every rank's parameters and buffers every this many steps; 0 = at the start only.",
+        at_least(0));
 }
 
 

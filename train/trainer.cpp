@@ -1,6 +1,11 @@
-// The training loop. Every batch is a pure function of (seed, epoch, step) and
+// The training loop. Every batch is a pure function of (seed, epoch, step, rank) and
 // every random state the model holds is checkpointed, so a resumed run at a fixed
-// thread count reproduces the uninterrupted one bit for bit.
+// thread count and rank count reproduces the uninterrupted one bit for bit.
+// With N ranks each step starts with a vote (agreement.h): every rank learns whether
+// another failed, how many images the step has and whether to stop; each rank then
+// backpropagates its loss scaled by its share of the step's images, times N, so that
+// the average of the ranks' gradients, which the reducer computes during backward, is the
+// gradient of the mean loss over the global batch.
 #include "train/trainer.h"
 
 #include <spdlog/spdlog.h>
@@ -10,14 +15,18 @@
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/tape.h"
 #include "ops/losses.h"
 #include "train/data_setup.h"
-#include "train/evaluate.h"
+#include "train/distributed/agreement.h"
+#include "train/distributed/replica_state.h"
 #include "train/feature_adapters.h"
 #include "train/grad_clip.h"
+#include "train/interrupt.h"
 #include "train/metrics.h"
 #include "train/model_setup.h"
 #include "train/progress.h"
@@ -51,14 +60,75 @@ int64_t exported_parameters(const Module& model) {
   return count;
 }
 
+double lr_factor(LrScaling rule, int world_size) {
+  switch (rule) {
+    case LrScaling::linear: return world_size;
+    case LrScaling::sqrt: return std::sqrt(static_cast<double>(world_size));
+    case LrScaling::none: break;
+  }
+  return 1.0;
+}
+
+// The accuracy sums of every rank.
+Accuracy summed(const dist::World& world, const Accuracy& mine) {
+  if (!world.distributed()) return mine;
+  double values[4] = {mine.loss_sum, static_cast<double>(mine.top1), static_cast<double>(mine.top5),
+                      static_cast<double>(mine.count)};
+  world.sum(values);
+  return {.loss_sum = values[0],
+          .top1 = static_cast<int64_t>(values[1]),
+          .top5 = static_cast<int64_t>(values[2]),
+          .count = static_cast<int64_t>(values[3])};
+}
+
+// The step's mean loss over every rank's images, from this rank's mean over its own.
+double global_mean(const dist::World& world, double mean, int64_t images, int64_t all_images) {
+  if (!world.distributed()) return mean;
+  double sum[1] = {mean * static_cast<double>(images)};
+  world.sum(sum);
+  return sum[0] / static_cast<double>(all_images);
+}
+
+// config.yaml: the resolved config, after a comment on how the run was spread over ranks.
+std::string resolved_config_text(const Config& config, const ParallelLayout& layout) {
+  std::string text;
+  if (layout.world_size > 1) {
+    text = "# " + std::to_string(layout.world_size) + " ranks x data.batch_size " +
+           std::to_string(layout.batch_per_rank) + " = effective batch " + std::to_string(layout.effective_batch) +
+           "; distributed.lr_scaling " + std::string(to_string(config.distributed.lr_scaling)) +
+           " multiplies the scheduled learning rate by " + std::to_string(layout.lr_factor) + "\n";
+  }
+  return text + to_yaml(config);
+}
+
 }  // namespace
 
-Trainer::Trainer(Config config, TrainHooks hooks) : config_(std::move(config)), hooks_(std::move(hooks)) {
-  if (config_.threads > 0) set_num_threads(config_.threads);
-  std::filesystem::create_directories(config_.output);
+Trainer::Trainer(Config config, TrainHooks hooks)
+    : config_(std::move(config)), world_(dist::World::get()), hooks_(std::move(hooks)) {
+  const int ranks = world_.size();
+  auto& d = config_.distributed;
+  MINNOW_CHECK(d.world_size == 0 || d.world_size == ranks, "config: distributed.world_size is ", d.world_size,
+               " but this run has ", ranks, " rank(s); start it with mpirun -np ", d.world_size,
+               " or set distributed.world_size to 0");
+  if (world_.distributed()) d.world_size = ranks;  // a run of one process writes its config as given
+  layout_ = {.world_size = ranks,
+             .batch_per_rank = config_.data.batch_size,
+             .effective_batch = int64_t{config_.data.batch_size} * ranks,
+             .lr_factor = lr_factor(d.lr_scaling, ranks)};
+  if (config_.threads > 0) {
+    set_num_threads(config_.threads);
+  } else if (world_.distributed()) {
+    const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    set_num_threads(std::max(1, cores / world_.local_size()));
+  }
+  if (world_.is_root()) std::filesystem::create_directories(config_.output);
   model_ = build_model(config_);
   for (const auto& hook : hooks_) hook->on_model(*model_);
-  data_ = data::make_data(to_data_config(config_));
+  data::DataConfig data_config = to_data_config(config_);
+  data_config.loader.shards = ranks;
+  data_config.loader.shard = world_.rank();
+  data_config.loader.keep_empty_batches = world_.distributed();
+  data_ = data::make_data(data_config);
   MINNOW_CHECK(data_.train->num_classes() <= config_.model.num_classes, "config: model.num_classes is ",
                config_.model.num_classes, " but the training data has ", data_.train->num_classes(), " classes");
   NamedParams params;
@@ -66,21 +136,54 @@ Trainer::Trainer(Config config, TrainHooks hooks) : config_(std::move(config)), 
   optimizer_ = make_optimizer(config_.optimizer, params);
 
   if (const std::string from = resume_path(config_, checkpoint_path("last")); !from.empty()) {
+    const int saved_ranks = std::max(1, checkpoint_config(from).distributed.world_size);
     position_ = load_checkpoint(from, *model_, optimizer_.get()).position;
-    spdlog::info("resuming from {} at epoch {} step {}", from, position_.epoch, position_.step);
+    MINNOW_CHECK(position_.step == 0 || saved_ranks == ranks, "config: resume: ", from, " stopped inside epoch ",
+                 position_.epoch + 1, " of a run on ", saved_ranks, " rank(s); resume it with mpirun -np ",
+                 saved_ranks, " (this run has ", ranks, ")");
+    if (world_.is_root())
+      spdlog::info("resuming from {} at epoch {} step {}", from, position_.epoch, position_.step);
   }
-  write_text_file(config_.output + "/config.yaml", to_yaml(config_));
-  log_ = std::make_unique<Log>(config_.output + "/metrics.jsonl");
 }
 
 Trainer::~Trainer() = default;
+
+// The run folder's config and metrics (rank 0), and with more than one rank the same start
+// everywhere, checked, and the layers that must see the global batch wired to the other ranks.
+// The constructor runs no collective, so a rank that fails there cannot leave others waiting.
+void Trainer::setup_ranks() {
+  run_on_root(world_, [&] {
+    write_text_file(config_.output + "/config.yaml", resolved_config_text(config_, layout_));
+    log_ = std::make_unique<Log>(config_.output + "/metrics.jsonl");
+  });
+  if (!world_.distributed()) return;
+  broadcast_model(world_, *model_);
+  check_replicas_equal(world_, *model_, "after rank 0's parameters and buffers were broadcast");
+  if (config_.distributed.sync_bn) synchronise_batch_norm(world_, *model_);
+  synchronise_observers(world_, *model_);
+  reducer_ = std::make_unique<GradReducer>(
+      world_, optimizer_->params(),
+      GradReducerOptions{.bucket_mb = config_.distributed.bucket_mb, .overlap = config_.distributed.overlap},
+      bn_running_statistics(*model_));
+  if (world_.is_root())
+    spdlog::info("data parallel: {} ranks x batch {} = {}, {} gradient bucket(s), {} BatchNorm", world_.size(),
+                 layout_.batch_per_rank, layout_.effective_batch, reducer_->bucket_count(),
+                 config_.distributed.sync_bn ? "synchronised" : "local");
+}
 
 std::string Trainer::checkpoint_path(const std::string& which) const {
   return config_.output + "/" + which + ".safetensors";
 }
 
+// Rank 0 writes (every rank holds the same state), and every rank learns the outcome.
 void Trainer::save(const std::string& which) {
-  save_checkpoint(checkpoint_path(which), *model_, *optimizer_, position_, config_, write_options_);
+  run_on_root(world_, [&] {
+    save_checkpoint(checkpoint_path(which), *model_, *optimizer_, position_, config_, write_options_);
+  });
+}
+
+void Trainer::log(const nlohmann::json& record) {
+  if (log_) log_->metrics.write(record);
 }
 
 void Trainer::log_step(nlohmann::json record, const LossTerms& terms) {
@@ -88,7 +191,7 @@ void Trainer::log_step(nlohmann::json record, const LossTerms& terms) {
   record["step"] = position_.step;
   record["global_step"] = position_.global_step;
   for (const auto& [name, value] : terms) record[name] = value;
-  log_->metrics.write(record);
+  log(record);
 }
 
 // The first hook's loss, else cross-entropy with the config's label smoothing.
@@ -99,6 +202,38 @@ Var Trainer::training_loss(const Var& logits, const data::Batch& batch, LossTerm
   return cross_entropy(logits, batch.labels, {.label_smoothing = static_cast<float>(config_.label_smoothing)});
 }
 
+double Trainer::train_step(const data::Batch& batch, int64_t global_images, double lr, LossTerms& terms) {
+  Var logits, loss;
+  double loss_value = 0;
+  run_agreed(world_, [&] {
+    logits = model_->forward(Var(batch.images));
+    loss = training_loss(logits, batch, terms);
+    loss_value = loss.data().to_plain()[0];
+    MINNOW_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value, " at epoch ",
+                 batch.epoch + 1, " step ", batch.step + 1, " (global step ", position_.global_step + 1,
+                 "); stopped, and the last checkpoint ", checkpoint_path("last"), " is left as it was");
+  });
+  optimizer_->zero_grad();
+  if (reducer_) {
+    // This rank's share of the global batch, times N: the reducer's average is then the global mean's gradient.
+    const double share = static_cast<double>(batch.size()) * world_.size() / static_cast<double>(global_images);
+    reducer_->begin();
+    {
+      ListenToBackward listen(*reducer_);
+      loss.backward(Tensor::full(loss.dims(), static_cast<float>(share)));
+    }
+    reducer_->finish();
+  } else {
+    loss.backward();
+  }
+  for (const auto& hook : hooks_) hook->after_backward(optimizer_->params());
+  if (config_.optimizer.grad_clip_norm > 0) clip_grad_norm(optimizer_->params(), config_.optimizer.grad_clip_norm);
+  optimizer_->step(lr);
+  for (const auto& hook : hooks_) hook->after_step(optimizer_->params());
+  accuracy_.add(logits.data().to_plain(), batch.labels, loss_value);
+  return loss_value;
+}
+
 void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
   auto& loader = *data_.train_loader;
   const int64_t steps = loader.steps_per_epoch();
@@ -107,48 +242,80 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
   loader.begin_epoch(epoch, start_step);
   Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config_.epochs), steps,
                     config_.log_every_steps);
-  Accuracy acc;
+  accuracy_ = {};
   const auto t0 = Clock::now();
   int64_t epoch_images = 0;
-  while (auto batch = loader.next()) {
-    const double lr = scheduled_lr(config_, steps, position_.global_step);
-    const Var logits = model_->forward(Var(batch->images));
+  const auto& check_every = config_.distributed.check_every_steps;
+  while (true) {
+    std::optional<data::Batch> batch;
+    const StepVote vote = vote_step(
+        world_,
+        [&]() -> std::optional<int64_t> {
+          batch = loader.next();
+          return batch ? std::optional<int64_t>(batch->size()) : std::nullopt;
+        },
+        stop_signal());
+    if (vote.signal != 0) {
+      stop_signal_ = vote.signal;
+      break;
+    }
+    if (vote.done) break;
+    if (vote.any_empty) {
+      // Only with several ranks (one rank passes over such steps in its loader): all ranks skip it together.
+      if (world_.is_root()) spdlog::warn("epoch {} step {}: a rank's batch lost every image; the step is skipped",
+                                         epoch + 1, batch->step + 1);
+      position_.step = batch->step + 1;
+      continue;
+    }
+    const double lr = scheduled_lr(config_, steps, position_.global_step) * layout_.lr_factor;
     LossTerms terms;
-    const Var loss = training_loss(logits, *batch, terms);
-    const double loss_value = loss.data().to_plain()[0];
-    MINNOW_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value, " at epoch ", epoch + 1,
-                 " step ", batch->step + 1, " (global step ", position_.global_step + 1,
-                 "); stopped, and the last checkpoint ", checkpoint_path("last"), " is left as it was");
-    optimizer_->zero_grad();
-    loss.backward();
-    for (const auto& hook : hooks_) hook->after_backward(optimizer_->params());
-    if (config_.optimizer.grad_clip_norm > 0) clip_grad_norm(optimizer_->params(), config_.optimizer.grad_clip_norm);
-    optimizer_->step(lr);
-    for (const auto& hook : hooks_) hook->after_step(optimizer_->params());
+    const double loss_value = train_step(*batch, vote.images, lr, terms);
 
     ++position_.global_step;
     position_.step = batch->step + 1;
-    epoch_images += batch->size();
-    acc.add(logits.data().to_plain(), batch->labels, loss_value);
+    epoch_images += vote.images;
     const double rate = static_cast<double>(epoch_images) / seconds_since(t0);
-    progress.update(batch->step, acc.loss(), acc.top1_percent(), rate);
-    if (position_.global_step % config_.log_every_steps == 0) {
-      log_step({{"epoch", epoch + 1}, {"lr", lr}, {"loss", loss_value}, {"train_top1", acc.top1_percent()},
+    const bool log_now = position_.global_step % config_.log_every_steps == 0;
+    const Accuracy acc = log_now && world_.distributed() ? summed(world_, accuracy_) : accuracy_;
+    const double step_loss = log_now ? global_mean(world_, loss_value, batch->size(), vote.images) : loss_value;
+    if (world_.is_root()) progress.update(batch->step, acc.loss(), acc.top1_percent(), rate);
+    if (log_now) {
+      log_step({{"epoch", epoch + 1}, {"lr", lr}, {"loss", step_loss}, {"train_top1", acc.top1_percent()},
                 {"images_per_second", rate}},
                terms);
+    }
+    if (check_every > 0 && position_.global_step % check_every == 0 && world_.distributed()) {
+      check_replicas_equal(world_, *model_, "at global step " + std::to_string(position_.global_step));
+      log({{"type", "replica_check"}, {"global_step", position_.global_step}, {"ranks", world_.size()},
+           {"checksum", std::to_string(model_checksum(*model_))}});
     }
     if (config_.checkpoint.every_steps > 0 && position_.global_step % config_.checkpoint.every_steps == 0) save("last");
     stopped_ = std::any_of(hooks_.begin(), hooks_.end(), [&](const auto& h) { return h->should_stop(position_); });
     if (stopped_) break;
   }
-  progress.finish();
+  if (world_.is_root()) progress.finish();
   images_seen_ += epoch_images;
-  log_->metrics.write({{"type", "train_epoch"}, {"epoch", epoch + 1}, {"loss", acc.loss()},
-                       {"top1", acc.top1_percent()}, {"top5", acc.top5_percent()},
-                       {"seconds", seconds_since(t0)}, {"skipped_images", data_.skipped_images()}});
+  const Accuracy acc = summed(world_, accuracy_);
+  log({{"type", "train_epoch"}, {"epoch", epoch + 1}, {"loss", acc.loss()}, {"top1", acc.top1_percent()},
+       {"top5", acc.top5_percent()}, {"seconds", seconds_since(t0)}, {"skipped_images", data_.skipped_images()}});
+}
+
+// Each rank evaluates its shard of the evaluation data; the sums are reduced.
+EvalResult Trainer::evaluate_ranks() {
+  EvalResult mine;
+  run_agreed(world_, [&] { mine = evaluate(*model_, *data_.val_loader); });
+  if (!world_.distributed()) return mine;
+  const auto n = static_cast<double>(mine.count);
+  const Accuracy all = summed(world_, {.loss_sum = mine.loss * n,
+                                       .top1 = std::llround(mine.top1 * n / 100.0),
+                                       .top5 = std::llround(mine.top5 * n / 100.0),
+                                       .count = mine.count});
+  return {.loss = all.loss(), .top1 = all.top1_percent(), .top5 = all.top5_percent(), .count = all.count,
+          .num_classes = mine.num_classes, .logits = {}};
 }
 
 TrainSummary Trainer::run() {
+  setup_ranks();
   TrainSummary summary;
   EvalResult last_eval;
   const double seconds_before = position_.train_seconds;
@@ -157,17 +324,25 @@ TrainSummary Trainer::run() {
   while (position_.epoch < config_.epochs) {
     const int64_t epoch = position_.epoch;
     train_epoch(epoch, position_.step);
+    if (stop_signal_ != 0) {
+      position_.train_seconds = seconds_before + seconds_since(t0) - eval_seconds;
+      save("last");
+      summary.stopped_by_signal = stop_signal_;
+      summary.stopped_at = position_;
+      return summary;
+    }
     if (stopped_ && position_.step < data_.train_loader->steps_per_epoch()) return summary;  // stopped mid-epoch
     position_.epoch = epoch + 1;
     position_.step = 0;
 
     const auto e0 = Clock::now();
     if (data_.val_loader) {
-      last_eval = evaluate(*model_, *data_.val_loader);
-      spdlog::info("epoch {}/{}: test loss {:.4f} top-1 {:.2f}% top-5 {:.2f}%", epoch + 1, config_.epochs,
-                   last_eval.loss, last_eval.top1, last_eval.top5);
-      log_->metrics.write({{"type", "eval_epoch"}, {"epoch", epoch + 1}, {"loss", last_eval.loss},
-                           {"top1", last_eval.top1}, {"top5", last_eval.top5}, {"images", last_eval.count}});
+      last_eval = evaluate_ranks();
+      if (world_.is_root())
+        spdlog::info("epoch {}/{}: test loss {:.4f} top-1 {:.2f}% top-5 {:.2f}%", epoch + 1, config_.epochs,
+                     last_eval.loss, last_eval.top1, last_eval.top5);
+      log({{"type", "eval_epoch"}, {"epoch", epoch + 1}, {"loss", last_eval.loss}, {"top1", last_eval.top1},
+           {"top5", last_eval.top5}, {"images", last_eval.count}});
     }
     eval_seconds += seconds_since(e0);
     position_.train_seconds = seconds_before + seconds_since(t0) - eval_seconds;
@@ -179,7 +354,7 @@ TrainSummary Trainer::run() {
     if (due || position_.epoch == config_.epochs) save("last");
     if (stopped_) return summary;  // stopped at the epoch's end, after its checkpoints
   }
-  if (!data_.val_loader) spdlog::warn("no test or validation data: summary.json holds no accuracy");
+  if (!data_.val_loader && world_.is_root()) spdlog::warn("no test or validation data: summary.json holds no accuracy");
   summary.test_top1 = last_eval.top1;
   summary.test_top5 = last_eval.top5;
   summary.test_loss = last_eval.loss;
@@ -190,13 +365,23 @@ TrainSummary Trainer::run() {
   summary.images_per_second =
       position_.train_seconds > 0 ? static_cast<double>(images_seen_) / (seconds_since(t0) - eval_seconds) : 0.0;
 
-  export_weights(config_.output + "/model.safetensors", *model_, config_.model);
-  const nlohmann::json out = {{"model", config_.model.name},     {"test_top1", summary.test_top1},
-                              {"test_top5", summary.test_top5},  {"test_loss", summary.test_loss},
-                              {"best_top1", summary.best_top1},  {"train_seconds", summary.train_seconds},
-                              {"epochs", summary.epochs},        {"images_per_second", summary.images_per_second},
-                              {"params", exported_parameters(*model_)}};
-  write_text_file(config_.output + "/summary.json", out.dump(2) + "\n");
+  run_on_root(world_, [&] {
+    export_weights(config_.output + "/model.safetensors", *model_, config_.model);
+    nlohmann::json out = {{"model", config_.model.name},     {"test_top1", summary.test_top1},
+                          {"test_top5", summary.test_top5},  {"test_loss", summary.test_loss},
+                          {"best_top1", summary.best_top1},  {"train_seconds", summary.train_seconds},
+                          {"epochs", summary.epochs},        {"images_per_second", summary.images_per_second},
+                          {"params", exported_parameters(*model_)}};
+    if (world_.distributed()) {
+      out["world_size"] = layout_.world_size;
+      out["batch_size_per_rank"] = layout_.batch_per_rank;
+      out["effective_batch_size"] = layout_.effective_batch;
+      out["lr_scaling"] = std::string(to_string(config_.distributed.lr_scaling));
+      out["lr_factor"] = layout_.lr_factor;
+      out["sync_bn"] = config_.distributed.sync_bn;
+    }
+    write_text_file(config_.output + "/summary.json", out.dump(2) + "\n");
+  });
   return summary;
 }
 

@@ -2,7 +2,9 @@
 // checkpoints (last, best, every N steps) with exact resume, metrics.jsonl,
 // summary.json and the exported weights out. Features (distillation, QAT, ...) plug in
 // as TrainHooks (train/train_hook.h) that the caller composes; feature_hooks(config)
-// gives the ones a config asks for.
+// gives the ones a config asks for. Under mpirun every rank runs a Trainer: each trains on
+// its shard of every epoch, gradients are averaged over the ranks during backward, and
+// rank 0 alone writes the run folder (docs/distributed.md).
 #pragma once
 
 #include <memory>
@@ -12,9 +14,13 @@
 #include <vector>
 
 #include "data/data_config.h"
+#include "dist/world.h"
 #include "models/module.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/distributed/grad_reducer.h"
+#include "train/evaluate.h"
+#include "train/metrics.h"
 #include "train/optimizer.h"
 #include "train/train_hook.h"
 
@@ -27,6 +33,16 @@ struct TrainSummary {
   double images_per_second = 0;
   int64_t epochs = 0;
   int64_t images = 0;
+  int stopped_by_signal = 0;  // SIGINT or SIGTERM ended the run early (last.safetensors holds where)
+  RunPosition stopped_at{};   // the position saved then
+};
+
+// How the run is spread over ranks (mpirun -np N), as config.yaml and summary.json record it.
+struct ParallelLayout {
+  int world_size = 1;
+  int64_t batch_per_rank = 0;
+  int64_t effective_batch = 0;  // batch_per_rank * world_size
+  double lr_factor = 1.0;       // what distributed.lr_scaling multiplies the scheduled learning rate by
 };
 
 class Trainer {
@@ -35,23 +51,34 @@ class Trainer {
   ~Trainer();
 
   // Runs (or resumes) every remaining epoch; writes summary.json and model.safetensors.
+  // With several ranks every rank calls it: it starts by making their models equal.
   TrainSummary run();
 
   Module& model() { return *model_; }
   const Config& config() const { return config_; }
   const std::string& run_dir() const { return config_.output; }
+  const ParallelLayout& layout() const { return layout_; }
   std::string checkpoint_path(const std::string& which) const;  // "last" or "best"
   // Test hook: failure injection between writing a checkpoint's temporary file and renaming it.
   void set_checkpoint_write_options(AtomicWriteOptions options) { write_options_ = std::move(options); }
 
  private:
+  void setup_ranks();
   void train_epoch(int64_t epoch, int64_t start_step);
+  // One optimizer step on batch, whose images over every rank number global_images.
+  double train_step(const data::Batch& batch, int64_t global_images, double lr, LossTerms& terms);
   Var training_loss(const Var& logits, const data::Batch& batch, LossTerms& terms);
+  EvalResult evaluate_ranks();
   // A "step" record of metrics.jsonl: record's figures, the position and the loss terms.
   void log_step(nlohmann::json record, const LossTerms& terms);
+  void log(const nlohmann::json& record);
   void save(const std::string& which);
 
   Config config_;
+  const dist::World& world_;
+  ParallelLayout layout_;
+  std::unique_ptr<GradReducer> reducer_;  // more than one rank only
+  int stop_signal_ = 0;                    // the signal that stopped the run, once agreed
   TrainHooks hooks_;
   std::shared_ptr<Module> model_;
   data::DataPipeline data_;
@@ -60,6 +87,7 @@ class Trainer {
   AtomicWriteOptions write_options_;
   bool stopped_ = false;  // a hook asked to stop
   int64_t images_seen_ = 0;
+  Accuracy accuracy_;  // this rank's, over the epoch so far
   struct Log;
   std::unique_ptr<Log> log_;
 };

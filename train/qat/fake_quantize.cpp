@@ -46,7 +46,9 @@ bool ActivationFakeQuant::observer_enabled() const { return at(observer_enabled_
 void ActivationFakeQuant::observe(const Tensor& x) {
   MinMax running;
   if (at(initialized_) != 0.0f) running = {at(min_val_), at(max_val_)};
-  const MinMax range = ema_update(running, tensor_min_max(x), options_.momentum);
+  MinMax batch = tensor_min_max(x);
+  if (replica_range_) replica_range_(batch);
+  const MinMax range = ema_update(running, batch, options_.momentum);
   at(min_val_) = range.min;
   at(max_val_) = range.max;
   at(scale_) = activation_scale(range, range_, options_.is_signed);

@@ -6,6 +6,8 @@
 // With LSQ the scale is a learned parameter instead, started from the first observation.
 #pragma once
 
+#include <functional>
+
 #include "models/module.h"
 #include "ops/quant_params.h"
 
@@ -28,6 +30,9 @@ class ActivationFakeQuant : public Module {
   // Stops (or restarts) updating the observed range; the scale stays where it is.
   void enable_observer(bool enabled);
   bool observer_enabled() const;
+  // Data-parallel training: turns this replica's batch range into the global batch's
+  // (the minimum and maximum over every replica), so every replica observes the same.
+  void set_replica_range(std::function<void(MinMax&)> reduce) { replica_range_ = std::move(reduce); }
 
  protected:
   // Training with the observer on: update the range, then fake-quantize with its scale.
@@ -38,6 +43,7 @@ class ActivationFakeQuant : public Module {
 
   ActivationQuantOptions options_;
   QuantRange range_;
+  std::function<void(MinMax&)> replica_range_;
   Tensor min_val_, max_val_, scale_, zero_point_, observer_enabled_, initialized_;  // each (1)
   Var learned_scale_;  // (1), LSQ only
 };
