@@ -2,7 +2,8 @@
 // times full training steps (forward, cross-entropy, backward, SGD momentum step)
 // of a zoo model on random data after two warm-up steps, and reports the median
 // images/s and ms per step, the peak RSS and the share of each step spent inside
-// oneDNN primitives (core/primitive_timer.h). --int8 times inference instead (bench_int8.h).
+// oneDNN primitives (core/primitive_timer.h). --int8 times inference instead (bench_int8.h);
+// under mpirun it times data-parallel steps over the ranks (bench_parallel.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,7 +14,9 @@
 #include "core/rng.h"
 #include "models/zoo.h"
 #include "ops/losses.h"
+#include "dist/world.h"
 #include "train/cli/bench_int8.h"
+#include "train/cli/bench_parallel.h"
 #include "train/cli/commands.h"
 #include "train/cli/model_options.h"
 #include "train/sgd.h"
@@ -25,6 +28,7 @@ constexpr int kWarmupSteps = 2;
 
 struct BenchArgs : InferenceBenchArgs {
   bool int8 = false;
+  double bucket_mb = 25.0;
 };
 
 struct StepTime {
@@ -34,6 +38,11 @@ struct StepTime {
 
 int run_bench(const BenchArgs& a) {
   if (a.int8) return run_inference_bench(a);
+  if (dist::launched_by_mpi()) {
+    const int code = run_parallel_bench({.base = a, .bucket_mb = a.bucket_mb});
+    dist::World::finalize();
+    return code;
+  }
   set_num_threads(a.threads);
   auto model = create_model(a.spec);
   model->train();
@@ -42,12 +51,8 @@ int run_bench(const BenchArgs& a) {
   Sgd sgd(params, {.momentum = 0.9, .weight_decay = 4e-5});
 
   Rng rng(0);
-  const Dims x_dims{a.batch, a.spec.in_channels, a.resolution, a.resolution};
-  std::vector<float> pixels(static_cast<size_t>(product(x_dims)));
-  rng.fill_normal(pixels, 0.0f, 1.0f);
-  const Var x(Tensor::from_plain(x_dims, pixels));  // (N, C, R, R)
-  std::vector<int32_t> labels(static_cast<size_t>(a.batch));
-  for (auto& label : labels) label = static_cast<int32_t>(rng.below(static_cast<uint64_t>(a.spec.num_classes)));
+  const Var x(random_images(a, rng));  // (N, C, R, R)
+  const std::vector<int32_t> labels = random_labels(a, rng);
 
   auto step = [&] {
     sgd.zero_grad();
@@ -118,6 +123,9 @@ void add_bench_command(CLI::App& app, Action& action) {
   cmd->add_flag("--int8", args->int8,
                 "Time inference instead: f32 against the int8 model converted after QAT preparation "
                 "(mobilenet_v1, mobilenet_v2)");
+  cmd->add_option("--bucket-mb", args->bucket_mb, "Under mpirun: gradient bucket size in MB")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1024.0));
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args, &action] { action = [args] { return run_bench(*args); }; });
 }

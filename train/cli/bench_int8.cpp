@@ -37,6 +37,19 @@ double median_ms(const std::function<void()>& fn, int steps) {
 
 }  // namespace
 
+Tensor random_images(const InferenceBenchArgs& a, Rng& rng) {
+  const Dims dims{a.batch, a.spec.in_channels, a.resolution, a.resolution};
+  std::vector<float> pixels(static_cast<size_t>(product(dims)));
+  rng.fill_normal(pixels, 0.0f, 1.0f);
+  return Tensor::from_plain(dims, pixels);
+}
+
+std::vector<int32_t> random_labels(const InferenceBenchArgs& a, Rng& rng) {
+  std::vector<int32_t> labels(static_cast<size_t>(a.batch));
+  for (auto& label : labels) label = static_cast<int32_t>(rng.below(static_cast<uint64_t>(a.spec.num_classes)));
+  return labels;
+}
+
 double peak_rss_mib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -52,10 +65,7 @@ double median(std::vector<double> values) {
 int run_inference_bench(const InferenceBenchArgs& a) {
   set_num_threads(a.threads);
   Rng rng(0);
-  const Dims x_dims{a.batch, a.spec.in_channels, a.resolution, a.resolution};
-  std::vector<float> pixels(static_cast<size_t>(product(x_dims)));
-  rng.fill_normal(pixels, 0.0f, 1.0f);
-  const Tensor x = Tensor::from_plain(x_dims, pixels);  // (N, C, R, R)
+  const Tensor x = random_images(a, rng);  // (N, C, R, R)
 
   auto model = create_model(a.spec);
   model->eval();
@@ -68,7 +78,7 @@ int run_inference_bench(const InferenceBenchArgs& a) {
   prepare_qat(*model, qat);
   model->train();
   for (int i = 0; i < kCalibrationBatches; ++i) (void)model->forward(Var(x));
-  const auto int8 = convert_int8(*model, x_dims);
+  const auto int8 = convert_int8(*model, x.dims());
   const double int8_ms = median_ms([&] { (void)int8->forward(x); }, a.steps);
 
   const double f32_ips = static_cast<double>(a.batch) * 1000.0 / f32_ms;

@@ -2,6 +2,10 @@
 // int8, on random data. Separate from the training-step bench in bench.cpp.
 #pragma once
 
+#include <vector>
+
+#include "core/rng.h"
+#include "core/tensor.h"
 #include "models/zoo.h"
 
 namespace minnow::cli {
@@ -19,6 +23,11 @@ struct InferenceBenchArgs {
 // on a few random batches, converts it, then times batches of f32 (the float model, eval
 // mode) and of int8 inference; prints both, their ratio and the peak RSS.
 int run_inference_bench(const InferenceBenchArgs& args);
+
+// A batch of (batch, in_channels, resolution, resolution) standard-normal pixels, plain.
+Tensor random_images(const InferenceBenchArgs& args, Rng& rng);
+// batch labels drawn uniformly from the model's classes.
+std::vector<int32_t> random_labels(const InferenceBenchArgs& args, Rng& rng);
 
 // Peak resident memory of this process in MiB.
 double peak_rss_mib();
