@@ -91,14 +91,12 @@ double global_mean(const dist::World& world, double mean, int64_t images, int64_
 
 // config.yaml: the resolved config, after a comment on how the run was spread over ranks.
 std::string resolved_config_text(const Config& config, const ParallelLayout& layout) {
-  std::string text;
-  if (layout.world_size > 1) {
-    text = "# " + std::to_string(layout.world_size) + " ranks x data.batch_size " +
-           std::to_string(layout.batch_per_rank) + " = effective batch " + std::to_string(layout.effective_batch) +
-           "; distributed.lr_scaling " + std::string(to_string(config.distributed.lr_scaling)) +
-           " multiplies the scheduled learning rate by " + std::to_string(layout.lr_factor) + "\n";
-  }
-  return text + to_yaml(config);
+  if (layout.world_size == 1) return to_yaml(config);
+  return fmt::format("# {} ranks x data.batch_size {} = effective batch {}; distributed.lr_scaling {} multiplies the "
+                     "scheduled learning rate by {:g}\n",
+                     layout.world_size, layout.batch_per_rank, layout.effective_batch,
+                     to_string(config.distributed.lr_scaling), layout.lr_factor) +
+         to_yaml(config);
 }
 
 }  // namespace
@@ -136,8 +134,10 @@ Trainer::Trainer(Config config, TrainHooks hooks)
   optimizer_ = make_optimizer(config_.optimizer, params);
 
   if (const std::string from = resume_path(config_, checkpoint_path("last")); !from.empty()) {
-    const int saved_ranks = std::max(1, checkpoint_config(from).distributed.world_size);
-    position_ = load_checkpoint(from, *model_, optimizer_.get()).position;
+    const LoadedCheckpoint loaded = load_checkpoint(from, *model_, optimizer_.get());
+    position_ = loaded.position;
+    const int saved_ranks =
+        std::max(1, parse_config(loaded.config_yaml, "checkpoint " + from + " (config)").distributed.world_size);
     MINNOW_CHECK(position_.step == 0 || saved_ranks == ranks, "config: resume: ", from, " stopped inside epoch ",
                  position_.epoch + 1, " of a run on ", saved_ranks, " rank(s); resume it with mpirun -np ",
                  saved_ranks, " (this run has ", ranks, ")");

@@ -1,7 +1,9 @@
 // The data-parallel bench: the same step as bench.cpp's (forward, cross-entropy, backward,
 // SGD momentum), with the gradient sums in backward. "hidden" compares the wait of the
 // overlapped run with that of the run that sums only after backward, where the wait is the
-// whole time of the sums: 1 - wait(overlap) / wait(after backward).
+// whole time of the sums plus any lag of the slower rank: 1 - wait(overlap) / wait(after
+// backward). The sums alone (one blocking allreduce of every gradient, no compute) separate
+// the transfer from the lag.
 #include "train/cli/bench_parallel.h"
 
 #include <chrono>
@@ -72,6 +74,18 @@ int run_parallel_bench(const ParallelBenchArgs& args) {
   };
   const PhaseTimes overlapped = phase(true);
   const PhaseTimes after = phase(false);
+  // The sums alone: every gradient value in one blocking MPI_Allreduce, the ranks starting together.
+  std::vector<float> gradients(static_cast<size_t>(model->num_parameters()));
+  std::vector<double> alone_ms;
+  for (int i = 0; i < kWarmupSteps + a.steps; ++i) {
+    world.barrier();
+    const auto t0 = std::chrono::steady_clock::now();
+    world.sum(std::span<float>(gradients));
+    if (i >= kWarmupSteps)
+      alone_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  double sum_alone[1] = {median(alone_ms)};
+  world.max(std::span<double>(sum_alone));
   const double images_per_second = static_cast<double>(a.batch) * world.size() * 1000.0 / overlapped.step_ms;
   const double hidden = after.wait_ms > 0 ? 1.0 - overlapped.wait_ms / after.wait_ms : 0.0;
   const double buckets = static_cast<double>(GradReducer(world, sgd.params(), {.bucket_mb = args.bucket_mb}).bucket_count());
@@ -97,6 +111,7 @@ int run_parallel_bench(const ParallelBenchArgs& args) {
                                 {"ms_per_step_sum_after_backward", after.step_ms},
                                 {"wait_ms_sum_after_backward", after.wait_ms},
                                 {"hidden_percent", 100.0 * hidden},
+                                {"sum_alone_ms", sum_alone[0]},
                                 {"peak_rss_mib", rss[0]}};
     std::printf("%s\n", out.dump().c_str());
     return 0;
@@ -109,6 +124,7 @@ int run_parallel_bench(const ParallelBenchArgs& args) {
               100.0 * overlapped.wait_ms / overlapped.step_ms, overlapped.pack_ms);
   std::printf("sums after backward: %.2f ms per step, of which %.2f ms waiting; overlap hid %.0f%% of it\n",
               after.step_ms, after.wait_ms, 100.0 * hidden);
+  std::printf("the sums alone:  %.2f ms (every gradient in one blocking allreduce)\n", sum_alone[0]);
   std::printf("peak RSS:        %.1f MiB (largest rank)\n", rss[0]);
   return 0;
 }

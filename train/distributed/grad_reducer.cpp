@@ -29,10 +29,13 @@ GradReducer::GradReducer(const dist::World& world, const NamedParams& params, Gr
   }
   buffer_values_.resize(buffer_floats);
   MINNOW_CHECK(options_.bucket_mb > 0, "distributed: bucket_mb must be > 0, got ", options_.bucket_mb);
+  // The first bucket holds at most 1 MB, as in PyTorch's DDP: the last layers' gradients are
+  // final first, and a small bucket starts its sum while most of backward is still to run.
   const auto limit = static_cast<size_t>(options_.bucket_mb * 1024 * 1024 / sizeof(float));
+  const size_t first_limit = std::min(limit, size_t{1024 * 1024 / sizeof(float)});
   size_t floats = 0;  // gradient values in the bucket being filled
   for (size_t i = params_.size(); i-- > 0;) {
-    if (buckets_.empty() || floats >= limit) {
+    if (buckets_.empty() || floats >= (buckets_.size() == 1 ? first_limit : limit)) {
       buckets_.emplace_back();
       floats = 0;
     }
@@ -40,8 +43,11 @@ GradReducer::GradReducer(const dist::World& world, const NamedParams& params, Gr
     bucket.params.push_back(i);
     bucket.offsets.push_back(floats);
     floats += static_cast<size_t>(params_[i].second.data().numel());
-    bucket_of_[params_[i].second.impl()] = buckets_.size() - 1;
   }
+  bucket_of_.resize(params_.size());
+  for (size_t b = 0; b < buckets_.size(); ++b)
+    for (size_t i : buckets_[b].params) bucket_of_[i] = b;
+  for (size_t i = 0; i < params_.size(); ++i) index_of_[params_[i].second.impl()] = i;
   for (Bucket& bucket : buckets_) {
     const Var& last = params_[bucket.params.back()].second;
     const size_t gradients = bucket.offsets.back() + static_cast<size_t>(last.data().numel());
@@ -66,14 +72,10 @@ void GradReducer::begin() {
 }
 
 void GradReducer::leaf_done(const Var& leaf) {
-  const auto it = bucket_of_.find(leaf.impl());
-  if (it == bucket_of_.end()) return;
-  Bucket& bucket = buckets_[it->second];
-  for (size_t i : bucket.params) {
-    if (params_[i].second.impl() != leaf.impl() || done_[i]) continue;
-    done_[i] = true;
-    ++bucket.ready;
-  }
+  const auto it = index_of_.find(leaf.impl());
+  if (it == index_of_.end() || done_[it->second]) return;
+  done_[it->second] = true;
+  ++buckets_[bucket_of_[it->second]].ready;
   if (options_.overlap) start_ready_buckets();
 }
 
@@ -90,8 +92,12 @@ void GradReducer::pack(Bucket& bucket) {
     const Var& var = params_[bucket.params[j]].second;
     float* out = bucket.values.data() + bucket.offsets[j];
     const auto n = static_cast<size_t>(var.data().numel());
-    if (var.grad().defined()) {
-      const std::vector<float> plain = var.grad().to_plain();
+    const Tensor& grad = var.grad();
+    if (grad.defined() && grad.is_plain()) {
+      std::copy_n(grad.f32_buffer().data(), n, out);
+      bucket.values[counts + j] = 1.0f;
+    } else if (grad.defined()) {
+      const std::vector<float> plain = grad.to_plain();  // a blocked layout: reordered
       std::copy(plain.begin(), plain.end(), out);
       bucket.values[counts + j] = 1.0f;
     } else {
@@ -121,9 +127,11 @@ void GradReducer::unpack(Bucket& bucket) {
       continue;
     }
     const auto n = static_cast<size_t>(var.data().numel());
-    std::span<float> values(bucket.values.data() + bucket.offsets[j], n);
-    for (float& v : values) v *= inverse;
-    var.set_grad(Tensor::from_plain(var.dims(), values).to_layout(var.data().desc()));
+    const float* sum = bucket.values.data() + bucket.offsets[j];
+    Tensor average(plain_desc(var.dims()));
+    const auto out = average.f32_buffer();
+    for (size_t k = 0; k < n; ++k) out[k] = sum[k] * inverse;
+    var.set_grad(average.to_layout(var.data().desc()));  // no copy when the parameter is plain
   }
   times_.pack += seconds_since(t0);
 }

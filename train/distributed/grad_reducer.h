@@ -1,6 +1,6 @@
 // Averages parameter gradients over the ranks of a data-parallel job, as PyTorch's DDP:
 // parameters are grouped in reverse registration order (roughly the order backward
-// finishes them) into buckets of about bucket_mb, and each bucket's sum starts as soon
+// finishes them) into buckets of about bucket_mb (the first of at most 1 MB), and each bucket's sum starts as soon
 // as its last gradient is final, while backward goes on. Between tape nodes the reducer
 // tests its running sums, which is what makes Open MPI progress them. The wire format is
 // plain f32, whatever layout a gradient has, plus one "had a gradient" count per parameter,
@@ -66,8 +66,9 @@ class GradReducer : public BackwardListener {
   NamedParams params_;
   GradReducerOptions options_;
   std::vector<Bucket> buckets_;
-  std::unordered_map<const VarImpl*, size_t> bucket_of_;  // parameter -> bucket index
-  std::vector<bool> done_;                                 // per parameter, this step
+  std::unordered_map<const VarImpl*, size_t> index_of_;  // parameter -> its index in params_
+  std::vector<size_t> bucket_of_;                         // parameter index -> bucket index
+  std::vector<bool> done_;                                // per parameter, this step
   size_t next_start_ = 0;  // buckets start strictly in order, the same on every rank
   std::vector<Tensor> buffers_;        // plain f32
   std::vector<float> buffer_values_;   // the buffers back to back, while they are summed
