@@ -29,11 +29,11 @@ struct Tape {
 thread_local Tape t_tape;
 thread_local BackwardListener* t_listener = nullptr;
 
-// For each leaf that wants a gradient: how many of the nodes up to `end` take it as an input.
-std::unordered_map<VarImpl*, int> leaf_uses(const std::vector<std::weak_ptr<Node>>& nodes, size_t end) {
+// For each leaf that wants a gradient: how many of the tape's nodes take it as an input.
+std::unordered_map<VarImpl*, int> leaf_uses(const std::vector<std::weak_ptr<Node>>& nodes) {
   std::unordered_map<VarImpl*, int> uses;
-  for (size_t i = 0; i < end; ++i) {
-    const auto node = nodes[i].lock();
+  for (const auto& weak : nodes) {
+    const auto node = weak.lock();
     if (!node) continue;
     for (const auto& in : node->inputs)
       if (in.defined() && in.is_leaf() && in.requires_grad()) ++uses[in.impl()];
@@ -110,7 +110,7 @@ void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
 
   auto& nodes = t_tape.nodes;
   BackwardListener* const listener = t_listener;
-  std::unordered_map<VarImpl*, int> uses = listener ? leaf_uses(nodes, nodes.size()) : decltype(uses){};
+  std::unordered_map<VarImpl*, int> uses = listener ? leaf_uses(nodes) : decltype(uses){};
   // After node has been visited: its leaf inputs have one use fewer left; those at none are final.
   auto visited = [&](const Node& node) {
     if (!listener) return;

@@ -16,8 +16,8 @@ namespace {
 bool g_finalized = false;
 
 int as_count(size_t n) {
-  MINNOW_CHECK(n <= static_cast<size_t>(INT32_MAX), "distributed: a collective of ", n,
-               " values exceeds MPI's int count");
+  MINNOW_CHECK(n <= static_cast<size_t>(INT32_MAX), "distributed: a collective takes at most ", INT32_MAX,
+               " values (MPI's int count), got ", n);
   return static_cast<int>(n);
 }
 
@@ -40,7 +40,6 @@ World::World() {
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
-  MPI_Comm_rank(node, &local_rank_);
   MPI_Comm_size(node, &local_size_);
   MPI_Comm_free(&node);
 }
@@ -108,8 +107,6 @@ PendingSum& PendingSum::operator=(PendingSum&& other) noexcept {
 PendingSum::~PendingSum() {
   if (impl_) wait();
 }
-
-bool PendingSum::started() const { return impl_ != nullptr; }
 
 bool PendingSum::test() {
   if (!impl_ || impl_->request == MPI_REQUEST_NULL) return true;

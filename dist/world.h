@@ -21,7 +21,6 @@ class PendingSum {
   PendingSum& operator=(PendingSum&&) noexcept;
   ~PendingSum();  // waits if still running, so a buffer is never freed under MPI
 
-  bool started() const;
   // True once done; each call lets MPI progress the collective (Open MPI 4.1 moves
   // nonblocking collectives forward only inside MPI calls).
   bool test();
@@ -43,8 +42,7 @@ class World {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
-  // This process among those on its node (MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)).
-  int local_rank() const { return local_rank_; }
+  // The ranks on this process's node (MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)).
   int local_size() const { return local_size_; }
   bool is_root() const { return rank_ == 0; }
   bool distributed() const { return size_ > 1; }
@@ -65,7 +63,7 @@ class World {
 
  private:
   World();
-  int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
+  int rank_ = 0, size_ = 1, local_size_ = 1;
   bool mpi_ = false;
 };
 

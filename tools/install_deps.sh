@@ -15,6 +15,8 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   # data-parallel training: Open MPI (headers and library; mpirun for `mpirun -np N minnow train` and the tests)
   libopenmpi-dev openmpi-bin
+  # CMake's FindMPI asks pkg-config for Open MPI's flags when it is there: named, so every machine configures alike
+  pkgconf
   # Debian's oneDNN is built with the OpenCL runtime: its CMake package needs libOpenCL.so and CL/cl.h
   ocl-icd-opencl-dev opencl-c-headers
   # tests, the sanitizer pass and the fuzz targets (clang, with LLVM's OpenMP and tools)

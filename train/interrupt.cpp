@@ -31,13 +31,16 @@ void on_signal(int signal) {
     g_first_at = monotonic_nanoseconds();
     return;
   }
-  if (monotonic_nanoseconds() - g_first_at.load() > kSameRequestNanoseconds) _exit(128 + signal);
+  // 0: the first signal's handler, on another thread, has not stored its time yet.
+  const int64_t first_at = g_first_at.load();
+  if (first_at != 0 && monotonic_nanoseconds() - first_at > kSameRequestNanoseconds) _exit(128 + signal);
 }
 
 }  // namespace
 
 StopOnSignal::StopOnSignal() {
   g_signal = 0;
+  g_first_at = 0;
   struct sigaction action {};
   action.sa_handler = on_signal;
   action.sa_flags = SA_RESTART;  // reads and writes in progress carry on

@@ -1,9 +1,7 @@
-// SIGINT and SIGTERM as a request to stop training cleanly. While a StopOnSignal guard
-// lives, the first of them only sets a flag that the trainer reads before each step: the
-// step in progress finishes, rank 0 writes last.safetensors, and `minnow train` exits with
-// 128 + the signal (130, 143). A second signal ends the process at once with that code,
-// unless it comes within a second of the first: then it is the same request delivered twice
-// (a terminal's Ctrl-C reaches mpirun and the ranks, and mpirun forwards it).
+// SIGINT and SIGTERM as a request to stop training cleanly: while a StopOnSignal guard lives,
+// the first only sets a flag the trainer reads before each step, and a second one more than a
+// second later ends the process at once (one within a second is the same request delivered
+// twice: Ctrl-C reaches mpirun and its ranks, and mpirun forwards it).
 #pragma once
 
 namespace minnow {

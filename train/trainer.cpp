@@ -1,11 +1,8 @@
-// The training loop. Every batch is a pure function of (seed, epoch, step, rank) and
-// every random state the model holds is checkpointed, so a resumed run at a fixed
-// thread count and rank count reproduces the uninterrupted one bit for bit.
-// With N ranks each step starts with a vote (agreement.h): every rank learns whether
-// another failed, how many images the step has and whether to stop; each rank then
-// backpropagates its loss scaled by its share of the step's images, times N, so that
-// the average of the ranks' gradients, which the reducer computes during backward, is the
-// gradient of the mean loss over the global batch.
+// The training loop. Every batch is a pure function of (seed, epoch, step, rank) and every
+// random state is checkpointed, so a resumed run at fixed thread and rank counts reproduces the
+// uninterrupted one bit for bit. With N ranks each step starts with a vote (agreement.h), and
+// rank r backpropagates its loss times its share of the step's images times N, so the average
+// of the ranks' gradients (the reducer's) is the gradient of the global batch's mean loss.
 #include "train/trainer.h"
 
 #include <spdlog/spdlog.h>
@@ -136,11 +133,13 @@ Trainer::Trainer(Config config, TrainHooks hooks)
   if (const std::string from = resume_path(config_, checkpoint_path("last")); !from.empty()) {
     const LoadedCheckpoint loaded = load_checkpoint(from, *model_, optimizer_.get());
     position_ = loaded.position;
-    const int saved_ranks =
-        std::max(1, parse_config(loaded.config_yaml, "checkpoint " + from + " (config)").distributed.world_size);
-    MINNOW_CHECK(position_.step == 0 || saved_ranks == ranks, "config: resume: ", from, " stopped inside epoch ",
-                 position_.epoch + 1, " of a run on ", saved_ranks, " rank(s); resume it with mpirun -np ",
-                 saved_ranks, " (this run has ", ranks, ")");
+    // A checkpoint from inside an epoch continues only on as many ranks: the shards depend on N.
+    const int saved_ranks = position_.step == 0 ? ranks
+                            : std::max(1, parse_config(loaded.config_yaml, "checkpoint " + from + " (config)")
+                                              .distributed.world_size);
+    MINNOW_CHECK(saved_ranks == ranks, "config: resume: ", from, " stopped inside epoch ", position_.epoch + 1,
+                 " of a run on ", saved_ranks, " rank(s); resume it with mpirun -np ", saved_ranks,
+                 " (this run has ", ranks, ")");
     if (world_.is_root())
       spdlog::info("resuming from {} at epoch {} step {}", from, position_.epoch, position_.step);
   }
@@ -157,6 +156,7 @@ void Trainer::setup_ranks() {
     log_ = std::make_unique<Log>(config_.output + "/metrics.jsonl");
   });
   if (!world_.distributed()) return;
+  check_same_position();
   broadcast_model(world_, *model_);
   check_replicas_equal(world_, *model_, "after rank 0's parameters and buffers were broadcast");
   if (config_.distributed.sync_bn) synchronise_batch_norm(world_, *model_);
@@ -164,11 +164,24 @@ void Trainer::setup_ranks() {
   reducer_ = std::make_unique<GradReducer>(
       world_, optimizer_->params(),
       GradReducerOptions{.bucket_mb = config_.distributed.bucket_mb, .overlap = config_.distributed.overlap},
-      bn_running_statistics(*model_));
+      config_.distributed.sync_bn ? std::vector<Tensor>{} : bn_running_statistics(*model_));  // synced: already equal
   if (world_.is_root())
     spdlog::info("data parallel: {} ranks x batch {} = {}, {} gradient bucket(s), {} BatchNorm", world_.size(),
                  layout_.batch_per_rank, layout_.effective_batch, reducer_->bucket_count(),
                  config_.distributed.sync_bn ? "synchronised" : "local");
+}
+
+// Every rank starts (or resumes) at the same place in the run: a rank that found another
+// checkpoint, or none, would run other steps and leave the rest waiting.
+void Trainer::check_same_position() {
+  int64_t extremes[6] = {position_.epoch,  position_.step,  position_.global_step,
+                         -position_.epoch, -position_.step, -position_.global_step};
+  world_.max(extremes);
+  if (extremes[0] != -extremes[3] || extremes[1] != -extremes[4] || extremes[2] != -extremes[5])
+    throw JobError(fmt::format("distributed: the ranks start at different positions (rank {} at epoch {} step {}, "
+                               "global step {}); every rank must see the same run folder and checkpoint",
+                               world_.rank(), position_.epoch + 1, position_.step, position_.global_step),
+                   "train/trainer.cpp");
 }
 
 std::string Trainer::checkpoint_path(const std::string& which) const {
@@ -203,12 +216,12 @@ Var Trainer::training_loss(const Var& logits, const data::Batch& batch, LossTerm
 }
 
 double Trainer::train_step(const data::Batch& batch, int64_t global_images, double lr, LossTerms& terms) {
-  Var logits, loss;
-  double loss_value = 0;
+  // Forward may run collectives (synchronised BN, QAT observers): an error inside it on one
+  // rank is not voted on but ends the job (train/cli/train.cpp). A NaN loss is voted on.
+  const Var logits = model_->forward(Var(batch.images));
+  const Var loss = training_loss(logits, batch, terms);
+  const double loss_value = loss.data().to_plain()[0];
   run_agreed(world_, [&] {
-    logits = model_->forward(Var(batch.images));
-    loss = training_loss(logits, batch, terms);
-    loss_value = loss.data().to_plain()[0];
     MINNOW_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value, " at epoch ",
                  batch.epoch + 1, " step ", batch.step + 1, " (global step ", position_.global_step + 1,
                  "); stopped, and the last checkpoint ", checkpoint_path("last"), " is left as it was");
@@ -290,7 +303,9 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
            {"checksum", std::to_string(model_checksum(*model_))}});
     }
     if (config_.checkpoint.every_steps > 0 && position_.global_step % config_.checkpoint.every_steps == 0) save("last");
-    stopped_ = std::any_of(hooks_.begin(), hooks_.end(), [&](const auto& h) { return h->should_stop(position_); });
+    int64_t stop[1] = {std::any_of(hooks_.begin(), hooks_.end(), [&](const auto& h) { return h->should_stop(position_); })};
+    world_.max(stop);  // a hook on any rank stops every rank
+    stopped_ = stop[0] != 0;
     if (stopped_) break;
   }
   if (world_.is_root()) progress.finish();

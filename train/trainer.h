@@ -57,13 +57,13 @@ class Trainer {
   Module& model() { return *model_; }
   const Config& config() const { return config_; }
   const std::string& run_dir() const { return config_.output; }
-  const ParallelLayout& layout() const { return layout_; }
   std::string checkpoint_path(const std::string& which) const;  // "last" or "best"
   // Test hook: failure injection between writing a checkpoint's temporary file and renaming it.
   void set_checkpoint_write_options(AtomicWriteOptions options) { write_options_ = std::move(options); }
 
  private:
   void setup_ranks();
+  void check_same_position();
   void train_epoch(int64_t epoch, int64_t start_step);
   // One optimizer step on batch, whose images over every rank number global_images.
   double train_step(const data::Batch& batch, int64_t global_images, double lr, LossTerms& terms);

@@ -1,13 +1,7 @@
-// Data-parallel training end to end: the built `minnow train` under
-// `mpirun --allow-run-as-root --oversubscribe -np 2` on small generated data.
-// - synchronised BN: 2 ranks x batch 32 give the weights of 1 rank x batch 64 (1e-5);
-// - local BN: every rank's parameters are bit-identical after every step;
-// - a kill -9 and a resume give the uninterrupted 2-rank run's result bit for bit;
-// - SIGTERM (to every rank) and SIGINT (one process) stop after the step, exit 143 / 130
-//   with one line, and the resumed run equals the uninterrupted one;
-// - a bad image on rank 1 ends both ranks within seconds with rank 1's one-line error;
-// - QAT and distillation keep the ranks identical.
-// The sampler has its own tests (tests/data/test_sharded_loader.cpp).
+// Data-parallel training end to end: the built `minnow train` under `mpirun --allow-run-as-root
+// --oversubscribe -np 2` on small generated data: sync BN's step against one rank with the
+// global batch, bit-identical ranks after every step, kill -9 / SIGTERM / SIGINT and a resume
+// equal to the uninterrupted run, a bad image on rank 1, QAT and distillation.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -291,11 +285,8 @@ TEST_F(Interrupted, SigintToOneProcessStopsAfterItsStepAndTheResumeMatches) {
   expect_bit_identical(checkpoint(run("sigint")), checkpoint(run("reference1")));
 }
 
-// A folder dataset of small PNGs in two classes; the image rank 1 reads at its step 2 is
-// then overwritten with bytes that are no image.
-TEST(DataParallel, ABadImageOnRank1EndsEveryRankWithRank1sError) {
-  SKIP_WITHOUT_MPIRUN();
-  testing::ScratchDir folder("dp-fault");
+// A folder dataset of 64 small PNGs in two classes, and a config reading it with batch 4.
+std::string write_folder_run(const fs::path& folder, const std::string& extra) {
   const fs::path root = folder / "images";
   for (const std::string cls : {"a", "b"}) {
     fs::create_directories(root / cls);
@@ -304,16 +295,28 @@ TEST(DataParallel, ABadImageOnRank1EndsEveryRankWithRank1sError) {
                           testing::encode_image(testing::pattern_image(28, 28, 1), "png"));
   }
   const std::string data = "data: {format: folder, train: [" + root.string() +
-                           "], batch_size: 4, workers: 0, transforms: {mean: [0.5], std: [0.25]}}\n";
-  const std::string cfg = write_config(folder.path(), "run", data, "epochs: 1\ncheckpoint: {every_steps: 1}\n");
-  // The sampler rank 1 runs: its step 2 reads order[8..11].
-  data::DataConfig dc = to_data_config(load_config(cfg));
+                           "], batch_size: 4, workers: 0, transforms: {mean: [0.5], std: [0.25]}" + extra + "}\n";
+  return write_config(folder, "run", data, "epochs: 1\ncheckpoint: {every_steps: 1}\n");
+}
+
+// The files rank 1 of 2 reads at its step `step` (batch 4), as the trainer's sampler deals them.
+std::vector<std::string> rank1_files(const std::string& config, int step) {
+  data::DataConfig dc = to_data_config(load_config(config));
   dc.loader.shards = 2;
   dc.loader.shard = 1;
-  const std::string bad = [&] {
-    const data::DataPipeline pipeline = data::make_data(dc);
-    return pipeline.train->source(pipeline.train_loader->epoch_order(0)[9]);
-  }();
+  const data::DataPipeline pipeline = data::make_data(dc);
+  const std::vector<int64_t> order = pipeline.train_loader->epoch_order(0);
+  std::vector<std::string> files;
+  for (int i = 4 * step; i < 4 * step + 4; ++i) files.push_back(pipeline.train->source(order[static_cast<size_t>(i)]));
+  return files;
+}
+
+// One of the images rank 1 reads at its step 2 is no image.
+TEST(DataParallel, ABadImageOnRank1EndsEveryRankWithRank1sError) {
+  SKIP_WITHOUT_MPIRUN();
+  testing::ScratchDir folder("dp-fault");
+  const std::string cfg = write_folder_run(folder.path(), "");
+  const std::string bad = rank1_files(cfg, 2)[1];
   testing::write_text(bad, "this is not a PNG file");
 
   Background job(test_support::mpirun_path(), mpirun_train_args(2, cfg), folder.path());
@@ -331,6 +334,23 @@ TEST(DataParallel, ABadImageOnRank1EndsEveryRankWithRank1sError) {
   for (const auto& entry : fs::directory_iterator(folder / "run"))
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
   EXPECT_EQ(records(folder / "run", "step").size(), 2u);
+}
+
+// With on_bad_image: skip, every image rank 1 reads at its step 1 is bad: rank 1's batch is
+// empty, and both ranks skip that step together (rank 0's batch is fine); the run ends normally.
+TEST(DataParallel, AStepWithAnEmptyBatchOnOneRankIsSkippedByEveryRank) {
+  SKIP_WITHOUT_MPIRUN();
+  testing::ScratchDir folder("dp-empty");
+  const std::string cfg = write_folder_run(folder.path(), ", on_bad_image: skip");
+  for (const std::string& file : rank1_files(cfg, 1)) testing::write_text(file, "not an image");
+  const CliRun run = run_mpirun(mpirun_train_args(2, cfg), folder.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE((run.out + run.err).find("a rank's batch lost every image; the step is skipped"), std::string::npos)
+      << run.out << run.err;
+  const auto steps = records(folder / "run", "step");
+  ASSERT_EQ(steps.size(), 7u);  // 8 steps of 2 x 4 images, one skipped
+  EXPECT_EQ(steps.back()["global_step"], 7);
+  EXPECT_EQ(steps.back()["step"], 8);
 }
 
 TEST(DataParallel, QatAndDistillationKeepTheRanksIdentical) {

@@ -12,9 +12,9 @@
 #include "core/engine.h"
 #include "core/primitive_timer.h"
 #include "core/rng.h"
+#include "dist/world.h"
 #include "models/zoo.h"
 #include "ops/losses.h"
-#include "dist/world.h"
 #include "train/cli/bench_int8.h"
 #include "train/cli/bench_parallel.h"
 #include "train/cli/commands.h"
@@ -39,9 +39,14 @@ struct StepTime {
 int run_bench(const BenchArgs& a) {
   if (a.int8) return run_inference_bench(a);
   if (dist::launched_by_mpi()) {
-    const int code = run_parallel_bench({.base = a, .bucket_mb = a.bucket_mb});
-    dist::World::finalize();
-    return code;
+    try {
+      const int code = run_parallel_bench({.base = a, .bucket_mb = a.bucket_mb});
+      dist::World::finalize();
+      return code;
+    } catch (const std::exception& e) {  // one rank's error: end every rank, none waits in a sum
+      std::fprintf(stderr, "minnow: error: rank %d: %s\n", dist::World::get().rank(), e.what());
+      dist::World::get().abort(1);
+    }
   }
   set_num_threads(a.threads);
   auto model = create_model(a.spec);

@@ -2,8 +2,6 @@
 // int8 model that convert_int8 builds from the same weights.
 #include "train/cli/bench_int8.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -36,31 +34,6 @@ double median_ms(const std::function<void()>& fn, int steps) {
 }
 
 }  // namespace
-
-Tensor random_images(const InferenceBenchArgs& a, Rng& rng) {
-  const Dims dims{a.batch, a.spec.in_channels, a.resolution, a.resolution};
-  std::vector<float> pixels(static_cast<size_t>(product(dims)));
-  rng.fill_normal(pixels, 0.0f, 1.0f);
-  return Tensor::from_plain(dims, pixels);
-}
-
-std::vector<int32_t> random_labels(const InferenceBenchArgs& a, Rng& rng) {
-  std::vector<int32_t> labels(static_cast<size_t>(a.batch));
-  for (auto& label : labels) label = static_cast<int32_t>(rng.below(static_cast<uint64_t>(a.spec.num_classes)));
-  return labels;
-}
-
-double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
 
 int run_inference_bench(const InferenceBenchArgs& a) {
   set_num_threads(a.threads);

@@ -5,7 +5,7 @@
 // and how much of the sums backward hid. Rank 0 prints.
 #pragma once
 
-#include "train/cli/bench_int8.h"
+#include "train/cli/bench_common.h"
 
 namespace minnow::cli {
 

@@ -1,9 +1,7 @@
-// Decisions every rank of a data-parallel job takes together, so that no rank is ever
-// left waiting in a collective that another rank will not reach: before each step
-// (whether any rank's batch failed to load, how many images the step has, whether a
-// stop signal arrived) and around work that may fail on one rank only (a checkpoint
-// on rank 0, an evaluation shard). A rank's error becomes every rank's, as one line
-// naming the rank. In a world of one each call runs its work and rethrows as is.
+// Decisions every rank of a data-parallel job takes together, so that no rank waits in a
+// collective another will not reach: before each step (a failed batch, the step's images, a
+// stop signal) and around work that may fail on one rank only (rank 0's writes, evaluation
+// shards). A rank's error becomes every rank's, naming the rank; with one rank, errors pass as is.
 #pragma once
 
 #include <cstdint>

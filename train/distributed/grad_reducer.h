@@ -1,12 +1,8 @@
-// Averages parameter gradients over the ranks of a data-parallel job, as PyTorch's DDP:
-// parameters are grouped in reverse registration order (roughly the order backward
-// finishes them) into buckets of about bucket_mb (the first of at most 1 MB), and each bucket's sum starts as soon
-// as its last gradient is final, while backward goes on. Between tape nodes the reducer
-// tests its running sums, which is what makes Open MPI progress them. The wire format is
-// plain f32, whatever layout a gradient has, plus one "had a gradient" count per parameter,
-// so a parameter that no rank gave a gradient keeps none. Buffers given to it (local
-// BatchNorm's running statistics) are averaged too, in a sum started before backward, so
-// that every rank holds the same model state after every step.
+// Averages parameter gradients over the ranks, as PyTorch's DDP: buckets of about bucket_mb in
+// reverse registration order (the first at most 1 MB), each summed (MPI_Iallreduce) as soon as
+// backward has finished its gradients, progressed by MPI_Test between tape nodes. The wire
+// format is plain f32 plus a "had a gradient" count per parameter; buffers it is given (local
+// BN's running statistics) are averaged every step too, so every rank holds the same state.
 #pragma once
 
 #include <cstdint>
