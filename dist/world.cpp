@@ -21,6 +21,11 @@ int as_count(size_t n) {
   return static_cast<int>(n);
 }
 
+// In-place MPI_Allreduce of n values over MPI_COMM_WORLD; nothing in a world of one.
+void allreduce(void* values, size_t n, MPI_Datatype type, MPI_Op op, bool mpi) {
+  if (mpi && n > 0) MPI_Allreduce(MPI_IN_PLACE, values, as_count(n), type, op, MPI_COMM_WORLD);
+}
+
 }  // namespace
 
 bool launched_by_mpi() {
@@ -58,25 +63,12 @@ void World::finalize() {
   }
 }
 
-void World::sum(std::span<double> values) const {
-  if (mpi_ && !values.empty())
-    MPI_Allreduce(MPI_IN_PLACE, values.data(), as_count(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-}
-
-void World::sum(std::span<float> values) const {
-  if (mpi_ && !values.empty())
-    MPI_Allreduce(MPI_IN_PLACE, values.data(), as_count(values.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-}
-
+void World::sum(std::span<double> values) const { allreduce(values.data(), values.size(), MPI_DOUBLE, MPI_SUM, mpi_); }
+void World::sum(std::span<float> values) const { allreduce(values.data(), values.size(), MPI_FLOAT, MPI_SUM, mpi_); }
 void World::max(std::span<int64_t> values) const {
-  if (mpi_ && !values.empty())
-    MPI_Allreduce(MPI_IN_PLACE, values.data(), as_count(values.size()), MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+  allreduce(values.data(), values.size(), MPI_INT64_T, MPI_MAX, mpi_);
 }
-
-void World::max(std::span<double> values) const {
-  if (mpi_ && !values.empty())
-    MPI_Allreduce(MPI_IN_PLACE, values.data(), as_count(values.size()), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-}
+void World::max(std::span<double> values) const { allreduce(values.data(), values.size(), MPI_DOUBLE, MPI_MAX, mpi_); }
 
 void World::broadcast(std::span<std::byte> bytes, int root) const {
   if (mpi_ && !bytes.empty()) MPI_Bcast(bytes.data(), as_count(bytes.size()), MPI_BYTE, root, MPI_COMM_WORLD);

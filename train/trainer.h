@@ -88,8 +88,7 @@ class Trainer {
   bool stopped_ = false;  // a hook asked to stop
   int64_t images_seen_ = 0;
   Accuracy accuracy_;  // this rank's, over the epoch so far
-  struct Log;
-  std::unique_ptr<Log> log_;
+  std::unique_ptr<MetricsLog> log_;  // rank 0's metrics.jsonl
 };
 
 }  // namespace minnow
