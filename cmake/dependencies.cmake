@@ -1,5 +1,5 @@
 # Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
-#   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libyaml-cpp-dev,
+#   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libturbojpeg0-dev, libyaml-cpp-dev,
 #   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing), libonnx-dev
 #   with libprotobuf-dev (ONNX export), libopenmpi-dev (data-parallel training) and,
 #   for the tests, libgtest-dev and Debian's /usr/bin/python3 (python3-torch). tools/install_deps.sh
@@ -29,11 +29,16 @@ add_library(minnow_mpi_deps INTERFACE)
 target_link_libraries(minnow_mpi_deps INTERFACE MPI::MPI_CXX)
 
 find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
+# JPEG decoding: libjpeg-turbo's TurboJPEG API (libturbojpeg0-dev). Found by file rather than
+# through its CMake package, whose targets file also demands the static libraries of
+# libjpeg62-turbo-dev, a package minnow does not need.
+find_path(TURBOJPEG_INCLUDE_DIR turbojpeg.h REQUIRED)
+find_library(TURBOJPEG_LIBRARY turbojpeg REQUIRED)
 
 # Dependencies that stay out of minnow's public headers.
 add_library(minnow_private_deps INTERFACE)
-target_include_directories(minnow_private_deps SYSTEM INTERFACE ${STB_INCLUDE_DIR})
-target_link_libraries(minnow_private_deps INTERFACE
+target_include_directories(minnow_private_deps SYSTEM INTERFACE ${STB_INCLUDE_DIR} ${TURBOJPEG_INCLUDE_DIR})
+target_link_libraries(minnow_private_deps INTERFACE ${TURBOJPEG_LIBRARY}
   spdlog::spdlog yaml-cpp nlohmann_json::nlohmann_json ZLIB::ZLIB Threads::Threads)
 
 if(MINNOW_BUILD_TESTS)

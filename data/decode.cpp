@@ -1,5 +1,6 @@
-// The stb_image implementation lives in this file only, compiled with just the
-// JPEG, PNG and BMP decoders, no stdio and a hard side limit, and with static
+// Routes JPEG to libjpeg-turbo (data/jpeg.cpp) and everything else to
+// stb_image, whose implementation lives in this file only, compiled with just
+// the PNG and BMP decoders, no stdio and a hard side limit, and with static
 // linkage so no stbi_ symbol leaves libminnow. stb keeps its failure reason
 // per thread, so loader threads decode in parallel.
 #include "data/decode.h"
@@ -8,21 +9,19 @@
 #include <memory>
 
 #include "core/error.h"
+#include "data/jpeg.h"
 #include "data/stb_guard.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #define STBI_ONLY_BMP
 #define STBI_NO_STDIO
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
 #define STBI_MAX_DIMENSIONS ::minnow::data::kMaxImageSide
-// Zeroed allocations: a progressive JPEG whose refinement scan comes before any first
-// scan makes stb read its (malloc'ed) coefficient buffer unwritten, so the pixels would
-// hold whatever the heap held (valgrind, on an input fuzz_image found).
-// stb casts what these return C-style, which the warnings would lay at these lines.
+// Zeroed allocations, a habit kept from when stb also decoded JPEG (an input fuzz_image
+// found made it read an unwritten buffer). stb casts what these return C-style, which the warnings would lay at these lines.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
 #define STBI_MALLOC(size) std::calloc(1, size)
@@ -48,12 +47,24 @@ std::string failure_reason() {
 
 }  // namespace
 
+void check_image_size(int width, int height, int64_t max_pixels, const std::string& name) {
+  // stb_image accepts a BMP header with a zero width or height and "decodes" it to no pixels.
+  MINNOW_CHECK(width > 0 && height > 0, "image: ", name, ": header says ", width, "x", height,
+               " pixels; expected a width and a height of at least 1");
+  MINNOW_CHECK(width <= kMaxImageSide && height <= kMaxImageSide, "image: ", name, ": header says ", width, "x",
+               height, " pixels; expected sides of at most ", kMaxImageSide);
+  const int64_t pixels = int64_t{width} * height;
+  MINNOW_CHECK(pixels <= max_pixels, "image: ", name, ": ", width, "x", height, " = ", pixels,
+               " pixels, over the cap of ", max_pixels, " (max_pixels)");
+}
+
 Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name) {
   MINNOW_CHECK(options.channels == 1 || options.channels == 3, "image: ", name, ": channels ", options.channels,
                ", expected 1 or 3");
   MINNOW_CHECK(!bytes.empty(), "image: ", name, ": empty file");
   MINNOW_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX), "image: ", name, ": ", bytes.size(),
                " bytes, more than the decoder's 2 GiB limit");
+  if (is_jpeg(bytes)) return decode_jpeg(bytes, options, name);
   check_before_stb(bytes, name);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
@@ -62,12 +73,7 @@ Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options,
   int file_channels = 0;
   MINNOW_CHECK(stbi_info_from_memory(data, len, &width, &height, &file_channels) == 1, "image: ", name,
                ": not a readable JPEG, PNG or BMP header (stb_image: ", failure_reason(), ")");
-  // stb_image accepts a BMP header with a zero width or height and "decodes" it to no pixels.
-  MINNOW_CHECK(width > 0 && height > 0, "image: ", name, ": header says ", width, "x", height,
-               " pixels; expected a width and a height of at least 1");
-  const int64_t pixels = int64_t{width} * height;
-  MINNOW_CHECK(pixels <= options.max_pixels, "image: ", name, ": ", width, "x", height, " = ", pixels,
-               " pixels, over the cap of ", options.max_pixels, " (max_pixels)");
+  check_image_size(width, height, options.max_pixels, name);
   int got_w = 0;
   int got_h = 0;
   std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> decoded(

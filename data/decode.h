@@ -1,7 +1,7 @@
-// Image decoding from memory: JPEG, PNG and BMP through stb_image, hardened.
-// The header is read first (stbi_info) and images over a pixel cap are refused
-// before any pixel memory is allocated. Reading files and bad-image policy
-// live in data/folder.cpp.
+// Image decoding from memory, hardened: JPEG through libjpeg-turbo (data/jpeg.h,
+// with DCT-domain downscaling), PNG and BMP through stb_image. The header is
+// read first and images over a pixel cap are refused before any pixel memory
+// is allocated. Reading files and bad-image policy live in data/folder.cpp.
 #pragma once
 
 #include <cstdint>
@@ -18,13 +18,21 @@ inline constexpr int64_t kDefaultMaxPixels = 89'478'485;
 struct DecodeOptions {
   int channels = 3;                           // 1 (luma) or 3 (RGB); alpha is dropped, gray is replicated
   int64_t max_pixels = kDefaultMaxPixels;     // width * height above this is refused
+  // Empty: full size. Otherwise a JPEG is decoded at the smallest of 1, 1/2,
+  // 1/4 and 1/8 that still covers the requested size; PNG and BMP always
+  // decode at full size.
+  SizeRequest min_size{};
 };
 
 // Decodes bytes into an Image with options.channels channels. name (the file)
 // starts every error message.
 Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name);
 
-// Sides above this are refused by stb_image itself (STBI_MAX_DIMENSIONS).
+// Sides above this are refused (stb_image's STBI_MAX_DIMENSIONS, and the same for JPEG).
 inline constexpr int kMaxImageSide = 1 << 15;
+
+// The checks every decoder makes on a header's size before allocating pixels:
+// both sides in 1..kMaxImageSide, and width * height at most max_pixels.
+void check_image_size(int width, int height, int64_t max_pixels, const std::string& name);
 
 }  // namespace minnow::data

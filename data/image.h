@@ -5,9 +5,20 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace minnow::data {
+
+struct ImageSize {
+  int width = 0;
+  int height = 0;
+};
+
+// Given an image's full size from its header, the smallest size the caller
+// will still use all of (Transform::min_source_size): decoders that can
+// produce a smaller image directly (JPEG, data/jpeg.h) may stop there.
+using SizeRequest = std::function<ImageSize(ImageSize full)>;
 
 struct Image {
   int height = 0;

@@ -160,9 +160,11 @@ Batch Loader::build(int64_t epoch, int64_t step, const std::vector<int64_t>& ord
   size_t sample_floats = 0;
   for (int64_t p = first; p < last; ++p) {
     const int64_t index = order[static_cast<size_t>(p)];
-    std::optional<Sample> sample = dataset_->get(index);
-    if (!sample) continue;
     Rng rng = sample_rng(epoch, index);
+    const SizeRequest min_size = [&](ImageSize full) { return transform_.min_source_size(full, rng); };
+    std::optional<Sample> sample =
+        options_.jpeg_dct_scaling ? dataset_->get_scaled(index, min_size) : dataset_->get(index);
+    if (!sample) continue;
     Image image;
     try {
       image = transform_.apply(std::move(sample->image), rng);

@@ -20,6 +20,9 @@ class SubsetDataset : public Dataset {
   int channels() const override { return base_->channels(); }
   int32_t label(int64_t index) const override { return base_->label(base_index(index)); }
   std::optional<Sample> get(int64_t index) const override { return base_->get(base_index(index)); }
+  std::optional<Sample> get_scaled(int64_t index, const SizeRequest& min_size) const override {
+    return base_->get_scaled(base_index(index), min_size);
+  }
   std::string source(int64_t index) const override { return base_->source(base_index(index)); }
   int64_t skipped() const override { return base_->skipped(); }
 

@@ -75,9 +75,25 @@ void Transform::normalize_into(const Image& image, std::span<float> out) const {
   write_chw(image, options_.mean, options_.stddev, out);
 }
 
-Image Transform::random_resized_crop(const Image& image, Rng& rng) const {
+ImageSize Transform::min_source_size(ImageSize full, Rng rng) const {
+  const auto& o = options_;
+  if (o.resize > 0) {
+    if (full.height <= full.width) return {.width = 0, .height = o.resize};
+    return {.width = o.resize, .height = 0};
+  }
+  if (o.center_crop > 0 || o.random_resized_crop.size <= 0) return full;
+  // Scaling the image by f scales the crop by f, and the crop must keep at least size pixels a side.
+  const Box box = resized_crop_box(full.height, full.width, rng);
+  const int64_t size = o.random_resized_crop.size;
+  const auto need = [size](int side, int crop) {
+    return static_cast<int>(std::min<int64_t>(side, (side * size + crop - 1) / crop));
+  };
+  return {.width = need(full.width, box.width), .height = need(full.height, box.height)};
+}
+
+Transform::Box Transform::resized_crop_box(int height, int width, Rng& rng) const {
   const auto& o = options_.random_resized_crop;
-  const double area = static_cast<double>(image.height) * image.width;
+  const double area = static_cast<double>(height) * width;
   const float log_lo = std::log(o.ratio_min);
   const float log_hi = std::log(o.ratio_max);
   for (int attempt = 0; attempt < 10; ++attempt) {
@@ -85,19 +101,25 @@ Image Transform::random_resized_crop(const Image& image, Rng& rng) const {
     const double aspect = std::exp(rng.uniform(log_lo, log_hi));
     const long w = std::lround(std::sqrt(target * aspect));
     const long h = std::lround(std::sqrt(target / aspect));
-    if (w > 0 && h > 0 && w <= image.width && h <= image.height) {
-      const int top = static_cast<int>(rng.below(static_cast<uint64_t>(image.height - h + 1)));
-      const int left = static_cast<int>(rng.below(static_cast<uint64_t>(image.width - w + 1)));
-      return resize_region(image, top, left, static_cast<int>(h), static_cast<int>(w), o.size, o.size);
+    if (w > 0 && h > 0 && w <= width && h <= height) {
+      const int top = static_cast<int>(rng.below(static_cast<uint64_t>(height - h + 1)));
+      const int left = static_cast<int>(rng.below(static_cast<uint64_t>(width - w + 1)));
+      return {.top = top, .left = left, .height = static_cast<int>(h), .width = static_cast<int>(w)};
     }
   }
   // No sample fitted: take the largest centred crop whose ratio lies in range.
-  const double ratio = static_cast<double>(image.width) / image.height;
-  int w = image.width;
-  int h = image.height;
-  if (ratio < o.ratio_min) h = std::clamp(static_cast<int>(std::lround(w / o.ratio_min)), 1, image.height);
-  if (ratio > o.ratio_max) w = std::clamp(static_cast<int>(std::lround(h * o.ratio_max)), 1, image.width);
-  return resize_region(image, (image.height - h) / 2, (image.width - w) / 2, h, w, o.size, o.size);
+  const double ratio = static_cast<double>(width) / height;
+  int w = width;
+  int h = height;
+  if (ratio < o.ratio_min) h = std::clamp(static_cast<int>(std::lround(w / o.ratio_min)), 1, height);
+  if (ratio > o.ratio_max) w = std::clamp(static_cast<int>(std::lround(h * o.ratio_max)), 1, width);
+  return {.top = (height - h) / 2, .left = (width - w) / 2, .height = h, .width = w};
+}
+
+Image Transform::random_resized_crop(const Image& image, Rng& rng) const {
+  const int size = options_.random_resized_crop.size;
+  const Box box = resized_crop_box(image.height, image.width, rng);
+  return resize_region(image, box.top, box.left, box.height, box.width, size, size);
 }
 
 void Transform::color_jitter(Image& image, Rng& rng) const {

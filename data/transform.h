@@ -51,12 +51,28 @@ class Transform {
 
   // Every step before normalisation; rng drives the random ones.
   Image apply(Image image, Rng& rng) const;
+  // The smallest size an image of size full may be decoded at so that apply,
+  // handed the same rng state, still reads at least one source pixel per
+  // output pixel: the first step that resamples decides (resize keeps the
+  // shorter side at least resize; a random-resized crop keeps the crop it
+  // draws, from a copy of rng, at least size by size). A crop before any
+  // resampling, or no resampling, needs the full size. apply then draws its
+  // crop again on the smaller image: the same fractions of it, up to rounding.
+  ImageSize min_source_size(ImageSize full, Rng rng) const;
   // Normalises a transformed image into out: channels * height * width floats, (C, H, W).
   void normalize_into(const Image& image, std::span<float> out) const;
 
   const TransformOptions& options() const { return options_; }
 
  private:
+  struct Box {
+    int top = 0;
+    int left = 0;
+    int height = 0;
+    int width = 0;
+  };
+  // The region a random-resized crop takes from a height x width image.
+  Box resized_crop_box(int height, int width, Rng& rng) const;
   Image random_resized_crop(const Image& image, Rng& rng) const;
   void color_jitter(Image& image, Rng& rng) const;
 

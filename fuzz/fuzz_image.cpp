@@ -1,4 +1,5 @@
-// libFuzzer target: stb_image decoding (JPEG, PNG, BMP) and the transform pipeline.
+// libFuzzer target: image decoding (JPEG through libjpeg-turbo, PNG and BMP through
+// stb_image) and the transform pipeline.
 // The input layout and the checks are in fuzz/harness.h (run_image).
 #include "fuzz/harness.h"
 

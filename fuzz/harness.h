@@ -77,8 +77,6 @@ inline std::string run_image(std::span<const uint8_t> input) {
   if (input.empty()) return "";
   const uint8_t knobs = input[0];
   try {
-    const Image image = decode_image(input.subspan(1), {.channels = (knobs & 1) ? 1 : 3, .max_pixels = 1 << 20}, "fuzz");
-    if (image.bytes() != static_cast<size_t>(image.height) * image.width * image.channels) __builtin_trap();
     const Transform transform({.channels = (knobs & 2) ? 3 : 0,
                                .resize = (knobs & 4) ? 1 + knobs % 37 : 0,
                                .center_crop = (knobs & 8) ? 1 + knobs % 23 : 0,
@@ -90,7 +88,13 @@ inline std::string run_image(std::span<const uint8_t> input) {
                                                 .saturation = (knobs & 128) ? 0.4f : 0.0f},
                                .mean = {},
                                .stddev = {}});
+    // As the loader does: the JPEG decoder may scale down as far as the transform allows.
     Rng rng(knobs);
+    const SizeRequest min_size = [&](ImageSize full) { return transform.min_source_size(full, rng); };
+    const Image image =
+        decode_image(input.subspan(1), {.channels = (knobs & 1) ? 1 : 3, .max_pixels = 1 << 20, .min_size = min_size},
+                     "fuzz");
+    if (image.bytes() != static_cast<size_t>(image.height) * image.width * image.channels) __builtin_trap();
     const Image out = transform.apply(image, rng);
     std::vector<float> chw(out.bytes());
     transform.normalize_into(out, chw);

@@ -50,3 +50,13 @@ for mode in ("L", "LA", "RGB", "RGBA", "P"):
 buffer = io.BytesIO()
 Image.new("RGB", (40, 30), (200, 30, 90)).save(buffer, "JPEG", progressive=True)
 write("image", "progressive_jpg", bytes([0x1c]) + buffer.getvalue())
+# Files large enough for the JPEG decoder to scale down: knobs 0x04 resize to 5 pixels (the
+# decoder may go to 1/8), 0x10 take a random-resized crop of 17; one in 4:2:0, one CMYK.
+ramp = Image.new("RGB", (64, 48))
+ramp.putdata([(x * 4, y * 5, (x + y) * 2) for y in range(48) for x in range(64)])
+for name, picture, options in (("ramp420_jpg", ramp, {"subsampling": 2}),
+                               ("cmyk_jpg", ramp.convert("CMYK"), {})):
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90, **options)
+    for knobs in (0x04, 0x10):
+        write("image", f"{name}_{knobs:02x}", bytes([knobs]) + out.getvalue())

@@ -77,7 +77,8 @@ data::DataConfig to_data_config(const Config& c) {
                 .prefetch = d.prefetch,
                 .shuffle = true,
                 .drop_last = d.drop_last,
-                .seed = static_cast<uint64_t>(c.seed)};
+                .seed = static_cast<uint64_t>(c.seed),
+                .jpeg_dct_scaling = d.jpeg_dct_scaling};
   return out;
 }
 

@@ -1,0 +1,32 @@
+// JPEG decoding through libjpeg-turbo's TurboJPEG API, with DCT-domain
+// downscaling: when the caller needs fewer pixels than the file holds, the
+// image is decoded at 1/2, 1/4 or 1/8 of its size directly from the DCT
+// coefficients, which skips most of the inverse transform and the upsampling.
+// data/decode.h picks this decoder for any input that starts with a JPEG
+// start-of-image marker; PNG and BMP go to stb_image.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "data/decode.h"
+
+namespace minnow::data {
+
+// True when bytes start with a JPEG start-of-image marker (FF D8 FF).
+bool is_jpeg(std::span<const uint8_t> bytes);
+
+// The smallest of the scales 1, 1/2, 1/4 and 1/8 at which an image of size full
+// still covers want in both sides (libjpeg-turbo rounds a scaled side up).
+// Returns the denominator: 1, 2, 4 or 8.
+int jpeg_scale_denominator(ImageSize full, ImageSize want);
+
+// Decodes a JPEG as decode_image does (same checks, same messages), at the
+// scale options.min_size allows. Baseline, progressive, grayscale and
+// CMYK/YCCK files are read; any libjpeg-turbo warning (a truncated file,
+// corrupt entropy-coded data) is an error, and progressive files with more
+// than 500 scans are refused.
+Image decode_jpeg(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name);
+
+}  // namespace minnow::data
