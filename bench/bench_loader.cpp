@@ -1,8 +1,11 @@
 // Loader throughput: CIFAR-format records with random crop and flip, and a
-// folder of 500x375 JPEG files with random-resized crop to 224, both with
-// normalisation. The files are generated in a temporary folder first; the
-// consumer only takes batches, so the figure is the loader's own rate.
-// Usage: bench_loader [cifar_images=10000] [jpeg_images=256] [max_workers=2]
+// folder of 500x375 JPEG files with random-resized crop to 224 (and to 112,
+// with and without DCT-domain downscaling), all with normalisation. The files
+// are generated first; the consumer only takes batches, so the figure is the
+// loader's own rate. bench/compare_loader.py runs this against torchvision.
+// Usage: bench_loader [cifar_images=10000] [jpeg_images=256] [max_workers=2] [jpeg_dir]
+//   cifar_images 0 skips CIFAR; jpeg_dir keeps the JPEG folder there (for torchvision to
+//   read the same files) instead of in a temporary folder that is removed.
 #include <time.h>
 #include <unistd.h>
 
@@ -87,8 +90,9 @@ struct Rate {
 
 // Rates over `epochs` full epochs, after one warm-up epoch.
 Rate measure(std::shared_ptr<const data::Dataset> dataset, const data::TransformOptions& transform, int batch_size,
-             int workers, int epochs) {
-  data::Loader loader(std::move(dataset), transform, {.batch_size = batch_size, .workers = workers, .seed = 7});
+             int workers, int epochs, bool dct_scaling = true) {
+  data::Loader loader(std::move(dataset), transform,
+                      {.batch_size = batch_size, .workers = workers, .seed = 7, .jpeg_dct_scaling = dct_scaling});
   loader.begin_epoch(0);
   while (loader.next()) {
   }
@@ -115,26 +119,32 @@ int main(int argc, char** argv) {
   const int cifar_images = argc > 1 ? std::atoi(argv[1]) : 10000;
   const int jpeg_images = argc > 2 ? std::atoi(argv[2]) : 256;
   const int max_workers = argc > 3 ? std::atoi(argv[3]) : 2;
+  const bool keep_jpegs = argc > 4;
   const fs::path root = fs::temp_directory_path() / ("minnow-bench-loader-" + std::to_string(::getpid()));
+  const fs::path jpeg_dir = keep_jpegs ? fs::path(argv[4]) : root / "jpeg";
   fs::remove_all(root);
 
-  write_cifar(root / "cifar", cifar_images);
-  const auto cifar = data::open_cifar(root / "cifar", data::CifarVariant::cifar10, data::Split::test);
-  const data::TransformOptions cifar_transform{.random_crop = {.size = 32, .padding = 4},
-                                               .horizontal_flip = true,
-                                               .mean = {0.4914f, 0.4822f, 0.4465f},
-                                               .stddev = {0.2470f, 0.2435f, 0.2616f}};
-  for (int workers = 1; workers <= max_workers; ++workers) {
-    report("cifar, random crop 32 pad 4 + flip + normalize, batch 128", workers,
-           measure(cifar, cifar_transform, 128, workers, 3));
+  if (cifar_images > 0) {
+    write_cifar(root / "cifar", cifar_images);
+    const auto cifar = data::open_cifar(root / "cifar", data::CifarVariant::cifar10, data::Split::test);
+    const data::TransformOptions cifar_transform{.random_crop = {.size = 32, .padding = 4},
+                                                 .horizontal_flip = true,
+                                                 .mean = {0.4914f, 0.4822f, 0.4465f},
+                                                 .stddev = {0.2470f, 0.2435f, 0.2616f}};
+    for (int workers = 1; workers <= max_workers; ++workers) {
+      report("cifar, random crop 32 pad 4 + flip + normalize, batch 128", workers,
+             measure(cifar, cifar_transform, 128, workers, 3));
+    }
   }
 
-  write_jpegs(root / "jpeg", jpeg_images);
-  const auto jpegs = std::make_shared<data::FolderDataset>(root / "jpeg");
-  const data::TransformOptions jpeg_transform{.random_resized_crop = {.size = 224},
-                                              .horizontal_flip = true,
-                                              .mean = {0.485f, 0.456f, 0.406f},
-                                              .stddev = {0.229f, 0.224f, 0.225f}};
+  if (!fs::exists(jpeg_dir)) write_jpegs(jpeg_dir, jpeg_images);
+  const auto jpegs = std::make_shared<data::FolderDataset>(jpeg_dir);
+  const auto jpeg_transform = [](int size) {
+    return data::TransformOptions{.random_resized_crop = {.size = size},
+                                  .horizontal_flip = true,
+                                  .mean = {0.485f, 0.456f, 0.406f},
+                                  .stddev = {0.229f, 0.224f, 0.225f}};
+  };
   // Where a worker's time goes: decoding alone, on the calling thread.
   const double decode_start = cpu_seconds();
   for (int64_t i = 0; i < jpegs->size(); ++i) (void)jpegs->get(i);
@@ -142,8 +152,13 @@ int main(int argc, char** argv) {
               static_cast<double>(jpegs->size()) / (cpu_seconds() - decode_start));
   for (int workers = 1; workers <= max_workers; ++workers) {
     report("jpeg 500x375, random-resized crop 224 + flip + normalize, batch 32", workers,
-           measure(jpegs, jpeg_transform, 32, workers, 2));
+           measure(jpegs, jpeg_transform(224), 32, workers, 2));
   }
+  // A low-resolution crop, where most crops leave room to decode at 1/2 or 1/4.
+  report("jpeg 500x375, random-resized crop 112 + flip + normalize, batch 32, full-size decode", 1,
+         measure(jpegs, jpeg_transform(112), 32, 1, 2, false));
+  report("jpeg 500x375, random-resized crop 112 + flip + normalize, batch 32, DCT-domain downscaling", 1,
+         measure(jpegs, jpeg_transform(112), 32, 1, 2, true));
   fs::remove_all(root);
   return 0;
 }
