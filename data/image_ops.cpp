@@ -1,5 +1,5 @@
-// Pixel loops for data/image_ops.h. Resizing uses stb_image_resize, compiled
-// here with static linkage; everything else is a short loop over bytes.
+// Pixel loops for data/image_ops.h. Resizing is data/resample.h's; everything
+// else is a short loop over bytes.
 #include "data/image_ops.h"
 
 #include <algorithm>
@@ -7,10 +7,7 @@
 #include <cmath>
 
 #include "core/error.h"
-
-#define STB_IMAGE_RESIZE_IMPLEMENTATION
-#define STB_IMAGE_RESIZE_STATIC
-#include <stb_image_resize.h>
+#include "data/resample.h"
 
 namespace minnow::data {
 namespace {
@@ -39,18 +36,7 @@ Image crop(const Image& image, int top, int left, int height, int width) {
 }
 
 Image resize_region(const Image& image, int top, int left, int height, int width, int out_height, int out_width) {
-  MINNOW_CHECK(top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= image.height &&
-                   left + width <= image.width,
-               "resize: region (top ", top, ", left ", left, ", ", height, "x", width, ") outside the ",
-               image.height, "x", image.width, " image");
-  Image out = Image::zeros(out_height, out_width, image.channels);
-  const int ok = stbir_resize_uint8_generic(
-      image.at(top, left), width, height, image.width * image.channels, out.pixels.data(), out_width, out_height,
-      out_width * image.channels, image.channels, STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
-      STBIR_FILTER_TRIANGLE, STBIR_COLORSPACE_LINEAR, nullptr);
-  MINNOW_CHECK(ok == 1, "resize: stb_image_resize failed for ", width, "x", height, " -> ", out_width, "x",
-               out_height);
-  return out;
+  return resample_region(image, top, left, height, width, out_height, out_width);
 }
 
 Image resize(const Image& image, int out_height, int out_width) {

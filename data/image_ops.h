@@ -16,7 +16,7 @@ Image crop(const Image& image, int top, int left, int height, int width);
 
 // The window (top, left, height, width), which must lie inside the image,
 // resized to out_height x out_width with a bilinear (triangle) filter that
-// averages over the footprint when shrinking.
+// averages over the footprint when shrinking: PIL's BILINEAR (data/resample.h).
 Image resize_region(const Image& image, int top, int left, int height, int width, int out_height, int out_width);
 Image resize(const Image& image, int out_height, int out_width);
 
