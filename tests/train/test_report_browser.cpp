@@ -8,12 +8,12 @@
 #include <map>
 #include <regex>
 
+#include "models/zoo.h"
 #include "tests/data/data_files.h"
 #include "tests/support/python.h"
 #include "tests/train/cli_run.h"
 #include "tests/train/tiny_dataset.h"
 #include "train/model_setup.h"
-#include "models/zoo.h"
 
 namespace minnow {
 namespace {

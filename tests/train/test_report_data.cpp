@@ -88,6 +88,14 @@ TEST(ReportData, FilesWithoutTheEpochsGlobalStepsInferThem) {
   EXPECT_EQ(run.epochs[1].global_step, 8);
 }
 
+TEST(ReportData, ARunThatHasLoggedNothingYetIsNoError) {
+  test_support::ScratchDir dir;
+  const report::RunData run = read_run(write_run_folder(dir.path() / "starting", run_config_yaml(), {}));
+  EXPECT_TRUE(run.steps.empty());
+  EXPECT_TRUE(run.epochs.empty());
+  EXPECT_EQ(report::to_json(run)["steps"]["loss"], json::array());
+}
+
 TEST(ReportData, DistillationTermsQatAndSummaryReachTheJson) {
   test_support::ScratchDir dir;
   const std::string extra =
@@ -167,8 +175,8 @@ TEST(ReportData, EveryBadInputIsOneLineNamingTheFile) {
   bad = step_record(1, 4, 4, 0.1, 1.0, 50);
   bad.erase("loss");
   metrics_error("no_loss", bad.dump(), {"needs a number \"loss\", got none"});
-  bad = step_record(-1, 4, 4, 0.1, 1.0, 50);
-  metrics_error("negative_epoch", bad.dump(), {"needs a whole number >= 0 \"epoch\", got '-1'"});
+  bad = step_record(0, 4, 4, 0.1, 1.0, 50);
+  metrics_error("epoch_zero", bad.dump(), {"needs a whole number >= 1 \"epoch\", got '0'"});
   metrics_error("eval_top1", R"({"type": "eval_epoch", "epoch": 1, "loss": 1.0, "top1": "high"})",
                 {"a \"eval_epoch\" record needs a number \"top1\", got '\"high\"'"});
 

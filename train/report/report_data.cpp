@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/error.h"
@@ -19,7 +20,10 @@ using nlohmann::json;
 // A JSON value or a line as a message may quote it: one line, at most 60 characters.
 std::string shown(std::string_view text) {
   constexpr size_t kMax = 60;
-  return "'" + printable(text.substr(0, kMax)) + (text.size() > kMax ? "...'" : "'");
+  std::string out = "'";
+  out += printable(text.substr(0, kMax));
+  out += text.size() > kMax ? "...'" : "'";
+  return out;
 }
 
 // One line of metrics.jsonl, for reading its figures and naming it in errors.
@@ -33,7 +37,7 @@ struct Record {
     const auto it = value.find(key);
     return it == value.end() || it->is_null() ? nullptr : &*it;
   }
-  [[noreturn]] void fail(const char* key, const char* expected, const json* got) const {
+  [[noreturn]] void fail(const char* key, const std::string& expected, const json* got) const {
     MINNOW_FAIL("report: ", path, ":", line, ": a \"", type, "\" record needs ", expected, " \"", key, "\", got ",
                 got ? shown(got->dump()) : std::string("none"));
   }
@@ -42,9 +46,10 @@ struct Record {
     if (!v || !v->is_number()) fail(key, "a number", v);
     return v->get<double>();
   }
-  int64_t count(const char* key) const {
+  int64_t count(const char* key, int64_t least = 0) const {
     const json* v = find(key);
-    if (!v || !v->is_number_integer() || v->get<int64_t>() < 0) fail(key, "a whole number >= 0", v);
+    if (!v || !v->is_number_integer() || v->get<int64_t>() < least)
+      fail(key, "a whole number >= " + std::to_string(least), v);
     return v->get<int64_t>();
   }
   std::optional<int64_t> optional_count(const char* key) const {
@@ -60,26 +65,26 @@ struct RawStep {
 struct RawMetrics {
   std::map<int64_t, RawStep> steps;      // by global step
   std::map<int64_t, EpochPoint> epochs;  // by epoch
-  std::map<int64_t, bool> epoch_step_known;
+  std::set<int64_t> epoch_step_known;  // epochs whose records carry their global step
 };
 
 void add_record(const Record& r, RawMetrics& m) {
   if (r.type == "step") {
-    RawStep s{.epoch = r.count("epoch"), .step = r.count("step"), .point = {}};
-    s.point = {.global_step = r.count("global_step"), .epoch = 0, .lr = r.number("lr"), .loss = r.number("loss"),
-               .train_top1 = r.number("train_top1"), .terms = {}};
+    StepPoint point{.global_step = r.count("global_step"), .epoch = 0, .lr = r.number("lr"),
+                    .loss = r.number("loss"), .train_top1 = r.number("train_top1"), .terms = {}};
     for (const auto& [key, value] : r.value.items())
-      if (key.starts_with("loss_")) s.point.terms[key] = r.number(key.c_str());
-    m.steps[s.point.global_step] = s;  // a step logged again after a resume: the later record counts
+      if (key.starts_with("loss_")) point.terms[key] = r.number(key.c_str());
+    // A step logged again after a resume: the later record counts.
+    m.steps[point.global_step] = {.epoch = r.count("epoch", 1), .step = r.count("step"), .point = point};
   } else if (r.type == "train_epoch" || r.type == "eval_epoch") {
-    EpochPoint& e = m.epochs[r.count("epoch")];
-    e.epoch = r.count("epoch");
+    EpochPoint& e = m.epochs[r.count("epoch", 1)];
+    e.epoch = r.count("epoch", 1);
     const bool train = r.type == "train_epoch";
     (train ? e.train_loss : e.test_loss) = r.number("loss");
     (train ? e.train_top1 : e.test_top1) = r.number("top1");
     if (const auto at = r.optional_count("global_step")) {
       e.global_step = *at;
-      m.epoch_step_known[e.epoch] = true;
+      m.epoch_step_known.insert(e.epoch);
     }
   }
 }

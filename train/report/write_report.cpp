@@ -1,6 +1,7 @@
 // Run folders in, report.html out.
 #include "train/report/write_report.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
