@@ -1,9 +1,10 @@
 # Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
 #   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libturbojpeg0-dev, libyaml-cpp-dev,
 #   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing), libonnx-dev
-#   with libprotobuf-dev (ONNX export), libopenmpi-dev (data-parallel training) and,
-#   for the tests, libgtest-dev and Debian's /usr/bin/python3 (python3-torch). tools/install_deps.sh
-#   installs them all; tools/check_deps.py checks that it names every package found here.
+#   with libprotobuf-dev (ONNX export), libopenmpi-dev (data-parallel training) and, for the
+#   tests, libgtest-dev, Debian's /usr/bin/python3 (python3-torch) and chromium (the report's
+#   browser test). tools/install_deps.sh installs them all; tools/check_deps.py checks that it
+#   names every package found here.
 include(GNUInstallDirs)
 
 find_package(dnnl 2.6 CONFIG REQUIRED)
@@ -53,4 +54,6 @@ if(MINNOW_BUILD_TESTS)
   find_library(OPENCV_CORE_LIBRARY opencv_core REQUIRED)
   # The data-parallel tests launch ranks with Open MPI's mpirun (openmpi-bin); without it they skip.
   find_program(MINNOW_MPIRUN_EXECUTABLE mpirun)
+  # The report's browser test opens pages in headless Chromium (chromium); without it that test fails.
+  find_program(MINNOW_CHROMIUM_EXECUTABLE chromium)
 endif()

@@ -29,6 +29,8 @@ packages=(
   libopencv-dnn-dev libopencv-imgcodecs-dev libopencv-imgproc-dev python3-onnx
   # the default run's data set
   dataset-fashion-mnist
+  # run reports inline Debian's dygraphs and D3 3.5; the report's browser test runs headless Chromium
+  libjs-dygraphs libjs-d3 chromium
 )
 
 missing_packages() {

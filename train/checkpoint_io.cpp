@@ -85,7 +85,7 @@ std::string hex32(uint32_t value) {
 
 void write_file_atomic(const std::string& path, std::string_view bytes, const AtomicWriteOptions& options) {
   const std::filesystem::path target(path);
-  const std::string at = "checkpoint: writing '" + path + "': ";
+  const std::string at = "writing '" + path + "': ";
   TempFile temp(temp_path_for(target));
   {
     Fd fd(::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));

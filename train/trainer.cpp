@@ -24,6 +24,7 @@
 #include "train/metrics.h"
 #include "train/model_setup.h"
 #include "train/progress.h"
+#include "train/report/write_report.h"
 #include "train/schedule.h"
 
 namespace minnow {
@@ -87,6 +88,18 @@ void Trainer::log_step(nlohmann::json record, const LossTerms& terms) {
   record["global_step"] = position_.global_step;
   for (const auto& [name, value] : terms) record[name] = value;
   log(record);
+}
+
+// report.html of the run so far (rank 0). A report that cannot be made (its JavaScript libraries
+// missing, say) is warned about once and not tried again: training goes on without it.
+void Trainer::write_run_report() {
+  if (!world_.is_root() || report_failed_) return;
+  try {
+    report::write_report({config_.output}, config_.output + "/report.html", {});
+  } catch (const std::exception& e) {
+    report_failed_ = true;
+    spdlog::warn("{}/report.html not written: {}", config_.output, e.what());
+  }
 }
 
 // The first hook's loss, else cross-entropy with the config's label smoothing.
@@ -193,8 +206,9 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
   if (world_.is_root()) progress.finish();
   images_seen_ += epoch_images;
   const Accuracy acc = summed(world_, accuracy_);
-  log({{"type", "train_epoch"}, {"epoch", epoch + 1}, {"loss", acc.loss()}, {"top1", acc.top1_percent()},
-       {"top5", acc.top5_percent()}, {"seconds", seconds_since(t0)}, {"skipped_images", data_.skipped_images()}});
+  log({{"type", "train_epoch"}, {"epoch", epoch + 1}, {"global_step", position_.global_step}, {"loss", acc.loss()},
+       {"top1", acc.top1_percent()}, {"top5", acc.top5_percent()}, {"seconds", seconds_since(t0)},
+       {"skipped_images", data_.skipped_images()}});
 }
 
 // Each rank evaluates its shard of the evaluation data; the sums are reduced.
@@ -238,8 +252,8 @@ TrainSummary Trainer::run() {
       if (world_.is_root())
         spdlog::info("epoch {}/{}: test loss {:.4f} top-1 {:.2f}% top-5 {:.2f}%", epoch + 1, config_.epochs,
                      last_eval.loss, last_eval.top1, last_eval.top5);
-      log({{"type", "eval_epoch"}, {"epoch", epoch + 1}, {"loss", last_eval.loss}, {"top1", last_eval.top1},
-           {"top5", last_eval.top5}, {"images", last_eval.count}});
+      log({{"type", "eval_epoch"}, {"epoch", epoch + 1}, {"global_step", position_.global_step},
+           {"loss", last_eval.loss}, {"top1", last_eval.top1}, {"top5", last_eval.top5}, {"images", last_eval.count}});
     }
     eval_seconds += seconds_since(e0);
     position_.train_seconds = seconds_before + seconds_since(t0) - eval_seconds;
@@ -249,6 +263,7 @@ TrainSummary Trainer::run() {
     }
     const bool due = config_.checkpoint.every_epochs > 0 && (epoch + 1) % config_.checkpoint.every_epochs == 0;
     if (due || position_.epoch == config_.epochs) save("last");
+    if (position_.epoch < config_.epochs) write_run_report();  // the last epoch's waits for summary.json
     if (stopped_) return summary;  // stopped at the epoch's end, after its checkpoints
   }
   if (!data_.val_loader && world_.is_root()) spdlog::warn("no test or validation data: summary.json holds no accuracy");
@@ -279,6 +294,7 @@ TrainSummary Trainer::run() {
     }
     write_text_file(config_.output + "/summary.json", out.dump(2) + "\n");
   });
+  write_run_report();
   return summary;
 }
 

@@ -1,5 +1,5 @@
 // The trainer: one config in; train and evaluation epochs, learning-rate schedule,
-// checkpoints (last, best, every N steps) with exact resume, metrics.jsonl,
+// checkpoints (last, best, every N steps) with exact resume, metrics.jsonl, report.html,
 // summary.json and the exported weights out. Features (distillation, QAT, ...) plug in
 // as TrainHooks (train/train_hook.h) that the caller composes; feature_hooks(config)
 // gives the ones a config asks for. Under mpirun every rank runs a Trainer: each trains on
@@ -73,6 +73,7 @@ class Trainer {
   void log_step(nlohmann::json record, const LossTerms& terms);
   void log(const nlohmann::json& record);
   void save(const std::string& which);
+  void write_run_report();
 
   Config config_;
   const dist::World& world_;
@@ -86,6 +87,7 @@ class Trainer {
   RunPosition position_;
   AtomicWriteOptions write_options_;
   bool stopped_ = false;  // a hook asked to stop
+  bool report_failed_ = false;  // report.html could not be written once: not tried again
   int64_t images_seen_ = 0;
   Accuracy accuracy_;  // this rank's, over the epoch so far
   std::unique_ptr<MetricsLog> log_;  // rank 0's metrics.jsonl

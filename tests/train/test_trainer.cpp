@@ -194,11 +194,11 @@ TEST_F(TrainerTest, NonFiniteLossStopsNamingTheStep) {
   EXPECT_NO_THROW(Trainer{check});
 }
 
-TEST_F(TrainerTest, RunFolderHoldsConfigMetricsSummaryAndWeights) {
+TEST_F(TrainerTest, RunFolderHoldsConfigMetricsSummaryWeightsAndReport) {
   const Config c = config("run", 1);
   const TrainSummary s = Trainer(c).run();
   for (const char* file : {"config.yaml", "metrics.jsonl", "summary.json", "model.safetensors", "last.safetensors",
-                           "best.safetensors"})
+                           "best.safetensors", "report.html"})
     EXPECT_TRUE(fs::exists(c.output + "/" + file)) << file;
   std::ifstream summary_file(c.output + "/summary.json");
   const auto summary = nlohmann::json::parse(summary_file);

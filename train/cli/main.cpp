@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   minnow::cli::add_export_command(app, action);
   minnow::cli::add_bench_command(app, action);
   minnow::cli::add_stats_command(app, action);
+  minnow::cli::add_report_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
