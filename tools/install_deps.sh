@@ -23,6 +23,8 @@ packages=(
   libgtest-dev clang libclang-rt-14-dev libomp-dev llvm lld
   # the PyTorch reference of the parity tests, run with /usr/bin/python3
   python3 python3-torch python3-torchvision python3-numpy
+  # the Python module (pybind11 on Python's headers) and its tests
+  pybind11-dev python3-dev python3-pytest
   # the ONNX consumers of the export tests: OpenCV 4.6's DNN module (C++) and onnx.checker
   libopencv-dnn-dev libopencv-imgcodecs-dev libopencv-imgproc-dev python3-onnx
   # the default run's data set
