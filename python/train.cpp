@@ -63,6 +63,9 @@ struct ClearStopRequests {
 };
 
 py::object train(const py::object& config_arg, const std::vector<std::string>& overrides, py::object progress) {
+  if (!progress.is_none() && PyCallable_Check(progress.ptr()) == 0)
+    throw py::type_error("minnow.train: progress must be a callable or None, not " +
+                         std::string(py::str(py::type::handle_of(progress).attr("__name__"))));
   const Config config = config_from(config_arg, overrides);
   // Held here as well as by the trainer: Python objects are released with the GIL held.
   const auto hook = std::make_shared<PythonHook>(std::move(progress));

@@ -115,6 +115,11 @@ def test_a_bad_config_raises_the_cli_message(data_dir, tmp_path, change, overrid
     assert cli.stderr == f"minnow: error: {caught.value}\n"
 
 
+def test_progress_must_be_callable(data_dir, tmp_path):
+    with pytest.raises(TypeError, match="progress must be a callable or None, not list"):
+        minnow.train(tiny_config(data_dir, tmp_path / "run"), progress=[])
+
+
 def test_a_bad_dict_names_the_dict(data_dir, tmp_path):
     config = tiny_config(data_dir, tmp_path / "run")
     config["optimizer"]["lrr"] = 0.1
