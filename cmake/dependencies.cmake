@@ -1,8 +1,9 @@
 # Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
 #   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libturbojpeg0-dev, libyaml-cpp-dev,
 #   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing), libonnx-dev
-#   with libprotobuf-dev (ONNX export), libopenmpi-dev (data-parallel training) and, for the
-#   tests, libgtest-dev, Debian's /usr/bin/python3 (python3-torch) and chromium (the report's
+#   with libprotobuf-dev (ONNX export), libopenmpi-dev (data-parallel training), Debian's
+#   /usr/bin/python3 with python3-dev and pybind11-dev (the Python module) and, for the tests,
+#   libgtest-dev, python3-torch, python3-pytest, python3-numpy and chromium (the report's
 #   browser test). tools/install_deps.sh installs them all; tools/check_deps.py checks that it
 #   names every package found here.
 include(GNUInstallDirs)
@@ -42,11 +43,22 @@ target_include_directories(minnow_private_deps SYSTEM INTERFACE ${STB_INCLUDE_DI
 target_link_libraries(minnow_private_deps INTERFACE ${TURBOJPEG_LIBRARY}
   spdlog::spdlog yaml-cpp nlohmann_json::nlohmann_json ZLIB::ZLIB Threads::Threads)
 
+# Debian's python3, the one python3-torch, python3-numpy and python3-pytest install into (the
+# parity tests, the Python module and its tests); not whichever python3 comes first on PATH.
+if(MINNOW_BUILD_TESTS OR MINNOW_BUILD_PYTHON)
+  find_program(MINNOW_PYTHON_EXECUTABLE python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
+endif()
+
+# The Python module (python/): pybind11-dev 2.10 on the headers of python3-dev, found for
+# that same interpreter.
+if(MINNOW_BUILD_PYTHON)
+  set(Python3_EXECUTABLE ${MINNOW_PYTHON_EXECUTABLE})
+  find_package(Python3 3.9 REQUIRED COMPONENTS Interpreter Development.Module)
+  find_package(pybind11 2.10 CONFIG REQUIRED)
+endif()
+
 if(MINNOW_BUILD_TESTS)
   find_package(GTest REQUIRED)
-  # The parity tests run Debian's python3, the one python3-torch installs into; not whichever
-  # python3 comes first on PATH.
-  find_program(MINNOW_PYTHON_EXECUTABLE python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
   # The ONNX export tests' consumer: OpenCV 4.6's DNN module (libopencv-dnn-dev; Debian ships no
   # CMake package for it without the whole libopencv-dev).
   find_path(OPENCV_INCLUDE_DIR opencv2/dnn.hpp PATH_SUFFIXES opencv4 REQUIRED)

@@ -43,7 +43,7 @@ def listed_packages(script):
 # The cache entries that decide what a configure looks for (the compiler, the build
 # type, the optional parts); the scratch configure repeats them.
 CONFIGURE_KEYS = ("CMAKE_BUILD_TYPE", "CMAKE_CXX_COMPILER", "MINNOW_BUILD_TESTS", "MINNOW_BUILD_BENCH",
-                  "MINNOW_SANITIZE", "MINNOW_FUZZ")
+                  "MINNOW_BUILD_PYTHON", "MINNOW_SANITIZE", "MINNOW_FUZZ")
 
 
 def configure_args(build):

@@ -25,6 +25,8 @@ packages=(
   python3 python3-torch python3-torchvision python3-numpy
   # tools/make_folder_dataset.py and fuzz/make_seeds.py write images with PIL
   python3-pil
+  # the Python module (pybind11 on Python's headers) and its tests
+  pybind11-dev python3-dev python3-pytest
   # the ONNX consumers of the export tests: OpenCV 4.6's DNN module (C++) and onnx.checker
   libopencv-dnn-dev libopencv-imgcodecs-dev libopencv-imgproc-dev python3-onnx
   # the default run's data set

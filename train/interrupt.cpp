@@ -39,8 +39,7 @@ void on_signal(int signal) {
 }  // namespace
 
 StopOnSignal::StopOnSignal() {
-  g_signal = 0;
-  g_first_at = 0;
+  clear_stop_request();
   struct sigaction action {};
   action.sa_handler = on_signal;
   action.sa_flags = SA_RESTART;  // reads and writes in progress carry on
@@ -55,6 +54,16 @@ StopOnSignal::~StopOnSignal() {
 }
 
 int stop_signal() { return g_signal.load(); }
+
+void request_stop(int signal) {
+  int expected = 0;
+  g_signal.compare_exchange_strong(expected, signal);
+}
+
+void clear_stop_request() {
+  g_signal = 0;
+  g_first_at = 0;
+}
 
 const char* signal_name(int signal) {
   switch (signal) {

@@ -33,6 +33,12 @@ std::shared_ptr<Module> create_run_model(const Config& config) {
   return model;
 }
 
+RunModel load_run_model(const Config& config, const std::string& weights, const std::string& source) {
+  auto model = create_run_model(config);
+  const WeightsFormat format = load_weights(*model, weights, config.model.name, source);
+  return {std::move(model), format};
+}
+
 std::map<std::string, std::string> model_metadata(const ModelConfig& m) {
   return {{"model.name", m.name},
           {"model.width", std::to_string(m.width)},

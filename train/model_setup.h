@@ -10,6 +10,7 @@
 
 #include "models/zoo.h"
 #include "train/config.h"
+#include "train/weights_file.h"
 
 namespace minnow {
 
@@ -19,13 +20,23 @@ namespace minnow {
 //   run's seed, then the starting weights of model.init_weights when set. The trainer's
 //   hooks then change it (QAT quantizers, distillation adapters);
 // - create_run_model(config): the network a run's checkpoints and exports load into, for
-//   eval, predict and export: create_model, prepared for QAT when qat.enabled, no weights.
+//   eval, predict and export: create_model, prepared for QAT when qat.enabled, no weights;
+// - load_run_model(config, weights): create_run_model with a weights file loaded (eval,
+//   predict, the Python module's minnow.load).
 
 ModelSpec model_spec(const ModelConfig& model, uint64_t seed);
 
 std::shared_ptr<Module> build_model(const Config& config);
 
 std::shared_ptr<Module> create_run_model(const Config& config);
+
+struct RunModel {
+  std::shared_ptr<Module> model;
+  WeightsFormat format;  // what the weights file was
+};
+// weights: a minnow export, a checkpoint or a state dict (train/weights_file.h); source
+// ("--weights") starts every message.
+RunModel load_run_model(const Config& config, const std::string& weights, const std::string& source);
 
 // The model section as an export's metadata ("model.name", "model.width", ...), from which
 // weights_file.cpp reads it back; every export format writes this same block.

@@ -2,11 +2,13 @@
 // hook it was given, in order, at these points: once on the built model (QAT inserts its
 // quantizers, distillation adds its adapters), for the loss (at most one hook replaces the
 // cross-entropy), at each epoch's start, after backward and after the optimizer step
-// (gradient reduction, pruning masks), and after each step to ask whether to stop.
+// (gradient reduction, pruning masks), after each step to ask whether to stop, and with each
+// record the run logs.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +49,9 @@ class TrainHook {
     (void)position;
     return false;
   }
+  // Each record of the run's log on every rank, as rank 0 writes it to metrics.jsonl: "step"
+  // (every log_every_steps steps), "train_epoch", "eval_epoch", "replica_check".
+  virtual void on_record(const nlohmann::json& record) { (void)record; }
 };
 
 using TrainHooks = std::vector<std::shared_ptr<TrainHook>>;

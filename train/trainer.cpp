@@ -80,6 +80,7 @@ void Trainer::save(const std::string& which) {
 
 void Trainer::log(const nlohmann::json& record) {
   if (log_) log_->write(record);
+  for (const auto& hook : hooks_) hook->on_record(record);
 }
 
 void Trainer::log_step(nlohmann::json record, const LossTerms& terms) {
@@ -279,23 +280,27 @@ TrainSummary Trainer::run() {
 
   run_on_root(world_, [&] {
     export_weights(config_.output + "/model.safetensors", *model_, config_.model);
-    nlohmann::json out = {{"model", config_.model.name},     {"test_top1", summary.test_top1},
-                          {"test_top5", summary.test_top5},  {"test_loss", summary.test_loss},
-                          {"best_top1", summary.best_top1},  {"train_seconds", summary.train_seconds},
-                          {"epochs", summary.epochs},        {"images_per_second", summary.images_per_second},
-                          {"params", exported_parameters(*model_)}};
-    if (world_.distributed()) {
-      out["world_size"] = layout_.world_size;
-      out["batch_size_per_rank"] = layout_.batch_per_rank;
-      out["effective_batch_size"] = layout_.effective_batch;
-      out["lr_scaling"] = std::string(to_string(config_.distributed.lr_scaling));
-      out["lr_factor"] = layout_.lr_factor;
-      out["sync_bn"] = config_.distributed.sync_bn;
-    }
-    write_text_file(config_.output + "/summary.json", out.dump(2) + "\n");
+    write_text_file(config_.output + "/summary.json", summary_record(summary).dump(2) + "\n");
   });
   write_run_report();
   return summary;
+}
+
+nlohmann::json Trainer::summary_record(const TrainSummary& summary) const {
+  nlohmann::json out = {{"model", config_.model.name},     {"test_top1", summary.test_top1},
+                        {"test_top5", summary.test_top5},  {"test_loss", summary.test_loss},
+                        {"best_top1", summary.best_top1},  {"train_seconds", summary.train_seconds},
+                        {"epochs", summary.epochs},        {"images_per_second", summary.images_per_second},
+                        {"params", exported_parameters(*model_)}};
+  if (world_.distributed()) {
+    out["world_size"] = layout_.world_size;
+    out["batch_size_per_rank"] = layout_.batch_per_rank;
+    out["effective_batch_size"] = layout_.effective_batch;
+    out["lr_scaling"] = std::string(to_string(config_.distributed.lr_scaling));
+    out["lr_factor"] = layout_.lr_factor;
+    out["sync_bn"] = config_.distributed.sync_bn;
+  }
+  return out;
 }
 
 }  // namespace minnow

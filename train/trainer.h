@@ -53,6 +53,8 @@ class Trainer {
   // Runs (or resumes) every remaining epoch; writes summary.json and model.safetensors.
   // With several ranks every rank calls it: it starts by making their models equal.
   TrainSummary run();
+  // summary.json's object for what run() returned (written by run() at a run's end).
+  nlohmann::json summary_record(const TrainSummary& summary) const;
 
   Module& model() { return *model_; }
   const Config& config() const { return config_; }

@@ -66,14 +66,24 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
 }
 
 std::optional<ModelConfig> recorded_model_config(const std::string& path, const std::string& source) {
-  const std::string where = source + " '" + path + "'";
-  MINNOW_CHECK(std::filesystem::is_regular_file(path), where, ": no such file");
-  return recorded_model_config(load_safetensors(path), where);
+  const std::optional<Config> config = recorded_config(path, source);
+  return config ? std::optional<ModelConfig>(config->model) : std::nullopt;
 }
 
 std::optional<ModelConfig> recorded_model_config(const SafeTensors& file, const std::string& where) {
+  const std::optional<Config> config = recorded_config(file, where);
+  return config ? std::optional<ModelConfig>(config->model) : std::nullopt;
+}
+
+std::optional<Config> recorded_config(const std::string& path, const std::string& source) {
+  const std::string where = source + " '" + path + "'";
+  MINNOW_CHECK(std::filesystem::is_regular_file(path), where, ": no such file");
+  return recorded_config(load_safetensors(path), where);
+}
+
+std::optional<Config> recorded_config(const SafeTensors& file, const std::string& where) {
   const std::string format = metadata_value(file, "format");
-  if (format == kCheckpointFormat) return parse_config(metadata_value(file, "config"), where + " (config)").model;
+  if (format == kCheckpointFormat) return parse_config(metadata_value(file, "config"), where + " (config)");
   if (format != kExportFormat) return std::nullopt;
   // The whole text as export_weights writes it (std::to_string): ints, and a finite width.
   auto number = [&]<class T>(const std::string& key, T value) {
@@ -85,7 +95,8 @@ std::optional<ModelConfig> recorded_model_config(const SafeTensors& file, const 
                  ", got '", printable(text), "'");
     return value;
   };
-  ModelConfig m;
+  Config config;
+  ModelConfig& m = config.model;
   m.name = metadata_value(file, "model.name");
   m.width = number("model.width", 0.0);
   m.resolution = number("model.resolution", 0);
@@ -93,7 +104,7 @@ std::optional<ModelConfig> recorded_model_config(const SafeTensors& file, const 
   m.in_channels = number("model.in_channels", 0);
   m.small_input = metadata_value(file, "model.small_input") == "true";
   m.groups = number("model.groups", 0);
-  return m;
+  return config;
 }
 
 }  // namespace minnow

@@ -28,5 +28,9 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
 std::optional<ModelConfig> recorded_model_config(const std::string& path, const std::string& source);
 // The same from a decoded file; where (source and path) starts every message.
 std::optional<ModelConfig> recorded_model_config(const SafeTensors& file, const std::string& where);
+// The run config such a file records: a checkpoint's whole config; an export's model section,
+// every other key at its default; nullopt for a plain state dict.
+std::optional<Config> recorded_config(const std::string& path, const std::string& source);
+std::optional<Config> recorded_config(const SafeTensors& file, const std::string& where);
 
 }  // namespace minnow

@@ -6,15 +6,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "core/engine.h"
-#include "core/error.h"
 #include "core/safetensors.h"
 #include "train/cli/commands.h"
-#include "train/data_setup.h"
-#include "train/evaluate.h"
-#include "train/model_setup.h"
-#include "train/qat/int8_model.h"
-#include "train/weights_file.h"
+#include "train/eval_run.h"
 
 namespace minnow::cli {
 namespace {
@@ -38,47 +32,23 @@ void save_logits(const std::string& path, const EvalResult& r, int64_t images, c
 int run_eval(const EvalArgs& a) {
   if (a.json) log_to_stderr();
   const Config config = load_config(a.config, a.overrides);
-  MINNOW_CHECK(!a.int8 || config.qat.enabled, "eval: --int8 runs a QAT-trained model; ", a.config,
-               " has qat.enabled: false (train with qat.enabled: true, or pass --set qat.enabled=true)");
-  if (config.threads > 0) set_num_threads(config.threads);
-  auto model = create_run_model(config);
-  const WeightsFormat format = load_weights(*model, a.weights, config.model.name, "--weights");
-  const data::DataPipeline data = data::make_data(to_data_config(config));
-  MINNOW_CHECK(data.val_loader != nullptr, "eval: ", a.config, " has no test data; set data.test or data.val_split");
-  MINNOW_CHECK(data.val->num_classes() <= config.model.num_classes, "eval: model.num_classes is ",
-               config.model.num_classes, " but the test data has ", data.val->num_classes(), " classes");
-  // --int8: the converted model's result, next to the fake-quant model's it came from.
-  EvalResult fake_quant;
-  std::unique_ptr<Int8Model> int8;
-  if (a.int8) {
-    fake_quant = evaluate(*model, *data.val_loader, true);
-    const int64_t r = config.model.resolution;
-    int8 = convert_int8(*model, {config.data.batch_size, config.model.in_channels, r, r});
-  }
-  const EvalResult r = int8 ? evaluate([&int8](const Tensor& x) { return int8->forward(x); }, *data.val_loader,
-                                       true)
-                            : evaluate(*model, *data.val_loader, !a.save_logits.empty());
-  MINNOW_CHECK(r.count > 0, "eval: none of the ", data.val->size(), " test images could be read");
-  if (!a.save_logits.empty()) save_logits(a.save_logits, r, data.val->size(), config);
-  const double agreement = int8 ? argmax_agreement_percent(r, fake_quant) : 0.0;
+  const EvalRun run = evaluate_weights(config, a.config, a.weights, "--weights",
+                                       {.int8 = a.int8, .keep_logits = !a.save_logits.empty()});
+  const EvalResult& r = run.result;
+  if (!a.save_logits.empty()) save_logits(a.save_logits, r, run.images, config);
 
   if (a.json) {
-    nlohmann::json out = {{"top1", r.top1}, {"top5", r.top5}, {"loss", r.loss}, {"images", r.count}};
-    if (int8) {
-      out["fake_quant_top1"] = fake_quant.top1;
-      out["argmax_agreement"] = agreement;
-    }
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", eval_run_json(run).dump().c_str());
     return 0;
   }
-  std::printf("%s%s, %s %s, on %lld test images\n", config.model.name.c_str(), int8 ? " (int8)" : "",
-              weights_format_name(format), a.weights.c_str(), static_cast<long long>(r.count));
+  std::printf("%s%s, %s %s, on %lld test images\n", config.model.name.c_str(), a.int8 ? " (int8)" : "",
+              weights_format_name(run.format), a.weights.c_str(), static_cast<long long>(r.count));
   std::printf("top-1 %.2f%%  top-5 %.2f%%  loss %.4f\n", r.top1, r.top5, r.loss);
-  if (int8)
-    std::printf("fake-quant model: top-1 %.2f%%; same top class on %.2f%% of the images\n", fake_quant.top1,
-                agreement);
+  if (a.int8)
+    std::printf("fake-quant model: top-1 %.2f%%; same top class on %.2f%% of the images\n", run.fake_quant.top1,
+                run.agreement);
   if (!a.save_logits.empty())
-    std::printf("logits (%lld, %lld) saved to %s\n", static_cast<long long>(data.val->size()),
+    std::printf("logits (%lld, %lld) saved to %s\n", static_cast<long long>(run.images),
                 static_cast<long long>(r.num_classes), a.save_logits.c_str());
   return 0;
 }

@@ -1,139 +1,25 @@
 // `minnow export <run-dir|checkpoint> [--best] --format FORMAT -o FILE`: rebuilds the model
-// from the checkpoint's stored config and loads its weights, then writes
-//   safetensors  float32 weights in plain layout, torchvision's names, the config in metadata;
-//   int8         a QAT run's converted int8 model (minnow's own safetensors scheme);
-//   onnx         the float model as ONNX (deploy/onnx_export.h), BN folded;
-//   onnx-int8    a QAT run's int8 model in the QOperator form OpenCV 4.6 runs, calibrated on
-//                256 training images (the training loader's first, shuffled, augmented);
-//   onnx-qdq     the same int8 model as QuantizeLinear/DequantizeLinear pairs (opset 13).
-#include <algorithm>
+// from the checkpoint's stored config and loads its weights, then writes it in the format
+// asked for (deploy/export_run.h lists them: safetensors, int8, onnx, onnx-int8, onnx-qdq).
 #include <cstdio>
-#include <filesystem>
-#include <optional>
 
-#include "core/error.h"
-#include "core/safetensors.h"
-#include "data/loader.h"
-#include "deploy/onnx_export.h"
-#include "train/checkpoint.h"
-#include "train/data_setup.h"
+#include "deploy/export_run.h"
 #include "train/cli/commands.h"
-#include "train/model_setup.h"
-#include "train/qat/int8_model.h"
 
 namespace minnow::cli {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct ExportArgs {
-  std::string source;
-  std::string format = "safetensors";
-  std::string output;
-  bool best = false;
-};
-
-// The checkpoint file: <dir>/last.safetensors (or best) for a run folder, else source itself.
-std::string checkpoint_file(const ExportArgs& a) {
-  if (!fs::is_directory(a.source)) {
-    MINNOW_CHECK(fs::exists(a.source), "export: '", a.source,
-                 "' does not exist; expected a run folder or a checkpoint");
-    MINNOW_CHECK(!a.best, "export: --best picks best.safetensors in a run folder, but '", a.source, "' is a file");
-    return a.source;
-  }
-  const std::string which = a.best ? "best" : "last";
-  const std::string path = (fs::path(a.source) / (which + ".safetensors")).string();
-  MINNOW_CHECK(fs::exists(path), "export: run folder '", a.source, "' has no ", which, ".safetensors");
-  return path;
-}
-
-// The int8 model of a QAT run: s8 weights, their per-channel scales, f32 biases (BN folded
-// in), every activation scale, and the scheme in the metadata.
-void export_int8(const std::string& path, Module& model, const Config& config) {
-  MINNOW_CHECK(config.qat.enabled, "export: --format int8 needs a QAT run; this checkpoint's config has qat.enabled: false");
-  const int64_t r = config.model.resolution;
-  const auto int8 = convert_int8(model, {1, config.model.in_channels, r, r});
-  SafeTensors file;
-  for (const auto& t : int8->tensors()) file.tensors.emplace_back(t.name, t.tensor);
-  file.metadata = model_metadata(config.model);
-  file.metadata.insert({{"format", "minnow-int8-1"},
-                        {"scheme",
-                         "weights: s8 symmetric per output channel, real = weight_scale[o] * q, BN folded into "
-                         "weight and bias; activations: per tensor, zero point 0, real = scale * q, u8 after "
-                         "relu/relu6, s8 elsewhere; <conv>.output_scale is the scale of that conv's (activated) "
-                         "output, input_scale the image's; residual sums requantize to <block>.scale; the "
-                         "classifier is f32 with fake-quantized weights"},
-                        {"weight_bits", std::to_string(config.qat.weight_bits)},
-                        {"activation_bits", std::to_string(config.qat.activation_bits)}});
-  save_safetensors(path, file);
-}
-
-// kCalibrationImages training images, as the training loader gives them (its shuffled order and
-// training transform): what sets the scales that the QOperator form needs and QAT does not
-// observe.
-constexpr int64_t kCalibrationImages = 256;
-
-Tensor calibration_images(const Config& config) {
-  const data::DataPipeline data = data::make_data(to_data_config(config));
-  std::vector<float> values;
-  Dims dims;
-  data.train_loader->begin_epoch(0);
-  while (dims.empty() || dims[0] < kCalibrationImages) {
-    std::optional<data::Batch> batch = data.train_loader->next();
-    if (!batch) break;
-    const Dims d = batch->images.dims();  // (B, C, H, W)
-    const std::vector<float> v = batch->images.to_plain();
-    values.insert(values.end(), v.begin(), v.end());
-    dims = dims.empty() ? d : Dims{dims[0] + d[0], d[1], d[2], d[3]};
-  }
-  MINNOW_CHECK(!dims.empty(), "export: the training data of this run gave no images to calibrate the int8 ONNX form");
-  const int64_t n = std::min(dims[0], kCalibrationImages);
-  values.resize(static_cast<size_t>(n * dims[1] * dims[2] * dims[3]));
-  return Tensor::from_plain({n, dims[1], dims[2], dims[3]}, values);
-}
-
-// The ONNX forms: float (any run), int8 QOperator or QDQ (a QAT run's converted model).
-void export_onnx(const std::string& path, const std::string& format, Module& model, const Config& config,
-                 const std::string& source) {
-  const int64_t r = config.model.resolution;
-  OnnxExportOptions options{.input_dims = {1, config.model.in_channels, r, r}, .metadata = onnx_metadata(config)};
-  if (format == "onnx") return export_onnx_float(path, model, options);
-  MINNOW_CHECK(config.qat.enabled, "export: --format ", format, " needs a QAT run; '", source,
-               "' was trained with qat.enabled: false (export it with --format onnx)");
-  const auto int8 = convert_int8(model, options.input_dims);
-  if (format == "onnx-int8") options.calibration = calibration_images(config);
-  export_onnx_int8(path, *int8, format == "onnx-int8" ? OnnxInt8Form::qoperator : OnnxInt8Form::qdq, options);
-}
-
-int run_export(const ExportArgs& a) {
-  const std::vector<std::string> formats{"safetensors", "int8", "onnx", "onnx-int8", "onnx-qdq"};
-  MINNOW_CHECK(std::find(formats.begin(), formats.end(), a.format) != formats.end(), "export: --format '", a.format,
-               "' is not supported; expected safetensors, int8, onnx, onnx-int8 or onnx-qdq");
-  const std::string path = checkpoint_file(a);
-  const SafeTensors file = load_safetensors(path);
-  const auto format = file.metadata.find("format");
-  const std::string found = format == file.metadata.end() ? "none" : "'" + printable(format->second) + "'";
-  MINNOW_CHECK(format != file.metadata.end() && format->second == "minnow-checkpoint-1", "export: '", path,
-               "' is not a minnow checkpoint (metadata format ", found,
-               ", expected 'minnow-checkpoint-1'); give a run folder or its last/best.safetensors");
-  const Config config = checkpoint_config(path);
-  auto model = create_run_model(config);
-  load_checkpoint(path, *model, nullptr);
-  if (a.format == "int8")
-    export_int8(a.output, *model, config);
-  else if (a.format.starts_with("onnx"))
-    export_onnx(a.output, a.format, *model, config, a.source);
-  else
-    export_weights(a.output, *model, config.model);
-  std::printf("exported %s (%lld parameters) from %s to %s\n", config.model.name.c_str(),
-              static_cast<long long>(model->num_parameters()), path.c_str(), a.output.c_str());
+int run_export(const ExportOptions& a) {
+  const ExportResult r = export_checkpoint(a);
+  std::printf("exported %s (%lld parameters) from %s to %s\n", r.model.c_str(), static_cast<long long>(r.parameters),
+              r.checkpoint.c_str(), a.output.c_str());
   return 0;
 }
 
 }  // namespace
 
 void add_export_command(CLI::App& app, Action& action) {
-  auto args = std::make_shared<ExportArgs>();
+  auto args = std::make_shared<ExportOptions>();
   auto* cmd = app.add_subcommand("export", "Export a checkpoint's weights (float32, plain, torchvision names)");
   cmd->add_option("source", args->source, "Run folder (its last.safetensors) or checkpoint file")->required();
   cmd->add_option("-o,--output", args->output, "Output file")->required();

@@ -21,7 +21,6 @@
 #include "train/cli/commands.h"
 #include "train/data_setup.h"
 #include "train/model_setup.h"
-#include "train/weights_file.h"
 
 namespace minnow::cli {
 namespace {
@@ -110,8 +109,7 @@ int run_predict(const PredictArgs& a) {
   if (a.json) log_to_stderr();
   const Config config = load_config(a.config, a.overrides);
   if (config.threads > 0) set_num_threads(config.threads);
-  auto model = create_run_model(config);
-  load_weights(*model, a.weights, config.model.name, "--weights");
+  const auto model = load_run_model(config, a.weights, "--weights").model;
   model->eval();
   const std::vector<std::string> names = class_names(config);
   const data::Transform transform(eval_transform(config));

@@ -9,6 +9,7 @@
 #include "models/zoo.h"
 #include "train/cli/commands.h"
 #include "train/cli/model_options.h"
+#include "train/stats_json.h"
 
 namespace minnow::cli {
 namespace {
@@ -34,15 +35,7 @@ int run_stats(const StatsArgs& a) {
   auto model = create_model(a.spec);
   const ModelStats s = model_stats(*model, {.resolution = a.resolution, .in_channels = a.spec.in_channels});
   if (a.json) {
-    nlohmann::json layers = nlohmann::json::array();
-    for (const auto& l : s.layers)
-      layers.push_back({{"name", l.name}, {"op", l.op}, {"output", l.output}, {"params", l.params}, {"macs", l.macs}});
-    const nlohmann::json out = {{"model", a.spec.name},      {"width", a.spec.width},
-                                {"resolution", a.resolution}, {"num_classes", a.spec.num_classes},
-                                {"params", s.params},         {"macs", s.macs},
-                                {"activation_bytes", s.activation_bytes},
-                                {"latency_ms", s.latency_ms}, {"layers", layers}};
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", model_stats_json(a.spec, a.resolution, s).dump().c_str());
     return 0;
   }
   std::printf("%-34s %-10s %-14s %12s %14s\n", "layer", "op", "output", "params", "mult-adds");
