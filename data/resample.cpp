@@ -81,10 +81,18 @@ __attribute__((target_clones("avx2", "default"))) void resample_down(const uint8
 // moves, not a call to memcpy.
 template <size_t C>
 void transpose(const uint8_t* in, size_t in_stride, size_t rows, size_t cols, uint8_t* out) {
-  for (size_t y = 0; y < rows; ++y) {
-    const uint8_t* row = in + y * in_stride;
-    for (size_t x = 0; x < cols; ++x) {
-      for (size_t ch = 0; ch < C; ++ch) out[(x * rows + y) * C + ch] = row[x * C + ch];
+  // In 16 x 16 tiles, so that the strided writes of one tile stay in cache.
+  constexpr size_t kTile = 16;
+  for (size_t y0 = 0; y0 < rows; y0 += kTile) {
+    const size_t y1 = std::min(rows, y0 + kTile);
+    for (size_t x0 = 0; x0 < cols; x0 += kTile) {
+      const size_t x1 = std::min(cols, x0 + kTile);
+      for (size_t y = y0; y < y1; ++y) {
+        const uint8_t* row = in + y * in_stride;
+        for (size_t x = x0; x < x1; ++x) {
+          for (size_t ch = 0; ch < C; ++ch) out[(x * rows + y) * C + ch] = row[x * C + ch];
+        }
+      }
     }
   }
 }
