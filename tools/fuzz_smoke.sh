@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # Inputs per target: about 20 s each, 2 to 2.5 minutes in all on the shared 2-core machine.
 targets=(cifar idx image safetensors checkpoint config)
-declare -A runs=([cifar]=400000 [idx]=150000 [image]=40000 [safetensors]=120000 [checkpoint]=80000 [config]=12000)
+declare -A runs=([cifar]=400000 [idx]=150000 [image]=120000 [safetensors]=120000 [checkpoint]=80000 [config]=12000)
 
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINNOW_FUZZ=ON \
   -DMINNOW_BUILD_TESTS=OFF -DMINNOW_BUILD_BENCH=OFF > /dev/null
