@@ -1,6 +1,7 @@
 // Loader throughput: CIFAR-format records with random crop and flip, and a
-// folder of 500x375 JPEG files with random-resized crop to 224 (and to 112,
-// with and without DCT-domain downscaling), all with normalisation. The files
+// folder of 500x375 JPEG files with random-resized crop to 224 and to 112
+// (each also with whole-image decoding, data.jpeg_partial_decode off), all
+// with normalisation. The files
 // are generated first; the consumer only takes batches, so the figure is the
 // loader's own rate. bench/compare_loader.py runs this against torchvision.
 // Usage: bench_loader [cifar_images=10000] [jpeg_images=256] [max_workers=2] [jpeg_dir]
@@ -90,9 +91,9 @@ struct Rate {
 
 // Rates over `epochs` full epochs, after one warm-up epoch.
 Rate measure(std::shared_ptr<const data::Dataset> dataset, const data::TransformOptions& transform, int batch_size,
-             int workers, int epochs, bool dct_scaling = true) {
+             int workers, int epochs, bool partial_decode = true) {
   data::Loader loader(std::move(dataset), transform,
-                      {.batch_size = batch_size, .workers = workers, .seed = 7, .jpeg_dct_scaling = dct_scaling});
+                      {.batch_size = batch_size, .workers = workers, .seed = 7, .jpeg_partial_decode = partial_decode});
   loader.begin_epoch(0);
   while (loader.next()) {
   }
@@ -154,10 +155,13 @@ int main(int argc, char** argv) {
     report("jpeg 500x375, random-resized crop 224 + flip + normalize, batch 32", workers,
            measure(jpegs, jpeg_transform(224), 32, workers, 2));
   }
-  // A low-resolution crop, where most crops leave room to decode at 1/2 or 1/4.
-  report("jpeg 500x375, random-resized crop 112 + flip + normalize, batch 32, full-size decode", 1,
+  // The same with every image decoded whole, and at a low resolution, where most crops also
+  // leave room to decode at 1/2 or 1/4.
+  report("jpeg 500x375, random-resized crop 224 + flip + normalize, batch 32, whole-image decode", 1,
+         measure(jpegs, jpeg_transform(224), 32, 1, 2, false));
+  report("jpeg 500x375, random-resized crop 112 + flip + normalize, batch 32, whole-image decode", 1,
          measure(jpegs, jpeg_transform(112), 32, 1, 2, false));
-  report("jpeg 500x375, random-resized crop 112 + flip + normalize, batch 32, DCT-domain downscaling", 1,
+  report("jpeg 500x375, random-resized crop 112 + flip + normalize, batch 32, partial decode", 1,
          measure(jpegs, jpeg_transform(112), 32, 1, 2, true));
   fs::remove_all(root);
   return 0;

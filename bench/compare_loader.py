@@ -130,7 +130,8 @@ def main():
         return cells[0]
 
     print("| **RandomResizedCrop(224) + flip + normalize** | | | |")
-    best_new = row("minnow, libjpeg-turbo (this build)", new, rrc)
+    best_new = row("minnow, libjpeg-turbo, partial decode (this build)", new, rrc)
+    row("minnow, libjpeg-turbo, whole-image decode", new, rrc + ", whole-image decode")
     if old:
         row("minnow before, stb_image", old, rrc)
     tv_pil = row("torchvision, PIL (ImageFolder)", tv, "PIL + ImageFolder")
@@ -142,8 +143,8 @@ def main():
     row("PIL", tv, "PIL decode only")
     row("torchvision.io.decode_jpeg", tv, "decode_jpeg only")
     print("| **RandomResizedCrop(112) + flip + normalize** | | | |")
-    row("minnow, full-size decode", new, rrc.replace("224", "112") + ", full-size decode")
-    row("minnow, DCT-domain downscaling", new, rrc.replace("224", "112") + ", DCT-domain downscaling")
+    row("minnow, whole-image decode", new, rrc.replace("224", "112") + ", whole-image decode")
+    row("minnow, partial decode (crop region, DCT scaling)", new, rrc.replace("224", "112") + ", partial decode")
     print(f"\nper core, minnow / torchvision: {best_new / tv_pil:.2f}x PIL, {best_new / tv_io:.2f}x io.decode_jpeg")
 
 

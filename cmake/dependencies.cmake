@@ -1,5 +1,6 @@
 # Dependency lookup. Everything comes from Debian 12 packages; nothing is downloaded.
-#   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libturbojpeg0-dev, libyaml-cpp-dev,
+#   libdnnl-dev (DNNL::dnnl), gcc's OpenMP, libspdlog-dev, libstb-dev, libturbojpeg0-dev and
+#   libjpeg62-turbo-dev, libyaml-cpp-dev,
 #   nlohmann-json3-dev, zlib1g-dev, libcli11-dev (the CLI's argument parsing), libonnx-dev
 #   with libprotobuf-dev (ONNX export), libopenmpi-dev (data-parallel training), Debian's
 #   /usr/bin/python3 with python3-dev and pybind11-dev (the Python module) and, for the tests,
@@ -31,16 +32,20 @@ add_library(minnow_mpi_deps INTERFACE)
 target_link_libraries(minnow_mpi_deps INTERFACE MPI::MPI_CXX)
 
 find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
-# JPEG decoding: libjpeg-turbo's TurboJPEG API (libturbojpeg0-dev). Found by file rather than
-# through its CMake package, whose targets file also demands the static libraries of
-# libjpeg62-turbo-dev, a package minnow does not need.
+# JPEG decoding: libjpeg-turbo, whole images through its TurboJPEG API (libturbojpeg0-dev) and
+# a random crop's region through its libjpeg API (libjpeg62-turbo-dev; TurboJPEG 2.1 cannot crop).
+# Found by file: FindJPEG would accept any libjpeg, and TurboJPEG's CMake package also demands
+# static libraries.
 find_path(TURBOJPEG_INCLUDE_DIR turbojpeg.h REQUIRED)
 find_library(TURBOJPEG_LIBRARY turbojpeg REQUIRED)
+find_path(LIBJPEG_INCLUDE_DIR jpeglib.h REQUIRED)
+find_library(LIBJPEG_LIBRARY jpeg REQUIRED)
 
 # Dependencies that stay out of minnow's public headers.
 add_library(minnow_private_deps INTERFACE)
-target_include_directories(minnow_private_deps SYSTEM INTERFACE ${STB_INCLUDE_DIR} ${TURBOJPEG_INCLUDE_DIR})
-target_link_libraries(minnow_private_deps INTERFACE ${TURBOJPEG_LIBRARY}
+target_include_directories(minnow_private_deps SYSTEM INTERFACE ${STB_INCLUDE_DIR} ${TURBOJPEG_INCLUDE_DIR}
+  ${LIBJPEG_INCLUDE_DIR})
+target_link_libraries(minnow_private_deps INTERFACE ${TURBOJPEG_LIBRARY} ${LIBJPEG_LIBRARY}
   spdlog::spdlog yaml-cpp nlohmann_json::nlohmann_json ZLIB::ZLIB Threads::Threads)
 
 # Debian's python3, the one python3-torch, python3-numpy and python3-pytest install into (the

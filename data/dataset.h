@@ -41,11 +41,11 @@ class Dataset {
   // Sample index, or nullopt when its image is bad and the policy is skip.
   // Safe to call from several threads at once.
   virtual std::optional<Sample> get(int64_t index) const = 0;
-  // As get(index), but the image may come back smaller than the file's, as
-  // long as it covers what min_size asks for (JPEG files in folders do this,
-  // through DCT-domain downscaling). The default ignores the request.
-  virtual std::optional<Sample> get_scaled(int64_t index, const SizeRequest& min_size) const {
-    (void)min_size;
+  // As get(index), but a decoder that can decode part of an image at a
+  // reduced scale (JPEG files in folders) asks request what to decode and
+  // returns only that (data/image.h's DecodeRequest). The default never asks.
+  virtual std::optional<Sample> get_partial(int64_t index, const DecodeRequester& request) const {
+    (void)request;
     return get(index);
   }
   // Where sample index comes from, for messages: a file path, or a file and record.

@@ -18,10 +18,11 @@ inline constexpr int64_t kDefaultMaxPixels = 89'478'485;
 struct DecodeOptions {
   int channels = 3;                           // 1 (luma) or 3 (RGB); alpha is dropped, gray is replicated
   int64_t max_pixels = kDefaultMaxPixels;     // width * height above this is refused
-  // Empty: full size. Otherwise a JPEG is decoded at the smallest of 1, 1/2,
-  // 1/4 and 1/8 that still covers the requested size; PNG and BMP always
-  // decode at full size.
-  SizeRequest min_size{};
+  // Empty: the whole image at full size. Otherwise a JPEG asks it what to
+  // decode (data/image.h's DecodeRequest) and returns just the requested
+  // region, at the smallest of 1, 1/2, 1/4 and 1/8 that still covers
+  // min_size; PNG and BMP never ask, and decode whole at full size.
+  DecodeRequester request{};
 };
 
 // Decodes bytes into an Image with options.channels channels. name (the file)

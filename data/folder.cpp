@@ -80,10 +80,10 @@ const fs::path& FolderDataset::path(int64_t index) const {
 
 std::string FolderDataset::source(int64_t index) const { return path(index).string(); }
 
-std::optional<Sample> FolderDataset::get_scaled(int64_t index, const SizeRequest& min_size) const {
+std::optional<Sample> FolderDataset::get_partial(int64_t index, const DecodeRequester& request) const {
   const auto& file = path(index);
   try {
-    const DecodeOptions decode{.channels = options_.channels, .max_pixels = options_.max_pixels, .min_size = min_size};
+    const DecodeOptions decode{.channels = options_.channels, .max_pixels = options_.max_pixels, .request = request};
     return Sample{.image = decode_image(read_file(file, "folder"), decode, file.string()),
                   .label = labels_[static_cast<size_t>(index)]};
   } catch (const Error& e) {

@@ -32,8 +32,8 @@ class FolderDataset : public Dataset {
   const std::vector<std::string>& class_names() const override { return class_names_; }
   int channels() const override { return options_.channels; }
   int32_t label(int64_t index) const override;
-  std::optional<Sample> get(int64_t index) const override { return get_scaled(index, {}); }
-  std::optional<Sample> get_scaled(int64_t index, const SizeRequest& min_size) const override;
+  std::optional<Sample> get(int64_t index) const override { return get_partial(index, {}); }
+  std::optional<Sample> get_partial(int64_t index, const DecodeRequester& request) const override;
   std::string source(int64_t index) const override;
   int64_t skipped() const override;
 

@@ -15,10 +15,26 @@ struct ImageSize {
   int height = 0;
 };
 
-// Given an image's full size from its header, the smallest size the caller
-// will still use all of (Transform::min_source_size): decoders that can
-// produce a smaller image directly (JPEG, data/jpeg.h) may stop there.
-using SizeRequest = std::function<ImageSize(ImageSize full)>;
+// A rectangle of an image, in pixels.
+struct PixelBox {
+  int top = 0;
+  int left = 0;
+  int height = 0;
+  int width = 0;
+};
+
+// What a caller will read of an image (Transform::plan_source): region, a
+// part of the full image (0 x 0: all of it), and min_size, the smallest size
+// the full image may be scaled to with region still read at one source pixel
+// per output pixel. A decoder that can do less than a full decode (JPEG,
+// data/jpeg.h) then returns just region, scaled as far as min_size allows.
+struct DecodeRequest {
+  ImageSize min_size;
+  PixelBox region;
+};
+
+// Asked by such a decoder, with the full size from the image's header.
+using DecodeRequester = std::function<DecodeRequest(ImageSize full)>;
 
 struct Image {
   int height = 0;

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "data/image_ops.h"
+#include "data/jpeg_region.h"
 
 namespace minnow::data {
 namespace {
@@ -52,6 +53,35 @@ Image cmyk_to_rgb(const std::vector<uint8_t>& cmyk, int height, int width) {
   return rgb;
 }
 
+// The whole image at 1/denominator, through TurboJPEG; CMYK files come back as 4 channels.
+Image decode_whole(Decompressor& handle, std::span<const uint8_t> bytes, int channels, bool cmyk, int denominator,
+                   ImageSize full, const std::string& name) {
+  const int out_w = scaled(full.width, denominator);
+  const int out_h = scaled(full.height, denominator);
+  const int format = cmyk ? TJPF_CMYK : channels == 1 ? TJPF_GRAY : TJPF_RGB;
+  const int format_channels = cmyk ? 4 : channels;
+  std::vector<uint8_t> pixels(static_cast<size_t>(out_w) * out_h * format_channels);
+  if (tjDecompress2(handle.get(), bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data(), out_w,
+                    out_w * format_channels, out_h, format, TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0) {
+    MINNOW_FAIL("image: ", name, ": cannot decode ", full.width, "x", full.height, " image (libjpeg-turbo: ",
+                failure_reason(handle), ")");
+  }
+  return Image{.height = out_h, .width = out_w, .channels = format_channels, .pixels = std::move(pixels)};
+}
+
+// region of the full image, at 1/denominator: the scaled pixels it covers, rounded outwards.
+PixelBox scaled_box(PixelBox region, ImageSize full, int denominator) {
+  MINNOW_CHECK(region.top >= 0 && region.left >= 0 && region.height > 0 && region.width > 0 &&
+                   region.top + region.height <= full.height && region.left + region.width <= full.width,
+               "image: requested region (top ", region.top, ", left ", region.left, ", ", region.height, "x",
+               region.width, ") outside the ", full.height, "x", full.width, " image");
+  const int top = region.top / denominator;
+  const int left = region.left / denominator;
+  const int bottom = scaled(region.top + region.height, denominator);
+  const int right = scaled(region.left + region.width, denominator);
+  return {.top = top, .left = left, .height = bottom - top, .width = right - left};
+}
+
 }  // namespace
 
 bool is_jpeg(std::span<const uint8_t> bytes) {
@@ -82,21 +112,16 @@ Image decode_jpeg(std::span<const uint8_t> bytes, const DecodeOptions& options, 
   MINNOW_CHECK(width > 0 && height > 0, "image: ", name,
                ": not a readable JPEG header (libjpeg-turbo: the file ends before a frame header gives the size)");
   check_image_size(width, height, options.max_pixels, name);
-  int denominator = 1;
-  if (options.min_size) denominator = jpeg_scale_denominator({width, height}, options.min_size({width, height}));
-  const int out_w = scaled(width, denominator);
-  const int out_h = scaled(height, denominator);
+  const DecodeRequest request =
+      options.request ? options.request({width, height}) : DecodeRequest{.min_size = {width, height}, .region = {}};
+  const int denominator = jpeg_scale_denominator({width, height}, request.min_size);
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
-  const int format = cmyk ? TJPF_CMYK : options.channels == 1 ? TJPF_GRAY : TJPF_RGB;
-  const int format_channels = cmyk ? 4 : options.channels;
-  std::vector<uint8_t> pixels(static_cast<size_t>(out_w) * out_h * format_channels);
-  if (tjDecompress2(handle.get(), data, size, pixels.data(), out_w, out_w * format_channels, out_h, format,
-                    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0) {
-    MINNOW_FAIL("image: ", name, ": cannot decode ", width, "x", height, " image (libjpeg-turbo: ",
-                failure_reason(handle), ")");
-  }
-  if (!cmyk) return Image{.height = out_h, .width = out_w, .channels = options.channels, .pixels = std::move(pixels)};
-  Image rgb = cmyk_to_rgb(pixels, out_h, out_w);
+  Image decoded = request.region.height > 0
+                      ? decode_jpeg_box(bytes, options.channels, cmyk, denominator,
+                                        scaled_box(request.region, {width, height}, denominator), name)
+                      : decode_whole(handle, bytes, options.channels, cmyk, denominator, {width, height}, name);
+  if (!cmyk) return decoded;
+  Image rgb = cmyk_to_rgb(decoded.pixels, decoded.height, decoded.width);
   return options.channels == 3 ? rgb : convert_channels(rgb, 1);
 }
 

@@ -1,7 +1,9 @@
-// JPEG decoding through libjpeg-turbo's TurboJPEG API, with DCT-domain
-// downscaling: when the caller needs fewer pixels than the file holds, the
-// image is decoded at 1/2, 1/4 or 1/8 of its size directly from the DCT
-// coefficients, which skips most of the inverse transform and the upsampling.
+// JPEG decoding through libjpeg-turbo, doing no more than the caller asks
+// (DecodeOptions::request): when it needs fewer pixels than the file holds,
+// the image is decoded at 1/2, 1/4 or 1/8 of its size directly from the DCT
+// coefficients, and when it reads only a region (a random crop), only that
+// region is decoded (data/jpeg_region.h). Whole images go through the
+// TurboJPEG API.
 // data/decode.h picks this decoder for any input that starts with a JPEG
 // start-of-image marker; PNG and BMP go to stb_image.
 #pragma once
@@ -22,8 +24,8 @@ bool is_jpeg(std::span<const uint8_t> bytes);
 // Returns the denominator: 1, 2, 4 or 8.
 int jpeg_scale_denominator(ImageSize full, ImageSize want);
 
-// Decodes a JPEG as decode_image does (same checks, same messages), at the
-// scale options.min_size allows. Baseline, progressive, grayscale and
+// Decodes a JPEG as decode_image does (same checks, same messages): the
+// region options.request names, at the scale its min_size allows. Baseline, progressive, grayscale and
 // CMYK/YCCK files are read; any libjpeg-turbo warning (a truncated file,
 // corrupt entropy-coded data) is an error, and progressive files with more
 // than 500 scans are refused.

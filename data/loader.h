@@ -40,10 +40,11 @@ struct LoaderOptions {
   // Return a step whose images were all skipped as an empty batch instead of passing
   // over it, so that shards stepping together stay in step.
   bool keep_empty_batches = false;
-  // Let the dataset decode smaller images where the transform still gets one
-  // source pixel per output pixel (Transform::min_source_size): JPEG files
-  // then decode at 1/2, 1/4 or 1/8 size in the DCT domain.
-  bool jpeg_dct_scaling = true;
+  // Let the dataset decode only what the transform reads
+  // (Transform::plan_source): JPEG files then decode just a random crop's
+  // region, and at 1/2, 1/4 or 1/8 size in the DCT domain wherever the
+  // transform still gets one source pixel per output pixel.
+  bool jpeg_partial_decode = true;
 };
 
 struct Batch {

@@ -20,8 +20,8 @@ class SubsetDataset : public Dataset {
   int channels() const override { return base_->channels(); }
   int32_t label(int64_t index) const override { return base_->label(base_index(index)); }
   std::optional<Sample> get(int64_t index) const override { return base_->get(base_index(index)); }
-  std::optional<Sample> get_scaled(int64_t index, const SizeRequest& min_size) const override {
-    return base_->get_scaled(base_index(index), min_size);
+  std::optional<Sample> get_partial(int64_t index, const DecodeRequester& request) const override {
+    return base_->get_partial(base_index(index), request);
   }
   std::string source(int64_t index) const override { return base_->source(base_index(index)); }
   int64_t skipped() const override { return base_->skipped(); }

@@ -47,7 +47,7 @@ Transform::Transform(TransformOptions options) : options_(std::move(options)) {
   for (float s : o.stddev) MINNOW_CHECK(s > 0, "transform: stddev ", s, ", expected > 0");
 }
 
-Image Transform::apply(Image image, Rng& rng) const {
+Image Transform::apply(Image image, Rng& rng, bool cropped) const {
   const auto& o = options_;
   if (o.channels != 0 && o.channels != image.channels) image = convert_channels(image, o.channels);
   if (o.resize > 0) image = resize_shorter_side(image, o.resize);
@@ -56,7 +56,10 @@ Image Transform::apply(Image image, Rng& rng) const {
     const int left = static_cast<int>(std::lround((image.width - o.center_crop) / 2.0));
     image = crop(image, top, left, o.center_crop, o.center_crop);
   }
-  if (o.random_resized_crop.size > 0) image = random_resized_crop(image, rng);
+  if (o.random_resized_crop.size > 0) {
+    const int size = o.random_resized_crop.size;
+    image = cropped ? resize(image, size, size) : random_resized_crop(image, rng);
+  }
   if (o.random_crop.size > 0) {
     const int pad = o.random_crop.padding;
     const int size = o.random_crop.size;
@@ -75,23 +78,23 @@ void Transform::normalize_into(const Image& image, std::span<float> out) const {
   write_chw(image, options_.mean, options_.stddev, out);
 }
 
-ImageSize Transform::min_source_size(ImageSize full, Rng rng) const {
+DecodeRequest Transform::plan_source(ImageSize full, Rng& rng) const {
   const auto& o = options_;
   if (o.resize > 0) {
-    if (full.height <= full.width) return {.width = 0, .height = o.resize};
-    return {.width = o.resize, .height = 0};
+    if (full.height <= full.width) return {.min_size = {.width = 0, .height = o.resize}, .region = {}};
+    return {.min_size = {.width = o.resize, .height = 0}, .region = {}};
   }
-  if (o.center_crop > 0 || o.random_resized_crop.size <= 0) return full;
+  if (o.center_crop > 0 || o.random_resized_crop.size <= 0) return {.min_size = full, .region = {}};
   // Scaling the image by f scales the crop by f, and the crop must keep at least size pixels a side.
-  const Box box = resized_crop_box(full.height, full.width, rng);
+  const PixelBox box = resized_crop_box(full.height, full.width, rng);
   const int64_t size = o.random_resized_crop.size;
   const auto need = [size](int side, int crop) {
     return static_cast<int>(std::min<int64_t>(side, (side * size + crop - 1) / crop));
   };
-  return {.width = need(full.width, box.width), .height = need(full.height, box.height)};
+  return {.min_size = {.width = need(full.width, box.width), .height = need(full.height, box.height)}, .region = box};
 }
 
-Transform::Box Transform::resized_crop_box(int height, int width, Rng& rng) const {
+PixelBox Transform::resized_crop_box(int height, int width, Rng& rng) const {
   const auto& o = options_.random_resized_crop;
   const double area = static_cast<double>(height) * width;
   const float log_lo = std::log(o.ratio_min);
@@ -118,7 +121,7 @@ Transform::Box Transform::resized_crop_box(int height, int width, Rng& rng) cons
 
 Image Transform::random_resized_crop(const Image& image, Rng& rng) const {
   const int size = options_.random_resized_crop.size;
-  const Box box = resized_crop_box(image.height, image.width, rng);
+  const PixelBox box = resized_crop_box(image.height, image.width, rng);
   return resize_region(image, box.top, box.left, box.height, box.width, size, size);
 }
 

@@ -49,30 +49,25 @@ class Transform {
  public:
   explicit Transform(TransformOptions options = {});
 
-  // Every step before normalisation; rng drives the random ones.
-  Image apply(Image image, Rng& rng) const;
-  // The smallest size an image of size full may be decoded at so that apply,
-  // handed the same rng state, still reads at least one source pixel per
-  // output pixel: the first step that resamples decides (resize keeps the
-  // shorter side at least resize; a random-resized crop keeps the crop it
-  // draws, from a copy of rng, at least size by size). A crop before any
-  // resampling, or no resampling, needs the full size. apply then draws its
-  // crop again on the smaller image: the same fractions of it, up to rounding.
-  ImageSize min_source_size(ImageSize full, Rng rng) const;
+  // Every step before normalisation; rng drives the random ones. cropped:
+  // image is already the region plan_source drew for the random-resized crop
+  // (from this rng, which then carries on), so that step only resizes it.
+  Image apply(Image image, Rng& rng, bool cropped = false) const;
+  // What apply will read of an image of size full, for a decoder that can
+  // decode less (data/image.h's DecodeRequest). The first step that
+  // resamples decides: resize needs the shorter side at least resize, of the
+  // whole image; a random-resized crop with nothing before it draws its crop
+  // now, from rng, and needs only that region, at least size by size. A crop
+  // before any resampling, or no resampling, needs the whole full-size image.
+  DecodeRequest plan_source(ImageSize full, Rng& rng) const;
   // Normalises a transformed image into out: channels * height * width floats, (C, H, W).
   void normalize_into(const Image& image, std::span<float> out) const;
 
   const TransformOptions& options() const { return options_; }
 
  private:
-  struct Box {
-    int top = 0;
-    int left = 0;
-    int height = 0;
-    int width = 0;
-  };
   // The region a random-resized crop takes from a height x width image.
-  Box resized_crop_box(int height, int width, Rng& rng) const;
+  PixelBox resized_crop_box(int height, int width, Rng& rng) const;
   Image random_resized_crop(const Image& image, Rng& rng) const;
   void color_jitter(Image& image, Rng& rng) const;
 

@@ -88,14 +88,19 @@ inline std::string run_image(std::span<const uint8_t> input) {
                                                 .saturation = (knobs & 128) ? 0.4f : 0.0f},
                                .mean = {},
                                .stddev = {}});
-    // As the loader does: the JPEG decoder may scale down as far as the transform allows.
+    // As the loader does: the JPEG decoder decodes only the region, and at the scale, the transform reads.
     Rng rng(knobs);
-    const SizeRequest min_size = [&](ImageSize full) { return transform.min_source_size(full, rng); };
+    bool cropped = false;
+    const DecodeRequester request = [&](ImageSize full) {
+      DecodeRequest plan = transform.plan_source(full, rng);
+      cropped = plan.region.height > 0;
+      return plan;
+    };
     const Image image =
-        decode_image(input.subspan(1), {.channels = (knobs & 1) ? 1 : 3, .max_pixels = 1 << 20, .min_size = min_size},
+        decode_image(input.subspan(1), {.channels = (knobs & 1) ? 1 : 3, .max_pixels = 1 << 20, .request = request},
                      "fuzz");
     if (image.bytes() != static_cast<size_t>(image.height) * image.width * image.channels) __builtin_trap();
-    const Image out = transform.apply(image, rng);
+    const Image out = transform.apply(image, rng, cropped);
     std::vector<float> chw(out.bytes());
     transform.normalize_into(out, chw);
   } catch (const Error& e) {

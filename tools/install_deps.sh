@@ -9,7 +9,7 @@ packages=(
   # toolchain
   build-essential cmake
   # libraries the build links or includes
-  libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libturbojpeg0-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev
+  libdnnl-dev libspdlog-dev libfmt-dev libstb-dev libturbojpeg0-dev libjpeg62-turbo-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev
   # ONNX export: libonnx-dev's CMake package needs libprotobuf-dev, which it only recommends;
   # FindProtobuf also looks for protoc, so it is named too (every machine configures alike)
   libonnx-dev libprotobuf-dev protobuf-compiler

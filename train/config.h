@@ -79,7 +79,7 @@ struct DataConfig {
   bool cache = false;
   BadImagePolicy on_bad_image = BadImagePolicy::error;
   int64_t max_pixels = data::kDefaultMaxPixels;
-  bool jpeg_dct_scaling = true;
+  bool jpeg_partial_decode = true;
   bool drop_last = true;
   TransformConfig transforms{};
   bool operator==(const DataConfig&) const = default;

@@ -209,10 +209,10 @@ void visit_config(C& c, Visit&& visit) {
   visit("data.cache", d.cache, "Keep decoded images in memory after the first epoch.", any());
   visit("data.on_bad_image", d.on_bad_image, "An unreadable image stops the run (error) or is left out (skip).", any());
   visit("data.max_pixels", d.max_pixels, "Largest image (width x height) the loader decodes.", at_least(1));
-  visit("data.jpeg_dct_scaling", d.jpeg_dct_scaling,
-        "Decode JPEG files at 1/2, 1/4 or 1/8 of their size, in the DCT domain, wherever the transforms "
-        "still read at least one source pixel per output pixel (faster; the pixels differ slightly from a "
-        "full-size decode).", any());
+  visit("data.jpeg_partial_decode", d.jpeg_partial_decode,
+        "Decode only what the transforms read of a JPEG file: a random-resized crop's region, and at 1/2, 1/4 "
+        "or 1/8 of the size, in the DCT domain, wherever the transforms still read at least one source pixel "
+        "per output pixel (faster; scaled pixels differ slightly from a full-size decode).", any());
   visit("data.drop_last", d.drop_last, "Drop the last incomplete training batch.", any());
 
   auto& t = d.transforms;

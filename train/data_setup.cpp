@@ -78,7 +78,7 @@ data::DataConfig to_data_config(const Config& c) {
                 .shuffle = true,
                 .drop_last = d.drop_last,
                 .seed = static_cast<uint64_t>(c.seed),
-                .jpeg_dct_scaling = d.jpeg_dct_scaling};
+                .jpeg_partial_decode = d.jpeg_partial_decode};
   return out;
 }
 

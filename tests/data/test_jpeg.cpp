@@ -1,7 +1,8 @@
 // The libjpeg-turbo decoder (data/jpeg.h): full-size decodes against the image
 // that was encoded, DCT-domain downscaling against a box filter of the full
-// decode, the scale rule, gray and CMYK files, errors, and the transform's
-// request (Transform::min_source_size) as the loader uses it. Files are
+// decode, region decodes against the whole decode cropped, the scale rule,
+// gray and CMYK files, errors, and the transform's request
+// (Transform::plan_source) as the loader uses it. Files are
 // encoded here with TurboJPEG itself, so every subsampling and the
 // progressive and CMYK forms are covered.
 #include <gtest/gtest.h>
@@ -101,9 +102,11 @@ Image box_shrink(const Image& image, int k) {
   return out;
 }
 
-data::SizeRequest ask_for(ImageSize size) {
-  return [size](ImageSize) { return size; };
+data::DecodeRequester ask_for(ImageSize size, data::PixelBox region = {}) {
+  return [size, region](ImageSize) { return data::DecodeRequest{.min_size = size, .region = region}; };
 }
+
+Image crop_of(const Image& image, data::PixelBox box) { return data::crop(image, box.top, box.left, box.height, box.width); }
 
 TEST(JpegTest, FullSizeDecodeMatchesTheEncodedImage) {
   const Image original = smooth_image(48, 64, 3);
@@ -127,11 +130,48 @@ TEST(JpegTest, ScaledDecodeIsABoxFilterOfTheFullDecode) {
   const Image full = data::decode_image(file, {}, "big.jpg");
   for (int k : {2, 4, 8}) {
     const ImageSize want{.width = (200 + k - 1) / k, .height = (120 + k - 1) / k};
-    const Image scaled = data::decode_image(file, {.min_size = ask_for(want)}, "big.jpg");
+    const Image scaled = data::decode_image(file, {.request = ask_for(want)}, "big.jpg");
     EXPECT_EQ(scaled.width, want.width) << k;
     EXPECT_EQ(scaled.height, want.height) << k;
     EXPECT_LT(mean_abs_diff(scaled, box_shrink(full, k)), 1.5) << k;
   }
+}
+
+TEST(JpegTest, RegionDecodeIsTheWholeDecodeCropped) {
+  const Image original = smooth_image(150, 203, 3);
+  const std::vector<data::PixelBox> boxes = {
+      {.top = 0, .left = 0, .height = 150, .width = 203},  // everything, through the region path
+      {.top = 37, .left = 21, .height = 64, .width = 99},   // nothing aligned to a block
+      {.top = 0, .left = 150, .height = 17, .width = 53},   // the right edge
+      {.top = 140, .left = 0, .height = 10, .width = 9},    // the bottom-left corner
+      {.top = 1, .left = 15, .height = 15, .width = 2},     // inside the first block row
+      {.top = 17, .left = 33, .height = 47, .width = 170},  // just past a 4:2:0 block row, to the right edge
+      {.top = 63, .left = 199, .height = 87, .width = 4},   // a thin strip to the bottom-right corner
+  };
+  for (int subsampling : {TJSAMP_444, TJSAMP_420}) {
+    for (bool progressive : {false, true}) {
+      const Bytes file = encode(original, {.subsampling = subsampling, .quality = 90, .progressive = progressive});
+      for (int channels : {3, 1}) {
+        const Image whole = data::decode_image(file, {.channels = channels}, "region.jpg");
+        for (const auto& box : boxes) {
+          const Image part =
+              data::decode_image(file, {.channels = channels, .request = ask_for({203, 150}, box)}, "region.jpg");
+          ASSERT_EQ(part.height, box.height);
+          ASSERT_EQ(part.width, box.width);
+          EXPECT_EQ(part.pixels, crop_of(whole, box).pixels)
+              << "subsampling " << subsampling << " progressive " << progressive << " channels " << channels
+              << " box at " << box.top << "," << box.left;
+        }
+      }
+    }
+  }
+  // At 1/2: the scaled pixels the region covers, rounded outwards, as the whole 1/2 decode has them.
+  const Bytes file = encode(original, {.subsampling = TJSAMP_420});
+  const Image half = data::decode_image(file, {.request = ask_for({102, 75})}, "half.jpg");
+  const data::PixelBox box{.top = 37, .left = 21, .height = 64, .width = 99};
+  const Image part = data::decode_image(file, {.request = ask_for({102, 75}, box)}, "half.jpg");
+  const data::PixelBox scaled{.top = 18, .left = 10, .height = 51 - 18, .width = 60 - 10};
+  EXPECT_EQ(part.pixels, crop_of(half, scaled).pixels);
 }
 
 TEST(JpegTest, ScaleIsTheSmallestThatCoversTheRequest) {
@@ -145,7 +185,7 @@ TEST(JpegTest, ScaleIsTheSmallestThatCoversTheRequest) {
   EXPECT_EQ(data::jpeg_scale_denominator(full, {.width = 64, .height = 0}), 4);
   // PNG and BMP ignore the request.
   const Bytes png = testing::encode_image(smooth_image(40, 40, 3), "png");
-  EXPECT_EQ(data::decode_image(png, {.min_size = ask_for({.width = 5, .height = 5})}, "a.png").width, 40);
+  EXPECT_EQ(data::decode_image(png, {.request = ask_for({.width = 5, .height = 5})}, "a.png").width, 40);
 }
 
 TEST(JpegTest, GrayAndColourConvertBothWays) {
@@ -190,6 +230,12 @@ TEST(JpegTest, BadFilesAreOneLineErrorsAndDoNotSpoilTheNextDecode) {
   testing::expect_error([&] { data::decode_image(truncated, {}, "cut.jpg"); },
                         {"image: cut.jpg: cannot decode 32x32 image (libjpeg-turbo: ", "Premature end of JPEG file"});
   EXPECT_EQ(data::decode_image(good, {}, "good.jpg").width, 32);
+  // The same through the region path (libjpeg's API, its error manager).
+  const data::DecodeRequester bottom = ask_for({32, 32}, {.top = 20, .left = 3, .height = 12, .width = 20});
+  testing::expect_error([&] { data::decode_image(truncated, {.request = bottom}, "cut.jpg"); },
+                        {"image: cut.jpg: cannot decode the 20x12 crop at (3, 20) (libjpeg-turbo: ",
+                         "Premature end of JPEG file"});
+  EXPECT_EQ(data::decode_image(good, {.request = bottom}, "good.jpg").width, 20);
   const Bytes header_only(good.begin(), good.begin() + 4);
   testing::expect_error([&] { data::decode_image(header_only, {}, "stub.jpg"); },
                         {"image: stub.jpg: not a readable JPEG header (libjpeg-turbo: the file ends before a frame header"});
@@ -200,26 +246,32 @@ TEST(JpegTest, BadFilesAreOneLineErrorsAndDoNotSpoilTheNextDecode) {
 
 TEST(JpegTest, TransformAsksForWhatItsFirstResamplingNeeds) {
   const ImageSize full{.width = 500, .height = 375};
-  const data::Transform resize({.resize = 64, .center_crop = 56});
-  EXPECT_EQ(resize.min_source_size(full, Rng(1)).height, 64);
-  EXPECT_EQ(resize.min_source_size(full, Rng(1)).width, 0);
-  const data::Transform crop_first({.center_crop = 56});
-  EXPECT_EQ(crop_first.min_source_size(full, Rng(1)).width, 500);
-  const data::Transform nothing{data::TransformOptions{}};
-  EXPECT_EQ(nothing.min_source_size(full, Rng(1)).height, 375);
-  // A random-resized crop: the crop apply draws must keep >= size pixels a side at the decoded scale.
+  Rng rng(1);
+  const data::DecodeRequest resize = data::Transform({.resize = 64, .center_crop = 56}).plan_source(full, rng);
+  EXPECT_EQ(resize.min_size.height, 64);
+  EXPECT_EQ(resize.min_size.width, 0);
+  EXPECT_EQ(resize.region.height, 0);
+  EXPECT_EQ(data::Transform({.center_crop = 56}).plan_source(full, rng).min_size.width, 500);
+  EXPECT_EQ(data::Transform(data::TransformOptions{}).plan_source(full, rng).min_size.height, 375);
+  EXPECT_EQ(rng.state(), Rng(1).state()) << "only a random-resized crop draws";
+  // A random-resized crop: plan_source draws the crop apply would draw on the whole image.
   const data::Transform rrc({.random_resized_crop = {.size = 32}});
-  for (uint64_t seed = 0; seed < 50; ++seed) {
-    const ImageSize want = rrc.min_source_size(full, Rng(seed));
-    const int k = data::jpeg_scale_denominator(full, want);
-    Rng rng(seed);
-    Image scaled = Image::zeros((375 + k - 1) / k, (500 + k - 1) / k, 3);
-    // The same draws on the scaled image: the crop it takes is at least size - 1 on a side
-    // (the crop's sides are rounded again at the new scale).
-    const Image out = rrc.apply(std::move(scaled), rng);
-    EXPECT_EQ(out.height, 32);
-    EXPECT_LE(want.width, 500);
-    EXPECT_GE(static_cast<double>(want.width) / 500, 32.0 / 500) << seed;
+  Image image = Image::zeros(375, 500, 1);
+  for (int y = 0; y < 375; ++y) {
+    for (int x = 0; x < 500; ++x) image.at(y, x)[0] = static_cast<uint8_t>((x * 3 + y * 7) % 251);
+  }
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    Rng planned(seed);
+    const data::DecodeRequest plan = rrc.plan_source(full, planned);
+    ASSERT_GT(plan.region.height, 0);
+    const Image from_region = rrc.apply(crop_of(image, plan.region), planned, true);
+    Rng whole(seed);
+    EXPECT_EQ(from_region.pixels, rrc.apply(image, whole).pixels) << seed;
+    EXPECT_EQ(planned.state(), whole.state()) << seed;
+    // min_size keeps the region at least 32 pixels a side after scaling.
+    const int k = data::jpeg_scale_denominator(full, plan.min_size);
+    EXPECT_GE(plan.region.width / k, 31) << seed;
+    EXPECT_GE(plan.region.height / k, 31) << seed;
   }
 }
 
@@ -234,7 +286,7 @@ TEST(JpegTest, LoaderDecodesSmallerAndStaysCloseToTheFullDecode) {
                                          .stddev = {0.25f, 0.25f, 0.25f}};
   data::LoaderOptions scaled_options{.batch_size = 6, .workers = 0, .shuffle = false, .seed = 3};
   data::LoaderOptions full_options = scaled_options;
-  full_options.jpeg_dct_scaling = false;
+  full_options.jpeg_partial_decode = false;
   data::Loader scaled(dataset, transform, scaled_options);
   data::Loader full(dataset, transform, full_options);
   scaled.begin_epoch(0);
@@ -251,6 +303,31 @@ TEST(JpegTest, LoaderDecodesSmallerAndStaysCloseToTheFullDecode) {
   again.begin_epoch(0);
   const data::Batch c = *again.next();
   EXPECT_EQ(0, std::memcmp(a.images.raw(), c.images.raw(), a.images.bytes()));
+}
+
+TEST(JpegTest, LoaderDecodingOnlyTheCropGivesTheSameBatch) {
+  // A random-resized crop to 200 of 256-296 x 320 images: no crop leaves room for 1/2, so decoding
+  // just each crop's region must give exactly the batch of whole-image decodes.
+  testing::ScratchDir dir("jpeg_crop_loader");
+  for (int i = 0; i < 6; ++i) {
+    testing::write_file(dir.path() / (i % 2 ? "a" : "b") / ("img" + std::to_string(i) + ".jpg"),
+                        encode(smooth_image(256 + 8 * i, 320, 3), {.subsampling = TJSAMP_420, .quality = 90}));
+  }
+  auto dataset = std::make_shared<data::FolderDataset>(dir.path());
+  const data::TransformOptions transform{.random_resized_crop = {.size = 200}, .horizontal_flip = true};
+  data::LoaderOptions partial_options{.batch_size = 6, .workers = 0, .shuffle = false, .seed = 5};
+  data::LoaderOptions whole_options = partial_options;
+  whole_options.jpeg_partial_decode = false;
+  for (int64_t epoch = 0; epoch < 3; ++epoch) {
+    data::Loader partial(dataset, transform, partial_options);
+    data::Loader whole(dataset, transform, whole_options);
+    partial.begin_epoch(epoch);
+    whole.begin_epoch(epoch);
+    const data::Batch a = *partial.next();
+    const data::Batch b = *whole.next();
+    ASSERT_EQ(a.images.bytes(), b.images.bytes());
+    EXPECT_EQ(0, std::memcmp(a.images.raw(), b.images.raw(), a.images.bytes())) << "epoch " << epoch;
+  }
 }
 
 }  // namespace
