@@ -25,10 +25,10 @@ bool is_jpeg(std::span<const uint8_t> bytes);
 int jpeg_scale_denominator(ImageSize full, ImageSize want);
 
 // Decodes a JPEG as decode_image does (same checks, same messages): the
-// region options.request names, at the scale its min_size allows. Baseline, progressive, grayscale and
-// CMYK/YCCK files are read; any libjpeg-turbo warning (a truncated file,
-// corrupt entropy-coded data) is an error, and progressive files with more
-// than 500 scans are refused.
+// region options.request names, at the scale its min_size allows. Baseline,
+// progressive, grayscale and CMYK/YCCK files are read; any libjpeg-turbo
+// warning (a truncated file, corrupt entropy-coded data) is an error, and
+// progressive files with more than 500 scans are refused.
 Image decode_jpeg(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name);
 
 }  // namespace minnow::data
