@@ -33,7 +33,10 @@ struct DecodeRequest {
   PixelBox region;
 };
 
-// Asked by such a decoder, with the full size from the image's header.
+// Asked by such a decoder, with the full size from the image's header: at
+// most once, synchronously, inside the call that decodes, and only by a
+// decoder that then returns exactly what it asked for (the loader's
+// requester draws the random crop and records that it did).
 using DecodeRequester = std::function<DecodeRequest(ImageSize full)>;
 
 struct Image {

@@ -58,7 +58,6 @@ struct Request {
   int denominator;
   PixelBox box;
   uint8_t* out;   // box.height x box.width x components
-  uint8_t* row;   // one cropped scanline: box.width + the iMCU alignment, x components
 };
 
 // True on success; otherwise err.message says why. Plain C below setjmp.
@@ -82,22 +81,26 @@ bool decode_box(const Request& r, ErrorManager& err) {
   cinfo.scale_denom = static_cast<unsigned>(r.denominator);
   cinfo.out_color_space = r.colour;
   jpeg_start_decompress(&cinfo);
-  // jpeg_crop_scanline widens the band on the left to a whole iMCU column; on
-  // the right, fancy upsampling treats the band's last column as the image's
-  // edge, so the band reaches one iMCU column past the box where it can.
+  // Fancy upsampling treats the band's first and last columns as the image's
+  // edges, so the band reaches one iMCU column past the box on each side where
+  // it can (a 4:2:0 box differed by up to 2 levels in its last column before);
+  // jpeg_crop_scanline then widens the left to a whole iMCU column.
   const int imcu_width = cinfo.max_h_samp_factor * cinfo.min_DCT_scaled_size;
+  const int left = std::max(0, r.box.left - imcu_width);
   const int right = std::min(static_cast<int>(cinfo.output_width), r.box.left + r.box.width + imcu_width);
-  JDIMENSION x = static_cast<JDIMENSION>(r.box.left);
-  JDIMENSION width = static_cast<JDIMENSION>(right - r.box.left);
+  JDIMENSION x = static_cast<JDIMENSION>(left);
+  JDIMENSION width = static_cast<JDIMENSION>(right - left);
   jpeg_crop_scanline(&cinfo, &x, &width);
   const size_t skip = static_cast<size_t>(r.box.left) - x;
+  // One cropped scanline, from libjpeg's pool: freed with cinfo, also after an error.
+  JSAMPARRAY row = (*cinfo.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&cinfo), JPOOL_IMAGE,
+                                              width * static_cast<JDIMENSION>(r.components), 1);
   // libjpeg-turbo's skip keeps the upsampling context: the rows come out as a whole decode has them.
   if (r.box.top > 0) jpeg_skip_scanlines(&cinfo, static_cast<JDIMENSION>(r.box.top));
   const size_t row_bytes = static_cast<size_t>(r.box.width) * r.components;
   for (int y = 0; y < r.box.height; ++y) {
-    JSAMPROW row = r.row;
-    jpeg_read_scanlines(&cinfo, &row, 1);
-    std::memcpy(r.out + y * row_bytes, r.row + skip * r.components, row_bytes);
+    jpeg_read_scanlines(&cinfo, row, 1);
+    std::memcpy(r.out + y * row_bytes, row[0] + skip * r.components, row_bytes);
   }
   jpeg_abort_decompress(&cinfo);  // the rows below the box are never decoded
   jpeg_destroy_decompress(&cinfo);
@@ -110,16 +113,13 @@ Image decode_jpeg_box(std::span<const uint8_t> bytes, int channels, bool cmyk, i
                       const std::string& name) {
   const int components = cmyk ? 4 : channels;
   std::vector<uint8_t> pixels(static_cast<size_t>(box.height) * box.width * components);
-  // A cropped scanline is at most the box plus one iMCU column (at most 32 pixels) on each side.
-  std::vector<uint8_t> row((static_cast<size_t>(box.width) + 64) * components);
   const Request request{.data = bytes.data(),
                         .size = static_cast<unsigned long>(bytes.size()),
                         .colour = cmyk ? JCS_CMYK : channels == 1 ? JCS_GRAYSCALE : JCS_RGB,
                         .components = components,
                         .denominator = denominator,
                         .box = box,
-                        .out = pixels.data(),
-                        .row = row.data()};
+                        .out = pixels.data()};
   ErrorManager err;
   MINNOW_CHECK(decode_box(request, err), "image: ", name, ": cannot decode the ", box.width, "x", box.height,
                " crop at (", box.left, ", ", box.top, ") (libjpeg-turbo: ", err.message, ")");

@@ -18,6 +18,7 @@ namespace {
 constexpr int kFractionBits = 22;
 constexpr int32_t kOne = int32_t{1} << kFractionBits;
 constexpr int32_t kHalf = int32_t{1} << (kFractionBits - 1);
+constexpr size_t kKeptScratchBytes = size_t{16} << 20;
 
 struct Taps {
   int count = 0;                // taps per output pixel (the widest footprint)
@@ -138,6 +139,10 @@ Image resample_region(const Image& image, int top, int left, int height, int wid
   Image out = Image::zeros(out_height, out_width, image.channels);
   resample_down(back.data(), out_width * c, out_width * c, make_taps(height, out_height), out_height,
                 out.pixels.data(), out_width * c);
+  // One huge image must not leave a loader thread holding its scratch for good.
+  for (auto* scratch : {&flipped, &across, &back}) {
+    if (scratch->capacity() > kKeptScratchBytes) std::vector<uint8_t>().swap(*scratch);
+  }
   return out;
 }
 

@@ -15,7 +15,7 @@
 namespace minnow::data {
 
 // The window (top, left, height, width) of image, which must lie inside it,
-// resampled to out_height x out_width.
+// resampled to out_height x out_width. image has 1 or 3 channels.
 Image resample_region(const Image& image, int top, int left, int height, int width, int out_height, int out_width);
 
 }  // namespace minnow::data

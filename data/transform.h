@@ -51,7 +51,9 @@ class Transform {
 
   // Every step before normalisation; rng drives the random ones. cropped:
   // image is already the region plan_source drew for the random-resized crop
-  // (from this rng, which then carries on), so that step only resizes it.
+  // (from this rng, which then carries on), so that step only resizes it. A
+  // region decoded at 1/2, 1/4 or 1/8 is rounded outwards to whole scaled
+  // pixels, so it may reach up to d - 1 source pixels past the drawn crop.
   Image apply(Image image, Rng& rng, bool cropped = false) const;
   // What apply will read of an image of size full, for a decoder that can
   // decode less (data/image.h's DecodeRequest). The first step that

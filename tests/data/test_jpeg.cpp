@@ -147,6 +147,8 @@ TEST(JpegTest, RegionDecodeIsTheWholeDecodeCropped) {
       {.top = 1, .left = 15, .height = 15, .width = 2},     // inside the first block row
       {.top = 17, .left = 33, .height = 47, .width = 170},  // just past a 4:2:0 block row, to the right edge
       {.top = 63, .left = 199, .height = 87, .width = 4},   // a thin strip to the bottom-right corner
+      {.top = 16, .left = 16, .height = 40, .width = 40},   // starting on a 4:2:0 block corner
+      {.top = 5, .left = 32, .height = 30, .width = 64},    // starting on a block column
   };
   for (int subsampling : {TJSAMP_444, TJSAMP_420}) {
     for (bool progressive : {false, true}) {
