@@ -20,8 +20,9 @@
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
 #define STBI_MAX_DIMENSIONS ::minnow::data::kMaxImageSide
-// Zeroed allocations, a habit kept from when stb also decoded JPEG (an input fuzz_image
-// found made it read an unwritten buffer). stb casts what these return C-style, which the warnings would lay at these lines.
+// Zeroed allocations, a habit kept from when stb also decoded JPEG (an input
+// fuzz_image found made it read an unwritten buffer). stb casts what these
+// return C-style, which the warnings would lay at these lines.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
 #define STBI_MALLOC(size) std::calloc(1, size)

@@ -161,15 +161,10 @@ Batch Loader::build(int64_t epoch, int64_t step, const std::vector<int64_t>& ord
   for (int64_t p = first; p < last; ++p) {
     const int64_t index = order[static_cast<size_t>(p)];
     Rng rng = sample_rng(epoch, index);
-    // Asked only by a decoder that then returns just the planned region: the crop is drawn by then.
     bool cropped = false;
-    const DecodeRequester request = [&](ImageSize full) {
-      DecodeRequest plan = transform_.plan_source(full, rng);
-      cropped = plan.region.height > 0;
-      return plan;
-    };
-    std::optional<Sample> sample =
-        options_.jpeg_partial_decode ? dataset_->get_partial(index, request) : dataset_->get(index);
+    std::optional<Sample> sample = options_.jpeg_partial_decode
+                                       ? dataset_->get_partial(index, transform_.requester(rng, cropped))
+                                       : dataset_->get(index);
     if (!sample) continue;
     Image image;
     try {

@@ -94,6 +94,15 @@ DecodeRequest Transform::plan_source(ImageSize full, Rng& rng) const {
   return {.min_size = {.width = need(full.width, box.width), .height = need(full.height, box.height)}, .region = box};
 }
 
+DecodeRequester Transform::requester(Rng& rng, bool& cropped) const {
+  cropped = false;
+  return [this, &rng, &cropped](ImageSize full) {
+    DecodeRequest plan = plan_source(full, rng);
+    cropped = plan.region.height > 0;
+    return plan;
+  };
+}
+
 PixelBox Transform::resized_crop_box(int height, int width, Rng& rng) const {
   const auto& o = options_.random_resized_crop;
   const double area = static_cast<double>(height) * width;

@@ -62,6 +62,10 @@ class Transform {
   // now, from rng, and needs only that region, at least size by size. A crop
   // before any resampling, or no resampling, needs the whole full-size image.
   DecodeRequest plan_source(ImageSize full, Rng& rng) const;
+  // plan_source as a decoder's requester, for one sample: cropped records
+  // whether it drew the crop, which apply is then told. rng and cropped must
+  // outlive the decode.
+  DecodeRequester requester(Rng& rng, bool& cropped) const;
   // Normalises a transformed image into out: channels * height * width floats, (C, H, W).
   void normalize_into(const Image& image, std::span<float> out) const;
 

@@ -91,14 +91,10 @@ inline std::string run_image(std::span<const uint8_t> input) {
     // As the loader does: the JPEG decoder decodes only the region, and at the scale, the transform reads.
     Rng rng(knobs);
     bool cropped = false;
-    const DecodeRequester request = [&](ImageSize full) {
-      DecodeRequest plan = transform.plan_source(full, rng);
-      cropped = plan.region.height > 0;
-      return plan;
-    };
-    const Image image =
-        decode_image(input.subspan(1), {.channels = (knobs & 1) ? 1 : 3, .max_pixels = 1 << 20, .request = request},
-                     "fuzz");
+    const Image image = decode_image(
+        input.subspan(1),
+        {.channels = (knobs & 1) ? 1 : 3, .max_pixels = 1 << 20, .request = transform.requester(rng, cropped)},
+        "fuzz");
     if (image.bytes() != static_cast<size_t>(image.height) * image.width * image.channels) __builtin_trap();
     const Image out = transform.apply(image, rng, cropped);
     std::vector<float> chw(out.bytes());
