@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "core/error.h"
 #include "data/resample.h"
@@ -56,12 +57,31 @@ Image resize_shorter_side(const Image& image, int size) {
   return tall ? resize(image, other, size) : resize(image, size, other);
 }
 
-void flip_horizontal(Image& image) {
-  const int c = image.channels;
+namespace {
+
+// C is a template argument for the usual 1 and 3 channels (0: image.channels),
+// so that swapping two pixels is a few byte moves.
+template <int C>
+void flip_rows(Image& image) {
+  const size_t c = C > 0 ? C : static_cast<size_t>(image.channels);
   for (int y = 0; y < image.height; ++y) {
-    for (int l = 0, r = image.width - 1; l < r; ++l, --r) {
-      std::swap_ranges(image.at(y, l), image.at(y, l) + c, image.at(y, r));
+    uint8_t* row = image.at(y, 0);
+    for (size_t l = 0, r = static_cast<size_t>(image.width) - 1; l < r; ++l, --r) {
+      for (size_t ch = 0; ch < c; ++ch) std::swap(row[l * c + ch], row[r * c + ch]);
     }
+  }
+}
+
+}  // namespace
+
+void flip_horizontal(Image& image) {
+  if (image.width < 2) return;
+  if (image.channels == 3) {
+    flip_rows<3>(image);
+  } else if (image.channels == 1) {
+    flip_rows<1>(image);
+  } else {
+    flip_rows<0>(image);
   }
 }
 
@@ -105,22 +125,49 @@ Image convert_channels(const Image& image, int channels) {
   return out;
 }
 
-void write_chw(const Image& image, std::span<const float> mean, std::span<const float> std, std::span<float> out) {
+namespace {
+
+// One table per channel turns the per-pixel arithmetic into a lookup. C is a
+// template argument for the usual 1 and 3 channels (0: image.channels), so that
+// a pixel's channels are read together and written to their planes in one pass.
+template <int C>
+void write_chw_pass(const Image& image, const std::vector<std::array<float, 256>>& tables, bool mirrored,
+                    float* out) {
+  const size_t c = C > 0 ? C : static_cast<size_t>(image.channels);
+  const size_t plane = static_cast<size_t>(image.height) * image.width;
+  const auto width = static_cast<size_t>(image.width);
+  for (int y = 0; y < image.height; ++y) {
+    const uint8_t* row = image.at(y, 0);
+    float* dst = out + static_cast<size_t>(y) * width;
+    for (size_t x = 0; x < width; ++x) {
+      const uint8_t* pixel = row + (mirrored ? width - 1 - x : x) * c;
+      for (size_t ch = 0; ch < c; ++ch) dst[ch * plane + x] = tables[ch][pixel[ch]];
+    }
+  }
+}
+
+}  // namespace
+
+void write_chw(const Image& image, std::span<const float> mean, std::span<const float> std, std::span<float> out,
+               bool mirrored) {
   const int c = image.channels;
   const size_t plane = static_cast<size_t>(image.height) * image.width;
   MINNOW_CHECK(out.size() == plane * c, "image: write_chw needs ", plane * c, " floats, got ", out.size());
   MINNOW_CHECK(mean.size() == std.size() && (mean.empty() || mean.size() == static_cast<size_t>(c)),
                "normalize: ", mean.size(), " means and ", std.size(), " stds for a ", c,
                "-channel image, expected ", c, " of each (or none)");
-  for (int ch = 0; ch < c; ++ch) {
-    // One table per channel turns the per-pixel work into a lookup.
-    std::array<float, 256> table{};
-    const float m = mean.empty() ? 0.0f : mean[static_cast<size_t>(ch)];
-    const float s = std.empty() ? 1.0f : std[static_cast<size_t>(ch)];
-    for (int v = 0; v < 256; ++v) table[static_cast<size_t>(v)] = (static_cast<float>(v) / 255.0f - m) / s;
-    float* dst = out.data() + plane * ch;
-    const uint8_t* src = image.pixels.data() + ch;
-    for (size_t i = 0; i < plane; ++i) dst[i] = table[src[i * c]];
+  std::vector<std::array<float, 256>> tables(static_cast<size_t>(c));
+  for (size_t ch = 0; ch < tables.size(); ++ch) {
+    const float m = mean.empty() ? 0.0f : mean[ch];
+    const float s = std.empty() ? 1.0f : std[ch];
+    for (int v = 0; v < 256; ++v) tables[ch][static_cast<size_t>(v)] = (static_cast<float>(v) / 255.0f - m) / s;
+  }
+  if (c == 3) {
+    write_chw_pass<3>(image, tables, mirrored, out.data());
+  } else if (c == 1) {
+    write_chw_pass<1>(image, tables, mirrored, out.data());
+  } else {
+    write_chw_pass<0>(image, tables, mirrored, out.data());
   }
 }
 

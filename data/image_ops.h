@@ -39,6 +39,9 @@ Image convert_channels(const Image& image, int channels);
 
 // Writes (pixel / 255 - mean[c]) / std[c] in (C, H, W) order into out, which
 // holds channels * height * width floats. Empty mean and std mean 0 and 1.
-void write_chw(const Image& image, std::span<const float> mean, std::span<const float> std, std::span<float> out);
+// mirrored writes the image flipped left to right, as flip_horizontal would,
+// without a pass of its own.
+void write_chw(const Image& image, std::span<const float> mean, std::span<const float> std, std::span<float> out,
+               bool mirrored = false);
 
 }  // namespace minnow::data

@@ -166,12 +166,13 @@ Batch Loader::build(int64_t epoch, int64_t step, const std::vector<int64_t>& ord
                                        ? dataset_->get_partial(index, transform_.requester(rng, cropped))
                                        : dataset_->get(index);
     if (!sample) continue;
-    Image image;
+    Transformed transformed;
     try {
-      image = transform_.apply(std::move(sample->image), rng, cropped);
+      transformed = transform_.apply_unflipped(std::move(sample->image), rng, cropped);
     } catch (const Error& e) {
       MINNOW_FAIL("loader: ", dataset_->source(index), ": ", e.what());
     }
+    const Image& image = transformed.image;
     if (!batch.images.defined()) {
       batch.images = Tensor(plain_desc({last - first, image.channels, image.height, image.width}));
       first_image = Image{.height = image.height, .width = image.width, .channels = image.channels, .pixels = {}};
@@ -184,7 +185,8 @@ Batch Loader::build(int64_t epoch, int64_t step, const std::vector<int64_t>& ord
                  dataset_->source(first_index), " is ", shape_text(first_image),
                  "; add a resize or crop so every sample has one size");
     const auto k = static_cast<size_t>(batch.size());
-    transform_.normalize_into(image, std::span<float>(batch.images.data<float>() + k * sample_floats, sample_floats));
+    transform_.normalize_into(image, std::span<float>(batch.images.data<float>() + k * sample_floats, sample_floats),
+                              transformed.mirrored);
     batch.labels.push_back(sample->label);
     batch.indices.push_back(index);
   }

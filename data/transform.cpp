@@ -48,6 +48,12 @@ Transform::Transform(TransformOptions options) : options_(std::move(options)) {
 }
 
 Image Transform::apply(Image image, Rng& rng, bool cropped) const {
+  Transformed out = apply_unflipped(std::move(image), rng, cropped);
+  if (out.mirrored) flip_horizontal(out.image);
+  return std::move(out.image);
+}
+
+Transformed Transform::apply_unflipped(Image image, Rng& rng, bool cropped) const {
   const auto& o = options_;
   if (o.channels != 0 && o.channels != image.channels) image = convert_channels(image, o.channels);
   if (o.resize > 0) image = resize_shorter_side(image, o.resize);
@@ -69,13 +75,15 @@ Image Transform::apply(Image image, Rng& rng, bool cropped) const {
     const int left = static_cast<int>(rng.below(static_cast<uint64_t>(image.width + 2 * pad - size + 1))) - pad;
     image = crop(image, top, left, size, size);
   }
-  if (o.horizontal_flip && rng.uniform() < 0.5f) flip_horizontal(image);
+  // Drawn here, applied by the caller: the colour adjustments treat every pixel
+  // alike (contrast's mean included), so a flip commutes with them.
+  const bool mirrored = o.horizontal_flip && rng.uniform() < 0.5f;
   color_jitter(image, rng);
-  return image;
+  return {.image = std::move(image), .mirrored = mirrored};
 }
 
-void Transform::normalize_into(const Image& image, std::span<float> out) const {
-  write_chw(image, options_.mean, options_.stddev, out);
+void Transform::normalize_into(const Image& image, std::span<float> out, bool mirrored) const {
+  write_chw(image, options_.mean, options_.stddev, out, mirrored);
 }
 
 DecodeRequest Transform::plan_source(ImageSize full, Rng& rng) const {

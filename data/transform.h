@@ -45,6 +45,13 @@ struct TransformOptions {
   std::vector<float> stddev{};  // per channel; as many as mean
 };
 
+// An image through every step before normalisation but the horizontal flip,
+// which normalize_into folds into its copy: mirrored says whether it was drawn.
+struct Transformed {
+  Image image;
+  bool mirrored = false;
+};
+
 class Transform {
  public:
   explicit Transform(TransformOptions options = {});
@@ -55,6 +62,9 @@ class Transform {
   // region decoded at 1/2, 1/4 or 1/8 is rounded outwards to whole scaled
   // pixels, so it may reach up to d - 1 source pixels past the drawn crop.
   Image apply(Image image, Rng& rng, bool cropped = false) const;
+  // apply, with the flip left to normalize_into: the same draws from rng and,
+  // once normalised, the same floats, without a pass over the pixels to flip.
+  Transformed apply_unflipped(Image image, Rng& rng, bool cropped = false) const;
   // What apply will read of an image of size full, for a decoder that can
   // decode less (data/image.h's DecodeRequest). The first step that
   // resamples decides: resize needs the shorter side at least resize, of the
@@ -66,8 +76,9 @@ class Transform {
   // whether it drew the crop, which apply is then told. rng and cropped must
   // outlive the decode.
   DecodeRequester requester(Rng& rng, bool& cropped) const;
-  // Normalises a transformed image into out: channels * height * width floats, (C, H, W).
-  void normalize_into(const Image& image, std::span<float> out) const;
+  // Normalises a transformed image into out: channels * height * width floats,
+  // (C, H, W); mirrored flips it left to right on the way (apply_unflipped).
+  void normalize_into(const Image& image, std::span<float> out, bool mirrored = false) const;
 
   const TransformOptions& options() const { return options_; }
 

@@ -125,6 +125,37 @@ TEST(TransformTest, HorizontalFlipMirrorsAboutHalfTheTime) {
   EXPECT_LT(flipped, 130);
 }
 
+// The loader's path: the flip drawn by apply_unflipped and folded into
+// normalize_into gives the floats apply and a plain normalize_into give, with
+// colour jitter after the flip and for 1, 3 and 4 channels (4: a CMYK decode).
+TEST(TransformTest, FlipFoldedIntoNormalisationMatchesApply) {
+  for (int channels : {1, 3, 4}) {
+    const Image image = pattern_image(7, 9, channels);
+    const std::vector<float> mean(static_cast<size_t>(channels), 0.4f);
+    const std::vector<float> stddev(static_cast<size_t>(channels), 0.3f);
+    const Transform transform({.horizontal_flip = true,
+                               .color_jitter = {.brightness = 0.3f, .contrast = 0.3f, .saturation = 0.3f},
+                               .mean = mean,
+                               .stddev = stddev});
+    int mirrored = 0;
+    for (uint64_t seed = 0; seed < 40; ++seed) {
+      Rng a(seed);
+      Rng b(seed);
+      const data::Transformed folded = transform.apply_unflipped(image, a);
+      const Image applied = transform.apply(image, b);
+      EXPECT_EQ(a.next_u64(), b.next_u64()) << "the same draws, seed " << seed;
+      std::vector<float> expected(image.pixels.size());
+      std::vector<float> got(image.pixels.size());
+      transform.normalize_into(applied, expected);
+      transform.normalize_into(folded.image, got, folded.mirrored);
+      EXPECT_EQ(got, expected) << channels << " channels, seed " << seed;
+      mirrored += folded.mirrored;
+    }
+    EXPECT_GT(mirrored, 5);
+    EXPECT_LT(mirrored, 35);
+  }
+}
+
 TEST(TransformTest, RandomResizedCropIsSizedAndReproducible) {
   const Image image = pattern_image(375, 500, 3);
   const Transform transform({.random_resized_crop = {.size = 64}});
