@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "data/transpose.h"
 
 namespace minnow::data {
 namespace {
@@ -77,39 +78,6 @@ __attribute__((target_clones("avx2", "default"))) void resample_down(const uint8
   }
 }
 
-// (rows x cols x C), whose rows start in_stride bytes apart, -> (cols x rows x C)
-// into out. C is a template argument so that a pixel's copy is a few byte
-// moves, not a call to memcpy.
-template <size_t C>
-void transpose(const uint8_t* in, size_t in_stride, size_t rows, size_t cols, uint8_t* out) {
-  // In 16 x 16 tiles, so that the strided writes of one tile stay in cache.
-  constexpr size_t kTile = 16;
-  for (size_t y0 = 0; y0 < rows; y0 += kTile) {
-    const size_t y1 = std::min(rows, y0 + kTile);
-    for (size_t x0 = 0; x0 < cols; x0 += kTile) {
-      const size_t x1 = std::min(cols, x0 + kTile);
-      for (size_t y = y0; y < y1; ++y) {
-        const uint8_t* row = in + y * in_stride;
-        for (size_t x = x0; x < x1; ++x) {
-          for (size_t ch = 0; ch < C; ++ch) out[(x * rows + y) * C + ch] = row[x * C + ch];
-        }
-      }
-    }
-  }
-}
-
-void transpose(const uint8_t* in, size_t in_stride, int rows, int cols, int channels, uint8_t* out) {
-  const auto r = static_cast<size_t>(rows);
-  const auto c = static_cast<size_t>(cols);
-  if (channels == 3) {
-    transpose<3>(in, in_stride, r, c, out);
-  } else if (channels == 1) {
-    transpose<1>(in, in_stride, r, c, out);
-  } else {
-    MINNOW_FAIL("resize: ", channels, " channels, expected 1 or 3");
-  }
-}
-
 }  // namespace
 
 Image resample_region(const Image& image, int top, int left, int height, int width, int out_height, int out_width) {
@@ -129,12 +97,13 @@ Image resample_region(const Image& image, int top, int left, int height, int wid
   // in the last bit): the window transposed to width x height, resampled along
   // its rows to out_width x height, and transposed back to height x out_width.
   flipped.resize(static_cast<size_t>(height) * width * c);
-  transpose(image.at(top, left), static_cast<size_t>(image.width) * c, height, width, image.channels, flipped.data());
+  transpose_pixels(image.at(top, left), static_cast<size_t>(image.width) * c, height, width, image.channels,
+                   flipped.data());
   across.resize(static_cast<size_t>(out_width) * height * c);
   resample_down(flipped.data(), height * c, height * c, make_taps(width, out_width), out_width, across.data(),
                 height * c);
   back.resize(across.size());
-  transpose(across.data(), height * c, out_width, height, image.channels, back.data());
+  transpose_pixels(across.data(), height * c, out_width, height, image.channels, back.data());
   // Then along y: height x out_width becomes out_height x out_width.
   Image out = Image::zeros(out_height, out_width, image.channels);
   resample_down(back.data(), out_width * c, out_width * c, make_taps(height, out_height), out_height,
