@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/rng.h"
 #include "data/decode.h"
 #include "data/folder.h"
 #include "data/image_ops.h"
@@ -139,7 +140,7 @@ TEST(JpegTest, ScaledDecodeIsABoxFilterOfTheFullDecode) {
 
 TEST(JpegTest, RegionDecodeIsTheWholeDecodeCropped) {
   const Image original = smooth_image(150, 203, 3);
-  const std::vector<data::PixelBox> boxes = {
+  const std::vector<data::PixelBox> fixed = {
       {.top = 0, .left = 0, .height = 150, .width = 203},  // everything, through the region path
       {.top = 37, .left = 21, .height = 64, .width = 99},   // nothing aligned to a block
       {.top = 0, .left = 150, .height = 17, .width = 53},   // the right edge
@@ -150,7 +151,18 @@ TEST(JpegTest, RegionDecodeIsTheWholeDecodeCropped) {
       {.top = 16, .left = 16, .height = 40, .width = 40},   // starting on a 4:2:0 block corner
       {.top = 5, .left = 32, .height = 30, .width = 64},    // starting on a block column
   };
-  for (int subsampling : {TJSAMP_444, TJSAMP_420}) {
+  // And boxes at random, so that every offset from a block edge occurs on both sides.
+  std::vector<data::PixelBox> boxes = fixed;
+  Rng rng(17);
+  for (int i = 0; i < 60; ++i) {
+    const int height = 1 + static_cast<int>(rng.below(150));
+    const int width = 1 + static_cast<int>(rng.below(203));
+    boxes.push_back({.top = static_cast<int>(rng.below(static_cast<uint64_t>(150 - height + 1))),
+                     .left = static_cast<int>(rng.below(static_cast<uint64_t>(203 - width + 1))),
+                     .height = height,
+                     .width = width});
+  }
+  for (int subsampling : {TJSAMP_444, TJSAMP_422, TJSAMP_420, TJSAMP_440}) {
     for (bool progressive : {false, true}) {
       const Bytes file = encode(original, {.subsampling = subsampling, .quality = 90, .progressive = progressive});
       for (int channels : {3, 1}) {
