@@ -17,6 +17,10 @@ namespace minnow::data {
 struct Sample {
   Image image;
   int32_t label = 0;
+  // From get_partial, when the decoder asked its requester and decoded just
+  // that region: where the region lies in image, which may hold a margin of
+  // decoded pixels around it (decode_image's region). 0 x 0 otherwise.
+  PixelBox region{};
 };
 
 // Which part of a dataset with a fixed train/test division to read.

@@ -59,13 +59,14 @@ void check_image_size(int width, int height, int64_t max_pixels, const std::stri
                " pixels, over the cap of ", max_pixels, " (max_pixels)");
 }
 
-Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name) {
+Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name,
+                   PixelBox* region) {
   MINNOW_CHECK(options.channels == 1 || options.channels == 3, "image: ", name, ": channels ", options.channels,
                ", expected 1 or 3");
   MINNOW_CHECK(!bytes.empty(), "image: ", name, ": empty file");
   MINNOW_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX), "image: ", name, ": ", bytes.size(),
                " bytes, more than the decoder's 2 GiB limit");
-  if (is_jpeg(bytes)) return decode_jpeg(bytes, options, name);
+  if (is_jpeg(bytes)) return decode_jpeg(bytes, options, name, region);
   check_before_stb(bytes, name);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());

@@ -26,8 +26,13 @@ struct DecodeOptions {
 };
 
 // Decodes bytes into an Image with options.channels channels. name (the file)
-// starts every error message.
-Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name);
+// starts every error message. region: where a decoder that decoded just the
+// requested region may leave the columns it decoded around it (saving a
+// copy), and then says where in the image the region lies; without region
+// the image is exactly the region. A decoder that decodes whole leaves
+// *region as it was.
+Image decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name,
+                   PixelBox* region = nullptr);
 
 // Sides above this are refused (stb_image's STBI_MAX_DIMENSIONS, and the same for JPEG).
 inline constexpr int kMaxImageSide = 1 << 15;

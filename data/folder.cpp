@@ -84,8 +84,9 @@ std::optional<Sample> FolderDataset::get_partial(int64_t index, const DecodeRequ
   const auto& file = path(index);
   try {
     const DecodeOptions decode{.channels = options_.channels, .max_pixels = options_.max_pixels, .request = request};
-    return Sample{.image = decode_image(read_file(file, "folder"), decode, file.string()),
-                  .label = labels_[static_cast<size_t>(index)]};
+    Sample sample{.image = {}, .label = labels_[static_cast<size_t>(index)], .region = {}};
+    sample.image = decode_image(read_file(file, "folder"), decode, file.string(), request ? &sample.region : nullptr);
+    return sample;
   } catch (const Error& e) {
     if (options_.on_bad_image == BadImagePolicy::error) throw;
     std::lock_guard lock(bad_mutex_);

@@ -97,7 +97,8 @@ int jpeg_scale_denominator(ImageSize full, ImageSize want) {
   return chosen;
 }
 
-Image decode_jpeg(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name) {
+Image decode_jpeg(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name,
+                  PixelBox* region) {
   Decompressor& handle = thread_decompressor();
   const auto* data = bytes.data();
   const auto size = static_cast<unsigned long>(bytes.size());
@@ -118,7 +119,7 @@ Image decode_jpeg(std::span<const uint8_t> bytes, const DecodeOptions& options, 
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   Image decoded = request.region.height > 0
                       ? decode_jpeg_box(bytes, options.channels, cmyk, denominator,
-                                        scaled_box(request.region, {width, height}, denominator), name)
+                                        scaled_box(request.region, {width, height}, denominator), name, region)
                       : decode_whole(handle, bytes, options.channels, cmyk, denominator, {width, height}, name);
   if (!cmyk) return decoded;
   Image rgb = cmyk_to_rgb(decoded.pixels, decoded.height, decoded.width);

@@ -28,7 +28,9 @@ int jpeg_scale_denominator(ImageSize full, ImageSize want);
 // region options.request names, at the scale its min_size allows. Baseline,
 // progressive, grayscale and CMYK/YCCK files are read; any libjpeg-turbo
 // warning (a truncated file, corrupt entropy-coded data) is an error, and
-// progressive files with more than 500 scans are refused.
-Image decode_jpeg(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name);
+// progressive files with more than 500 scans are refused. region as
+// decode_image's.
+Image decode_jpeg(std::span<const uint8_t> bytes, const DecodeOptions& options, const std::string& name,
+                  PixelBox* region = nullptr);
 
 }  // namespace minnow::data

@@ -57,11 +57,16 @@ struct Request {
   int components;
   int denominator;
   PixelBox box;
-  uint8_t* out;   // box.height x box.width x components
+  // Out: the band decoded, box.height rows of band_width pixels from column
+  // band_left, box included.
+  std::vector<uint8_t>* pixels;
+  int band_left;
+  int band_width;
 };
 
-// True on success; otherwise err.message says why. Plain C below setjmp.
-bool decode_box(const Request& r, ErrorManager& err) {
+// True on success; otherwise err.message says why. Plain C below setjmp, but
+// for the one allocation, whose failure destroys cinfo before it propagates.
+bool decode_box(Request& r, ErrorManager& err) {
   jpeg_decompress_struct cinfo;
   jpeg_progress_mgr progress;
   cinfo.err = jpeg_std_error(&err.pub);
@@ -95,26 +100,30 @@ bool decode_box(const Request& r, ErrorManager& err) {
   JDIMENSION x = static_cast<JDIMENSION>(left);
   JDIMENSION width = static_cast<JDIMENSION>(right - left);
   jpeg_crop_scanline(&cinfo, &x, &width);
-  const size_t skip = static_cast<size_t>(r.box.left) - x;
-  // A band of cropped scanlines, from libjpeg's pool (freed with cinfo, also
-  // after an error): one call per band, not per row, costs the decoder less.
-  constexpr JDIMENSION kBandRows = 16;
-  JSAMPARRAY band = (*cinfo.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&cinfo), JPOOL_IMAGE,
-                                               width * static_cast<JDIMENSION>(r.components), kBandRows);
+  r.band_left = static_cast<int>(x);
+  r.band_width = static_cast<int>(width);
+  const size_t row_bytes = static_cast<size_t>(width) * static_cast<size_t>(r.components);
+  try {
+    r.pixels->resize(row_bytes * static_cast<size_t>(r.box.height));
+  } catch (...) {
+    jpeg_destroy_decompress(&cinfo);
+    throw;
+  }
   // libjpeg-turbo's skip keeps the upsampling context: the rows come out as a whole decode has them.
   if (r.box.top > 0) jpeg_skip_scanlines(&cinfo, static_cast<JDIMENSION>(r.box.top));
-  const size_t row_bytes = static_cast<size_t>(r.box.width) * r.components;
+  // Straight into the band, up to 16 rows a call: fewer calls cost the decoder less.
+  constexpr int kRowsPerCall = 16;
+  JSAMPROW rows[kRowsPerCall];
   for (int y = 0; y < r.box.height;) {
-    const auto left_to_read = static_cast<JDIMENSION>(r.box.height - y);
-    const JDIMENSION rows = jpeg_read_scanlines(&cinfo, band, std::min(kBandRows, left_to_read));
-    if (rows == 0) {
+    const int want = std::min(kRowsPerCall, r.box.height - y);
+    for (int i = 0; i < want; ++i) rows[i] = r.pixels->data() + static_cast<size_t>(y + i) * row_bytes;
+    const JDIMENSION got = jpeg_read_scanlines(&cinfo, rows, static_cast<JDIMENSION>(want));
+    if (got == 0) {
       std::snprintf(err.message, sizeof err.message, "no scanline after row %d", r.box.top + y);
       jpeg_destroy_decompress(&cinfo);
       return false;
     }
-    for (JDIMENSION i = 0; i < rows; ++i, ++y) {
-      std::memcpy(r.out + static_cast<size_t>(y) * row_bytes, band[i] + skip * r.components, row_bytes);
-    }
+    y += static_cast<int>(got);
   }
   jpeg_abort_decompress(&cinfo);  // the rows below the box are never decoded
   jpeg_destroy_decompress(&cinfo);
@@ -124,21 +133,28 @@ bool decode_box(const Request& r, ErrorManager& err) {
 }  // namespace
 
 Image decode_jpeg_box(std::span<const uint8_t> bytes, int channels, bool cmyk, int denominator, PixelBox box,
-                      const std::string& name) {
+                      const std::string& name, PixelBox* placed) {
   const int components = cmyk ? 4 : channels;
-  std::vector<uint8_t> pixels(static_cast<size_t>(box.height) * box.width * components);
-  const Request request{.data = bytes.data(),
-                        .size = static_cast<unsigned long>(bytes.size()),
-                        .colour = cmyk ? JCS_CMYK : channels == 1 ? JCS_GRAYSCALE : JCS_RGB,
-                        .components = components,
-                        .denominator = denominator,
-                        .box = box,
-                        .out = pixels.data()};
+  Image band{.height = box.height, .width = 0, .channels = components, .pixels = {}};
+  Request request{.data = bytes.data(),
+                  .size = static_cast<unsigned long>(bytes.size()),
+                  .colour = cmyk ? JCS_CMYK : channels == 1 ? JCS_GRAYSCALE : JCS_RGB,
+                  .components = components,
+                  .denominator = denominator,
+                  .box = box,
+                  .pixels = &band.pixels,
+                  .band_left = 0,
+                  .band_width = 0};
   ErrorManager err;
   MINNOW_CHECK(decode_box(request, err), "image: ", name, ": cannot decode the ", box.width, "x", box.height,
                " crop at (", box.left, ", ", box.top, ") (libjpeg-turbo: ", err.message, ")");
-  Image image{.height = box.height, .width = box.width, .channels = components, .pixels = std::move(pixels)};
-  return image;
+  band.width = request.band_width;
+  const PixelBox in_band{.top = 0, .left = box.left - request.band_left, .height = box.height, .width = box.width};
+  if (placed != nullptr) {
+    *placed = in_band;
+    return band;
+  }
+  return crop(band, in_band.top, in_band.left, in_band.height, in_band.width);
 }
 
 }  // namespace minnow::data

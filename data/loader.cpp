@@ -168,7 +168,8 @@ Batch Loader::build(int64_t epoch, int64_t step, const std::vector<int64_t>& ord
     if (!sample) continue;
     Transformed transformed;
     try {
-      transformed = transform_.apply_unflipped(std::move(sample->image), rng, cropped);
+      const std::optional<PixelBox> drawn = cropped ? std::optional(sample->region) : std::nullopt;
+      transformed = transform_.apply_unflipped(std::move(sample->image), rng, drawn);
     } catch (const Error& e) {
       MINNOW_FAIL("loader: ", dataset_->source(index), ": ", e.what());
     }

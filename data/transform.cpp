@@ -47,13 +47,13 @@ Transform::Transform(TransformOptions options) : options_(std::move(options)) {
   for (float s : o.stddev) MINNOW_CHECK(s > 0, "transform: stddev ", s, ", expected > 0");
 }
 
-Image Transform::apply(Image image, Rng& rng, bool cropped) const {
-  Transformed out = apply_unflipped(std::move(image), rng, cropped);
+Image Transform::apply(Image image, Rng& rng, std::optional<PixelBox> drawn) const {
+  Transformed out = apply_unflipped(std::move(image), rng, drawn);
   if (out.mirrored) flip_horizontal(out.image);
   return std::move(out.image);
 }
 
-Transformed Transform::apply_unflipped(Image image, Rng& rng, bool cropped) const {
+Transformed Transform::apply_unflipped(Image image, Rng& rng, std::optional<PixelBox> drawn) const {
   const auto& o = options_;
   if (o.channels != 0 && o.channels != image.channels) image = convert_channels(image, o.channels);
   if (o.resize > 0) image = resize_shorter_side(image, o.resize);
@@ -64,7 +64,8 @@ Transformed Transform::apply_unflipped(Image image, Rng& rng, bool cropped) cons
   }
   if (o.random_resized_crop.size > 0) {
     const int size = o.random_resized_crop.size;
-    image = cropped ? resize(image, size, size) : random_resized_crop(image, rng);
+    image = drawn ? resize_region(image, drawn->top, drawn->left, drawn->height, drawn->width, size, size)
+                  : random_resized_crop(image, rng);
   }
   if (o.random_crop.size > 0) {
     const int pad = o.random_crop.padding;

@@ -5,6 +5,7 @@
 // so a sample's result depends on its seed alone, never on threads.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -56,15 +57,16 @@ class Transform {
  public:
   explicit Transform(TransformOptions options = {});
 
-  // Every step before normalisation; rng drives the random ones. cropped:
-  // image is already the region plan_source drew for the random-resized crop
-  // (from this rng, which then carries on), so that step only resizes it. A
-  // region decoded at 1/2, 1/4 or 1/8 is rounded outwards to whole scaled
-  // pixels, so it may reach up to d - 1 source pixels past the drawn crop.
-  Image apply(Image image, Rng& rng, bool cropped = false) const;
+  // Every step before normalisation; rng drives the random ones. drawn: the
+  // region plan_source drew for the random-resized crop (from this rng, which
+  // then carries on) was decoded, and lies at drawn in image, so that step
+  // only resizes that window. A region decoded at 1/2, 1/4 or 1/8 is rounded
+  // outwards to whole scaled pixels, so it may reach up to d - 1 source
+  // pixels past the drawn crop.
+  Image apply(Image image, Rng& rng, std::optional<PixelBox> drawn = std::nullopt) const;
   // apply, with the flip left to normalize_into: the same draws from rng and,
   // once normalised, the same floats, without a pass over the pixels to flip.
-  Transformed apply_unflipped(Image image, Rng& rng, bool cropped = false) const;
+  Transformed apply_unflipped(Image image, Rng& rng, std::optional<PixelBox> drawn = std::nullopt) const;
   // What apply will read of an image of size full, for a decoder that can
   // decode less (data/image.h's DecodeRequest). The first step that
   // resamples decides: resize needs the shorter side at least resize, of the
@@ -73,8 +75,9 @@ class Transform {
   // before any resampling, or no resampling, needs the whole full-size image.
   DecodeRequest plan_source(ImageSize full, Rng& rng) const;
   // plan_source as a decoder's requester, for one sample: cropped records
-  // whether it drew the crop, which apply is then told. rng and cropped must
-  // outlive the decode.
+  // whether it drew the crop, which apply is then told (with where the
+  // decoder put it: decode_image's region). rng and cropped must outlive the
+  // decode.
   DecodeRequester requester(Rng& rng, bool& cropped) const;
   // Normalises a transformed image into out: channels * height * width floats,
   // (C, H, W); mirrored flips it left to right on the way (apply_unflipped).

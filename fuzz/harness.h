@@ -91,12 +91,17 @@ inline std::string run_image(std::span<const uint8_t> input) {
     // As the loader does: the JPEG decoder decodes only the region, and at the scale, the transform reads.
     Rng rng(knobs);
     bool cropped = false;
+    PixelBox region{};
     const Image image = decode_image(
         input.subspan(1),
         {.channels = (knobs & 1) ? 1 : 3, .max_pixels = 1 << 20, .request = transform.requester(rng, cropped)},
-        "fuzz");
+        "fuzz", &region);
     if (image.bytes() != static_cast<size_t>(image.height) * image.width * image.channels) __builtin_trap();
-    const Image out = transform.apply(image, rng, cropped);
+    if (cropped && (region.height <= 0 || region.top < 0 || region.left < 0 ||
+                    region.top + region.height > image.height || region.left + region.width > image.width)) {
+      __builtin_trap();  // the decoder must place the region it decoded inside its image
+    }
+    const Image out = transform.apply(image, rng, cropped ? std::optional(region) : std::nullopt);
     std::vector<float> chw(out.bytes());
     transform.normalize_into(out, chw);
   } catch (const Error& e) {

@@ -175,6 +175,14 @@ TEST(JpegTest, RegionDecodeIsTheWholeDecodeCropped) {
           EXPECT_EQ(part.pixels, crop_of(whole, box).pixels)
               << "subsampling " << subsampling << " progressive " << progressive << " channels " << channels
               << " box at " << box.top << "," << box.left;
+          // Leaving the margin in place: the region lies where region says, inside the band.
+          data::PixelBox region{};
+          const Image band = data::decode_image(file, {.channels = channels, .request = ask_for({203, 150}, box)},
+                                                "region.jpg", &region);
+          ASSERT_EQ(region.height, box.height);
+          ASSERT_EQ(region.width, box.width);
+          ASSERT_LE(region.left + region.width, band.width);
+          EXPECT_EQ(crop_of(band, region).pixels, part.pixels) << "box at " << box.top << "," << box.left;
         }
       }
     }
@@ -278,7 +286,11 @@ TEST(JpegTest, TransformAsksForWhatItsFirstResamplingNeeds) {
     Rng planned(seed);
     const data::DecodeRequest plan = rrc.plan_source(full, planned);
     ASSERT_GT(plan.region.height, 0);
-    const Image from_region = rrc.apply(crop_of(image, plan.region), planned, true);
+    // The drawn region where a decoder placed it: alone, or inside the whole image.
+    Rng alone = planned;
+    const Image from_region = rrc.apply(image, planned, plan.region);
+    const data::PixelBox all{.top = 0, .left = 0, .height = plan.region.height, .width = plan.region.width};
+    EXPECT_EQ(rrc.apply(crop_of(image, plan.region), alone, all).pixels, from_region.pixels) << seed;
     Rng whole(seed);
     EXPECT_EQ(from_region.pixels, rrc.apply(image, whole).pixels) << seed;
     EXPECT_EQ(planned.state(), whole.state()) << seed;
