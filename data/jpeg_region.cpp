@@ -13,7 +13,6 @@
 #include <jpeglib.h>
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "core/error.h"
