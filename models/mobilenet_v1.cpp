@@ -28,27 +28,22 @@ DepthwiseSeparable::DepthwiseSeparable(int64_t in, int64_t out, int64_t stride) 
 
 Var DepthwiseSeparable::forward_impl(const Var& x) { return pw_->forward(dw_->forward(x)); }
 
-MobileNetV1::MobileNetV1(const ModelSpec& spec) : Module("MobileNetV1") {
-  features_ = register_module("features", std::make_shared<Sequential>());
+MobileNetV1::MobileNetV1(const ModelSpec& spec) : FeaturesPoolClassifier("MobileNetV1", "pool") {
   int64_t channels = scaled(32, spec.width);
-  features_->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{
+  features().add(std::make_shared<ConvBnAct>(ConvBnAct::Options{
       .in = spec.in_channels, .out = channels, .kernel = 3, .stride = spec.small_input ? 1 : 2}));
   for (const auto& block : kBlocks) {
     const int64_t out = scaled(block.out, spec.width);
-    features_->add(std::make_shared<DepthwiseSeparable>(channels, out, block.stride));
+    features().add(std::make_shared<DepthwiseSeparable>(channels, out, block.stride));
     channels = out;
   }
-  pool_ = register_module("pool", std::make_shared<GlobalAvgPool>());
-  classifier_ = register_module("classifier", std::make_shared<Sequential>());
-  classifier_->add(std::make_shared<Dropout>(Dropout::Options{.p = spec.dropout.value_or(0.0f), .seed = spec.seed}));
-  classifier_->add(std::make_shared<Linear>(Linear::Options{.in = channels, .out = spec.num_classes}));
+  classifier().add(std::make_shared<Dropout>(Dropout::Options{.p = spec.dropout.value_or(0.0f), .seed = spec.seed}));
+  classifier().add(std::make_shared<Linear>(Linear::Options{.in = channels, .out = spec.num_classes}));
 
   // Same scheme as torchvision's MobileNet-v2.
   init_convs(*this, ConvInit::kaiming_normal_fan_out);
   init_linears_normal(*this, 0.01f);
 }
-
-Var MobileNetV1::forward_impl(const Var& x) { return classifier_->forward(pool_->forward(features_->forward(x))); }
 
 std::shared_ptr<Module> make_mobilenet_v1(const ModelSpec& spec) { return std::make_shared<MobileNetV1>(spec); }
 

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "models/conv_bn_act.h"
+#include "models/features_pool_classifier.h"
 #include "models/zoo.h"
 
 namespace minnow {
@@ -25,17 +26,9 @@ class DepthwiseSeparable : public Module {
 };
 
 // Children: features (Sequential: stem, then the blocks), pool, classifier (Dropout, Linear).
-class MobileNetV1 : public Module {
+class MobileNetV1 : public FeaturesPoolClassifier {
  public:
   explicit MobileNetV1(const ModelSpec& spec);
-
- protected:
-  Var forward_impl(const Var& x) override;
-
- private:
-  std::shared_ptr<Sequential> features_;
-  std::shared_ptr<GlobalAvgPool> pool_;
-  std::shared_ptr<Sequential> classifier_;
 };
 
 std::shared_ptr<Module> make_mobilenet_v1(const ModelSpec& spec);

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "models/module_init.h"
-#include "ops/binary.h"
 
 namespace minnow {
 namespace {
@@ -19,40 +18,23 @@ constexpr Stage kStages[] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2},  {6,
 
 }  // namespace
 
-int64_t make_divisible(double value, int64_t divisor) {
-  const auto d = static_cast<double>(divisor);
-  auto rounded = std::max(divisor, static_cast<int64_t>(value + d / 2) / divisor * divisor);
-  if (static_cast<double>(rounded) < 0.9 * value) rounded += divisor;
-  return rounded;
-}
-
 InvertedResidual::InvertedResidual(const Options& o)
-    : Module("InvertedResidual"), residual_(o.stride == 1 && o.in == o.out) {
+    : ResidualBranch("InvertedResidual", "conv", o.stride == 1 && o.in == o.out) {
   const int64_t hidden = o.in * o.expand;
-  conv_ = register_module("conv", std::make_shared<Sequential>());
+  Sequential& conv = branch();
   if (o.expand != 1)
-    conv_->add(std::make_shared<ConvBnAct>(
+    conv.add(std::make_shared<ConvBnAct>(
         ConvBnAct::Options{.in = o.in, .out = hidden, .kernel = 1, .act = ActivationKind::relu6}));
-  conv_->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{
+  conv.add(std::make_shared<ConvBnAct>(ConvBnAct::Options{
       .in = hidden, .out = hidden, .kernel = 3, .stride = o.stride, .groups = hidden, .act = ActivationKind::relu6}));
-  conv_->add(std::make_shared<Conv2d>(Conv2d::Options{.in = hidden, .out = o.out, .kernel = 1, .bias = false}));
-  conv_->add(std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = o.out}));
+  conv.add(std::make_shared<Conv2d>(Conv2d::Options{.in = hidden, .out = o.out, .kernel = 1, .bias = false}));
+  conv.add(std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = o.out}));
 }
 
-Var InvertedResidual::forward_impl(const Var& x) {
-  Var y = conv_->forward(x);
-  return residual_ ? add(x, y) : y;
-}
-
-OutputForm InvertedResidual::output_form() const {
-  return residual_ ? OutputForm{.kind = OutputForm::Kind::residual_sum} : OutputForm{};
-}
-
-MobileNetV2::MobileNetV2(const ModelSpec& spec) : Module("MobileNetV2") {
+MobileNetV2::MobileNetV2(const ModelSpec& spec) : FeaturesPoolClassifier("MobileNetV2", "pool") {
   const double width = spec.width;
-  features_ = register_module("features", std::make_shared<Sequential>());
   int64_t channels = make_divisible(32 * width);
-  features_->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = spec.in_channels,
+  features().add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = spec.in_channels,
                                                                 .out = channels,
                                                                 .kernel = 3,
                                                                 .stride = spec.small_input ? 1 : 2,
@@ -61,25 +43,21 @@ MobileNetV2::MobileNetV2(const ModelSpec& spec) : Module("MobileNetV2") {
     const int64_t out = make_divisible(static_cast<double>(stage.c) * width);
     const int64_t stride = spec.small_input && stage.c == 24 ? 1 : stage.s;
     for (int64_t i = 0; i < stage.n; ++i) {
-      features_->add(std::make_shared<InvertedResidual>(
+      features().add(std::make_shared<InvertedResidual>(
           InvertedResidual::Options{.in = channels, .out = out, .stride = i == 0 ? stride : 1, .expand = stage.t}));
       channels = out;
     }
   }
   const int64_t last = make_divisible(1280 * std::max(1.0, width));
-  features_->add(std::make_shared<ConvBnAct>(
+  features().add(std::make_shared<ConvBnAct>(
       ConvBnAct::Options{.in = channels, .out = last, .kernel = 1, .act = ActivationKind::relu6}));
-  pool_ = register_module("pool", std::make_shared<GlobalAvgPool>());
-  classifier_ = register_module("classifier", std::make_shared<Sequential>());
-  classifier_->add(std::make_shared<Dropout>(Dropout::Options{.p = spec.dropout.value_or(0.2f), .seed = spec.seed}));
-  classifier_->add(std::make_shared<Linear>(Linear::Options{.in = last, .out = spec.num_classes}));
+  classifier().add(std::make_shared<Dropout>(Dropout::Options{.p = spec.dropout.value_or(0.2f), .seed = spec.seed}));
+  classifier().add(std::make_shared<Linear>(Linear::Options{.in = last, .out = spec.num_classes}));
 
   // torchvision: kaiming_normal (fan_out) convs, BN 1 and 0, Linear N(0, 0.01) with zero bias.
   init_convs(*this, ConvInit::kaiming_normal_fan_out);
   init_linears_normal(*this, 0.01f);
 }
-
-Var MobileNetV2::forward_impl(const Var& x) { return classifier_->forward(pool_->forward(features_->forward(x))); }
 
 std::shared_ptr<Module> make_mobilenet_v2(const ModelSpec& spec) { return std::make_shared<MobileNetV2>(spec); }
 

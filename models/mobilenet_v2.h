@@ -9,43 +9,27 @@
 #include <memory>
 
 #include "models/conv_bn_act.h"
+#include "models/features_pool_classifier.h"
+#include "models/make_divisible.h"
+#include "models/residual_branch.h"
 #include "models/zoo.h"
 
 namespace minnow {
 
-// Channel count c * width rounded to a multiple of divisor, never below 90% of it (torchvision's rule).
-int64_t make_divisible(double value, int64_t divisor = 8);
-
 // conv: [1x1 expand ConvBnAct (ReLU6) when expand != 1], 3x3 depthwise ConvBnAct (ReLU6),
 // 1x1 projection Conv2d, BatchNorm2d (linear bottleneck). Residual add when stride 1 and in == out.
-class InvertedResidual : public Module {
+// Its output form: a residual_sum of conv and the input when residual (residual_branch.h).
+class InvertedResidual : public ResidualBranch {
  public:
   struct Options {
     int64_t in = 0, out = 0, stride = 1, expand = 6;
   };
   explicit InvertedResidual(const Options& options);
-  // A residual_sum of conv and the input when stride is 1 and in == out; else plain.
-  OutputForm output_form() const override;
-
- protected:
-  Var forward_impl(const Var& x) override;
-
- private:
-  bool residual_;
-  std::shared_ptr<Sequential> conv_;
 };
 
-class MobileNetV2 : public Module {
+class MobileNetV2 : public FeaturesPoolClassifier {
  public:
   explicit MobileNetV2(const ModelSpec& spec);
-
- protected:
-  Var forward_impl(const Var& x) override;
-
- private:
-  std::shared_ptr<Sequential> features_;
-  std::shared_ptr<GlobalAvgPool> pool_;
-  std::shared_ptr<Sequential> classifier_;
 };
 
 std::shared_ptr<Module> make_mobilenet_v2(const ModelSpec& spec);

@@ -1,0 +1,16 @@
+// torchvision's _make_divisible: round to nearest multiple, at least divisor, bumped up a
+// step when rounding down lost more than 10%.
+#include "models/make_divisible.h"
+
+#include <algorithm>
+
+namespace minnow {
+
+int64_t make_divisible(double value, int64_t divisor) {
+  const auto d = static_cast<double>(divisor);
+  auto rounded = std::max(divisor, static_cast<int64_t>(value + d / 2) / divisor * divisor);
+  if (static_cast<double>(rounded) < 0.9 * value) rounded += divisor;
+  return rounded;
+}
+
+}  // namespace minnow
