@@ -18,6 +18,7 @@ class ConvBnAct : public Sequential {
     int64_t stride = 1;
     int64_t groups = 1;
     std::optional<ActivationKind> act = ActivationKind::relu;
+    float bn_eps = 1e-5f, bn_momentum = 0.1f;  // PyTorch's defaults; MobileNet-v3 uses 1e-3, 0.01
   };
   explicit ConvBnAct(const Options& options);
   const Conv2d& conv() const { return *conv_; }

@@ -3,6 +3,7 @@
 #include "models/make_divisible.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace minnow {
 
@@ -12,5 +13,7 @@ int64_t make_divisible(double value, int64_t divisor) {
   if (static_cast<double>(rounded) < 0.9 * value) rounded += divisor;
   return rounded;
 }
+
+double decimal_width(float width) { return std::round(static_cast<double>(width) * 1e6) / 1e6; }
 
 }  // namespace minnow

@@ -9,6 +9,7 @@
 #include "models/init.h"
 #include "models/mobilenet_v1.h"
 #include "models/mobilenet_v2.h"
+#include "models/mobilenet_v3.h"
 #include "models/resnet.h"
 #include "models/shufflenet_v1.h"
 #include "models/shufflenet_v2.h"
@@ -23,6 +24,8 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
       {"mobilenet_v1", make_mobilenet_v1},
       {"mobilenet_v2", make_mobilenet_v2},
+      {"mobilenet_v3_small", make_mobilenet_v3},
+      {"mobilenet_v3_large", make_mobilenet_v3},
       {"shufflenet_v1", make_shufflenet_v1},
       {"shufflenet_v2", make_shufflenet_v2},
       {"shufflenet_v2_x0_5", make_shufflenet_v2},

@@ -180,8 +180,9 @@ void visit_config(C& c, Visit&& visit) {
   visit("model.in_channels", m.in_channels, "Input image channels (1 grey, 3 RGB).", at_least(1));
   visit("model.small_input", m.small_input, "CIFAR-style stem for small inputs (fewer early strides).", any());
   visit("model.dropout", m.dropout,
-        "Dropout probability before the classifier; 0 disables it; null = the model's own (0.2 for "
-        "mobilenet_v2, 0.5 for squeezenet*, 0 for the others).",
+        "Dropout probability before the classifier (mobilenet_v3_*: before its last Linear); 0 disables "
+        "it; null = the model's own (0.2 for mobilenet_v2 and mobilenet_v3_*, 0.5 for squeezenet*, 0 for the "
+        "others).",
         unset_or(fraction(), "a value in [0, 1), or null for the model's own"));
   visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.", at_least(1));
   visit("model.init_weights", m.init_weights,

@@ -1,6 +1,6 @@
 // In eval mode a batch's logits equal each sample's own logits (BN uses running
-// statistics, nothing mixes samples), for every ShuffleNet, SqueezeNet and ResNet of
-// the zoo. Tolerance: 1e-5 of the largest |logit| (oneDNN may pick another algorithm
+// statistics, nothing mixes samples), for every ShuffleNet, SqueezeNet, ResNet and
+// MobileNet-v3 of the zoo. Tolerance: 1e-5 of the largest |logit| (oneDNN may pick another algorithm
 // for batch 1, which sums in another order).
 #include <gtest/gtest.h>
 
@@ -43,6 +43,8 @@ const Case kCases[] = {
     {{.name = "resnet50", .num_classes = 10}, 64},
     {{.name = "resnet20", .num_classes = 10}, 32},
     {{.name = "resnet56", .num_classes = 10}, 32},
+    {{.name = "mobilenet_v3_small", .num_classes = 10, .small_input = true}, 32},
+    {{.name = "mobilenet_v3_large", .width = 0.75f, .num_classes = 10}, 64},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, BatchConsistency, ::testing::ValuesIn(kCases),

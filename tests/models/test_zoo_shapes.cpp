@@ -1,4 +1,4 @@
-// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet and ResNet
+// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet and MobileNet-v3
 // (the spatial size its last feature map reaches from 32 px), the dropout option's
 // placement, in_channels, and the zoo's errors for sizes a model does not have.
 #include <gtest/gtest.h>
@@ -48,10 +48,16 @@ TEST(ZooShapes, SmallInputKeepsResolutionThroughTheStem) {
   expect_small_input_form({.name = "resnet20", .num_classes = 10, .small_input = true}, "bn1", {16, 32, 32},
                           "layer3.2.bn2", {64, 8, 8});
   expect_small_input_form({.name = "resnet56", .num_classes = 10}, "bn1", {16, 32, 32}, "layer3.8.bn2", {64, 8, 8});
+  // MobileNet-v3: the stem and the first stride-2 block at stride 1, 8x down to the last conv.
+  expect_small_input_form({.name = "mobilenet_v3_small", .num_classes = 10, .small_input = true}, "features.0.2",
+                          {16, 32, 32}, "features.12.2", {576, 4, 4});
+  expect_small_input_form({.name = "mobilenet_v3_large", .num_classes = 10, .small_input = true}, "features.0.2",
+                          {16, 32, 32}, "features.16.2", {960, 4, 4});
 }
 
 TEST(ZooShapes, ImageNetStemsAtAnyResolution) {
-  for (const std::string name : {"shufflenet_v1", "shufflenet_v2_x0_5", "squeezenet1_1", "resnet18"}) {
+  for (const std::string name : {"shufflenet_v1", "shufflenet_v2_x0_5", "squeezenet1_1", "resnet18",
+                                 "mobilenet_v3_small"}) {
     SCOPED_TRACE(name);
     const auto model = create_model({.name = name, .num_classes = 5, .in_channels = 1});
     NoGrad no_grad;
