@@ -2,8 +2,8 @@
 """torchvision side of the model tests (tests/support/model_parity.h is the C++ side).
 
 usage:
-  torchvision_models.py describe OUT.json --num-classes K MODEL...
-      writes {MODEL: {"params": N, "parameters": [[name, shape], ...], "buffers": [...]}},
+  torchvision_models.py describe OUT.json --num-classes K [--kwargs JSON] MODEL...
+      builds each torchvision.models.MODEL(weights=None, num_classes=K, **kwargs) and writes {MODEL: {"params": N, "parameters": [[name, shape], ...], "buffers": [...]}},
       names in named_parameters() / named_buffers() order.
   torchvision_models.py reference OUT.safetensors --model NAME [--num-classes K] [--batch N]
                         [--resolution R] [--seed S] [--kwargs JSON] [--min-relu-margin M]
@@ -52,7 +52,7 @@ def build(name, num_classes, kwargs):
 def describe(args):
     out = {}
     for name in args.models:
-        model = build(name, args.num_classes, {})
+        model = build(name, args.num_classes, json.loads(args.kwargs))
         out[name] = {
             "params": sum(p.numel() for p in model.parameters()),
             "parameters": [[k, list(v.shape)] for k, v in model.named_parameters()],
@@ -199,6 +199,7 @@ def main():
     d = sub.add_parser("describe")
     d.add_argument("out")
     d.add_argument("--num-classes", type=int, default=1000)
+    d.add_argument("--kwargs", default="{}")
     d.add_argument("models", nargs="+")
     r = sub.add_parser("reference")
     r.add_argument("out")

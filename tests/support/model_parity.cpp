@@ -41,10 +41,12 @@ std::string exact(double value) {
 }  // namespace
 
 std::map<std::string, TorchvisionModelInfo> describe_torchvision_models(const std::vector<std::string>& names,
-                                                                        int64_t num_classes) {
+                                                                        int64_t num_classes,
+                                                                        const std::string& kwargs_json) {
   const ScratchDir dir;
   const std::string out = dir.file("describe.json");
-  std::vector<std::string> args = {"describe", out, "--num-classes", std::to_string(num_classes)};
+  std::vector<std::string> args = {"describe", out, "--num-classes", std::to_string(num_classes), "--kwargs",
+                                   kwargs_json};
   args.insert(args.end(), names.begin(), names.end());
   const int status = run_python(parity_script("torchvision_models.py"), args);
   MINNOW_CHECK(status == 0, "torchvision describe: ", parity_script("torchvision_models.py"), " exited with status ",

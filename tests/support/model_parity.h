@@ -18,9 +18,11 @@ struct TorchvisionModelInfo {
   std::vector<std::pair<std::string, Dims>> parameters;  // named_parameters() order
   std::vector<std::pair<std::string, Dims>> buffers;     // named_buffers() order; a scalar [] reads as {1}
 };
-// One Python run for all names: torchvision.models.<name>(weights=None, num_classes=num_classes).
+// One Python run for all names: torchvision.models.<name>(weights=None, num_classes=num_classes,
+// **kwargs), kwargs_json such as {"width_mult": 0.75}.
 std::map<std::string, TorchvisionModelInfo> describe_torchvision_models(const std::vector<std::string>& names,
-                                                                        int64_t num_classes);
+                                                                        int64_t num_classes,
+                                                                        const std::string& kwargs_json = "{}");
 
 struct TorchvisionReferenceOptions {
   std::string model;  // torchvision.models.<model>
