@@ -1,6 +1,6 @@
-// Weights between minnow and torchvision, both ways, on mobilenet_v2 (10 classes, 32 px):
-// a minnow model trained a few SGD steps is exported, loaded into torchvision's
-// mobilenet_v2 and run on a CIFAR-10 batch file, matching `minnow eval --save-logits`
+// Weights between minnow and torchvision, both ways, on mobilenet_v2 and mobilenet_v3_small
+// (10 classes, 32 px): a minnow model trained a few SGD steps is exported, loaded into
+// torchvision's model of the same name and run on a CIFAR-10 batch file, matching `minnow eval --save-logits`
 // on that file; and a torchvision state dict (int64 num_batches_tracked) loads through
 // model.init_weights and gives torchvision's logits. Tolerance: 1e-4 relative.
 #include <gtest/gtest.h>
@@ -22,7 +22,10 @@ namespace {
 namespace fs = std::filesystem;
 using test_support::ScratchDir;
 
-const ModelConfig kModel{{.name = "mobilenet_v2", .num_classes = 10}, 32};  // resolution 32
+// The model at 10 classes and resolution 32.
+ModelConfig model_config(const std::string& name) { return {{.name = name, .num_classes = 10}, 32}; }
+
+class TorchvisionInterop : public ::testing::TestWithParam<std::string> {};
 
 // n CIFAR-10 records with random labels and pixels.
 testing::Bytes random_cifar(int n, Rng& rng) {
@@ -48,20 +51,21 @@ void train_a_few_steps(Module& model, Rng& rng) {
   }
 }
 
-TEST(TorchvisionInterop, ExportLoadsIntoTorchvisionAndMatchesMinnowEval) {
+TEST_P(TorchvisionInterop, ExportLoadsIntoTorchvisionAndMatchesMinnowEval) {
   ScratchDir folder;
   Rng rng(11);
-  auto model = create_model(model_spec(kModel, 1));
+  const ModelConfig config_model = model_config(GetParam());
+  auto model = create_model(model_spec(config_model, 1));
   train_a_few_steps(*model, rng);
   const std::string weights = folder.file("model.safetensors");
-  export_weights(weights, *model, kModel);
+  export_weights(weights, *model, config_model);
 
   const fs::path cifar = folder.path() / "cifar";
   for (int b = 1; b <= 5; ++b)
     testing::write_file(cifar / ("data_batch_" + std::to_string(b) + ".bin"), random_cifar(1, rng));
   testing::write_file(cifar / "test_batch.bin", random_cifar(6, rng));
   const std::string config = folder.file("cifar.yaml");
-  testing::write_text(config, "model:\n  name: mobilenet_v2\n  resolution: 32\n  num_classes: 10\n"
+  testing::write_text(config, "model:\n  name: " + GetParam() + "\n  resolution: 32\n  num_classes: 10\n"
                               "data:\n  format: cifar10\n  train: [" + cifar.string() + "]\n  batch_size: 4\n"
                               "  workers: 0\n  transforms:\n    mean: [0.49, 0.48, 0.45]\n"
                               "    std: [0.25, 0.24, 0.26]\noutput: " + folder.file("run") + "\n");
@@ -71,18 +75,18 @@ TEST(TorchvisionInterop, ExportLoadsIntoTorchvisionAndMatchesMinnowEval) {
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_EQ(load_safetensors(logits).at("logits").dims(), (Dims{6, 10}));
   EXPECT_EQ(test_support::run_python(test_support::parity_script("torchvision_interop.py"),
-                                     {"check-export", weights, (cifar / "test_batch.bin").string(), logits,
+                                     {"check-export", GetParam(), weights, (cifar / "test_batch.bin").string(), logits,
                                       "0.49,0.48,0.45", "0.25,0.24,0.26"}),
             0);
 }
 
-TEST(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
+TEST_P(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
   ScratchDir folder;
   const std::string weights = folder.file("torchvision.safetensors"), io = folder.file("io.safetensors");
   const std::string script = test_support::parity_script("torchvision_interop.py");
-  ASSERT_EQ(test_support::run_python(script, {"state-dict", weights, io}), 0);
+  ASSERT_EQ(test_support::run_python(script, {"state-dict", GetParam(), weights, io}), 0);
   Config config;
-  config.model = kModel;
+  config.model = model_config(GetParam());
   config.model.init_weights = weights;
   auto model = build_model(config);
   for (const auto& b : model->named_buffers()) {
@@ -100,6 +104,9 @@ TEST(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
   for (float v : reference) scale = std::max(scale, std::abs(v));
   EXPECT_LE(test_support::closeness(logits, reference, 1e-5 * scale, 1e-4), 1.0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Zoo, TorchvisionInterop, ::testing::Values("mobilenet_v2", "mobilenet_v3_small"),
+                         [](const auto& test) { return test.param; });
 
 }  // namespace
 }  // namespace minnow
