@@ -1,7 +1,7 @@
 // Tracing: while a TraceRecorder is alive on this thread, Module::forward reports each layer
 // it runs (a leaf: conv, BN, activation, pooling, linear, dropout, a quantizer) with the Var it
 // read and the Var it returned, and the ops that join, split or permute values between layers
-// (add, concat, split, channel_shuffle) report themselves with their attributes. Inside a
+// (add, mul, concat, split, channel_shuffle) report themselves with their attributes. Inside a
 // layer nothing is recorded, so a trace is the model's dataflow in layers: what
 // models/graph.h turns into an inference graph for export and int8 conversion.
 // The recorder holds every reported Var, so a VarImpl address names one value for the
@@ -16,7 +16,7 @@
 namespace minnow {
 
 struct TracedStep {
-  std::string op;               // "layer", or the op: "add", "concat", "split", "channel_shuffle"
+  std::string op;               // "layer", or the op: "add", "mul", "concat", "split", "channel_shuffle"
   const void* layer = nullptr;  // op "layer": the module (models/graph.h reads it back)
   const void* block = nullptr;  // the innermost block (a module that is not a layer) running, or null
   std::vector<Var> inputs, outputs;

@@ -15,6 +15,7 @@ namespace {
 GraphNode::Op op_of(const std::string& op) {
   if (op == "layer") return GraphNode::Op::layer;
   if (op == "add") return GraphNode::Op::add;
+  if (op == "mul") return GraphNode::Op::mul;
   if (op == "concat") return GraphNode::Op::concat;
   if (op == "split") return GraphNode::Op::split;
   if (op == "channel_shuffle") return GraphNode::Op::channel_shuffle;

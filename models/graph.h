@@ -16,7 +16,7 @@
 namespace minnow {
 
 struct GraphNode {
-  enum class Op { layer, add, concat, split, channel_shuffle };
+  enum class Op { layer, add, mul, concat, split, channel_shuffle };
   Op op = Op::layer;
   // layer: the module's dotted name ("features.3.conv.0"); other ops: the block that runs them
   // and the op ("stage2.1.concat"; "concat" at the model's top level).

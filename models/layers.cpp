@@ -127,8 +127,12 @@ Var AvgPool2d::forward_impl(const Var& x) {
   return y;
 }
 
+GlobalAvgPool::GlobalAvgPool() : GlobalAvgPool(Options{}) {}
+
+GlobalAvgPool::GlobalAvgPool(Options options) : Module("GlobalAvgPool"), options_(options) {}
+
 Var GlobalAvgPool::forward_impl(const Var& x) {
-  Var y = flatten(global_avg_pool(x));
+  Var y = options_.flatten ? flatten(global_avg_pool(x)) : global_avg_pool(x);
   report_layer(*this, "gap", y.dims(), 0);
   return y;
 }

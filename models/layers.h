@@ -152,14 +152,23 @@ class AvgPool2d : public Module {
   Pool2dOptions options_;
 };
 
-// (N, C, H, W) -> (N, C): global average pooling then flatten, the classifier's input.
+// (N, C, H, W) -> (N, C): global average pooling then flatten, the classifier's input; or
+// -> (N, C, 1, 1) without the flatten (torch's AdaptiveAvgPool2d(1), as in squeeze-and-excitation).
 class GlobalAvgPool : public Module {
  public:
+  struct Options {
+    bool flatten = true;
+  };
   bool is_layer() const override { return true; }
-  GlobalAvgPool() : Module("GlobalAvgPool") {}
+  GlobalAvgPool();  // flattens
+  explicit GlobalAvgPool(Options options);
+  const Options& options() const { return options_; }
 
  protected:
   Var forward_impl(const Var& x) override;
+
+ private:
+  Options options_;
 };
 
 class Flatten : public Module {

@@ -1,8 +1,9 @@
 // SqueezeExcitation (Hu et al. 2018) as torchvision.ops.SqueezeExcitation: the input times a
 // per-channel gate, gate = scale_activation(fc2(activation(fc1(global_avg_pool(x))))), with
-// fc1 and fc2 1x1 convs with bias. Children fc1, activation, fc2, scale_activation (the
-// pooling has no parameters and is no child), so names such as "features.4.block.2.fc1.weight"
-// match torchvision. MobileNet-v3 gates with hardsigmoid.
+// fc1 and fc2 1x1 convs with bias. Children avgpool, fc1, activation, fc2, scale_activation,
+// as torchvision's, so names such as "features.4.block.2.fc1.weight" match. The multiply is
+// binary mul, which reports itself to the trace, so the block exports op by op.
+// MobileNet-v3 gates with hardsigmoid.
 #pragma once
 
 #include <memory>
@@ -24,6 +25,7 @@ class SqueezeExcitation : public Module {
   Var forward_impl(const Var& x) override;  // (N, C, H, W) -> (N, C, H, W)
 
  private:
+  std::shared_ptr<GlobalAvgPool> avgpool_;
   std::shared_ptr<Conv2d> fc1_, fc2_;
   std::shared_ptr<Activation> activation_, scale_activation_;
 };

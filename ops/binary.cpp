@@ -177,6 +177,10 @@ Var add(const Var& a, const Var& b) {
   return y;
 }
 
-Var mul(const Var& a, const Var& b) { return binary_op("mul", algorithm::binary_mul, a, b); }
+Var mul(const Var& a, const Var& b) {
+  Var y = binary_op("mul", algorithm::binary_mul, a, b);
+  if (tracing()) trace_step({.op = "mul", .layer = nullptr, .inputs = {a, b}, .outputs = {y}, .attrs = {}});
+  return y;
+}
 
 }  // namespace minnow

@@ -16,6 +16,9 @@ Attr attr_ints(const std::string& name, std::vector<int64_t> v) {
   return {.name = name, .kind = Attr::Kind::ints, .ints = std::move(v)};
 }
 Attr attr_f(const std::string& name, float v) { return {.name = name, .kind = Attr::Kind::f, .f = v}; }
+Attr attr_s(const std::string& name, std::string v) {
+  return {.name = name, .kind = Attr::Kind::s, .s = std::move(v)};
+}
 
 namespace {
 

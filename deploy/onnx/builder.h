@@ -28,6 +28,7 @@ struct Attr {
 Attr attr_i(const std::string& name, int64_t v);
 Attr attr_ints(const std::string& name, std::vector<int64_t> v);
 Attr attr_f(const std::string& name, float v);
+Attr attr_s(const std::string& name, std::string v);
 
 class OnnxBuilder {
  public:

@@ -44,6 +44,7 @@ class FloatExporter {
         b_.node("Add", n.name, {name(n.inputs[0]), name(n.inputs[1])}, {n.name});
         set(n.outputs[0], n.name);
         return;
+      case GraphNode::Op::mul: return emit_mul(n);
       case GraphNode::Op::concat: {
         std::vector<std::string> in;
         for (int v : n.inputs) in.push_back(name(v));
@@ -70,6 +71,26 @@ class FloatExporter {
     }
   }
 
+  // a (N, C, H, W) times b, of a's dims or (N, C, 1, 1) (a squeeze-and-excitation gate). ONNX
+  // would broadcast b itself, but OpenCV 4.6 mishandles a Mul of two computed values of
+  // different shapes, so b is first repeated to a's size by a nearest-neighbour Resize.
+  void emit_mul(const GraphNode& n) {
+    const Dims& a = graph_.dims[static_cast<size_t>(n.inputs[0])];
+    const Dims& g = graph_.dims[static_cast<size_t>(n.inputs[1])];
+    std::string gate = name(n.inputs[1]);
+    if (g != a) {
+      MINNOW_CHECK(a.size() == 4 && g.size() == 4 && g[0] == a[0] && g[1] == a[1] && g[2] == 1 && g[3] == 1,
+                   "export: ", n.name, " multiplies ", dims_str(a), " by ", dims_str(g),
+                   "; expected equal dims or a (N, C, 1, 1) gate");
+      const std::string scales = b_.f32(n.name + ".scales", {4}, {1.f, 1.f, static_cast<float>(a[2]),
+                                                                    static_cast<float>(a[3])});
+      b_.node("Resize", n.name + ".repeat", {gate, scales}, {n.name + ".repeated"}, {attr_s("mode", "nearest")});
+      gate = n.name + ".repeated";
+    }
+    b_.node("Mul", n.name, {name(n.inputs[0]), gate}, {n.name});
+    set(n.outputs[0], n.name);
+  }
+
   void emit_layer(const GraphNode& n) {
     const std::string& x = name(n.inputs[0]);
     const int y = n.outputs[0];
@@ -93,7 +114,11 @@ class FloatExporter {
     if (auto* act = layer_as<Activation>(n)) return set(y, activation(b_, n.name, x, act->kind()));
     if (auto* pool = layer_as<MaxPool2d>(n)) return set(y, pool2d(b_, "MaxPool", n.name, x, pool->options()));
     if (auto* pool = layer_as<AvgPool2d>(n)) return set(y, pool2d(b_, "AveragePool", n.name, x, pool->options()));
-    if (layer_as<GlobalAvgPool>(n)) {
+    if (auto* pool = layer_as<GlobalAvgPool>(n)) {
+      if (!pool->options().flatten) {
+        b_.node("GlobalAveragePool", n.name, {x}, {n.name});
+        return set(y, n.name);
+      }
       b_.node("GlobalAveragePool", n.name, {x}, {n.name + ".pool"});
       b_.node("Flatten", n.name + ".flatten", {n.name + ".pool"}, {n.name}, {attr_i("axis", 1)});
       return set(y, n.name);

@@ -10,6 +10,7 @@
 #include "deploy/onnx_export.h"
 #include "models/layers.h"
 #include "models/sequential.h"
+#include "models/squeeze_excitation.h"
 #include "models/zoo.h"
 #include "tests/deploy/opencv_net.h"
 #include "tests/support/random.h"
@@ -61,6 +62,12 @@ TEST(OnnxFloatLayers, EachLayerRunsInOpenCv) {
        std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = 2, .ceil_mode = true})},
       {"max pool 3x3 s2 p1", std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = 2, .padding = 1})},
       {"relu6", std::make_shared<Activation>(ActivationKind::relu6)},
+      {"hardswish", std::make_shared<Activation>(ActivationKind::hardswish)},
+      {"hardsigmoid", std::make_shared<Activation>(ActivationKind::hardsigmoid)},
+      {"channel-keeping global pool", std::make_shared<GlobalAvgPool>(GlobalAvgPool::Options{.flatten = false})},
+      {"squeeze-and-excitation (MobileNet-v3's)",
+       std::make_shared<SqueezeExcitation>(SqueezeExcitation::Options{
+           .channels = 12, .squeeze = 8, .scale_activation = ActivationKind::hardsigmoid})},
       {"grouped conv", std::make_shared<Conv2d>(Conv2d::Options{.in = 12, .out = 24, .kernel = 1, .groups = 3})},
       {"depthwise conv s2",
        std::make_shared<Conv2d>(Conv2d::Options{.in = 12, .out = 12, .kernel = 3, .stride = 2, .groups = 12})},
@@ -99,6 +106,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ZooCase{{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10}, 64},
         ZooCase{{.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10}, 64},
+        ZooCase{{.name = "mobilenet_v3_small", .width = 0.75f, .num_classes = 10}, 64},
+        ZooCase{{.name = "mobilenet_v3_large", .width = 0.35f, .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 3}, 64},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 1}, 64},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 2}, 64},

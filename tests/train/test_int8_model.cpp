@@ -14,6 +14,8 @@
 #include "core/grad_mode.h"
 #include "models/conv_bn_act.h"
 #include "models/sequential.h"
+#include "models/squeeze_excitation.h"
+#include "ops/binary.h"
 #include "models/zoo.h"
 #include "tests/support/errors.h"
 #include "tests/support/qat_models.h"
@@ -88,18 +90,46 @@ INSTANTIATE_TEST_SUITE_P(
         ZooCase{{.name = "resnet50", .num_classes = 10, .small_input = true}, 32, 0.1}),
     case_name);
 
-// A layer the int8 form does not run is named, with what it would need.
-TEST(Int8Model, UnsupportedLayersAreNamed) {
+// A conv + BN + act, then middle (if any), then pooling and a Linear, prepared for QAT:
+// convert_int8 refuses it with message.
+void expect_int8_refuses(ActivationKind act, std::shared_ptr<Module> middle, const std::string& message) {
   auto model = std::make_shared<Sequential>();
-  model->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = 3, .out = 8, .act = ActivationKind::hardswish}));
+  model->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = 3, .out = 8, .act = act}));
+  if (middle) model->add(std::move(middle));
   model->add(std::make_shared<GlobalAvgPool>());
   model->add(std::make_shared<Linear>(Linear::Options{.in = 8, .out = 4}));
   QatConfig config;
   config.enabled = true;
   prepare_qat(*model, config);
-  test_support::expect_error([&] { (void)convert_int8(*model, {1, 3, 16, 16}); },
-                             "convert_int8: 0.0 (Conv2d) is followed by hardswish; the int8 convs fuse only relu and "
-                             "relu6");
+  test_support::expect_error([&] { (void)convert_int8(*model, {1, 3, 16, 16}); }, message);
+}
+
+// A block that multiplies its input by itself: a product of two values, as SE's is.
+class Square : public Module {
+ public:
+  Square() : Module("Square") {}
+
+ protected:
+  Var forward_impl(const Var& x) override { return mul(x, x); }
+};
+
+// A layer the int8 form does not run is named, with what it would need.
+TEST(Int8Model, UnsupportedLayersAreNamed) {
+  expect_int8_refuses(ActivationKind::hardswish, nullptr,
+                      "convert_int8: 0.0 (Conv2d) is followed by hardswish; the int8 convs fuse only relu and relu6");
+}
+
+// A squeeze-and-excitation gate has no int8 form yet: its (N, C, 1, 1) pooling is named, and
+// so is a product of two values reached some other way.
+TEST(Int8Model, SqueezeExcitationIsNamed) {
+  expect_int8_refuses(ActivationKind::relu,
+                      std::make_shared<SqueezeExcitation>(SqueezeExcitation::Options{.channels = 8, .squeeze = 4}),
+                      "convert_int8: 1.avgpool (GlobalAvgPool) pools to (N, C, 1, 1) for a squeeze-and-excitation "
+                      "gate; the int8 model has no such gate yet, so this model converts only to float (export "
+                      "--format onnx)");
+  expect_int8_refuses(ActivationKind::relu, std::make_shared<Square>(),
+                      "convert_int8: 1.mul (Square) multiplies two values (a squeeze-and-excitation gate); the int8 "
+                      "model has no such gate yet, so this model converts only to float (export --format onnx)");
 }
 
 TEST(Int8Model, AFloatModelIsRefused) {

@@ -66,6 +66,9 @@ class Int8Converter {
   void convert(const GraphNode& n) {
     switch (n.op) {
       case GraphNode::Op::add: return convert_add(n);
+      case GraphNode::Op::mul:
+        MINNOW_FAIL("convert_int8: ", describe(n), " multiplies two values (a squeeze-and-excitation gate); the int8 "
+                    "model has no such gate yet, so this model converts only to float (export --format onnx)");
       case GraphNode::Op::concat: return convert_concat(n);
       case GraphNode::Op::split: {
         MINNOW_CHECK(n.attr == 1, "convert_int8: ", describe(n), " splits along axis ", n.attr,
@@ -101,7 +104,10 @@ class Int8Converter {
     }
     if (const auto* pool = layer_as<MaxPool2d>(n)) return convert_pool(n, pool->options(), Int8Pool2dOptions::Kind::max);
     if (const auto* pool = layer_as<AvgPool2d>(n)) return convert_pool(n, pool->options(), Int8Pool2dOptions::Kind::avg);
-    if (layer_as<GlobalAvgPool>(n)) {
+    if (const auto* pool = layer_as<GlobalAvgPool>(n)) {
+      MINNOW_CHECK(pool->options().flatten, "convert_int8: ", describe(n), " pools to (N, C, 1, 1) for a "
+                   "squeeze-and-excitation gate; the int8 model has no such gate yet, so this model converts only to "
+                   "float (export --format onnx)");
       const int x = made(n.inputs[0], n.name);
       MINNOW_CHECK(m_.point(x).type != DType::f32, "convert_int8: ", describe(n), " reads an f32 value");
       m_.steps_.push_back({.kind = Int8Step::Kind::global_avg_pool, .name = n.name, .inputs = {x},
