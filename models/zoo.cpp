@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "models/init.h"
+#include "models/mnasnet.h"
 #include "models/mobilenet_v1.h"
 #include "models/mobilenet_v2.h"
 #include "models/resnet.h"
@@ -36,6 +37,9 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"resnet50", make_resnet},
       {"resnet20", make_resnet},
       {"resnet56", make_resnet},
+      {"mnasnet", make_mnasnet},
+      {"mnasnet0_5", make_mnasnet},
+      {"mnasnet1_0", make_mnasnet},
   };
   return table;
 }

@@ -15,7 +15,8 @@ namespace minnow {
 struct ModelSpec {
   std::string name{};
   // MobileNet's width multiplier alpha; ShuffleNet v1's scale factor (0.25 ... 2.0);
-  // ShuffleNet v2's size (0.5, 1.0, 1.5, 2.0; also encoded by the name shufflenet_v2_x1_0).
+  // ShuffleNet v2's size (0.5, 1.0, 1.5, 2.0; also encoded by the name shufflenet_v2_x1_0);
+  // MNASNet's depth multiplier alpha (also encoded by the names mnasnet0_5, mnasnet1_0).
   float width = 1.0f;
   int64_t num_classes = 1000;
   int64_t in_channels = 3;

@@ -1,4 +1,4 @@
-// Every ShuffleNet, SqueezeNet and ResNet of the zoo overfits two fixed random batches
+// Every ShuffleNet, SqueezeNet, ResNet and MNASNet of the zoo overfits two fixed random batches
 // of 4 images (10 classes, small_input): SGD with momentum 0.9 brings the mean train-mode
 // cross-entropy to 10% of its start within a bounded number of steps (each case ran on
 // three data seeds in fewer than 2/3 of its bound).
@@ -74,6 +74,7 @@ const Case kCases[] = {
     {.spec = spec("resnet50"), .resolution = 16, .lr = 0.01f, .max_steps = 40},
     {.spec = spec("resnet20"), .resolution = 32, .lr = 0.05f, .max_steps = 40},
     {.spec = spec("resnet56"), .resolution = 32, .lr = 0.05f, .max_steps = 60},
+    {.spec = spec("mnasnet0_5"), .resolution = 32, .lr = 0.05f, .max_steps = 60},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Overfit, ::testing::ValuesIn(kCases),

@@ -22,7 +22,8 @@ std::vector<std::string> format(const std::vector<std::pair<std::string, Dims>>&
 TEST(TorchvisionNames, CountsNamesAndShapesEqualTorchvision) {
   const std::vector<std::string> models = {"shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5",
                                            "shufflenet_v2_x2_0", "squeezenet1_0",      "squeezenet1_1",
-                                           "resnet18",           "resnet34",           "resnet50"};
+                                           "resnet18",           "resnet34",           "resnet50",
+                                           "mnasnet0_5",         "mnasnet1_0"};
   const auto infos = test_support::describe_torchvision_models(models, 1000);
   for (const auto& name : models) {
     SCOPED_TRACE(name);
