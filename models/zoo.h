@@ -24,6 +24,9 @@ struct ModelSpec {
   // stride 1 (each model documents its exact form).
   bool small_input = false;
   std::optional<float> dropout{};  // classifier dropout; unset: the model's own default
+  // EfficientNet's stochastic depth: the last block's drop probability (block i of n drops
+  // with stochastic_depth * i / n); unset: the model's own default (0.2).
+  std::optional<float> stochastic_depth{};
   int64_t groups = 3;            // ShuffleNet v1's group count (1, 2, 3, 4, 8)
   uint64_t seed = 0;             // initialisation seed
   bool operator==(const ModelSpec&) const = default;

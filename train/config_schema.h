@@ -183,6 +183,11 @@ void visit_config(C& c, Visit&& visit) {
         "Dropout probability before the classifier; 0 disables it; null = the model's own (0.2 for "
         "mobilenet_v2, 0.5 for squeezenet*, 0 for the others).",
         unset_or(fraction(), "a value in [0, 1), or null for the model's own"));
+  visit("model.stochastic_depth", m.stochastic_depth,
+        "EfficientNet's stochastic depth: block i of n drops its residual branch per sample with "
+        "probability stochastic_depth * i / n; 0 disables it; null = the model's own (0.2). Other "
+        "models have none.",
+        unset_or(fraction(), "a value in [0, 1), or null for the model's own"));
   visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.", at_least(1));
   visit("model.init_weights", m.init_weights,
         "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.",

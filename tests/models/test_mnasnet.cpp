@@ -7,29 +7,21 @@
 #include "models/mnasnet.h"
 #include "models/model_stats.h"
 #include "models/zoo.h"
+#include "tests/support/model_stats_rows.h"
 
 namespace minnow {
 namespace {
 
-ModelStats stats_of(const ModelSpec& spec, int64_t resolution) {
-  auto model = create_model(spec);
-  return model_stats(*model, {.resolution = resolution, .in_channels = spec.in_channels, .measure_latency = false});
-}
-
-Dims output_of(const ModelStats& stats, const std::string& layer) {
-  for (const auto& row : stats.layers)
-    if (row.name == layer) return row.output;
-  ADD_FAILURE() << "no layer " << layer;
-  return {};
-}
+using test_support::layer_output;
+using test_support::stats_at;
 
 // torchvision.models.mnasnet*_Weights metadata "num_params"; the Mult-Adds are counted from
 // torchvision's modules with forward hooks (tests nothing of minnow's).
 TEST(MnasNet, ParametersAndMultAddsEqualTorchvision) {
-  const ModelStats half = stats_of({.name = "mnasnet0_5"}, 224);
+  const ModelStats half = stats_at({.name = "mnasnet0_5"}, 224);
   EXPECT_EQ(half.params, 2218512);
   EXPECT_EQ(half.macs, 104455968);
-  const ModelStats one = stats_of({.name = "mnasnet1_0"}, 224);
+  const ModelStats one = stats_at({.name = "mnasnet1_0"}, 224);
   EXPECT_EQ(one.params, 4383312);
   EXPECT_EQ(one.macs, 314415872);
 }
@@ -44,7 +36,7 @@ TEST(MnasNet, RoundsDepthsAsTorchvision) {
 }
 
 TEST(MnasNet, WidthIsAlpha) {
-  EXPECT_EQ(stats_of({.name = "mnasnet", .width = 0.5f}, 32).params, 2218512);
+  EXPECT_EQ(stats_at({.name = "mnasnet", .width = 0.5f}, 32).params, 2218512);
   EXPECT_EQ(create_model({.name = "mnasnet0_5", .width = 0.5f})->num_parameters(), 2218512);
   EXPECT_THROW(create_model({.name = "mnasnet0_5", .width = 0.75f}), Error);
   EXPECT_THROW(create_model({.name = "mnasnet1_0", .width = 0.5f}), Error);
@@ -52,15 +44,15 @@ TEST(MnasNet, WidthIsAlpha) {
 
 // small_input: the stem conv (layers.0) and the first block of layers.8 at stride 1.
 TEST(MnasNet, SmallInputDownSamplesEightTimes) {
-  const ModelStats small = stats_of({.name = "mnasnet1_0", .num_classes = 10, .small_input = true}, 32);
-  EXPECT_EQ(output_of(small, "layers.0"), (Dims{32, 32, 32}));
-  EXPECT_EQ(output_of(small, "layers.8.0.layers.3"), (Dims{48, 32, 32}));  // 16 x 3 channels
-  EXPECT_EQ(output_of(small, "layers.16"), (Dims{1280, 4, 4}));
-  const ModelStats fashion = stats_of({.name = "mnasnet0_5", .num_classes = 10, .in_channels = 1, .small_input = true}, 28);
-  EXPECT_EQ(output_of(fashion, "layers.16"), (Dims{1280, 4, 4}));
-  const ModelStats plain = stats_of({.name = "mnasnet1_0", .num_classes = 10}, 32);
-  EXPECT_EQ(output_of(plain, "layers.0"), (Dims{32, 16, 16}));
-  EXPECT_EQ(output_of(plain, "layers.16"), (Dims{1280, 1, 1}));
+  const ModelStats small = stats_at({.name = "mnasnet1_0", .num_classes = 10, .small_input = true}, 32);
+  EXPECT_EQ(layer_output(small, "layers.0"), (Dims{32, 32, 32}));
+  EXPECT_EQ(layer_output(small, "layers.8.0.layers.3"), (Dims{48, 32, 32}));  // 16 x 3 channels
+  EXPECT_EQ(layer_output(small, "layers.16"), (Dims{1280, 4, 4}));
+  const ModelStats fashion = stats_at({.name = "mnasnet0_5", .num_classes = 10, .in_channels = 1, .small_input = true}, 28);
+  EXPECT_EQ(layer_output(fashion, "layers.16"), (Dims{1280, 4, 4}));
+  const ModelStats plain = stats_at({.name = "mnasnet1_0", .num_classes = 10}, 32);
+  EXPECT_EQ(layer_output(plain, "layers.0"), (Dims{32, 16, 16}));
+  EXPECT_EQ(layer_output(plain, "layers.16"), (Dims{1280, 1, 1}));
 }
 
 }  // namespace

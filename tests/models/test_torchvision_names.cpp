@@ -23,7 +23,7 @@ TEST(TorchvisionNames, CountsNamesAndShapesEqualTorchvision) {
   const std::vector<std::string> models = {"shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5",
                                            "shufflenet_v2_x2_0", "squeezenet1_0",      "squeezenet1_1",
                                            "resnet18",           "resnet34",           "resnet50",
-                                           "mnasnet0_5",         "mnasnet1_0"};
+                                           "mnasnet0_5",         "mnasnet1_0",         "efficientnet_b0"};
   const auto infos = test_support::describe_torchvision_models(models, 1000);
   for (const auto& name : models) {
     SCOPED_TRACE(name);
