@@ -1,5 +1,6 @@
-// QAT trains the zoo's newer models: after prepare_qat on MNASNet, SGD on two fixed random
-// batches (test_support::overfit) brings the fake-quantized model's cross-entropy below half
+// QAT trains the zoo's newer models: after prepare_qat on MNASNet and EfficientNet-B0 (whose
+// squeeze-and-excitation convs get weight fake-quants and whose SiLUs and sigmoid gates stay
+// float), SGD on two fixed random batches (test_support::overfit) brings the fake-quantized model's cross-entropy below half
 // its start, and every conv is folded into its BN.
 #include <gtest/gtest.h>
 
@@ -45,9 +46,17 @@ ModelSpec spec(const std::string& name) {
   return {.name = name, .num_classes = 10, .in_channels = 1, .small_input = true, .dropout = 0.0f};
 }
 
-// MNASNet: the stem's 3 convs, 16 blocks of 3, the last 1x1 conv.
+ModelSpec efficientnet_spec() {
+  ModelSpec s = spec("efficientnet_b0");
+  s.stochastic_depth = 0.0f;
+  return s;
+}
+
+// MNASNet: the stem's 3 convs, 16 blocks of 3, the last 1x1 conv. EfficientNet-B0: the stem,
+// one block of 2 and 15 of 3 (the SE's two convs have no BN), the last 1x1 conv.
 const QatCase kCases[] = {
     {.spec = spec("mnasnet0_5"), .folded_bns = 52, .max_steps = 60},
+    {.spec = efficientnet_spec(), .folded_bns = 49, .max_steps = 60},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, QatTraining, ::testing::ValuesIn(kCases),

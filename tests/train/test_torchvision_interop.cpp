@@ -1,5 +1,5 @@
-// Weights between minnow and torchvision, both ways, on mobilenet_v2 and mnasnet0_5 (10
-// classes, 32 px): a minnow model trained a few SGD steps is exported, loaded into
+// Weights between minnow and torchvision, both ways, on mobilenet_v2, mnasnet0_5 and
+// efficientnet_b0 (10 classes, 32 px): a minnow model trained a few SGD steps is exported, loaded into
 // torchvision's model of the same name and run on a CIFAR-10 batch file, matching
 // `minnow eval --save-logits` on that file; and a torchvision state dict (int64
 // num_batches_tracked) loads through model.init_weights and gives torchvision's logits.
@@ -56,9 +56,10 @@ TEST_P(TorchvisionInterop, ExportLoadsIntoTorchvisionAndMatchesMinnowEval) {
   ScratchDir folder;
   Rng rng(11);
   auto model = create_model(model_spec(model_cfg, 1));
-  // MNASNet's BN momentum (3e-4) leaves its running statistics near their start after three
-  // steps, so its eval-mode activations grow through the unbounded ReLUs (logits near 1e19 in
-  // both minnow and torchvision); at lr 0.05 they overflow to inf. Its steps take lr 0.005.
+  // Three steps leave the running statistics near their start (MNASNet's BN momentum is 3e-4),
+  // so eval-mode activations grow through unbounded ReLUs and SiLUs: logits near 1e19
+  // (mnasnet0_5) and 1e23 (efficientnet_b0) in minnow and torchvision alike, compared
+  // relatively. At lr 0.05 MNASNet's overflow to inf, so its steps take lr 0.005.
   train_a_few_steps(*model, GetParam().starts_with("mnasnet") ? 0.005 : 0.05, rng);
   const std::string weights = folder.file("model.safetensors");
   export_weights(weights, *model, model_cfg);
@@ -108,7 +109,7 @@ TEST_P(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
   EXPECT_LE(test_support::closeness(logits, reference, 1e-5 * scale, 1e-4), 1.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop, ::testing::Values("mobilenet_v2", "mnasnet0_5"),
+INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop, ::testing::Values("mobilenet_v2", "mnasnet0_5", "efficientnet_b0"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
