@@ -11,6 +11,7 @@
 #include "ops/eltwise.h"
 #include "ops/linear.h"
 #include "ops/reshape.h"
+#include "ops/stochastic_depth.h"
 
 namespace minnow {
 
@@ -109,11 +110,17 @@ Var Activation::forward_impl(const Var& x) {
   return y;
 }
 
-Dropout::Dropout(const Options& options) : Module("Dropout"), p_(options.p), rng_(options.seed) {
+Dropout::Dropout(const Options& options) : MaskLayer("Dropout", options) {
   MINNOW_CHECK(options.p >= 0.0f && options.p < 1.0f, "Dropout: expected 0 <= p < 1, got ", options.p);
 }
 
 Var Dropout::forward_impl(const Var& x) { return dropout(x, p_, training(), rng_); }
+
+StochasticDepth::StochasticDepth(const Options& options) : MaskLayer("StochasticDepth", options) {
+  MINNOW_CHECK(options.p >= 0.0f && options.p <= 1.0f, "StochasticDepth: expected 0 <= p <= 1, got ", options.p);
+}
+
+Var StochasticDepth::forward_impl(const Var& x) { return stochastic_depth(x, p_, training(), rng_); }
 
 Var MaxPool2d::forward_impl(const Var& x) {
   Var y = max_pool2d(x, options_);

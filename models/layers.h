@@ -107,23 +107,41 @@ class Activation : public Module {
   ActivationKind kind_;
 };
 
-class Dropout : public Module {
+// A layer that draws random masks in training (Dropout, StochasticDepth): a drop probability
+// p and a seeded generator, whose state checkpoints save and restore.
+class MaskLayer : public Module {
  public:
   bool is_layer() const override { return true; }
   struct Options {
     float p = 0.5f;
     uint64_t seed = 0;
   };
-  explicit Dropout(const Options& options);
-  // The mask generator; checkpoints save and restore its state.
+  float p() const { return p_; }
   Rng& rng() { return rng_; }
 
  protected:
-  Var forward_impl(const Var& x) override;
-
- private:
+  MaskLayer(std::string type, const Options& options) : Module(std::move(type)), p_(options.p), rng_(options.seed) {}
   float p_;
   Rng rng_;
+};
+
+// Elementwise dropout (ops/dropout.h) before a classifier.
+class Dropout : public MaskLayer {
+ public:
+  explicit Dropout(const Options& options);
+
+ protected:
+  Var forward_impl(const Var& x) override;
+};
+
+// Stochastic depth on a residual branch (ops/stochastic_depth.h, torchvision's "row" mode):
+// each sample's branch kept with probability 1 - p in training, the identity in eval mode.
+class StochasticDepth : public MaskLayer {
+ public:
+  explicit StochasticDepth(const Options& options);
+
+ protected:
+  Var forward_impl(const Var& x) override;
 };
 
 class MaxPool2d : public Module {

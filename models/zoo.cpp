@@ -6,7 +6,9 @@
 #include <map>
 
 #include "core/error.h"
+#include "models/efficientnet.h"
 #include "models/init.h"
+#include "models/mnasnet.h"
 #include "models/mobilenet_v1.h"
 #include "models/mobilenet_v2.h"
 #include "models/mobilenet_v3.h"
@@ -39,6 +41,10 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"resnet50", make_resnet},
       {"resnet20", make_resnet},
       {"resnet56", make_resnet},
+      {"mnasnet", make_mnasnet},
+      {"mnasnet0_5", make_mnasnet},
+      {"mnasnet1_0", make_mnasnet},
+      {"efficientnet_b0", make_efficientnet},
   };
   return table;
 }
@@ -49,6 +55,8 @@ std::shared_ptr<Module> create_model(const ModelSpec& spec) {
   MINNOW_CHECK(spec.num_classes >= 1, "model: expected num_classes >= 1, got ", spec.num_classes);
   MINNOW_CHECK(spec.in_channels >= 1, "model: expected in_channels >= 1, got ", spec.in_channels);
   MINNOW_CHECK(spec.width > 0.0f, "model: expected width > 0, got ", spec.width);
+  MINNOW_CHECK(!spec.stochastic_depth || spec.name.starts_with("efficientnet"), "model: ", spec.name,
+               " has no stochastic depth; got stochastic_depth ", *spec.stochastic_depth);
   for (const auto& [name, factory] : factories()) {
     if (name != spec.name) continue;
     manual_seed(spec.seed);

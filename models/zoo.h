@@ -15,7 +15,8 @@ namespace minnow {
 struct ModelSpec {
   std::string name{};
   // MobileNet's width multiplier alpha; ShuffleNet v1's scale factor (0.25 ... 2.0);
-  // ShuffleNet v2's size (0.5, 1.0, 1.5, 2.0; also encoded by the name shufflenet_v2_x1_0).
+  // ShuffleNet v2's size (0.5, 1.0, 1.5, 2.0; also encoded by the name shufflenet_v2_x1_0);
+  // MNASNet's depth multiplier alpha (also encoded by the names mnasnet0_5, mnasnet1_0).
   float width = 1.0f;
   int64_t num_classes = 1000;
   int64_t in_channels = 3;
@@ -23,6 +24,9 @@ struct ModelSpec {
   // stride 1 (each model documents its exact form).
   bool small_input = false;
   std::optional<float> dropout{};  // classifier dropout; unset: the model's own default
+  // EfficientNet's stochastic depth: the last block's drop probability (block i of n drops
+  // with stochastic_depth * i / n); unset: the model's own default (0.2).
+  std::optional<float> stochastic_depth{};
   int64_t groups = 3;            // ShuffleNet v1's group count (1, 2, 3, 4, 8)
   uint64_t seed = 0;             // initialisation seed
   bool operator==(const ModelSpec&) const = default;

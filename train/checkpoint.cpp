@@ -1,6 +1,6 @@
 // Checkpoint layout: tensors "model.<name>" and "optim.<name>"; metadata "format",
 // "config" (YAML), "epoch", "step", "global_step", "best_top1", "train_seconds", and
-// "rng.<module>" for each dropout generator (four hex words).
+// "rng.<module>" for each dropout and stochastic-depth generator (four hex words).
 #include "train/checkpoint.h"
 
 #include <charconv>
@@ -69,7 +69,7 @@ void save_checkpoint(const std::string& path, Module& model, const Optimizer& op
                    {"best_top1", std::to_string(position.best_top1)},
                    {"train_seconds", std::to_string(position.train_seconds)}};
   for (const auto& [name, module] : model.named_modules())
-    if (auto* dropout = dynamic_cast<Dropout*>(module)) file.metadata["rng." + name] = encode_rng(dropout->rng().state());
+    if (auto* layer = dynamic_cast<MaskLayer*>(module)) file.metadata["rng." + name] = encode_rng(layer->rng().state());
   write_checkpoint_file(path, file, options);
 }
 
@@ -89,8 +89,8 @@ LoadedCheckpoint restore_checkpoint(SafeTensors file, const std::string& path, M
     optimizer->load_state(state);
   }
   for (const auto& [name, module] : model.named_modules())
-    if (auto* dropout = dynamic_cast<Dropout*>(module))
-      dropout->rng().set_state(decode_rng(meta(file, "rng." + name, path), "checkpoint " + path + ": rng." + name));
+    if (auto* layer = dynamic_cast<MaskLayer*>(module))
+      layer->rng().set_state(decode_rng(meta(file, "rng." + name, path), "checkpoint " + path + ": rng." + name));
 
   LoadedCheckpoint out;
   out.config_yaml = meta(file, "config", path);

@@ -1,7 +1,8 @@
 // In eval mode a batch's logits equal each sample's own logits (BN uses running
-// statistics, nothing mixes samples), for every ShuffleNet, SqueezeNet, ResNet and
-// MobileNet-v3 of the zoo. Tolerance: 1e-5 of the largest |logit| (oneDNN may pick another algorithm
-// for batch 1, which sums in another order).
+// statistics, nothing mixes samples), for every ShuffleNet, SqueezeNet, ResNet, MobileNet-v3,
+// MNASNet and EfficientNet of the zoo (squeeze-and-excitation pools each sample alone).
+// Tolerance: 1e-5 of the largest |logit| (oneDNN may pick another algorithm for batch 1,
+// which sums in another order).
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -45,6 +46,9 @@ const Case kCases[] = {
     {{.name = "resnet56", .num_classes = 10}, 32},
     {{.name = "mobilenet_v3_small", .num_classes = 10, .small_input = true}, 32},
     {{.name = "mobilenet_v3_large", .width = 0.75f, .num_classes = 10}, 64},
+    {{.name = "mnasnet0_5", .num_classes = 10, .small_input = true}, 32},
+    {{.name = "mnasnet1_0", .num_classes = 10}, 64},
+    {{.name = "efficientnet_b0", .num_classes = 10, .in_channels = 1, .small_input = true}, 32},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, BatchConsistency, ::testing::ValuesIn(kCases),

@@ -7,16 +7,12 @@
 #include "core/grad_mode.h"
 #include "models/model_stats.h"
 #include "models/zoo.h"
+#include "tests/support/model_stats_rows.h"
 
 namespace minnow {
 namespace {
 
-Dims output_of(const ModelStats& stats, const std::string& layer) {
-  for (const auto& row : stats.layers)
-    if (row.name == layer) return row.output;
-  ADD_FAILURE() << "no layer " << layer;
-  return {};
-}
+using test_support::layer_output;
 
 // From 32 px with small_input: the stem's output (after its max-pool, where it has one)
 // and the last feature map.
@@ -25,8 +21,8 @@ void expect_small_input_form(const ModelSpec& spec, const std::string& stem, con
   SCOPED_TRACE(spec.name);
   const auto model = create_model(spec);
   const ModelStats stats = model_stats(*model, {.resolution = 32, .measure_latency = false});
-  EXPECT_EQ(output_of(stats, stem), stem_output);
-  EXPECT_EQ(output_of(stats, last), last_output);
+  EXPECT_EQ(layer_output(stats, stem), stem_output);
+  EXPECT_EQ(layer_output(stats, last), last_output);
   EXPECT_EQ(stats.layers.back().output, (Dims{spec.num_classes}));
 }
 

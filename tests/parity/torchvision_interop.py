@@ -1,19 +1,21 @@
 #!/usr/bin/python3
 """torchvision side of the weight interop tests (tests/train/test_torchvision_interop.cpp).
 
-usage: torchvision_interop.py state-dict   MODEL WEIGHTS.safetensors IO.safetensors
-       torchvision_interop.py check-export MODEL WEIGHTS.safetensors CIFAR.bin LOGITS.safetensors MEAN STD
+usage: torchvision_interop.py state-dict   WEIGHTS.safetensors IO.safetensors [MODEL]
+       torchvision_interop.py check-export WEIGHTS.safetensors CIFAR.bin LOGITS.safetensors MEAN STD [MODEL]
 
-MODEL is a torchvision.models name (mobilenet_v2, mobilenet_v3_small, ...), always with num_classes=10.
-state-dict: torchvision's MODEL(num_classes=10) at seed 0, with BN running statistics and affine
-parameters randomised (so evaluation-mode BN is no identity) and num_batches_tracked 7, saved as its
-state dict (num_batches_tracked as I64). IO gets "input" (4, 3, 32, 32) and torchvision's
+MODEL is a torchvision.models name, mobilenet_v2 unless given.
+state-dict: torchvision's MODEL(num_classes=10) at seed 0, with BN running statistics and
+affine parameters randomised (so evaluation-mode BN is no identity) and num_batches_tracked 7, saved
+as its state dict (num_batches_tracked as I64). IO gets "input" (4, 3, 32, 32) and torchvision's
 evaluation-mode "logits" (4, 10) for it.
-check-export: loads a minnow export into MODEL(num_classes=10) (strict names and shapes), runs
+check-export: loads a minnow export into MODEL(num_classes=10) (strict names and shapes; for MNASNet
+with the state dict's format version 2 attached, as torchvision requires), runs
 the CIFAR-10 batch file's images, (x / 255 - MEAN) / STD with comma-separated per-channel MEAN and STD,
 through it in eval mode and compares with minnow's tensor "logits":
 |a - b| <= 1e-4 |b| + 1e-5 max(1, max |b|). Exits with status 1 on a mismatch.
 """
+import collections
 import pathlib
 import sys
 
@@ -28,9 +30,9 @@ RTOL = 1e-4
 ATOL_SCALE = 1e-5
 
 
-def make_state_dict(name, weights_path, io_path):
+def make_state_dict(weights_path, io_path, model_name):
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(num_classes=10)
+    model = getattr(torchvision.models, model_name)(num_classes=10)
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
@@ -55,11 +57,16 @@ def cifar_images(path, mean, std):
     return torch.from_numpy((images - mean) / std)
 
 
-def check_export(name, weights_path, cifar_path, logits_path, mean, std):
+def check_export(weights_path, cifar_path, logits_path, mean, std, model_name):
     tensors, metadata = safetensors_io.read(weights_path)
     print(f"minnow export: format {metadata.get('format')}, model {metadata.get('model.name')}, {len(tensors)} tensors")
-    model = getattr(torchvision.models, name)(num_classes=10)
-    model.load_state_dict({name: torch.from_numpy(array) for name, array in tensors.items()}, strict=True)
+    model = getattr(torchvision.models, model_name)(num_classes=10)
+    state = collections.OrderedDict((name, torch.from_numpy(array)) for name, array in tensors.items())
+    if model_name.startswith("mnasnet"):
+        # torchvision's MNASNet refuses a state dict without its format version (mnasnet.py,
+        # _load_from_state_dict); version 2 is the current layout, which minnow's names follow.
+        state._metadata = {"": {"version": 2}}
+    model.load_state_dict(state, strict=True)
     model.eval()
     with torch.no_grad():
         expected = model(cifar_images(cifar_path, mean, std)).numpy()
@@ -80,11 +87,12 @@ def floats(text):
 
 
 def main(argv):
-    if len(argv) == 4 and argv[0] == "state-dict":
-        make_state_dict(argv[1], argv[2], argv[3])
+    if len(argv) in (3, 4) and argv[0] == "state-dict":
+        make_state_dict(argv[1], argv[2], argv[3] if len(argv) == 4 else "mobilenet_v2")
         return 0
-    if len(argv) == 7 and argv[0] == "check-export":
-        return check_export(argv[1], argv[2], argv[3], argv[4], floats(argv[5]), floats(argv[6]))
+    if len(argv) in (6, 7) and argv[0] == "check-export":
+        name = argv[6] if len(argv) == 7 else "mobilenet_v2"
+        return check_export(argv[1], argv[2], argv[3], floats(argv[4]), floats(argv[5]), name)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -46,7 +46,16 @@ import safetensors_io  # noqa: E402
 
 
 def build(name, num_classes, kwargs):
-    return getattr(torchvision.models, name)(weights=None, num_classes=num_classes, **kwargs)
+    kwargs = dict(kwargs)
+    # torchvision's efficientnet_b* pass their own dropout, so a "dropout" argument is a
+    # TypeError there: it is set on the built model's Dropout modules instead.
+    dropout = kwargs.pop("dropout", None) if name.startswith("efficientnet_b") else None
+    model = getattr(torchvision.models, name)(weights=None, num_classes=num_classes, **kwargs)
+    if dropout is not None:
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = dropout
+    return model
 
 
 def describe(args):

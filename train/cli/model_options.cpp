@@ -8,7 +8,7 @@ void add_model_options(CLI::App& cmd, ModelSpec& spec, int64_t& resolution) {
   cmd.add_option("--resolution", resolution, "Input resolution in pixels")
       ->capture_default_str()
       ->check(CLI::Range(8, 4096));
-  cmd.add_option("--width", spec.width, "Width multiplier (ShuffleNet v1: scale factor)")
+  cmd.add_option("--width", spec.width, "Width multiplier (ShuffleNet v1: scale factor; mnasnet: alpha)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd.add_option("--num-classes", spec.num_classes, "Classifier outputs")
