@@ -11,7 +11,6 @@
 #include "models/mobilenet_v2.h"
 #include "models/module_init.h"
 #include "models/squeeze_excitation.h"
-#include "ops/binary.h"
 
 namespace minnow {
 namespace {
@@ -25,41 +24,30 @@ constexpr Stage kStages[] = {{1, 3, 1, 16, 1},  {6, 3, 2, 24, 2},  {6, 5, 2, 40,
 
 }  // namespace
 
-MBConv::MBConv(const Options& o) : Module("MBConv"), residual_(o.stride == 1 && o.in == o.out) {
+MBConv::MBConv(const Options& o) : ResidualBranch("MBConv", "block", o.stride == 1 && o.in == o.out) {
   const int64_t expanded = make_divisible(static_cast<double>(o.in * o.expand));
-  block_ = register_module("block", std::make_shared<Sequential>());
   if (expanded != o.in)
-    block_->add(std::make_shared<ConvBnAct>(
+    branch().add(std::make_shared<ConvBnAct>(
         ConvBnAct::Options{.in = o.in, .out = expanded, .kernel = 1, .act = ActivationKind::swish}));
-  block_->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = expanded,
-                                                             .out = expanded,
-                                                             .kernel = o.kernel,
-                                                             .stride = o.stride,
-                                                             .groups = expanded,
-                                                             .act = ActivationKind::swish}));
-  block_->add(std::make_shared<SqueezeExcitation>(SqueezeExcitation::Options{
+  branch().add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = expanded,
+                                                              .out = expanded,
+                                                              .kernel = o.kernel,
+                                                              .stride = o.stride,
+                                                              .groups = expanded,
+                                                              .act = ActivationKind::swish}));
+  branch().add(std::make_shared<SqueezeExcitation>(SqueezeExcitation::Options{
       .channels = expanded, .squeeze = std::max<int64_t>(1, o.in / 4), .activation = ActivationKind::swish}));
-  block_->add(
+  branch().add(
       std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = expanded, .out = o.out, .kernel = 1, .act = std::nullopt}));
-  stochastic_depth_ = register_module(
-      "stochastic_depth", std::make_shared<StochasticDepth>(StochasticDepth::Options{.p = o.stochastic_depth, .seed = o.seed}));
+  set_before_add("stochastic_depth", std::make_shared<StochasticDepth>(
+                                         StochasticDepth::Options{.p = o.stochastic_depth, .seed = o.seed}));
 }
 
-Var MBConv::forward_impl(const Var& x) {
-  Var y = block_->forward(x);
-  return residual_ ? add(x, stochastic_depth_->forward(y)) : y;
-}
-
-OutputForm MBConv::output_form() const {
-  return residual_ ? OutputForm{.kind = OutputForm::Kind::residual_sum} : OutputForm{};
-}
-
-EfficientNet::EfficientNet(const ModelSpec& spec) : Module("EfficientNet") {
+EfficientNet::EfficientNet(const ModelSpec& spec) : FeaturesPoolClassifier("EfficientNet", "avgpool") {
   MINNOW_CHECK(spec.width == 1.0f, spec.name, ": B0 has no width multiplier; expected width 1, got ", spec.width);
   const double drop = spec.stochastic_depth.value_or(0.2f);
   MINNOW_CHECK(drop >= 0.0 && drop < 1.0, spec.name, ": expected 0 <= stochastic_depth < 1, got ", drop);
-  features_ = register_module("features", std::make_shared<Sequential>());
-  features_->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = spec.in_channels,
+  features().add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = spec.in_channels,
                                                                 .out = kStemChannels,
                                                                 .kernel = 3,
                                                                 .stride = spec.small_input ? 1 : 2,
@@ -69,7 +57,7 @@ EfficientNet::EfficientNet(const ModelSpec& spec) : Module("EfficientNet") {
   int64_t channels = kStemChannels, block_id = 0;
   for (const auto& stage : kStages) {
     const int64_t stride = spec.small_input && stage.out == 24 ? 1 : stage.stride;
-    auto blocks = features_->add(std::make_shared<Sequential>());
+    auto blocks = features().add(std::make_shared<Sequential>());
     for (int64_t i = 0; i < stage.layers; ++i, ++block_id) {
       blocks->add(std::make_shared<MBConv>(MBConv::Options{
           .in = channels,
@@ -83,22 +71,16 @@ EfficientNet::EfficientNet(const ModelSpec& spec) : Module("EfficientNet") {
     }
   }
   const int64_t last = 4 * channels;
-  features_->add(std::make_shared<ConvBnAct>(
+  features().add(std::make_shared<ConvBnAct>(
       ConvBnAct::Options{.in = channels, .out = last, .kernel = 1, .act = ActivationKind::swish}));
-  avgpool_ = register_module("avgpool", std::make_shared<GlobalAvgPool>());
-  classifier_ = register_module("classifier", std::make_shared<Sequential>());
-  classifier_->add(std::make_shared<Dropout>(Dropout::Options{.p = spec.dropout.value_or(0.2f), .seed = spec.seed}));
-  auto linear = classifier_->add(std::make_shared<Linear>(Linear::Options{.in = last, .out = spec.num_classes}));
+  classifier().add(std::make_shared<Dropout>(Dropout::Options{.p = spec.dropout.value_or(0.2f), .seed = spec.seed}));
+  auto linear = classifier().add(std::make_shared<Linear>(Linear::Options{.in = last, .out = spec.num_classes}));
 
   // torchvision: kaiming_normal (fan_out) convs with zero biases (the SE's), BN 1 and 0, the
   // Linear U(+-1 / sqrt(num_classes)) with a zero bias.
   init_convs(*this, ConvInit::kaiming_normal_fan_out);
   init_uniform(linear->weight(), static_cast<float>(1.0 / std::sqrt(static_cast<double>(spec.num_classes))));
   init_constant(linear->bias(), 0.0f);
-}
-
-Var EfficientNet::forward_impl(const Var& x) {
-  return classifier_->forward(avgpool_->forward(features_->forward(x)));
 }
 
 std::shared_ptr<Module> make_efficientnet(const ModelSpec& spec) { return std::make_shared<EfficientNet>(spec); }

@@ -9,8 +9,8 @@
 
 #include <memory>
 
-#include "models/layers.h"
-#include "models/sequential.h"
+#include "models/features_pool_classifier.h"
+#include "models/residual_branch.h"
 #include "models/zoo.h"
 
 namespace minnow {
@@ -19,7 +19,7 @@ namespace minnow {
 // k x k depthwise ConvBnAct (SiLU), SqueezeExcitation (squeeze max(1, in / 4), SiLU, sigmoid),
 // 1x1 projection ConvBnAct without activation; child "stochastic_depth". When stride is 1 and
 // in == out: y = x + stochastic_depth(block(x)); else y = block(x).
-class MBConv : public Module {
+class MBConv : public ResidualBranch {
  public:
   struct Options {
     int64_t in = 0, out = 0, kernel = 3, stride = 1, expand = 6;
@@ -27,28 +27,11 @@ class MBConv : public Module {
     uint64_t seed = 0;  // the stochastic-depth generator's
   };
   explicit MBConv(const Options& options);
-  OutputForm output_form() const override;
-
- protected:
-  Var forward_impl(const Var& x) override;
-
- private:
-  bool residual_;
-  std::shared_ptr<Sequential> block_;
-  std::shared_ptr<StochasticDepth> stochastic_depth_;
 };
 
-class EfficientNet : public Module {
+class EfficientNet : public FeaturesPoolClassifier {
  public:
   explicit EfficientNet(const ModelSpec& spec);
-
- protected:
-  Var forward_impl(const Var& x) override;
-
- private:
-  std::shared_ptr<Sequential> features_;
-  std::shared_ptr<GlobalAvgPool> avgpool_;
-  std::shared_ptr<Sequential> classifier_;
 };
 
 std::shared_ptr<Module> make_efficientnet(const ModelSpec& spec);

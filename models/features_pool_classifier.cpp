@@ -3,9 +3,10 @@
 
 namespace minnow {
 
-FeaturesPoolClassifier::FeaturesPoolClassifier(std::string type, const std::string& pool_name)
+FeaturesPoolClassifier::FeaturesPoolClassifier(std::string type, const std::string& pool_name,
+                                               const std::string& features_name)
     : Module(std::move(type)) {
-  features_ = register_module("features", std::make_shared<Sequential>());
+  features_ = register_module(features_name, std::make_shared<Sequential>());
   pool_ = register_module(pool_name, std::make_shared<GlobalAvgPool>());
   classifier_ = register_module("classifier", std::make_shared<Sequential>());
 }

@@ -1,7 +1,7 @@
-// FeaturesPoolClassifier: the MobileNets' top level, children features (Sequential), a
-// global average pool and classifier (Sequential), run in that order. A model derives from
-// it and fills features() and classifier() in its constructor; the names stay its own
-// ("features.3.conv.1.weight", "classifier.1.bias").
+// FeaturesPoolClassifier: the top level of the MobileNets, MNASNet and EfficientNet, children
+// features (Sequential), a global average pool and classifier (Sequential), run in that order.
+// A model derives from it and fills features() and classifier() in its constructor; the names
+// stay its own ("features.3.conv.1.weight", "classifier.1.bias").
 #pragma once
 
 #include <memory>
@@ -14,8 +14,10 @@ namespace minnow {
 
 class FeaturesPoolClassifier : public Module {
  protected:
-  // pool_name: the pool's child name ("pool"; torchvision's MobileNet-v3 says "avgpool").
-  FeaturesPoolClassifier(std::string type, const std::string& pool_name);
+  // pool_name: the pool's child name ("pool"; torchvision's MobileNet-v3 says "avgpool");
+  // features_name: the features' ("features"; torchvision's MNASNet says "layers").
+  FeaturesPoolClassifier(std::string type, const std::string& pool_name,
+                         const std::string& features_name = "features");
   Sequential& features() { return *features_; }
   Sequential& classifier() { return *classifier_; }
   Var forward_impl(const Var& x) override;  // classifier(pool(features(x)))

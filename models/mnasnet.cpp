@@ -8,7 +8,6 @@
 #include "core/error.h"
 #include "models/init.h"
 #include "models/module_init.h"
-#include "ops/binary.h"
 
 namespace minnow {
 namespace {
@@ -48,52 +47,43 @@ int64_t mnasnet_round_depth(double value) {
 }
 
 MnasInvertedResidual::MnasInvertedResidual(const Options& o)
-    : Module("MnasInvertedResidual"), residual_(o.stride == 1 && o.in == o.out) {
+    : ResidualBranch("MnasInvertedResidual", "layers", o.stride == 1 && o.in == o.out) {
   MINNOW_CHECK(o.kernel == 3 || o.kernel == 5, "MnasInvertedResidual: expected kernel 3 or 5, got ", o.kernel);
   const int64_t mid = o.in * o.expand;
-  layers_ = register_module("layers", std::make_shared<Sequential>());
+  Sequential& layers = branch();
   // The ReLUs are children of their own (not fused into the BN) so that indices match torchvision's.
   const auto bn = [&](int64_t c) {
-    layers_->add(std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = c, .momentum = o.bn_momentum}));
+    layers.add(std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = c, .momentum = o.bn_momentum}));
   };
-  layers_->add(std::make_shared<Conv2d>(Conv2d::Options{.in = o.in, .out = mid, .kernel = 1, .bias = false}));
+  layers.add(std::make_shared<Conv2d>(Conv2d::Options{.in = o.in, .out = mid, .kernel = 1, .bias = false}));
   bn(mid);
-  layers_->add(std::make_shared<Activation>(ActivationKind::relu));
-  layers_->add(std::make_shared<Conv2d>(
+  layers.add(std::make_shared<Activation>(ActivationKind::relu));
+  layers.add(std::make_shared<Conv2d>(
       Conv2d::Options{.in = mid, .out = mid, .kernel = o.kernel, .stride = o.stride, .groups = mid, .bias = false}));
   bn(mid);
-  layers_->add(std::make_shared<Activation>(ActivationKind::relu));
-  layers_->add(std::make_shared<Conv2d>(Conv2d::Options{.in = mid, .out = o.out, .kernel = 1, .bias = false}));
+  layers.add(std::make_shared<Activation>(ActivationKind::relu));
+  layers.add(std::make_shared<Conv2d>(Conv2d::Options{.in = mid, .out = o.out, .kernel = 1, .bias = false}));
   bn(o.out);
 }
 
-Var MnasInvertedResidual::forward_impl(const Var& x) {
-  Var y = layers_->forward(x);
-  return residual_ ? add(x, y) : y;
-}
-
-OutputForm MnasInvertedResidual::output_form() const {
-  return residual_ ? OutputForm{.kind = OutputForm::Kind::residual_sum} : OutputForm{};
-}
-
-MnasNet::MnasNet(const ModelSpec& spec) : Module("MnasNet") {
+MnasNet::MnasNet(const ModelSpec& spec) : FeaturesPoolClassifier("MnasNet", "pool", "layers") {
   const double alpha = alpha_from_name(spec);
   int64_t depths[8];
   for (int i = 0; i < 8; ++i) depths[i] = mnasnet_round_depth(static_cast<double>(kDepths[i]) * alpha);
   const auto momentum = static_cast<float>(kBnMomentum);
 
-  layers_ = register_module("layers", std::make_shared<Sequential>());
-  add_conv_bn(*layers_,
+  Sequential& layers = features();
+  add_conv_bn(layers,
               {.in = spec.in_channels, .out = depths[0], .kernel = 3, .stride = spec.small_input ? 1 : 2, .bias = false},
               true);
-  add_conv_bn(*layers_, {.in = depths[0], .out = depths[0], .kernel = 3, .groups = depths[0], .bias = false}, true);
-  add_conv_bn(*layers_, {.in = depths[0], .out = depths[1], .kernel = 1, .bias = false}, false);
+  add_conv_bn(layers, {.in = depths[0], .out = depths[0], .kernel = 3, .groups = depths[0], .bias = false}, true);
+  add_conv_bn(layers, {.in = depths[0], .out = depths[1], .kernel = 1, .bias = false}, false);
   int64_t channels = depths[1];
   for (size_t s = 0; s < std::size(kStacks); ++s) {
     const Stack& stack = kStacks[s];
     const int64_t out = depths[s + 2];
     const int64_t stride = spec.small_input && s == 0 ? 1 : stack.stride;
-    auto blocks = layers_->add(std::make_shared<Sequential>());
+    auto blocks = layers.add(std::make_shared<Sequential>());
     for (int64_t i = 0; i < stack.repeats; ++i) {
       blocks->add(std::make_shared<MnasInvertedResidual>(MnasInvertedResidual::Options{.in = channels,
                                                                                         .out = out,
@@ -104,11 +94,9 @@ MnasNet::MnasNet(const ModelSpec& spec) : Module("MnasNet") {
       channels = out;
     }
   }
-  add_conv_bn(*layers_, {.in = channels, .out = kLastChannels, .kernel = 1, .bias = false}, true);
-  pool_ = register_module("pool", std::make_shared<GlobalAvgPool>());
-  classifier_ = register_module("classifier", std::make_shared<Sequential>());
-  classifier_->add(std::make_shared<Dropout>(Dropout::Options{.p = spec.dropout.value_or(0.2f), .seed = spec.seed}));
-  auto linear = classifier_->add(std::make_shared<Linear>(Linear::Options{.in = kLastChannels, .out = spec.num_classes}));
+  add_conv_bn(layers, {.in = channels, .out = kLastChannels, .kernel = 1, .bias = false}, true);
+  classifier().add(std::make_shared<Dropout>(Dropout::Options{.p = spec.dropout.value_or(0.2f), .seed = spec.seed}));
+  auto linear = classifier().add(std::make_shared<Linear>(Linear::Options{.in = kLastChannels, .out = spec.num_classes}));
 
   // torchvision: kaiming_normal (fan_out) convs, BN 1 and 0; the Linear kaiming_uniform(fan_out,
   // sigmoid's gain 1), i.e. U(+-sqrt(3 / num_classes)), with a zero bias.
@@ -116,8 +104,6 @@ MnasNet::MnasNet(const ModelSpec& spec) : Module("MnasNet") {
   init_uniform(linear->weight(), static_cast<float>(std::sqrt(3.0 / static_cast<double>(spec.num_classes))));
   init_constant(linear->bias(), 0.0f);
 }
-
-Var MnasNet::forward_impl(const Var& x) { return classifier_->forward(pool_->forward(layers_->forward(x))); }
 
 std::shared_ptr<Module> make_mnasnet(const ModelSpec& spec) { return std::make_shared<MnasNet>(spec); }
 

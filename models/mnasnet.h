@@ -9,8 +9,8 @@
 
 #include <memory>
 
-#include "models/layers.h"
-#include "models/sequential.h"
+#include "models/features_pool_classifier.h"
+#include "models/residual_branch.h"
 #include "models/zoo.h"
 
 namespace minnow {
@@ -21,34 +21,19 @@ int64_t mnasnet_round_depth(double value);
 
 // torchvision's _InvertedResidual: child "layers" holds 1x1 expand conv, BN, ReLU, k x k depthwise
 // conv, BN, ReLU, 1x1 projection conv, BN (children 0-7). Residual add when stride 1 and in == out.
-class MnasInvertedResidual : public Module {
+class MnasInvertedResidual : public ResidualBranch {
  public:
   struct Options {
     int64_t in = 0, out = 0, kernel = 3, stride = 1, expand = 3;
     float bn_momentum = 0.1f;
   };
   explicit MnasInvertedResidual(const Options& options);
-  OutputForm output_form() const override;
-
- protected:
-  Var forward_impl(const Var& x) override;
-
- private:
-  bool residual_;
-  std::shared_ptr<Sequential> layers_;
 };
 
-class MnasNet : public Module {
+// Children layers (torchvision's features), pool and classifier.
+class MnasNet : public FeaturesPoolClassifier {
  public:
   explicit MnasNet(const ModelSpec& spec);
-
- protected:
-  Var forward_impl(const Var& x) override;
-
- private:
-  std::shared_ptr<Sequential> layers_;
-  std::shared_ptr<GlobalAvgPool> pool_;
-  std::shared_ptr<Sequential> classifier_;
 };
 
 // Names: mnasnet (alpha = width), mnasnet0_5, mnasnet1_0 (the name fixes alpha).

@@ -1,4 +1,5 @@
-// ResidualBranch's forward: the branch, and the add when the block is residual.
+// ResidualBranch's forward: the branch, and the add (of the branch through before_add when set)
+// when the block is residual.
 #include "models/residual_branch.h"
 
 #include "ops/binary.h"
@@ -10,9 +11,14 @@ ResidualBranch::ResidualBranch(std::string type, const std::string& branch_name,
   branch_ = register_module(branch_name, std::make_shared<Sequential>());
 }
 
+void ResidualBranch::set_before_add(const std::string& name, std::shared_ptr<Module> module) {
+  before_add_ = register_module(name, std::move(module));
+}
+
 Var ResidualBranch::forward_impl(const Var& x) {
   Var y = branch_->forward(x);
-  return residual_ ? add(x, y) : y;
+  if (!residual_) return y;
+  return add(x, before_add_ ? before_add_->forward(y) : y);
 }
 
 OutputForm ResidualBranch::output_form() const {
