@@ -53,6 +53,11 @@ BatchNorm2d::BatchNorm2d(const Options& options) : Module("BatchNorm2d"), option
   num_batches_tracked_ = register_buffer("num_batches_tracked", Tensor::zeros({1}, DType::s32));
 }
 
+void BatchNorm2d::set_momentum(float momentum) {
+  MINNOW_CHECK(momentum > 0.0f && momentum <= 1.0f, "BatchNorm2d: expected momentum in (0, 1], got ", momentum);
+  options_.momentum = momentum;
+}
+
 Var BatchNorm2d::forward_impl(const Var& x) {
   Var y = batch_norm(x, weight_, bias_, running_mean_, running_var_, training(),
                      {.eps = options_.eps,

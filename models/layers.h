@@ -55,6 +55,8 @@ class BatchNorm2d : public Module {
   const Var& bias() const { return bias_; }      // beta (C)
   const Tensor& running_mean() const { return running_mean_; }
   const Tensor& running_var() const { return running_var_; }
+  // The running statistics' update weight (PyTorch's convention: running = (1 - m) running + m batch).
+  void set_momentum(float momentum);
   // Synchronised statistics in training mode (BatchNormOptions::replica_sum); empty: local.
   void set_replica_sum(std::function<void(std::span<double>)> sum) { replica_sum_ = std::move(sum); }
 

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "models/efficientnet.h"
 #include "models/init.h"
+#include "models/layers.h"
 #include "models/mnasnet.h"
 #include "models/mobilenet_v1.h"
 #include "models/mobilenet_v2.h"
@@ -19,6 +20,11 @@
 
 namespace minnow {
 namespace {
+
+void set_bn_momentum(Module& model, float momentum) {
+  for (const auto& [name, module] : model.named_modules())
+    if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) bn->set_momentum(momentum);
+}
 
 using Factory = std::function<std::shared_ptr<Module>(const ModelSpec&)>;
 
@@ -57,10 +63,14 @@ std::shared_ptr<Module> create_model(const ModelSpec& spec) {
   MINNOW_CHECK(spec.width > 0.0f, "model: expected width > 0, got ", spec.width);
   MINNOW_CHECK(!spec.stochastic_depth || spec.name.starts_with("efficientnet"), "model: ", spec.name,
                " has no stochastic depth; got stochastic_depth ", *spec.stochastic_depth);
+  MINNOW_CHECK(!spec.bn_momentum || (*spec.bn_momentum > 0.0f && *spec.bn_momentum <= 1.0f),
+               "model: expected bn_momentum in (0, 1], got ", spec.bn_momentum.value_or(0.0f));
   for (const auto& [name, factory] : factories()) {
     if (name != spec.name) continue;
     manual_seed(spec.seed);
-    return factory(spec);
+    auto model = factory(spec);
+    if (spec.bn_momentum) set_bn_momentum(*model, *spec.bn_momentum);
+    return model;
   }
   std::string known;
   for (const auto& entry : factories()) known += (known.empty() ? "" : ", ") + entry.first;

@@ -27,6 +27,9 @@ struct ModelSpec {
   // EfficientNet's stochastic depth: the last block's drop probability (block i of n drops
   // with stochastic_depth * i / n); unset: the model's own default (0.2).
   std::optional<float> stochastic_depth{};
+  // Every batch norm's running-statistics momentum, in (0, 1] (PyTorch's convention); unset:
+  // the model's own (0.1; MobileNet-v3 0.01; MNASNet 3e-4, made for ImageNet-length runs).
+  std::optional<float> bn_momentum{};
   int64_t groups = 3;            // ShuffleNet v1's group count (1, 2, 3, 4, 8)
   uint64_t seed = 0;             // initialisation seed
   bool operator==(const ModelSpec&) const = default;

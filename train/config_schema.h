@@ -189,6 +189,10 @@ void visit_config(C& c, Visit&& visit) {
         "probability stochastic_depth * i / n; 0 disables it; null = the model's own (0.2). Other "
         "models have none.",
         unset_or(fraction(), "a value in [0, 1), or null for the model's own"));
+  visit("model.bn_momentum", m.bn_momentum,
+        "Every batch norm's running-statistics momentum (running = (1 - m) running + m batch); null = "
+        "the model's own (0.1; mobilenet_v3_* 0.01; mnasnet* 3e-4, which suits ImageNet-length runs only).",
+        unset_or(interval(0, true, 1, false, "(0, 1]"), "a value in (0, 1], or null for the model's own"));
   visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.", at_least(1));
   visit("model.init_weights", m.init_weights,
         "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.",
