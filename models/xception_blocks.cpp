@@ -16,8 +16,8 @@ namespace {
 class ProjectionShortcut : public Module {
  public:
   ProjectionShortcut(int64_t in, int64_t out, int64_t stride) : Module("ProjectionShortcut") {
-    conv_ = register_module(
-        "conv", std::make_shared<Conv2d>(Conv2d::Options{.in = in, .out = out, .kernel = 1, .stride = stride, .bias = false}));
+    conv_ = register_module("conv", std::make_shared<Conv2d>(Conv2d::Options{
+                                        .in = in, .out = out, .kernel = 1, .stride = stride, .bias = false}));
     bn_ = register_module("bn", std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = out}));
   }
 
@@ -33,10 +33,10 @@ class ProjectionShortcut : public Module {
 
 SeparableConvBn::SeparableConvBn(int64_t in, int64_t out) : Module("SeparableConvBn") {
   MINNOW_CHECK(in > 0 && out > 0, "SeparableConvBn: expected positive in and out channels, got in ", in, ", out ", out);
-  depthwise_ = register_module(
-      "depthwise", std::make_shared<Conv2d>(Conv2d::Options{.in = in, .out = in, .kernel = 3, .groups = in, .bias = false}));
-  pointwise_ =
-      register_module("pointwise", std::make_shared<Conv2d>(Conv2d::Options{.in = in, .out = out, .kernel = 1, .bias = false}));
+  depthwise_ = register_module("depthwise", std::make_shared<Conv2d>(Conv2d::Options{
+                                                .in = in, .out = in, .kernel = 3, .groups = in, .bias = false}));
+  pointwise_ = register_module(
+      "pointwise", std::make_shared<Conv2d>(Conv2d::Options{.in = in, .out = out, .kernel = 1, .bias = false}));
   bn_ = register_module("bn", std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = out}));
 }
 
@@ -45,8 +45,8 @@ Var SeparableConvBn::forward_impl(const Var& x) { return bn_->forward(pointwise_
 XceptionBlock::XceptionBlock(const Options& o) : Module("XceptionBlock") {
   MINNOW_CHECK(!o.widths.empty(), "XceptionBlock: expected at least one separable conv width, got none");
   MINNOW_CHECK(o.pool_stride >= 0, "XceptionBlock: expected pool_stride >= 0, got ", o.pool_stride);
-  MINNOW_CHECK(o.pool_stride > 0 || o.in == o.widths.back(), "XceptionBlock: an identity shortcut needs in == ",
-               o.widths.back(), " (the last width), got in ", o.in);
+  MINNOW_CHECK(o.pool_stride > 0 || o.in == o.widths.back(),
+               "XceptionBlock: an identity shortcut needs in == ", o.widths.back(), " (the last width), got in ", o.in);
   int64_t channels = o.in;
   for (size_t i = 0; i < o.widths.size(); ++i) {
     const std::string index = std::to_string(i + 1);

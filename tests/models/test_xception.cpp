@@ -91,7 +91,8 @@ TEST(Xception, SmallInputDownSamplesEightTimes) {
   EXPECT_EQ(layer_output(small, "entry_flow.block1.shortcut.bn"), (Dims{128, 28, 28}));
   EXPECT_EQ(layer_output(small, "middle_flow.0.sepconv1.bn"), (Dims{728, 7, 7}));
   EXPECT_EQ(layer_output(small, "exit_flow.relu4"), (Dims{2048, 4, 4}));
-  const ModelStats fashion = stats_at({.name = "xception", .num_classes = 10, .in_channels = 1, .small_input = true}, 28);
+  const ModelStats fashion =
+      stats_at({.name = "xception", .num_classes = 10, .in_channels = 1, .small_input = true}, 28);
   EXPECT_EQ(layer_output(fashion, "middle_flow.7.sepconv3.bn"), (Dims{728, 6, 6}));
   EXPECT_EQ(layer_output(fashion, "exit_flow.relu4"), (Dims{2048, 3, 3}));
   const ModelStats plain = stats_at({.name = "xception", .num_classes = 10}, 32);

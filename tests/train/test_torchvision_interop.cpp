@@ -110,8 +110,9 @@ TEST_P(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
   EXPECT_LE(test_support::closeness(logits, reference, 1e-5 * scale, 1e-4), 1.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop, ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0",
-                                                                     "xception"),
+INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop,
+                         ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0",
+                                           "xception"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
