@@ -17,6 +17,7 @@
 #include "models/shufflenet_v1.h"
 #include "models/shufflenet_v2.h"
 #include "models/squeezenet.h"
+#include "models/xception.h"
 
 namespace minnow {
 namespace {
@@ -51,6 +52,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"mnasnet0_5", make_mnasnet},
       {"mnasnet1_0", make_mnasnet},
       {"efficientnet_b0", make_efficientnet},
+      {"xception", make_xception},
   };
   return table;
 }

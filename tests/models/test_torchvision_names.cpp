@@ -1,7 +1,8 @@
 // The zoo models torchvision also has: at num_classes = 1000, parameter counts equal
 // torchvision's exactly, and named_parameters() / named_buffers() list the same names
 // with the same shapes in the same order. torchvision is asked once, through
-// tests/parity/torchvision_models.py, so no number here is written down unchecked.
+// tests/parity/torchvision_models.py, so no number here is written down unchecked. Xception,
+// which torchvision lacks, is compared the same way with its definition from the paper there.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -41,6 +42,10 @@ TEST(TorchvisionNames, CountsNamesAndShapesEqualTorchvision) {
                             "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5", "mnasnet1_0", "efficientnet_b0"},
                            1.0f, "{}");
 }
+
+// Xception against tests/parity/xception_reference.py (torchvision has none): Table 3's
+// 22,855,952 parameters on both sides.
+TEST(TorchvisionNames, XceptionEqualsItsPaperReference) { expect_torchvision_names({"xception"}, 1.0f, "{}"); }
 
 // MobileNet-v3's width multiplier rounds every channel count, the SE squeeze and the
 // classifier's hidden width as torchvision's width_mult does (0.75 rounds 88 to 64 and 120 to 88; 0.35 lifts 16 * 0.35 to 8).

@@ -1,4 +1,4 @@
-// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet and MobileNet-v3
+// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet, MobileNet-v3 and Xception
 // (the spatial size its last feature map reaches from 32 px), the dropout option's
 // placement, in_channels, and the zoo's errors for sizes a model does not have.
 #include <gtest/gtest.h>
@@ -49,11 +49,14 @@ TEST(ZooShapes, SmallInputKeepsResolutionThroughTheStem) {
                           {16, 32, 32}, "features.12.2", {576, 4, 4});
   expect_small_input_form({.name = "mobilenet_v3_large", .num_classes = 10, .small_input = true}, "features.0.2",
                           {16, 32, 32}, "features.16.2", {960, 4, 4});
+  // Xception: the unpadded entry convs take 32 px to 28 (conv1 at stride 1), block1 pools at stride 1.
+  expect_small_input_form({.name = "xception", .num_classes = 10, .small_input = true}, "entry_flow.block1.pool",
+                          {128, 28, 28}, "exit_flow.relu4", {2048, 4, 4});
 }
 
 TEST(ZooShapes, ImageNetStemsAtAnyResolution) {
   for (const std::string name : {"shufflenet_v1", "shufflenet_v2_x0_5", "squeezenet1_1", "resnet18",
-                                 "mobilenet_v3_small"}) {
+                                 "mobilenet_v3_small", "xception"}) {
     SCOPED_TRACE(name);
     const auto model = create_model({.name = name, .num_classes = 5, .in_channels = 1});
     NoGrad no_grad;

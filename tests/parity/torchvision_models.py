@@ -3,12 +3,13 @@
 
 usage:
   torchvision_models.py describe OUT.json --num-classes K [--kwargs JSON] MODEL...
-      builds each torchvision.models.MODEL(weights=None, num_classes=K, **kwargs) and writes {MODEL: {"params": N, "parameters": [[name, shape], ...], "buffers": [...]}},
+      builds each torchvision.models.MODEL(weights=None, num_classes=K, **kwargs) (or, for a model
+      torchvision lacks, reference_models.py's definition from its paper) and writes {MODEL: {"params": N, "parameters": [[name, shape], ...], "buffers": [...]}},
       names in named_parameters() / named_buffers() order.
   torchvision_models.py reference OUT.safetensors --model NAME [--num-classes K] [--batch N]
                         [--resolution R] [--seed S] [--kwargs JSON] [--min-relu-margin M]
                         [--kink-inputs IN.safetensors]
-      builds torchvision.models.NAME(weights=None, num_classes=K, **kwargs) after
+      builds torchvision.models.NAME(weights=None, num_classes=K, **kwargs) (or reference_models.py's) after
       torch.manual_seed(S), gives every BatchNorm random affine parameters and running
       statistics (so loading them is tested), draws an input and labels (redrawing, at most
       100 times, until every ReLU / ReLU6 / Hardtanh input of the train-mode forward lies at
@@ -39,9 +40,9 @@ import sys
 
 import torch
 import torch.nn.functional as F
-import torchvision
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import reference_models  # noqa: E402
 import safetensors_io  # noqa: E402
 
 
@@ -50,7 +51,7 @@ def build(name, num_classes, kwargs):
     # torchvision's efficientnet_b* pass their own dropout, so a "dropout" argument is a
     # TypeError there: it is set on the built model's Dropout modules instead.
     dropout = kwargs.pop("dropout", None) if name.startswith("efficientnet_b") else None
-    model = getattr(torchvision.models, name)(weights=None, num_classes=num_classes, **kwargs)
+    model = reference_models.torch_model(name, num_classes=num_classes, **kwargs)
     if dropout is not None:
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):

@@ -1,0 +1,19 @@
+"""The PyTorch model behind a minnow zoo name, for torchvision_models.py and torchvision_interop.py:
+torchvision.models.<name> without weights, or, for a family torchvision lacks, the definition
+written from its paper in this folder (xception: xception_reference.py)."""
+import pathlib
+import sys
+
+import torchvision
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import xception_reference  # noqa: E402
+
+PAPER_MODELS = {"xception": xception_reference.xception}
+
+
+def torch_model(name, **kwargs):
+    """name(**kwargs) from PAPER_MODELS, else torchvision.models.name(weights=None, **kwargs)."""
+    if name in PAPER_MODELS:
+        return PAPER_MODELS[name](**kwargs)
+    return getattr(torchvision.models, name)(weights=None, **kwargs)
