@@ -23,6 +23,11 @@ MODELS = {
     "shufflenet_v1 (g=3)": (["--model", "shufflenet_v1", "--groups", "3"], "shufflenet_v1_g3"),
     "shufflenet_v2 x1.0": (["--model", "shufflenet_v2_x1_0"], "shufflenet_v2"),
     "squeezenet1_1": (["--model", "squeezenet1_1"], "squeezenet1_1"),
+    # The baseline builds these by torchvision name; both sides keep the models' own dropout and
+    # (EfficientNet) stochastic depth 0.2, so both train with the same random masks' cost.
+    "mobilenet_v3_small": (["--model", "mobilenet_v3_small"], "mobilenet_v3_small"),
+    "mobilenet_v3_large": (["--model", "mobilenet_v3_large"], "mobilenet_v3_large"),
+    "efficientnet_b0": (["--model", "efficientnet_b0"], "efficientnet_b0"),
 }
 
 
