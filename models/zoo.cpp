@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "models/efficientnet.h"
+#include "models/googlenet.h"
 #include "models/init.h"
 #include "models/mnasnet.h"
 #include "models/mobilenet_v1.h"
@@ -45,6 +46,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"mnasnet0_5", make_mnasnet},
       {"mnasnet1_0", make_mnasnet},
       {"efficientnet_b0", make_efficientnet},
+      {"googlenet", make_googlenet},
   };
   return table;
 }

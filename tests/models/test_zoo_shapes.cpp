@@ -1,4 +1,4 @@
-// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet and MobileNet-v3
+// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet, MobileNet-v3 and GoogLeNet
 // (the spatial size its last feature map reaches from 32 px), the dropout option's
 // placement, in_channels, and the zoo's errors for sizes a model does not have.
 #include <gtest/gtest.h>
@@ -49,11 +49,14 @@ TEST(ZooShapes, SmallInputKeepsResolutionThroughTheStem) {
                           {16, 32, 32}, "features.12.2", {576, 4, 4});
   expect_small_input_form({.name = "mobilenet_v3_large", .num_classes = 10, .small_input = true}, "features.0.2",
                           {16, 32, 32}, "features.16.2", {960, 4, 4});
+  // GoogLeNet: conv1 and maxpool1 at stride 1; maxpool1 (3x3, no padding) takes 2 px.
+  expect_small_input_form({.name = "googlenet", .num_classes = 10, .small_input = true}, "maxpool1", {64, 30, 30},
+                          "inception5b.branch4.1.bn", {128, 4, 4});
 }
 
 TEST(ZooShapes, ImageNetStemsAtAnyResolution) {
   for (const std::string name : {"shufflenet_v1", "shufflenet_v2_x0_5", "squeezenet1_1", "resnet18",
-                                 "mobilenet_v3_small"}) {
+                                 "mobilenet_v3_small", "googlenet"}) {
     SCOPED_TRACE(name);
     const auto model = create_model({.name = name, .num_classes = 5, .in_channels = 1});
     NoGrad no_grad;
@@ -91,6 +94,7 @@ TEST(ZooShapes, RejectsSizesAModelDoesNotHave) {
   EXPECT_THROW(create_model({.name = "shufflenet_v1", .width = 0.75f}), Error);
   EXPECT_THROW(create_model({.name = "resnet18", .width = 0.5f}), Error);
   EXPECT_THROW(create_model({.name = "squeezenet1_1", .width = 0.5f}), Error);
+  EXPECT_THROW(create_model({.name = "googlenet", .width = 0.5f}), Error);
   EXPECT_NO_THROW(create_model({.name = "shufflenet_v2", .width = 1.5f}));
   EXPECT_NO_THROW(create_model({.name = "shufflenet_v2_x1_5", .width = 1.5f}));
 }

@@ -4,7 +4,8 @@
 usage: torchvision_interop.py state-dict   WEIGHTS.safetensors IO.safetensors [MODEL]
        torchvision_interop.py check-export WEIGHTS.safetensors CIFAR.bin LOGITS.safetensors MEAN STD [MODEL]
 
-MODEL is a torchvision.models name, mobilenet_v2 unless given.
+MODEL is a torchvision.models name, mobilenet_v2 unless given, built by torchvision_models.build
+(which gives googlenet no auxiliary heads, as minnow's).
 state-dict: torchvision's MODEL(num_classes=10) at seed 0, with BN running statistics and
 affine parameters randomised (so evaluation-mode BN is no identity) and num_batches_tracked 7, saved
 as its state dict (num_batches_tracked as I64). IO gets "input" (4, 3, 32, 32) and torchvision's
@@ -21,10 +22,10 @@ import sys
 
 import numpy as np
 import torch
-import torchvision
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import safetensors_io  # noqa: E402
+from torchvision_models import build  # noqa: E402
 
 RTOL = 1e-4
 ATOL_SCALE = 1e-5
@@ -32,7 +33,7 @@ ATOL_SCALE = 1e-5
 
 def make_state_dict(weights_path, io_path, model_name):
     torch.manual_seed(0)
-    model = getattr(torchvision.models, model_name)(num_classes=10)
+    model = build(model_name, 10, {})
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
@@ -60,7 +61,7 @@ def cifar_images(path, mean, std):
 def check_export(weights_path, cifar_path, logits_path, mean, std, model_name):
     tensors, metadata = safetensors_io.read(weights_path)
     print(f"minnow export: format {metadata.get('format')}, model {metadata.get('model.name')}, {len(tensors)} tensors")
-    model = getattr(torchvision.models, model_name)(num_classes=10)
+    model = build(model_name, 10, {})
     state = collections.OrderedDict((name, torch.from_numpy(array)) for name, array in tensors.items())
     if model_name.startswith("mnasnet"):
         # torchvision's MNASNet refuses a state dict without its format version (mnasnet.py,

@@ -3,12 +3,12 @@
 
 usage:
   torchvision_models.py describe OUT.json --num-classes K [--kwargs JSON] MODEL...
-      builds each torchvision.models.MODEL(weights=None, num_classes=K, **kwargs) and writes {MODEL: {"params": N, "parameters": [[name, shape], ...], "buffers": [...]}},
+      builds each torchvision.models.MODEL(weights=None, num_classes=K, **ZOO_KWARGS[MODEL], **kwargs) and writes {MODEL: {"params": N, "parameters": [[name, shape], ...], "buffers": [...]}},
       names in named_parameters() / named_buffers() order.
   torchvision_models.py reference OUT.safetensors --model NAME [--num-classes K] [--batch N]
                         [--resolution R] [--seed S] [--kwargs JSON] [--min-relu-margin M]
                         [--kink-inputs IN.safetensors]
-      builds torchvision.models.NAME(weights=None, num_classes=K, **kwargs) after
+      builds torchvision.models.NAME(weights=None, num_classes=K, **ZOO_KWARGS[NAME], **kwargs) after
       torch.manual_seed(S), gives every BatchNorm random affine parameters and running
       statistics (so loading them is tested), draws an input and labels (redrawing, at most
       100 times, until every ReLU / ReLU6 / Hardtanh input of the train-mode forward lies at
@@ -45,8 +45,14 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import safetensors_io  # noqa: E402
 
 
+# The torchvision arguments that make a model minnow's zoo model of the same name: minnow's
+# googlenet has no auxiliary heads (torchvision's class default has them) and is initialised
+# by torchvision's init_weights (None warns and means True).
+ZOO_KWARGS = {"googlenet": {"aux_logits": False, "init_weights": True}}
+
+
 def build(name, num_classes, kwargs):
-    kwargs = dict(kwargs)
+    kwargs = {**ZOO_KWARGS.get(name, {}), **kwargs}
     # torchvision's efficientnet_b* pass their own dropout, so a "dropout" argument is a
     # TypeError there: it is set on the built model's Dropout modules instead.
     dropout = kwargs.pop("dropout", None) if name.startswith("efficientnet_b") else None
