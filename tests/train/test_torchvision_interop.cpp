@@ -1,13 +1,16 @@
-// Weights between minnow and torchvision, both ways, on mobilenet_v2, mobilenet_v3_small, mnasnet0_5 and
-// efficientnet_b0 (10 classes, 32 px): a minnow model trained a few SGD steps is exported, loaded into
+// Weights between minnow and torchvision, both ways, on mobilenet_v2, mobilenet_v3_small, mnasnet0_5,
+// efficientnet_b0 and googlenet (10 classes, 32 px): a minnow model trained a few SGD steps is exported, loaded into
 // torchvision's model of the same name and run on a CIFAR-10 batch file, matching
 // `minnow eval --save-logits` on that file; and a torchvision state dict (int64
 // num_batches_tracked) loads through model.init_weights and gives torchvision's logits.
-// Tolerance: 1e-4 relative.
+// Tolerance: 1e-4 relative. GoogLeNet's own init (weights N(0, 0.01^2)) shrinks the activations
+// about tenfold a layer, so its eval logits would be its fc bias whatever the layers before hold:
+// in both directions its convs are re-drawn kaiming_normal (fan_out) and its fc N(0, 0.01^2), bias 0.
 #include <gtest/gtest.h>
 
 #include "core/grad_mode.h"
 #include "core/safetensors.h"
+#include "models/module_init.h"
 #include "models/zoo.h"
 #include "ops/losses.h"
 #include "tests/data/data_files.h"
@@ -56,6 +59,10 @@ TEST_P(TorchvisionInterop, ExportLoadsIntoTorchvisionAndMatchesMinnowEval) {
   ScratchDir folder;
   Rng rng(11);
   auto model = create_model(model_spec(model_cfg, 1));
+  if (GetParam() == "googlenet") {
+    init_convs(*model, ConvInit::kaiming_normal_fan_out);
+    init_linears_normal(*model, 0.01f);
+  }
   // Three steps leave the running statistics near their start (MNASNet's BN momentum is 3e-4),
   // so eval-mode activations grow through unbounded ReLUs and SiLUs: logits near 1e19
   // (mnasnet0_5) and 1e23 (efficientnet_b0) in minnow and torchvision alike, compared
@@ -109,7 +116,8 @@ TEST_P(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
   EXPECT_LE(test_support::closeness(logits, reference, 1e-5 * scale, 1e-4), 1.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop, ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0"),
+INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop, ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0",
+                                                                   "googlenet"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
