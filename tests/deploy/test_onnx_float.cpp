@@ -1,9 +1,8 @@
 // Float ONNX export of every zoo family, run by OpenCV 4.6's DNN module: its logits equal
 // minnow's eval-mode forward within 1e-4 of the largest logit. BN statistics come from a few
 // train-mode forwards, so the folding is checked on non-trivial running means and variances.
-// GoogLeNet's own init (weights N(0, 0.01^2)) shrinks the activations about tenfold a layer, so
-// its logits would be its fc bias whatever the layers before compute: its convs are re-drawn
-// kaiming_normal (fan_out) and its fc N(0, 0.01^2) with bias 0.
+// The models come from create_input_sensitive_model (GoogLeNet re-drawn so that its logits depend
+// on the features).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,11 +12,11 @@
 #include "deploy/onnx_export.h"
 #include "models/inception.h"
 #include "models/layers.h"
-#include "models/module_init.h"
 #include "models/sequential.h"
 #include "models/squeeze_excitation.h"
 #include "models/zoo.h"
 #include "tests/deploy/opencv_net.h"
+#include "tests/support/input_sensitive_model.h"
 #include "tests/support/random.h"
 #include "tests/support/scratch_dir.h"
 #include "tests/support/zoo_cases.h"
@@ -107,11 +106,7 @@ class OnnxFloat : public ::testing::TestWithParam<ZooCase> {};
 
 TEST_P(OnnxFloat, OpenCvGivesMinnowsLogits) {
   const ZooCase& c = GetParam();
-  auto model = create_model(c.spec);
-  if (c.spec.name == "googlenet") {
-    init_convs(*model, ConvInit::kaiming_normal_fan_out);
-    init_linears_normal(*model, 0.01f);
-  }
+  auto model = test_support::create_input_sensitive_model(c.spec);
   const Dims dims{3, c.spec.in_channels, c.resolution, c.resolution};
   Rng rng(11);
   {

@@ -1,6 +1,7 @@
 // The int8 ONNX export of every zoo family. QOperator form: OpenCV 4.6's DNN module runs it
 // and its top class equals minnow's int8 model's, its logits close. QDQ form: it passes
-// python3-onnx's onnx.checker (full_check, with strict shape inference).
+// python3-onnx's onnx.checker (full_check, with strict shape inference). GoogLeNet is re-drawn
+// so that its logits depend on the input (tests/support/input_sensitive_model.h).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "models/sequential.h"
 #include "models/shufflenet_v1_unit.h"
 #include "tests/deploy/opencv_net.h"
+#include "tests/support/input_sensitive_model.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
 #include "tests/support/qat_models.h"
@@ -44,7 +46,7 @@ class OnnxQdq : public ::testing::TestWithParam<ZooCase> {};
 TEST_P(OnnxInt8, OpenCvRunsTheQOperatorForm) {
   const ZooCase& c = GetParam();
   const Dims dims{16, 3, c.resolution, c.resolution};
-  const auto m = test_support::calibrated_qat_model(c.spec, dims, 6, true);
+  const auto m = test_support::calibrated_qat_model(test_support::create_input_sensitive_model(c.spec), dims, 6, true);
   const auto a = opencv_agreement(*convert_int8(*m.model, dims), m.x, c.spec.num_classes);
   // Where minnow's logits are decisive, OpenCV's top class is minnow's. The logits themselves
   // differ by the roundings this form adds (the residual branches, the pooled mean, the s8
@@ -96,7 +98,8 @@ INSTANTIATE_TEST_SUITE_P(
         ZooCase{{.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "shufflenet_v2_x1_0", .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "squeezenet1_1", .num_classes = 10, .small_input = true}, 32},
-        ZooCase{{.name = "resnet18", .num_classes = 10, .small_input = true}, 32}),
+        ZooCase{{.name = "resnet18", .num_classes = 10, .small_input = true}, 32},
+        ZooCase{{.name = "googlenet", .num_classes = 10, .small_input = true}, 32}),
     case_name);
 
 INSTANTIATE_TEST_SUITE_P(

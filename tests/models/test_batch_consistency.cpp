@@ -1,18 +1,17 @@
 // In eval mode a batch's logits equal each sample's own logits (BN uses running
 // statistics, nothing mixes samples), for every ShuffleNet, SqueezeNet, ResNet, MobileNet-v3,
 // MNASNet, EfficientNet and GoogLeNet of the zoo (squeeze-and-excitation pools each sample alone).
-// GoogLeNet's own init (N(0, 0.01^2) weights) shrinks the activations about tenfold a layer, so
-// with fresh BN statistics its eval logits are the fc bias for every input (as in torchvision);
-// its cases re-initialise the convs kaiming_normal (fan_out) and the fc N(0, 0.01^2) with bias 0,
-// after which (in torchvision too) 3 random 64 px images get logits 5% of the largest apart.
+// GoogLeNet is re-initialised so that its logits depend on the input
+// (tests/support/input_sensitive_model.h; in torchvision so re-drawn, 3 random 64 px images get
+// logits 5% of the largest apart).
 // Tolerance: 1e-5 of the largest |logit| (oneDNN may pick another algorithm for batch 1,
 // which sums in another order).
 #include <gtest/gtest.h>
 
 #include <iostream>
 
-#include "models/module_init.h"
 #include "models/zoo.h"
+#include "tests/support/input_sensitive_model.h"
 #include "tests/support/model_checks.h"
 
 namespace minnow {
@@ -21,7 +20,6 @@ namespace {
 struct Case {
   ModelSpec spec;
   int64_t resolution;
-  bool kaiming = false;  // re-initialise convs and linears as described above
 };
 
 void PrintTo(const Case& c, std::ostream* out) { *out << c.spec.name; }
@@ -30,11 +28,7 @@ class BatchConsistency : public ::testing::TestWithParam<Case> {};
 
 TEST_P(BatchConsistency, BatchLogitsEqualPerSampleLogits) {
   const Case& c = GetParam();
-  const auto model = create_model(c.spec);
-  if (c.kaiming) {
-    init_convs(*model, ConvInit::kaiming_normal_fan_out);
-    init_linears_normal(*model, 0.01f);
-  }
+  const auto model = test_support::create_input_sensitive_model(c.spec);
   const double error =
       test_support::batch_consistency_error(*model, {3, c.spec.in_channels, c.resolution, c.resolution});
   EXPECT_LE(error, 1e-5);
@@ -59,8 +53,8 @@ const Case kCases[] = {
     {{.name = "mnasnet0_5", .num_classes = 10, .small_input = true}, 32},
     {{.name = "mnasnet1_0", .num_classes = 10}, 64},
     {{.name = "efficientnet_b0", .num_classes = 10, .in_channels = 1, .small_input = true}, 32},
-    {{.name = "googlenet", .num_classes = 10, .small_input = true}, 32, true},
-    {{.name = "googlenet", .num_classes = 10}, 64, true},
+    {{.name = "googlenet", .num_classes = 10, .small_input = true}, 32},
+    {{.name = "googlenet", .num_classes = 10}, 64},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, BatchConsistency, ::testing::ValuesIn(kCases),

@@ -3,17 +3,16 @@
 // torchvision's model of the same name and run on a CIFAR-10 batch file, matching
 // `minnow eval --save-logits` on that file; and a torchvision state dict (int64
 // num_batches_tracked) loads through model.init_weights and gives torchvision's logits.
-// Tolerance: 1e-4 relative. GoogLeNet's own init (weights N(0, 0.01^2)) shrinks the activations
-// about tenfold a layer, so its eval logits would be its fc bias whatever the layers before hold:
-// in both directions its convs are re-drawn kaiming_normal (fan_out) and its fc N(0, 0.01^2), bias 0.
+// Tolerance: 1e-4 relative. GoogLeNet is re-drawn in both directions so that its logits depend on
+// the weights before its fc (tests/support/input_sensitive_model.h).
 #include <gtest/gtest.h>
 
 #include "core/grad_mode.h"
 #include "core/safetensors.h"
-#include "models/module_init.h"
 #include "models/zoo.h"
 #include "ops/losses.h"
 #include "tests/data/data_files.h"
+#include "tests/support/input_sensitive_model.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
 #include "tests/train/cli_run.h"
@@ -58,11 +57,7 @@ TEST_P(TorchvisionInterop, ExportLoadsIntoTorchvisionAndMatchesMinnowEval) {
   const ModelConfig model_cfg = model_config(GetParam());
   ScratchDir folder;
   Rng rng(11);
-  auto model = create_model(model_spec(model_cfg, 1));
-  if (GetParam() == "googlenet") {
-    init_convs(*model, ConvInit::kaiming_normal_fan_out);
-    init_linears_normal(*model, 0.01f);
-  }
+  auto model = test_support::create_input_sensitive_model(model_spec(model_cfg, 1));
   // Three steps leave the running statistics near their start (MNASNet's BN momentum is 3e-4),
   // so eval-mode activations grow through unbounded ReLUs and SiLUs: logits near 1e19
   // (mnasnet0_5) and 1e23 (efficientnet_b0) in minnow and torchvision alike, compared
