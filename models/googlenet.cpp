@@ -26,6 +26,8 @@ GoogLeNet::GoogLeNet(const ModelSpec& spec) : Module("GoogLeNet") {
   add("conv2", std::make_shared<BasicConv2d>(BasicConv2d::Options{.in = 64, .out = 64, .kernel = 1}));
   add("conv3", std::make_shared<BasicConv2d>(BasicConv2d::Options{.in = 64, .out = 192, .kernel = 3}));
   add("maxpool2", max_pool(3, 2));
+  // Inception options in torchvision's order (the paper's Table 1): in, 1x1, 3x3 reduce, 3x3,
+  // "5x5" reduce, "5x5" (a 3x3 in torchvision), pool proj.
   add("inception3a", inception({192, 64, 96, 128, 16, 32, 32}));
   add("inception3b", inception({256, 128, 128, 192, 32, 96, 64}));
   add("maxpool3", max_pool(3, 2));
