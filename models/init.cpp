@@ -2,6 +2,7 @@
 #include "models/init.h"
 
 #include <cmath>
+#include <numbers>
 #include <vector>
 
 #include "core/error.h"
@@ -39,6 +40,22 @@ void init_uniform(const Var& v, float bound) {
 void init_normal(const Var& v, float stddev) {
   std::vector<float> values(static_cast<size_t>(v.data().numel()));
   g_init_rng.fill_normal(values, 0.0f, stddev);
+  set_plain(v, values);
+}
+
+void init_trunc_normal(const Var& v, float mean, float stddev, float a, float b) {
+  MINNOW_CHECK(stddev > 0.0f, "init_trunc_normal: expected stddev > 0, got ", stddev);
+  MINNOW_CHECK(a < b, "init_trunc_normal: expected a < b, got a ", a, ", b ", b);
+  // The normal's mass in [a, b]: Phi((b - mean) / stddev) - Phi((a - mean) / stddev).
+  const auto cdf = [&](float t) { return 0.5 * std::erfc(-(t - mean) / (stddev * std::numbers::sqrt2)); };
+  const double mass = cdf(b) - cdf(a);
+  MINNOW_CHECK(mass >= 0.01, "init_trunc_normal: expected [a, b] to hold at least 1% of N(mean, stddev^2); [", a,
+               ", ", b, "] holds ", mass);
+  std::vector<float> values(static_cast<size_t>(v.data().numel()));
+  for (auto& value : values) {
+    do value = g_init_rng.normal(mean, stddev);
+    while (value < a || value > b);
+  }
   set_plain(v, values);
 }
 

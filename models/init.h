@@ -16,6 +16,9 @@ Rng& init_rng();
 void init_constant(const Var& v, float value);
 void init_uniform(const Var& v, float bound);  // U(-bound, bound)
 void init_normal(const Var& v, float stddev);  // N(0, stddev^2)
+// N(mean, stddev^2) truncated to [a, b] (torch.nn.init.trunc_normal_): out-of-range draws are
+// redrawn, so [a, b] must hold at least 1% of the normal's mass.
+void init_trunc_normal(const Var& v, float mean, float stddev, float a, float b);
 
 // fan_in = shape[1] * receptive field, fan_out = shape[0] * receptive field (PyTorch's convention).
 int64_t fan_in(const Dims& shape);

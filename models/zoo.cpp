@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "models/efficientnet.h"
+#include "models/googlenet.h"
 #include "models/init.h"
 #include "models/layers.h"
 #include "models/mnasnet.h"
@@ -53,6 +54,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"mnasnet1_0", make_mnasnet},
       {"efficientnet_b0", make_efficientnet},
       {"xception", make_xception},
+      {"googlenet", make_googlenet},
   };
   return table;
 }

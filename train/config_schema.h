@@ -181,8 +181,8 @@ void visit_config(C& c, Visit&& visit) {
   visit("model.small_input", m.small_input, "CIFAR-style stem for small inputs (fewer early strides).", any());
   visit("model.dropout", m.dropout,
         "Dropout probability before the classifier (mobilenet_v3_*: before its last Linear); 0 disables "
-        "it; null = the model's own (0.2 for mobilenet_v2, mobilenet_v3_*, mnasnet* and efficientnet_b0, 0.5 "
-        "for squeezenet* and xception, 0 for the others).",
+        "it; null = the model's own (0.2 for mobilenet_v2, mobilenet_v3_*, mnasnet*, efficientnet_b0 and "
+        "googlenet, 0.5 for squeezenet* and xception, 0 for the others).",
         unset_or(fraction(), "a value in [0, 1), or null for the model's own"));
   visit("model.stochastic_depth", m.stochastic_depth,
         "EfficientNet's stochastic depth: block i of n drops its residual branch per sample with "

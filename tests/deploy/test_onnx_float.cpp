@@ -1,6 +1,8 @@
 // Float ONNX export of every zoo family, run by OpenCV 4.6's DNN module: its logits equal
 // minnow's eval-mode forward within 1e-4 of the largest logit. BN statistics come from a few
 // train-mode forwards, so the folding is checked on non-trivial running means and variances.
+// The models come from create_input_sensitive_model (GoogLeNet re-drawn so that its logits depend
+// on the features).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,11 +10,13 @@
 
 #include "core/grad_mode.h"
 #include "deploy/onnx_export.h"
+#include "models/inception.h"
 #include "models/layers.h"
 #include "models/sequential.h"
 #include "models/squeeze_excitation.h"
 #include "models/zoo.h"
 #include "tests/deploy/opencv_net.h"
+#include "tests/support/input_sensitive_model.h"
 #include "tests/support/random.h"
 #include "tests/support/scratch_dir.h"
 #include "tests/support/zoo_cases.h"
@@ -61,6 +65,18 @@ TEST(OnnxFloatLayers, EachLayerRunsInOpenCv) {
       {"max pool 3x3 s2 ceil (SqueezeNet)",
        std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = 2, .ceil_mode = true})},
       {"max pool 3x3 s2 p1", std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = 2, .padding = 1})},
+      {"max pool 3x3 s1 p1 ceil (GoogLeNet's branch4)",
+       std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 3, .stride = 1, .padding = 1, .ceil_mode = true})},
+      {"max pool 2x2 s2 ceil (GoogLeNet's maxpool4)",
+       std::make_shared<MaxPool2d>(Pool2dOptions{.kernel = 2, .stride = 2, .ceil_mode = true})},
+      {"Inception (four branches concatenated)",
+       std::make_shared<Inception>(Inception::Options{.in = 12,
+                                                      .ch1x1 = 4,
+                                                      .ch3x3red = 6,
+                                                      .ch3x3 = 8,
+                                                      .ch5x5red = 2,
+                                                      .ch5x5 = 4,
+                                                      .pool_proj = 4})},
       {"relu6", std::make_shared<Activation>(ActivationKind::relu6)},
       {"hardswish", std::make_shared<Activation>(ActivationKind::hardswish)},
       {"hardsigmoid", std::make_shared<Activation>(ActivationKind::hardsigmoid)},
@@ -90,7 +106,7 @@ class OnnxFloat : public ::testing::TestWithParam<ZooCase> {};
 
 TEST_P(OnnxFloat, OpenCvGivesMinnowsLogits) {
   const ZooCase& c = GetParam();
-  auto model = create_model(c.spec);
+  auto model = test_support::create_input_sensitive_model(c.spec);
   const Dims dims{3, c.spec.in_channels, c.resolution, c.resolution};
   Rng rng(11);
   {
@@ -111,6 +127,7 @@ INSTANTIATE_TEST_SUITE_P(
         ZooCase{{.name = "mnasnet0_5", .num_classes = 10}, 64},
         ZooCase{{.name = "efficientnet_b0", .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "xception", .num_classes = 10, .small_input = true}, 32},
+        ZooCase{{.name = "googlenet", .num_classes = 10}, 64},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 3}, 64},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 1}, 64},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 2}, 64},

@@ -1,6 +1,10 @@
 // In eval mode a batch's logits equal each sample's own logits (BN uses running
 // statistics, nothing mixes samples), for every ShuffleNet, SqueezeNet, ResNet, MobileNet-v3,
-// MNASNet, EfficientNet and Xception of the zoo (squeeze-and-excitation pools each sample alone).
+// MNASNet, EfficientNet, Xception and GoogLeNet of the zoo (squeeze-and-excitation pools each
+// sample alone).
+// GoogLeNet is re-initialised so that its logits depend on the input
+// (tests/support/input_sensitive_model.h; in torchvision so re-drawn, 3 random 64 px images get
+// logits 5% of the largest apart).
 // Tolerance: 1e-5 of the largest |logit| (oneDNN may pick another algorithm for batch 1,
 // which sums in another order).
 #include <gtest/gtest.h>
@@ -8,6 +12,7 @@
 #include <iostream>
 
 #include "models/zoo.h"
+#include "tests/support/input_sensitive_model.h"
 #include "tests/support/model_checks.h"
 
 namespace minnow {
@@ -24,7 +29,7 @@ class BatchConsistency : public ::testing::TestWithParam<Case> {};
 
 TEST_P(BatchConsistency, BatchLogitsEqualPerSampleLogits) {
   const Case& c = GetParam();
-  const auto model = create_model(c.spec);
+  const auto model = test_support::create_input_sensitive_model(c.spec);
   const double error =
       test_support::batch_consistency_error(*model, {3, c.spec.in_channels, c.resolution, c.resolution});
   EXPECT_LE(error, 1e-5);
@@ -50,6 +55,8 @@ const Case kCases[] = {
     {{.name = "mnasnet1_0", .num_classes = 10}, 64},
     {{.name = "efficientnet_b0", .num_classes = 10, .in_channels = 1, .small_input = true}, 32},
     {{.name = "xception", .num_classes = 10, .small_input = true}, 32},
+    {{.name = "googlenet", .num_classes = 10, .small_input = true}, 32},
+    {{.name = "googlenet", .num_classes = 10}, 64},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, BatchConsistency, ::testing::ValuesIn(kCases),

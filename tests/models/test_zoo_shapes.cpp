@@ -1,4 +1,5 @@
-// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet, MobileNet-v3 and Xception
+// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet, MobileNet-v3, Xception
+// and GoogLeNet
 // (the spatial size its last feature map reaches from 32 px), the dropout option's
 // placement, in_channels, and the zoo's errors for sizes a model does not have.
 #include <gtest/gtest.h>
@@ -52,11 +53,14 @@ TEST(ZooShapes, SmallInputKeepsResolutionThroughTheStem) {
   // Xception: the unpadded entry convs take 32 px to 28 (conv1 at stride 1), block1 pools at stride 1.
   expect_small_input_form({.name = "xception", .num_classes = 10, .small_input = true}, "entry_flow.block1.pool",
                           {128, 28, 28}, "exit_flow.relu4", {2048, 4, 4});
+  // GoogLeNet: conv1 and maxpool1 at stride 1; maxpool1 (3x3, no padding) takes 2 px.
+  expect_small_input_form({.name = "googlenet", .num_classes = 10, .small_input = true}, "maxpool1", {64, 30, 30},
+                          "inception5b.branch4.1.bn", {128, 4, 4});
 }
 
 TEST(ZooShapes, ImageNetStemsAtAnyResolution) {
   for (const std::string name : {"shufflenet_v1", "shufflenet_v2_x0_5", "squeezenet1_1", "resnet18",
-                                 "mobilenet_v3_small", "xception"}) {
+                                 "mobilenet_v3_small", "xception", "googlenet"}) {
     SCOPED_TRACE(name);
     const auto model = create_model({.name = name, .num_classes = 5, .in_channels = 1});
     NoGrad no_grad;
@@ -94,6 +98,7 @@ TEST(ZooShapes, RejectsSizesAModelDoesNotHave) {
   EXPECT_THROW(create_model({.name = "shufflenet_v1", .width = 0.75f}), Error);
   EXPECT_THROW(create_model({.name = "resnet18", .width = 0.5f}), Error);
   EXPECT_THROW(create_model({.name = "squeezenet1_1", .width = 0.5f}), Error);
+  EXPECT_THROW(create_model({.name = "googlenet", .width = 0.5f}), Error);
   EXPECT_NO_THROW(create_model({.name = "shufflenet_v2", .width = 1.5f}));
   EXPECT_NO_THROW(create_model({.name = "shufflenet_v2_x1_5", .width = 1.5f}));
 }

@@ -46,6 +46,8 @@ const PoolCase kCases[] = {
     {Kind::max, 3, 24, 8, 13, {.kernel = 3, .stride = 2, .ceil_mode = true}, true},      // SqueezeNet's pool
     {Kind::max, 1, 3, 7, 7, {.kernel = 3, .stride = 4, .padding = 1, .ceil_mode = true}, false},  // window dropped
     {Kind::max, 2, 5, 13, 7, {.kernel = 3, .stride = 1, .padding = 1}, false},
+    {Kind::max, 2, 20, 7, 7, {.kernel = 3, .stride = 1, .padding = 1, .ceil_mode = true}, true},  // GoogLeNet's branch4
+    {Kind::max, 2, 20, 7, 7, {.kernel = 2, .stride = 2, .ceil_mode = true}, true},  // GoogLeNet's maxpool4, odd size
     {Kind::avg, 1, 3, 13, 13, {.kernel = 3, .stride = 2, .padding = 1}, false},
     {Kind::avg, 3, 20, 7, 7, {.kernel = 3, .stride = 2, .padding = 1, .count_include_pad = false}, true},
     {Kind::avg, 3, 24, 8, 7, {.kernel = 3, .stride = 2, .padding = 1, .ceil_mode = true}, true},  // overhang

@@ -5,11 +5,13 @@ usage: torchvision_interop.py state-dict   WEIGHTS.safetensors IO.safetensors [M
        torchvision_interop.py check-export WEIGHTS.safetensors CIFAR.bin LOGITS.safetensors MEAN STD [MODEL]
 
 MODEL is a torchvision.models name (or a model reference_models.py defines from its paper, such as
-xception), mobilenet_v2 unless given.
+xception), mobilenet_v2 unless given, built by reference_models.torch_model (which gives googlenet no
+auxiliary heads, as minnow's).
 state-dict: torchvision's MODEL(num_classes=10) at seed 0, with BN running statistics and
 affine parameters randomised (so evaluation-mode BN is no identity) and num_batches_tracked 7, saved
 as its state dict (num_batches_tracked as I64). IO gets "input" (4, 3, 32, 32) and torchvision's
-evaluation-mode "logits" (4, 10) for it.
+evaluation-mode "logits" (4, 10) for it. googlenet's convs are re-drawn kaiming_normal (fan_out) and its
+fc N(0, 0.01^2) with bias 0: under its own init the logits are the fc bias for any input.
 check-export: loads a minnow export into MODEL(num_classes=10) (strict names and shapes; for MNASNet
 with the state dict's format version 2 attached, as torchvision requires), runs
 the CIFAR-10 batch file's images, (x / 255 - MEAN) / STD with comma-separated per-channel MEAN and STD,
@@ -35,6 +37,13 @@ def make_state_dict(weights_path, io_path, model_name):
     torch.manual_seed(0)
     model = reference_models.torch_model(model_name, num_classes=10)
     with torch.no_grad():
+        if model_name == "googlenet":
+            for module in model.modules():
+                if isinstance(module, torch.nn.Conv2d):
+                    torch.nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(module, torch.nn.Linear):
+                    torch.nn.init.normal_(module.weight, 0.0, 0.01)
+                    torch.nn.init.zeros_(module.bias)
         for module in model.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
                 module.running_mean.normal_(0.0, 0.2)

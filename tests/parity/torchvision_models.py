@@ -3,7 +3,8 @@
 
 usage:
   torchvision_models.py describe OUT.json --num-classes K [--kwargs JSON] MODEL...
-      builds each torchvision.models.MODEL(weights=None, num_classes=K, **kwargs) (or, for a model
+      builds each torchvision.models.MODEL(weights=None, num_classes=K, **kwargs) (with
+      reference_models.ZOO_KWARGS, e.g. googlenet without auxiliary heads; or, for a model
       torchvision lacks, reference_models.py's definition from its paper) and writes {MODEL: {"params": N, "parameters": [[name, shape], ...], "buffers": [...]}},
       names in named_parameters() / named_buffers() order.
   torchvision_models.py reference OUT.safetensors --model NAME [--num-classes K] [--batch N]

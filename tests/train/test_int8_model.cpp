@@ -1,5 +1,5 @@
-// The int8 model of every zoo family against its fake-quant model, on random data after a
-// few calibrating train-mode forwards: the logits close (2% of the largest; ResNets 10%) and
+// The int8 model of every zoo family (GoogLeNet re-drawn, tests/support/input_sensitive_model.h)
+// against its fake-quant model, on random data after a few calibrating train-mode forwards: the logits close (2% of the largest; ResNets 10%) and
 // the top class equal for at least 15 of 16 samples (both requantize at the same points; they differ only where f32 and s32
 // arithmetic round a value to neighbouring integers). And what oneDNN runs: with verbose
 // output on, no primitive the int8 forward executes is a reference (`ref`) kernel.
@@ -18,6 +18,7 @@
 #include "ops/binary.h"
 #include "models/zoo.h"
 #include "tests/support/errors.h"
+#include "tests/support/input_sensitive_model.h"
 #include "tests/support/qat_models.h"
 #include "tests/support/zoo_cases.h"
 #include "train/qat/int8_model.h"
@@ -38,7 +39,7 @@ class Int8Family : public ::testing::TestWithParam<ZooCase> {};
 TEST_P(Int8Family, AgreesWithItsFakeQuantModel) {
   const ZooCase& c = GetParam();
   const Dims dims{16, 3, c.resolution, c.resolution};
-  const auto m = calibrated_qat_model(c.spec, dims);
+  const auto m = calibrated_qat_model(test_support::create_input_sensitive_model(c.spec), dims);
   const auto int8 = convert_int8(*m.model, dims);
   const auto a = agreement(int8->forward(m.x).to_plain(), m.fake, c.spec.num_classes);
   EXPECT_LE(a.relative_error, c.tolerance > 0 ? c.tolerance : 0.02);
@@ -49,7 +50,7 @@ TEST_P(Int8Family, AgreesWithItsFakeQuantModel) {
 TEST_P(Int8Family, RunsNoReferenceKernel) {
   const ZooCase& c = GetParam();
   const Dims dims{2, 3, c.resolution, c.resolution};
-  const auto m = calibrated_qat_model(c.spec, dims);
+  const auto m = calibrated_qat_model(test_support::create_input_sensitive_model(c.spec), dims);
   const auto int8 = convert_int8(*m.model, dims);
   (void)int8->forward(m.x);  // every primitive built
   ::testing::internal::CaptureStdout();
@@ -86,6 +87,7 @@ INSTANTIATE_TEST_SUITE_P(
         ZooCase{{.name = "shufflenet_v2_x0_5", .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "squeezenet1_0", .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "squeezenet1_1", .num_classes = 10, .small_input = true}, 32},
+        ZooCase{{.name = "googlenet", .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "resnet18", .num_classes = 10, .small_input = true}, 32, 0.1},
         ZooCase{{.name = "resnet50", .num_classes = 10, .small_input = true}, 32, 0.1}),
     case_name);

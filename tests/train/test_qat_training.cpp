@@ -1,6 +1,6 @@
-// QAT trains the zoo's newer models: after prepare_qat on MNASNet, Xception and EfficientNet-B0 (whose
+// QAT trains the zoo's newer models: after prepare_qat on MNASNet, Xception, EfficientNet-B0 (whose
 // squeeze-and-excitation convs get weight fake-quants and whose SiLUs and sigmoid gates stay
-// float), SGD on two fixed random batches (test_support::overfit) brings the fake-quantized model's cross-entropy below half
+// float) and GoogLeNet (each Inception's concatenation requantized once), SGD on two fixed random batches (test_support::overfit) brings the fake-quantized model's cross-entropy below half
 // its start, and every conv is folded into its BN.
 #include <gtest/gtest.h>
 
@@ -55,11 +55,13 @@ ModelSpec efficientnet_spec() {
 // MNASNet: the stem's 3 convs, 16 blocks of 3, the last 1x1 conv. EfficientNet-B0: the stem,
 // one block of 2 and 15 of 3 (the SE's two convs have no BN), the last 1x1 conv. Xception: the
 // two entry convs, 4 shortcut convs and the pointwise conv of 34 separable convs (a depthwise
-// conv feeds a conv, not a BN, so it is not folded).
+// conv feeds a conv, not a BN, so it is not folded). GoogLeNet: conv1-3 and the 6 convs of each
+// of the 9 Inception modules.
 const QatCase kCases[] = {
     {.spec = spec("mnasnet0_5"), .folded_bns = 52, .max_steps = 60},
     {.spec = efficientnet_spec(), .folded_bns = 49, .max_steps = 60},
     {.spec = spec("xception"), .folded_bns = 40, .max_steps = 60},
+    {.spec = spec("googlenet"), .folded_bns = 57, .max_steps = 60},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, QatTraining, ::testing::ValuesIn(kCases),

@@ -1,10 +1,11 @@
 // Weights between minnow and torchvision, both ways, on mobilenet_v2, mobilenet_v3_small, mnasnet0_5,
-// efficientnet_b0 and xception (10 classes, 32 px; torchvision has no Xception, so its side is
+// efficientnet_b0, xception and googlenet (10 classes, 32 px; torchvision has no Xception, so its side is
 // tests/parity/xception_reference.py): a minnow model trained a few SGD steps is exported, loaded into
 // torchvision's model of the same name and run on a CIFAR-10 batch file, matching
 // `minnow eval --save-logits` on that file; and a torchvision state dict (int64
 // num_batches_tracked) loads through model.init_weights and gives torchvision's logits.
-// Tolerance: 1e-4 relative.
+// Tolerance: 1e-4 relative. GoogLeNet is re-drawn in both directions so that its logits depend on
+// the weights before its fc (tests/support/input_sensitive_model.h).
 #include <gtest/gtest.h>
 
 #include "core/grad_mode.h"
@@ -12,6 +13,7 @@
 #include "models/zoo.h"
 #include "ops/losses.h"
 #include "tests/data/data_files.h"
+#include "tests/support/input_sensitive_model.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
 #include "tests/train/cli_run.h"
@@ -56,7 +58,7 @@ TEST_P(TorchvisionInterop, ExportLoadsIntoTorchvisionAndMatchesMinnowEval) {
   const ModelConfig model_cfg = model_config(GetParam());
   ScratchDir folder;
   Rng rng(11);
-  auto model = create_model(model_spec(model_cfg, 1));
+  auto model = test_support::create_input_sensitive_model(model_spec(model_cfg, 1));
   // Three steps leave the running statistics near their start (MNASNet's BN momentum is 3e-4),
   // so eval-mode activations grow through unbounded ReLUs and SiLUs: logits near 1e19
   // (mnasnet0_5) and 1e23 (efficientnet_b0) in minnow and torchvision alike, compared
@@ -112,7 +114,7 @@ TEST_P(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
 
 INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop,
                          ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0",
-                                           "xception"),
+                                           "xception", "googlenet"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
