@@ -31,6 +31,8 @@ using namespace onnx_export;
 namespace {
 
 constexpr const char* kMicrosoft = "com.microsoft";
+constexpr const char* kFloatOnly =
+    "the ONNX int8 forms have no such step, so this model exports only to float (--format onnx)";
 
 
 class Int8Exporter {
@@ -182,6 +184,10 @@ class Int8Exporter {
                 {q(out)}, {attr_i("channels_last", 0)}, kMicrosoft);
         return;
       }
+      case Int8Step::Kind::activation:
+        MINNOW_FAIL("export: ", s.name, " is a ", activation_name(s.activation), " in the f32 head; ", kFloatOnly);
+      case Int8Step::Kind::gate:
+        MINNOW_FAIL("export: ", s.name, " is a squeeze-and-excitation gate; ", kFloatOnly);
       case Int8Step::Kind::linear: {
         if (form_ == OnnxInt8Form::qoperator) return classifier(s);
         std::vector<std::string> in{float_of(s.inputs[0]), b_.f32(s.name + ".weight", s.weight)};
@@ -241,6 +247,9 @@ class Int8Exporter {
     const bool sums = o.post_op == Int8PostOp::sum || o.post_op == Int8PostOp::sum_relu;
     const bool relu = o.post_op == Int8PostOp::relu || o.post_op == Int8PostOp::sum_relu;
     check_relu(s.name, relu, out);
+    MINNOW_CHECK(o.post_op != Int8PostOp::hardswish && o.post_op != Int8PostOp::swish &&
+                     o.post_op != Int8PostOp::hardsigmoid,
+                 "export: ", s.name, " fuses a hardswish, swish or hardsigmoid; ", kFloatOnly);
     if (o.post_op == Int8PostOp::relu6 && form_ == OnnxInt8Form::qoperator)
       MINNOW_CHECK(point(out).type == DType::u8 && 255.f * point(out).scale <= 6.f * (1.f + 1e-6f), "export: ",
                    s.name, "'s ReLU6 output has scale ", point(out).scale,
