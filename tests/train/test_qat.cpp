@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
@@ -159,6 +160,33 @@ TEST(PrepareQat, BlocksThatEndInAnActivationAreRequantizedOnce) {
   EXPECT_EQ(names_with(*shufflenet, "stage2.0.activation_post_process.scale").size(), 1u);  // stride 2: a concat
   EXPECT_EQ(names_with(*shufflenet, "stage2.0.bn3.activation_post_process.scale").size(), 1u);
   EXPECT_TRUE(names_with(*shufflenet, "stage2.0.relu.activation_post_process").empty());
+}
+
+// Squeeze-and-excitation (MobileNet-v3, EfficientNet-B0): the hardswish / SiLU after a conv
+// and the gate's two activations each get a signed quantizer (fc1's ReLU an unsigned one), and
+// the product, where the int8 model requantizes it, one of its own (s8).
+TEST(PrepareQat, SqueezeExcitationQuantizesItsActivationsAndItsProduct) {
+  QatConfig config;
+  config.enabled = true;
+  const auto is_signed = [](Module& model, const std::string& quantizer) -> std::optional<bool> {
+    for (const auto& [name, m] : model.named_modules())
+      if (name == quantizer) return dynamic_cast<ActivationFakeQuant&>(*m).options().is_signed;
+    return std::nullopt;
+  };
+  auto v3 = create_model({.name = "mobilenet_v3_small", .num_classes = 10});
+  prepare_qat(*v3, config);
+  EXPECT_EQ(is_signed(*v3, "features.0.2.activation_post_process"), true);                      // stem hardswish
+  EXPECT_EQ(is_signed(*v3, "features.1.block.0.1.activation_post_process"), false);  // depthwise BN + fused ReLU
+  EXPECT_EQ(is_signed(*v3, "features.1.block.1.activation.activation_post_process"), false);    // fc1 ReLU
+  EXPECT_EQ(is_signed(*v3, "features.1.block.1.scale_activation.activation_post_process"), true);  // hardsigmoid
+  EXPECT_EQ(is_signed(*v3, "features.1.block.1.activation_post_process"), true);                // the product
+  EXPECT_EQ(is_signed(*v3, "features.4.block.2.activation_post_process"), true);
+  auto effnet = create_model({.name = "efficientnet_b0", .num_classes = 10});
+  prepare_qat(*effnet, config);
+  EXPECT_EQ(is_signed(*effnet, "features.0.2.activation_post_process"), true);                  // stem SiLU
+  EXPECT_EQ(is_signed(*effnet, "features.1.0.block.1.activation.activation_post_process"), true);  // fc1 SiLU
+  EXPECT_EQ(is_signed(*effnet, "features.1.0.block.1.scale_activation.activation_post_process"), true);
+  EXPECT_EQ(is_signed(*effnet, "features.1.0.block.1.activation_post_process"), true);          // the product
 }
 
 // A block the zoo does not have (DenseNet-style: the input concatenated with a conv chain's
