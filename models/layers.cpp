@@ -101,16 +101,20 @@ const char* activation_name(ActivationKind kind) {
 
 Activation::Activation(ActivationKind kind) : Module("Activation"), kind_(kind) {}
 
-Var Activation::forward_impl(const Var& x) {
-  Var y;
-  switch (kind_) {
-    case ActivationKind::relu: y = relu(x); break;
-    case ActivationKind::relu6: y = relu6(x); break;
-    case ActivationKind::hardswish: y = hardswish(x); break;
-    case ActivationKind::hardsigmoid: y = hardsigmoid(x); break;
-    case ActivationKind::sigmoid: y = sigmoid(x); break;
-    case ActivationKind::swish: y = swish(x); break;
+Var apply_activation(ActivationKind kind, const Var& x) {
+  switch (kind) {
+    case ActivationKind::relu: return relu(x);
+    case ActivationKind::relu6: return relu6(x);
+    case ActivationKind::hardswish: return hardswish(x);
+    case ActivationKind::hardsigmoid: return hardsigmoid(x);
+    case ActivationKind::sigmoid: return sigmoid(x);
+    case ActivationKind::swish: return swish(x);
   }
+  MINNOW_FAIL("apply_activation: unknown activation kind ", static_cast<int>(kind));
+}
+
+Var Activation::forward_impl(const Var& x) {
+  const Var y = apply_activation(kind_, x);
   report_layer(*this, activation_name(kind_), y.dims(), 0);
   return y;
 }

@@ -95,6 +95,8 @@ class Linear : public Module {
 
 enum class ActivationKind { relu, relu6, hardswish, hardsigmoid, sigmoid, swish };
 const char* activation_name(ActivationKind kind);
+// The activation's op (ops/eltwise.h) on x.
+Var apply_activation(ActivationKind kind, const Var& x);
 
 class Activation : public Module {
  public:

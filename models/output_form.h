@@ -13,6 +13,7 @@ struct OutputForm {
     plain,          // the children run in registration order, each feeding the next; a leaf is its own op
     residual_sum,   // the branch (the children other than shortcut and then, in order) plus the shortcut
     concatenation,  // the outputs of several branches joined along channels, as the block's forward says
+    gated,          // the input times a gate the children compute from it (squeeze-and-excitation)
   };
   Kind kind = Kind::plain;
   const Module* shortcut = nullptr;  // residual_sum: the child that carries the input to the sum; null: the input

@@ -2,7 +2,8 @@
 // per-channel gate, gate = scale_activation(fc2(activation(fc1(global_avg_pool(x))))), with
 // fc1 and fc2 1x1 convs with bias. Children avgpool, fc1, activation, fc2, scale_activation,
 // as torchvision's, so names such as "features.4.block.2.fc1.weight" match. The multiply is
-// binary mul, which reports itself to the trace, so the block exports op by op.
+// binary mul, which reports itself to the trace, so the block exports op by op. Its output
+// form is gated: prepare_qat quantizes the product (s8), where the int8 model requantizes it.
 // MobileNet-v3 gates with hardsigmoid.
 #pragma once
 
@@ -23,6 +24,7 @@ class SqueezeExcitation : public Module {
 
  protected:
   Var forward_impl(const Var& x) override;  // (N, C, H, W) -> (N, C, H, W)
+  OutputForm output_form() const override { return {.kind = OutputForm::Kind::gated}; }
 
  private:
   std::shared_ptr<GlobalAvgPool> avgpool_;

@@ -31,7 +31,21 @@ using namespace onnx_export;
 namespace {
 
 constexpr const char* kMicrosoft = "com.microsoft";
+constexpr const char* kFloatOnly =
+    "the ONNX int8 forms have no such step, so this model exports only to float (--format onnx)";
 
+// The steps neither int8 form has (MobileNet-v3's and EfficientNet's), refused before anything
+// is calibrated or written.
+void check_supported(const Int8Model& m) {
+  for (const Int8Step& s : m.steps()) {
+    const Int8PostOp op = s.kind == Int8Step::Kind::conv ? s.conv->options().post_op : Int8PostOp::none;
+    MINNOW_CHECK(op != Int8PostOp::hardswish && op != Int8PostOp::swish && op != Int8PostOp::hardsigmoid, "export: ",
+                 s.name, " fuses a hardswish, swish or hardsigmoid; ", kFloatOnly);
+    MINNOW_CHECK(s.kind != Int8Step::Kind::gate, "export: ", s.name, " is a squeeze-and-excitation gate; ", kFloatOnly);
+    MINNOW_CHECK(s.kind != Int8Step::Kind::activation, "export: ", s.name, " is a ", activation_name(s.activation),
+                 " in the f32 head; ", kFloatOnly);
+  }
+}
 
 class Int8Exporter {
  public:
@@ -182,6 +196,8 @@ class Int8Exporter {
                 {q(out)}, {attr_i("channels_last", 0)}, kMicrosoft);
         return;
       }
+      case Int8Step::Kind::activation:
+      case Int8Step::Kind::gate: return;  // refused by check_supported
       case Int8Step::Kind::linear: {
         if (form_ == OnnxInt8Form::qoperator) return classifier(s);
         std::vector<std::string> in{float_of(s.inputs[0]), b_.f32(s.name + ".weight", s.weight)};
@@ -368,6 +384,7 @@ class Int8Exporter {
 
 void export_onnx_int8(const std::string& path, const Int8Model& model, OnnxInt8Form form,
                       const OnnxExportOptions& options) {
+  check_supported(model);
   OnnxBuilder b(form == OnnxInt8Form::qoperator ? std::map<std::string, int64_t>{{"", 13}, {kMicrosoft, 1}}
                                                 : std::map<std::string, int64_t>{{"", 13}});
   b.input("input", options.input_dims);

@@ -73,10 +73,14 @@ void check_options(const Int8ConvOptions& o) {
 // The type the sum post-op reads the residual as: residual_type, else the output's.
 DType residual_type(const Int8ConvOptions& o) { return o.residual_type.value_or(o.out_type); }
 
+// Post-ops that are not scale-free see real units; a last eltwise linear moves them to the output's.
+bool real_units(Int8PostOp op) { return op == Int8PostOp::hardswish || op == Int8PostOp::swish; }
+
 dnnl::primitive_attr make_attr(const Int8ConvOptions& o) {
   const float out = dst_scale(o);
+  const float oscale_out = real_units(o.post_op) ? 1.f : out;
   std::vector<float> scales(o.w_scales.size());
-  for (size_t c = 0; c < scales.size(); ++c) scales[c] = o.in_scale * o.w_scales[c] / out;
+  for (size_t c = 0; c < scales.size(); ++c) scales[c] = o.in_scale * o.w_scales[c] / oscale_out;
   dnnl::primitive_attr attr;
   attr.set_output_scales(1 << 1, scales);
   dnnl::post_ops ops;
@@ -91,6 +95,16 @@ dnnl::primitive_attr make_attr(const Int8ConvOptions& o) {
       else
         ops.append_sum(o.residual_scale / out, to_dnnl(residual_type(o)));
       if (o.post_op == Int8PostOp::sum_relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      break;
+    case Int8PostOp::hardswish:
+    case Int8PostOp::swish:
+      ops.append_eltwise(1.f, o.post_op == Int8PostOp::swish ? dnnl::algorithm::eltwise_swish
+                                                            : dnnl::algorithm::eltwise_hardswish, 1.f, 0.f);
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f / out, 0.f);
+      break;
+    case Int8PostOp::hardsigmoid:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f / 6.f, 0.5f / out);
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 1.f / out);
       break;
   }
   attr.set_post_ops(ops);

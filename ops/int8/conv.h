@@ -20,7 +20,10 @@ namespace minnow {
 //   relu6:     y = min(max(conv, 0), 6)
 //   sum:       y = conv + residual
 //   sum_relu:  y = max(conv + residual, 0)
-enum class Int8PostOp { none, relu, relu6, sum, sum_relu };
+//   hardswish: y = conv relu6(conv + 3) / 6
+//   swish:     y = conv sigmoid(conv) (SiLU)
+//   hardsigmoid: y = relu6(conv + 3) / 6
+enum class Int8PostOp { none, relu, relu6, sum, sum_relu, hardswish, swish, hardsigmoid };
 
 struct Int8ConvOptions {
   int64_t in_channels = 0, out_channels = 0;
@@ -51,6 +54,9 @@ struct Int8ConvOptions {
 //   bias'[o]  = bias[o] / (in_scale w_scales[o])     (2.x adds the bias before scaling)
 // so the post-ops see real / out_scale, and their constants move to that domain:
 //   relu6 -> clip(0, 6 / out_scale);  relu -> relu (0 is scale-free)
+//   hardswish, swish -> oscale without 1 / out_scale (real units), the eltwise, then
+//            linear(1 / out_scale) (neither is scale-free);
+//   hardsigmoid (2.6 has none) -> linear(1 / 6, 0.5 / out_scale), clip(0, 1 / out_scale)
 //   sum   -> sum with scale residual_scale / out_scale on the residual's integers,
 //            which are first copied into the output buffer (oneDNN sums in place);
 //            the sum reads them as residual_type (append_sum's data type)

@@ -12,7 +12,9 @@
 #include "models/init.h"
 #include "models/sequential.h"
 #include "models/shufflenet_v1_unit.h"
+#include "models/squeeze_excitation.h"
 #include "tests/deploy/opencv_net.h"
+#include "tests/support/errors.h"
 #include "tests/support/input_sensitive_model.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
@@ -91,6 +93,32 @@ TEST_P(OnnxQdq, PassesOnnxChecker) {
   EXPECT_EQ(test_support::run_python(MINNOW_SOURCE_DIR "/tests/deploy/onnx_check.py",
                                      {path, "13", "QuantizeLinear,DequantizeLinear,Conv"}),
             0);
+}
+
+// The steps the ONNX int8 forms do not have are refused in one line naming them, in both
+// forms: MobileNet-v3's hardswish stem, and a squeeze-and-excitation gate after a ReLU conv.
+TEST(OnnxInt8Refuses, SqueezeExcitationModels) {
+  const testing::ScratchDir dir("onnx_int8_se");
+  const std::string path = (dir / "model.onnx").string();
+  const Dims dims{2, 3, 16, 16};
+  const auto v3 = test_support::calibrated_qat_model(
+      {.name = "mobilenet_v3_small", .width = 0.5f, .num_classes = 10, .small_input = true}, dims);
+  auto se = std::make_shared<Sequential>();
+  se->add(std::make_shared<ConvBnAct>(ConvBnAct::Options{.in = 3, .out = 8}));
+  se->add(std::make_shared<SqueezeExcitation>(SqueezeExcitation::Options{.channels = 8, .squeeze = 4}));
+  se->add(std::make_shared<GlobalAvgPool>());
+  se->add(std::make_shared<Linear>(Linear::Options{.in = 8, .out = 4}));
+  const auto gated = test_support::calibrated_qat_model(se, dims);
+  for (const OnnxInt8Form form : {OnnxInt8Form::qoperator, OnnxInt8Form::qdq}) {
+    test_support::expect_error(
+        [&] { export_onnx_int8(path, *convert_int8(*v3.model, dims), form, {.input_dims = {1, 3, 16, 16}, .metadata = {}}); },
+        "export: features.0.0 fuses a hardswish, swish or hardsigmoid; the ONNX int8 forms have no such step, so "
+        "this model exports only to float (--format onnx)");
+    test_support::expect_error(
+        [&] { export_onnx_int8(path, *convert_int8(*gated.model, dims), form, {.input_dims = {1, 3, 16, 16}, .metadata = {}}); },
+        "export: 1.mul is a squeeze-and-excitation gate; the ONNX int8 forms have no such step, so this model "
+        "exports only to float (--format onnx)");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

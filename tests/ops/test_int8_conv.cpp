@@ -1,6 +1,7 @@
 // Int8Conv against a double-precision reference on the dequantized inputs: normal,
 // strided and padded, grouped, depthwise, pointwise and stem convolutions, u8 and s8
-// inputs, u8/s8/f32 outputs, relu/relu6/sum post-ops, batch 1 and 3, 24 channels.
+// inputs, u8/s8/f32 outputs, relu/relu6/sum/hardswish/swish/hardsigmoid post-ops, batch 1 and 3,
+// 24 channels.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -28,6 +29,9 @@ const char* op_name(Int8PostOp op) {
     case Int8PostOp::relu6: return "relu6";
     case Int8PostOp::sum: return "sum";
     case Int8PostOp::sum_relu: return "sum_relu";
+    case Int8PostOp::hardswish: return "hardswish";
+    case Int8PostOp::swish: return "swish";
+    case Int8PostOp::hardsigmoid: return "hardsigmoid";
   }
   return "?";
 }
@@ -52,7 +56,28 @@ const QConvCase kCases[] = {
     {1, 16, 6, 6, 24, 1, 1, 0, 1, DType::u8, DType::f32, Int8PostOp::relu6},       // f32 output, clip at 6
     {3, 3, 16, 16, 16, 3, 2, 1, 1, DType::u8, DType::u8, Int8PostOp::relu6},       // stem, u8 image
     {1, 3, 15, 15, 24, 3, 2, 1, 1, DType::s8, DType::s8, Int8PostOp::none},        // stem, s8 image
+    {1, 3, 16, 16, 16, 3, 2, 1, 1, DType::s8, DType::s8, Int8PostOp::hardswish},   // MobileNet-v3 stem
+    {3, 24, 9, 9, 24, 5, 1, 2, 24, DType::s8, DType::s8, Int8PostOp::hardswish},   // depthwise 5x5
+    {3, 16, 7, 7, 40, 1, 1, 0, 1, DType::s8, DType::s8, Int8PostOp::swish},        // 1x1 expansion (SiLU)
+    {1, 24, 8, 8, 24, 3, 2, 1, 24, DType::s8, DType::s8, Int8PostOp::swish},       // depthwise stride 2
+    {1, 24, 6, 6, 16, 1, 1, 0, 1, DType::u8, DType::f32, Int8PostOp::hardswish},   // f32 output
+    {3, 24, 6, 6, 24, 1, 1, 0, 1, DType::s8, DType::u8, Int8PostOp::hardsigmoid},  // a gate in [0, 1]
 };
+
+// The post-ops that are activations, on real values.
+double activate(Int8PostOp op, double v) {
+  switch (op) {
+    case Int8PostOp::relu:
+    case Int8PostOp::sum_relu: return std::max(v, 0.0);
+    case Int8PostOp::relu6: return std::clamp(v, 0.0, 6.0);
+    case Int8PostOp::hardswish: return v * std::clamp(v + 3.0, 0.0, 6.0) / 6.0;
+    case Int8PostOp::swish: return v / (1.0 + std::exp(-v));
+    case Int8PostOp::hardsigmoid: return std::clamp(v + 3.0, 0.0, 6.0) / 6.0;
+    case Int8PostOp::none:
+    case Int8PostOp::sum: return v;
+  }
+  return v;
+}
 
 struct Layer {
   Int8ConvOptions options;
@@ -121,7 +146,8 @@ TEST_P(Int8ConvTest, MatchesDoubleReference) {
   double largest = 0;
   for (double v : ref) largest = std::max(largest, std::abs(v));
   const bool clip6 = t.op == Int8PostOp::relu6;
-  l.options.out_scale = clip6 && t.out == DType::u8 ? 6.f / 250 : static_cast<float>(largest / 120);
+  const bool gate = t.op == Int8PostOp::hardsigmoid;
+  l.options.out_scale = clip6 && t.out == DType::u8 ? 6.f / 250 : gate ? 1.f / 250 : static_cast<float>(largest / 120);
 
   QTensor residual;
   if (t.op == Int8PostOp::sum || t.op == Int8PostOp::sum_relu) {
@@ -133,12 +159,12 @@ TEST_P(Int8ConvTest, MatchesDoubleReference) {
     const std::vector<double> r = test_support::real_values(residual);
     for (size_t i = 0; i < ref.size(); ++i) ref[i] += r[i];
   }
-  for (auto& v : ref) {
-    if (t.op == Int8PostOp::relu || t.op == Int8PostOp::sum_relu) v = std::max(v, 0.0);
-    if (clip6) v = std::clamp(v, 0.0, 6.0);
-  }
+  for (auto& v : ref) v = activate(t.op, v);
   if (clip6) {
     ASSERT_GT(std::count_if(ref.begin(), ref.end(), [](double v) { return v == 6.0; }), 0) << "relu6 never clips";
+  }
+  if (gate || t.op == Int8PostOp::hardswish) {  // both saturating ends reached
+    ASSERT_GT(std::count_if(ref.begin(), ref.end(), [](double v) { return v == 0.0; }), 0) << "never saturates at 0";
   }
 
   const Int8Conv conv(l.options);

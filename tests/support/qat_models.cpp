@@ -15,22 +15,58 @@
 
 namespace minnow::test_support {
 
-CalibratedQat calibrated_qat_model(const ModelSpec& spec, const Dims& dims, uint64_t seed, bool decisive_head) {
-  return calibrated_qat_model(create_model(spec), dims, seed, decisive_head);
+CalibratedQat calibrated_qat_model(const ModelSpec& spec, const Dims& dims, uint64_t seed, bool decisive_head,
+                                   bool batch_statistics) {
+  return calibrated_qat_model(create_model(spec), dims, seed, decisive_head, batch_statistics);
 }
 
+namespace {
+
+// Each BN's running statistics := its input's per-channel mean and (biased) variance on x.
+void set_batch_norm_statistics(Module& model, const Tensor& x) {
+  std::vector<std::pair<Module*, int64_t>> hooks;
+  for (const auto& [name, m] : model.named_modules()) {
+    auto* bn = dynamic_cast<BatchNorm2d*>(m);
+    if (!bn) continue;
+    hooks.emplace_back(bn, bn->add_forward_pre_hook([bn](const Var& in) {
+      const Dims d = in.dims();  // (N, C, H, W)
+      const std::vector<float> v = in.data().to_plain();
+      const int64_t per = d[2] * d[3];
+      for (int64_t c = 0; c < d[1]; ++c) {
+        double sum = 0, sq = 0;
+        for (int64_t n = 0; n < d[0]; ++n)
+          for (int64_t i = 0; i < per; ++i) {
+            const double e = v[static_cast<size_t>((n * d[1] + c) * per + i)];
+            sum += e;
+            sq += e * e;
+          }
+        const double count = static_cast<double>(d[0] * per), mean = sum / count;
+        bn->running_mean().data<float>()[c] = static_cast<float>(mean);
+        bn->running_var().data<float>()[c] = static_cast<float>(std::max(sq / count - mean * mean, 0.0));
+      }
+      return in;
+    }));
+  }
+  model.eval();
+  (void)model.forward(Var(x));
+  for (const auto& [m, id] : hooks) m->remove_hook(id);
+}
+
+}  // namespace
+
 CalibratedQat calibrated_qat_model(std::shared_ptr<Module> model, const Dims& dims, uint64_t seed,
-                                   bool decisive_head) {
+                                   bool decisive_head, bool batch_statistics) {
   CalibratedQat c{.model = std::move(model), .x = {}, .fake = {}};
   if (decisive_head)
     for (const auto& [name, m] : c.model->named_modules())
       if (const auto* linear = dynamic_cast<Linear*>(m))
         init_normal(linear->weight(), 1.0f / std::sqrt(static_cast<float>(linear->options().in)));
+  Rng rng(seed);
+  const NoGrad no_grad;
+  if (batch_statistics) set_batch_norm_statistics(*c.model, random_tensor(dims, rng));
   QatConfig config;
   config.enabled = true;
   prepare_qat(*c.model, config);
-  Rng rng(seed);
-  const NoGrad no_grad;
   c.model->train();
   for (int i = 0; i < 4; ++i) (void)c.model->forward(Var(random_tensor(dims, rng)));
   c.model->eval();

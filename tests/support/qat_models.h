@@ -17,11 +17,15 @@ struct CalibratedQat {
 };
 // decisive_head: the classifier re-initialised N(0, 1 / in) instead of the zoo's small init,
 // so that random images get clearly separated logits (what a trained model has).
+// batch_statistics: every BN's running mean and variance first set to its input's statistics
+// on one batch, in eval mode layer by layer (BN momentum 0.01, MobileNet-v3's, leaves them
+// near their init after 4 forwards, under which the activations of these deep SE models
+// fade to 0).
 CalibratedQat calibrated_qat_model(const ModelSpec& spec, const Dims& dims, uint64_t seed = 6,
-                                   bool decisive_head = false);
+                                   bool decisive_head = false, bool batch_statistics = false);
 // The same for a model built by hand.
 CalibratedQat calibrated_qat_model(std::shared_ptr<Module> model, const Dims& dims, uint64_t seed = 6,
-                                   bool decisive_head = false);
+                                   bool decisive_head = false, bool batch_statistics = false);
 
 struct Agreement {
   double relative_error;  // max |got - ref| / max |ref|

@@ -251,6 +251,45 @@ TEST(CliQat, EvalAndExportTheInt8Model) {
                         "--int8 runs a QAT-trained model");
 }
 
+// MobileNet-v3 through the same commands: eval --int8 runs its converted model, export
+// --format int8 writes the squeeze-and-excitation gates' f32 weights, and the ONNX int8 form
+// refuses it in one line naming the first step it has no form for.
+TEST(CliQat, MobileNetV3EvalsAndExportsInt8) {
+  ScratchDir folder;
+  Rng rng(8);
+  write_idx(folder.path() / "idx", 20, rng);
+  ModelConfig m = tiny_model(28, 10, 1);
+  m.name = "mobilenet_v3_small";
+  m.width = 0.5f;
+  const std::string data = "data:\n  format: idx\n  train: [" + folder.file("idx") +
+                           "]\n  batch_size: 5\n  workers: 0\n  transforms:\n    mean: [0.5]\n    std: [0.25]\n";
+  const std::string config = write_config(folder, model_yaml(m) + data + "epochs: 1\nthreads: 1\nqat:\n  enabled: true\n");
+  const CliRun train = run_minnow({"train", config}, folder.path());
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+
+  const CliRun eval = run_minnow(
+      {"eval", config, "--weights", folder.file("run/model.safetensors"), "--int8", "--json"}, folder.path());
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const json out = json::parse(eval.out);
+  EXPECT_EQ(out["images"].get<int64_t>(), 20);
+  EXPECT_TRUE(out.contains("argmax_agreement")) << eval.out;
+
+  const std::string int8 = folder.file("int8.safetensors");
+  const CliRun exported = run_minnow({"export", folder.file("run"), "--format", "int8", "-o", int8}, folder.path());
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const SafeTensors file = load_safetensors(int8);
+  EXPECT_EQ(file.at("features.1.block.1.fc1.weight").dtype(), DType::f32);
+  EXPECT_EQ(file.at("features.1.block.1.fc1.weight").dims(), (Dims{8, 8}));
+  EXPECT_EQ(file.at("features.1.block.1.fc2.bias").dims(), (Dims{8}));
+  EXPECT_EQ(file.at("features.1.block.1.mul.output_scale").dims(), (Dims{1}));
+
+  expect_one_line_error(run_minnow({"export", folder.file("run"), "--format", "onnx-int8", "-o",
+                                    folder.file("model.onnx")},
+                                   folder.path()),
+                        "export: features.0.0 fuses a hardswish, swish or hardsigmoid; the ONNX int8 forms have no "
+                        "such step, so this model exports only to float (--format onnx)");
+}
+
 TEST(CliBench, JsonReportsThroughputMemoryAndOneDnnShare) {
   ScratchDir folder;
   const CliRun run = run_minnow({"bench", "--model", "mobilenet_v1", "--width", "0.25", "--resolution", "32",

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
@@ -159,6 +160,25 @@ TEST(PrepareQat, BlocksThatEndInAnActivationAreRequantizedOnce) {
   EXPECT_EQ(names_with(*shufflenet, "stage2.0.activation_post_process.scale").size(), 1u);  // stride 2: a concat
   EXPECT_EQ(names_with(*shufflenet, "stage2.0.bn3.activation_post_process.scale").size(), 1u);
   EXPECT_TRUE(names_with(*shufflenet, "stage2.0.relu.activation_post_process").empty());
+}
+
+// EfficientNet-B0's squeeze-and-excitation (MobileNet-v3's: test_qat_mobilenet_v3.cpp): the
+// SiLU after a conv and the gate's two activations each get a signed quantizer, and the
+// product, where the int8 model requantizes it, one of its own (s8).
+TEST(PrepareQat, EfficientNetQuantizesSiluTheGateAndTheProduct) {
+  QatConfig config;
+  config.enabled = true;
+  const auto is_signed = [](Module& model, const std::string& quantizer) -> std::optional<bool> {
+    for (const auto& [name, m] : model.named_modules())
+      if (name == quantizer) return dynamic_cast<ActivationFakeQuant&>(*m).options().is_signed;
+    return std::nullopt;
+  };
+  auto effnet = create_model({.name = "efficientnet_b0", .num_classes = 10});
+  prepare_qat(*effnet, config);
+  EXPECT_EQ(is_signed(*effnet, "features.0.2.activation_post_process"), true);                  // stem SiLU
+  EXPECT_EQ(is_signed(*effnet, "features.1.0.block.1.activation.activation_post_process"), true);  // fc1 SiLU
+  EXPECT_EQ(is_signed(*effnet, "features.1.0.block.1.scale_activation.activation_post_process"), true);
+  EXPECT_EQ(is_signed(*effnet, "features.1.0.block.1.activation_post_process"), true);          // the product
 }
 
 // A block the zoo does not have (DenseNet-style: the input concatenated with a conv chain's

@@ -1,9 +1,8 @@
 // QAT on MobileNet-v3 small: where prepare_qat puts its quantizers in a block with
 // squeeze-and-excitation and hardswish, and that the fake-quantized model trains (overfits
-// two random batches). Two points an int8 model would requantize get no fake-quant: the SE
-// product (prepare_qat reads blocks by their output form, models/output_form.h, which has no
-// kind for a product, so the projection conv after an SE reads the unquantized product) and
-// the classifier's hidden layer. Int8 conversion is not tested here.
+// two random batches). The SE product is fake-quantized (s8) where the int8 model requantizes
+// it (SE's output form is gated, models/output_form.h); the classifier's hidden layer is not:
+// the int8 model runs the head in f32. Int8 conversion is tested in test_int8_model.cpp.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -47,7 +46,8 @@ TEST(QatMobileNetV3, QuantizersAroundSqueezeExcitationAndHardswish) {
                            "features.1.block.1.scale_activation.activation_post_process.scale",
                            "features.1.activation_post_process.scale", "features.2.block.2.1.activation_post_process.scale"})
     EXPECT_TRUE(names.count(name)) << name;
-  EXPECT_FALSE(names.count("features.1.block.1.activation_post_process.scale"));  // the SE product
+  EXPECT_TRUE(names.count("features.1.block.1.activation_post_process.scale"));  // the SE product
+  EXPECT_TRUE(is_signed(*model, "features.1.block.1.activation_post_process"));
   EXPECT_FALSE(names.count("features.1.block.2.1.activation_post_process.scale"));  // summed before requantizing
   // Nor is the hidden classifier layer (Linear, hardswish, then the last Linear): prepare_qat
   // quantizes activations only after convs and blocks, and the other zoo classifiers are one Linear.

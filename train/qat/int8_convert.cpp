@@ -2,7 +2,8 @@
 // graph value that the int8 model stores gets an Int8Model value with its point; layers the
 // int8 model computes as part of another step (a BN folded into its conv, the ReLU after a
 // join) map their output onto that step's. Where a conv's output has no quantizer and a sum
-// reads it, the conv waits for the sum, which it then computes as its post-op.
+// reads it, the conv waits for the sum, which it then computes as its post-op. A pooling to
+// (N, C, 1, 1) starts a squeeze-and-excitation gate, whose layers up to the product it takes in.
 #include <map>
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 #include "models/layers.h"
 #include "train/qat/conv_bn_fold.h"
 #include "train/qat/fake_quantize.h"
+#include "ops/quant_params.h"
 #include "train/qat/int8_model.h"
 
 namespace minnow {
@@ -34,6 +36,19 @@ bool is_relu(const GraphNode& n) {
 
 std::string describe(const GraphNode& n) {
   return n.name + (n.module ? " (" + n.module->type() + ")" : "");
+}
+
+// The Int8Conv post-op of an activation after a conv, if it has one.
+std::optional<Int8PostOp> post_op_of(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::relu: return Int8PostOp::relu;
+    case ActivationKind::relu6: return Int8PostOp::relu6;
+    case ActivationKind::hardswish: return Int8PostOp::hardswish;
+    case ActivationKind::swish: return Int8PostOp::swish;
+    case ActivationKind::hardsigmoid: return Int8PostOp::hardsigmoid;
+    case ActivationKind::sigmoid: return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -67,8 +82,9 @@ class Int8Converter {
     switch (n.op) {
       case GraphNode::Op::add: return convert_add(n);
       case GraphNode::Op::mul:
-        MINNOW_FAIL("convert_int8: ", describe(n), " multiplies two values (a squeeze-and-excitation gate); the int8 "
-                    "model has no such gate yet, so this model converts only to float (export --format onnx)");
+        MINNOW_FAIL("convert_int8: ", describe(n), " multiplies two values; the int8 model runs a product only as "
+                    "a squeeze-and-excitation gate (global pooling kept 4-D, 1x1 conv, activation, 1x1 conv, "
+                    "activation, times the pooled input)");
       case GraphNode::Op::concat: return convert_concat(n);
       case GraphNode::Op::split: {
         MINNOW_CHECK(n.attr == 1, "convert_int8: ", describe(n), " splits along axis ", n.attr,
@@ -92,6 +108,12 @@ class Int8Converter {
   void convert_layer(const GraphNode& n) {
     if (layer_as<Conv2d>(n)) return convert_conv(n);
     if (const auto* q = layer_as<ActivationFakeQuant>(n)) return convert_quantizer(n, point_of(*q));
+    if (const auto* a = layer_as<Activation>(n); a && m_.point(made(n.inputs[0], n.name)).type == DType::f32) {
+      // In the f32 head (MobileNet-v3's classifier).
+      m_.steps_.push_back({.kind = Int8Step::Kind::activation, .name = n.name, .inputs = {made(n.inputs[0], n.name)},
+                           .outputs = {define(n.outputs[0], {DType::f32, 1.f})}, .activation = a->kind()});
+      return;
+    }
     if (is_relu(n)) {
       // After a join whose point is u8 (the saturation is the ReLU) or an add that fused it.
       const int x = made(n.inputs[0], n.name);
@@ -105,9 +127,7 @@ class Int8Converter {
     if (const auto* pool = layer_as<MaxPool2d>(n)) return convert_pool(n, pool->options(), Int8Pool2dOptions::Kind::max);
     if (const auto* pool = layer_as<AvgPool2d>(n)) return convert_pool(n, pool->options(), Int8Pool2dOptions::Kind::avg);
     if (const auto* pool = layer_as<GlobalAvgPool>(n)) {
-      MINNOW_CHECK(pool->options().flatten, "convert_int8: ", describe(n), " pools to (N, C, 1, 1) for a "
-                   "squeeze-and-excitation gate; the int8 model has no such gate yet, so this model converts only to "
-                   "float (export --format onnx)");
+      if (!pool->options().flatten) return convert_gate(n);
       const int x = made(n.inputs[0], n.name);
       MINNOW_CHECK(m_.point(x).type != DType::f32, "convert_int8: ", describe(n), " reads an f32 value");
       m_.steps_.push_back({.kind = Int8Step::Kind::global_avg_pool, .name = n.name, .inputs = {x},
@@ -172,10 +192,10 @@ class Int8Converter {
     if (const BatchNorm2d* b = bn ? layer_as<BatchNorm2d>(*bn) : nullptr; b && b->options().fuse_relu)
       post = Int8PostOp::relu;
     if (const Activation* a = act ? layer_as<Activation>(*act) : nullptr) {
-      MINNOW_CHECK(a->kind() == ActivationKind::relu || a->kind() == ActivationKind::relu6, "convert_int8: ",
-                   describe(n), " is followed by ", activation_name(a->kind()),
-                   "; the int8 convs fuse only relu and relu6");
-      post = a->kind() == ActivationKind::relu ? Int8PostOp::relu : Int8PostOp::relu6;
+      const auto fused = post_op_of(a->kind());
+      MINNOW_CHECK(fused, "convert_int8: ", describe(n), " is followed by ", activation_name(a->kind()),
+                   "; the int8 convs fuse relu, relu6, hardswish, swish and hardsigmoid");
+      post = *fused;
     }
     const int x = made(n.inputs[0], n.name);
     add_conv(n, bn, x, post, *out, last->outputs[0], -1);
@@ -278,6 +298,53 @@ class Int8Converter {
                          .outputs = {define(n.outputs[0], p)},
                          .pool = {.kind = kind, .kernel = o.kernel, .stride = o.stride, .padding = o.padding,
                                   .ceil_mode = o.ceil_mode, .count_include_pad = o.count_include_pad}});
+  }
+
+  // A squeeze-and-excitation block from its (N, C, 1, 1) pooling: pool -> fc1 -> act -> fc2 -> act,
+  // times the pooled input. One gate step makes the product at the quantizer after it.
+  void convert_gate(const GraphNode& pool) {
+    const GraphNode* fc1 = only_reader_as<Conv2d>(g_, pool.outputs[0]);
+    const GraphNode* act1 = fc1 ? only_reader_as<Activation>(g_, fc1->outputs[0]) : nullptr;
+    const GraphNode* fc2 = act1 ? only_reader_as<Conv2d>(g_, act1->outputs[0]) : nullptr;
+    const GraphNode* act2 = fc2 ? only_reader_as<Activation>(g_, fc2->outputs[0]) : nullptr;
+    const GraphNode* product = act2 ? only_reader(act2->outputs[0]) : nullptr;
+    const int pooled = pool.inputs[0];
+    MINNOW_CHECK(product && product->op == GraphNode::Op::mul &&
+                     (product->inputs == std::vector<int>{pooled, act2->outputs[0]} ||
+                      product->inputs == std::vector<int>{act2->outputs[0], pooled}),
+                 "convert_int8: ", describe(pool), " pools to (N, C, 1, 1) but does not start a squeeze-and-excitation "
+                 "gate (1x1 conv, activation, 1x1 conv, activation, times the pooled input)");
+    bool relu = false;
+    const auto out = point_after(product->outputs[0], relu);
+    MINNOW_CHECK(out && !relu, "convert_int8: ", describe(*product), " has no quantizer right after it; prepare the "
+                 "model with prepare_qat");
+    const int x = made(pooled, pool.name);
+    MINNOW_CHECK(m_.point(x).type != DType::f32, "convert_int8: ", describe(pool), " reads an f32 value");
+    auto gate = std::make_shared<Int8SeGate>(Int8SeGate{.fc1 = se_fc(*fc1, *act1), .fc2 = se_fc(*fc2, *act2)});
+    for (const GraphNode* folded : {fc1, act1, fc2, act2, product}) folded_.insert(folded);
+    m_.steps_.push_back({.kind = Int8Step::Kind::gate, .name = product->name, .inputs = {x},
+                         .outputs = {define(product->outputs[0], *out)}, .gate = std::move(gate)});
+  }
+
+  // A gate's 1x1 conv and its activation, as an f32 Linear with the fake-quantized weight.
+  static Int8SeFc se_fc(const GraphNode& fc, const GraphNode& act) {
+    const Conv2d* conv_layer = layer_as<Conv2d>(fc);
+    MINNOW_CHECK(conv_layer, "convert_int8: ", describe(fc), " is not a conv");
+    const Conv2d& conv = *conv_layer;
+    const Conv2d::Options& o = conv.options();
+    MINNOW_CHECK(o.kernel == 1 && o.groups == 1, "convert_int8: ", describe(fc), " has kernel ", o.kernel,
+                 " and groups ", o.groups, "; a squeeze-and-excitation fc is a 1x1 conv with groups 1");
+    auto* wq = child_named<WeightFakeQuant>(conv, "weight_fake_quant");
+    auto* aq = child_named<ActivationFakeQuant>(*act.module, "activation_post_process");
+    MINNOW_CHECK(wq && aq, "convert_int8: ", describe(fc), " has no weight or activation quantizer; prepare the "
+                 "model with prepare_qat");
+    const Tensor weight = Tensor::from_plain({o.out, o.in}, conv.weight().data().to_plain());  // (O, I)
+    return {.name = fc.name,
+            .weight = wq->forward(Var(weight)).data(),
+            .bias = conv.bias().defined() ? conv.bias().data() : Tensor::zeros({o.out}),
+            .activation = layer_as<Activation>(act)->kind(),
+            .scale = aq->scale(),
+            .range = quant_range(aq->options().bits, aq->options().is_signed)};
   }
 
   void convert_linear(const GraphNode& n, Linear& linear) {

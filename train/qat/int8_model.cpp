@@ -3,7 +3,9 @@
 #include "train/qat/int8_model.h"
 
 #include "core/error.h"
+#include "core/grad_mode.h"
 #include "ops/int8/add.h"
+#include "ops/int8/channel_gate.h"
 #include "ops/int8/classifier.h"
 #include "ops/int8/concat.h"
 #include "ops/int8/pool.h"
@@ -82,6 +84,12 @@ Tensor Int8Model::forward(const Tensor& images, const StepObserver& observe) con
         break;
       }
       case Int8Step::Kind::linear: y = {dequantized_linear(in(0), s.weight, s.bias), 1.f}; break;
+      case Int8Step::Kind::activation: {
+        const NoGrad no_grad;
+        y = {apply_activation(s.activation, Var(in(0).data)).data(), 1.f};
+        break;
+      }
+      case Int8Step::Kind::gate: y = int8_gate_channels(in(0), s.gate->forward(in(0)), out.type, out.scale); break;
     }
     for (int r : s.inputs)
       if (last_read[static_cast<size_t>(r)] == i && r != output_) v[static_cast<size_t>(r)] = {};
@@ -101,6 +109,13 @@ std::vector<Int8Model::NamedTensor> Int8Model::tensors() const {
       out.push_back({s.name + ".weight", o.weights});
       out.push_back({s.name + ".weight_scale", vector_tensor(o.w_scales)});
       out.push_back({s.name + ".bias", vector_tensor(o.bias)});
+    }
+    if (s.kind == Int8Step::Kind::gate) {
+      for (const Int8SeFc* fc : {&s.gate->fc1, &s.gate->fc2}) {
+        out.push_back({fc->name + ".weight", fc->weight});
+        out.push_back({fc->name + ".bias", fc->bias});
+        out.push_back({fc->name + ".output_scale", Tensor::full({1}, fc->scale)});
+      }
     }
     if (s.kind == Int8Step::Kind::linear) {
       out.push_back({s.name + ".weight", s.weight});

@@ -2,17 +2,21 @@
 // values, each an int8 tensor with its per-tensor point (type and scale, zero point 0) or an
 // f32 one (the pooled features and the logits). convert_int8 builds it from the model's
 // inference graph (models/graph.h), so every zoo family converts by what it computes:
-//   - conv -> BN -> ReLU/ReLU6 chains are Int8Convs: BN folded in, weights s8 per output
-//     channel from the QAT model's own weight quantizers, the activation fused, the output
-//     requantized to the QAT model's observer (u8 after ReLU/ReLU6, s8 elsewhere);
+//   - conv -> BN -> activation chains are Int8Convs: BN folded in, weights s8 per output
+//     channel from the QAT model's own weight quantizers, the activation (ReLU, ReLU6,
+//     hardswish, SiLU, hardsigmoid) fused, the output requantized to the QAT model's observer
+//     (u8 after ReLU/ReLU6, s8 elsewhere);
 //   - a residual sum is the sum post-op of the conv that ends its branch (then ReLU when the
 //     block has one), reading the shortcut as its own type; a sum of two quantized values is
 //     an int8 add;
 //   - concat, split, channel shuffle and max/avg pooling are int8 primitives; a join is
 //     requantized once, to the point of the quantizer after it (a ReLU after the join is the
 //     u8 saturation);
-//   - global pooling gives f32 features and the classifier (the small head) runs in f32
-//     with its fake-quantized weights: the one place int8 goes back to f32.
+//   - a squeeze-and-excitation block is an f32 island for its gate only (Int8SeGate: pooled
+//     means, the two small fcs with fake-quantized weights) and one int8 pass that multiplies
+//     the int8 input by the gate and requantizes it to the quantizer after the product;
+//   - global pooling gives f32 features and the classifier (the small head, its activations
+//     included) runs in f32 with its fake-quantized weights.
 // The image enters as QuantizeLinear does: q = saturate(round(x / input scale)).
 #pragma once
 
@@ -25,6 +29,7 @@
 #include "ops/int8/conv.h"
 #include "ops/int8/pool2d.h"
 #include "ops/int8/qtensor.h"
+#include "train/qat/int8_se_gate.h"
 
 namespace minnow {
 
@@ -45,6 +50,8 @@ struct Int8Step {
     pool,             // max or avg pooling
     global_avg_pool,  // -> f32 features (N, C)
     linear,           // f32 features -> f32 logits: weight (K, C), bias (K) or undefined
+    activation,       // on an f32 value of the head (MobileNet-v3's hardswish between its Linears)
+    gate,             // squeeze-and-excitation: inputs[0] times gate->forward(inputs[0]), requantized
   };
   Kind kind = Kind::conv;
   std::string name{};  // the layer or block it comes from
@@ -55,6 +62,8 @@ struct Int8Step {
   bool relu = false;                     // add
   Tensor weight{}, bias{};               // linear: the fake-quantized weight (w_scales[k] q) and bias
   std::vector<float> w_scales{};         // linear: the weight quantizer's scale per output (K)
+  ActivationKind activation = ActivationKind::relu;  // activation
+  std::shared_ptr<const Int8SeGate> gate{};          // gate
 };
 
 class Int8Model {
@@ -75,8 +84,10 @@ class Int8Model {
 
   // Every int8 tensor of the model, for the safetensors export: "<conv>.weight" s8
   // (O, I/g, kh, kw), "<conv>.weight_scale" (O), "<conv>.bias" f32 (O) (real units, BN
-  // folded in), "<step>.output_scale" (1) for each int8 step, "input_scale", and the f32
-  // classifier's "<linear>.weight" / ".bias".
+  // folded in), "<step>.output_scale" (1) for each int8 step, "input_scale", the f32
+  // classifier's "<linear>.weight" / ".bias", and each squeeze-and-excitation gate's f32
+  // "<fc>.weight" (O, I) (fake-quantized), "<fc>.bias" and "<fc>.output_scale" (the quantizer
+  // after the fc's activation) for its fc1 and fc2.
   struct NamedTensor {
     std::string name;
     Tensor tensor;
