@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "models/densenet.h"
 #include "models/efficientnet.h"
 #include "models/init.h"
 #include "models/mnasnet.h"
@@ -45,6 +46,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"mnasnet0_5", make_mnasnet},
       {"mnasnet1_0", make_mnasnet},
       {"efficientnet_b0", make_efficientnet},
+      {"densenet121", make_densenet},
   };
   return table;
 }

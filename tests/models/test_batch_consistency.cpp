@@ -1,6 +1,6 @@
 // In eval mode a batch's logits equal each sample's own logits (BN uses running
 // statistics, nothing mixes samples), for every ShuffleNet, SqueezeNet, ResNet, MobileNet-v3,
-// MNASNet and EfficientNet of the zoo (squeeze-and-excitation pools each sample alone).
+// MNASNet, EfficientNet and DenseNet of the zoo (squeeze-and-excitation pools each sample alone).
 // Tolerance: 1e-5 of the largest |logit| (oneDNN may pick another algorithm for batch 1,
 // which sums in another order).
 #include <gtest/gtest.h>
@@ -49,6 +49,7 @@ const Case kCases[] = {
     {{.name = "mnasnet0_5", .num_classes = 10, .small_input = true}, 32},
     {{.name = "mnasnet1_0", .num_classes = 10}, 64},
     {{.name = "efficientnet_b0", .num_classes = 10, .in_channels = 1, .small_input = true}, 32},
+    {{.name = "densenet121", .num_classes = 10, .in_channels = 1, .small_input = true}, 28},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, BatchConsistency, ::testing::ValuesIn(kCases),

@@ -1,4 +1,4 @@
-// Every ShuffleNet, SqueezeNet, ResNet, MNASNet and EfficientNet of the zoo, and MobileNet-v3
+// Every ShuffleNet, SqueezeNet, ResNet, MNASNet, EfficientNet and DenseNet of the zoo, and MobileNet-v3
 // small, overfits two fixed random batches
 // of 4 images (10 classes, small_input): SGD with momentum 0.9 brings the mean train-mode
 // cross-entropy to 10% of its start within a bounded number of steps (each case ran on
@@ -85,6 +85,7 @@ const Case kCases[] = {
     {.spec = spec("mobilenet_v3_small"), .resolution = 32, .lr = 0.05f, .max_steps = 60},
     {.spec = spec("mnasnet0_5"), .resolution = 32, .lr = 0.05f, .max_steps = 60},
     {.spec = efficientnet, .resolution = 32, .lr = 0.05f, .max_steps = 60},
+    {.spec = spec("densenet121"), .resolution = 16, .lr = 0.05f, .max_steps = 30},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Overfit, ::testing::ValuesIn(kCases),

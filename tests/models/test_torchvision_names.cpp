@@ -38,7 +38,7 @@ void expect_torchvision_names(const std::vector<std::string>& models, float widt
 TEST(TorchvisionNames, CountsNamesAndShapesEqualTorchvision) {
   expect_torchvision_names({"shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
                             "squeezenet1_0", "squeezenet1_1", "resnet18", "resnet34", "resnet50",
-                            "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5", "mnasnet1_0", "efficientnet_b0"},
+                            "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5", "mnasnet1_0", "efficientnet_b0", "densenet121"},
                            1.0f, "{}");
 }
 

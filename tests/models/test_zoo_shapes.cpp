@@ -1,4 +1,4 @@
-// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet and MobileNet-v3
+// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet, MobileNet-v3 and DenseNet
 // (the spatial size its last feature map reaches from 32 px), the dropout option's
 // placement, in_channels, and the zoo's errors for sizes a model does not have.
 #include <gtest/gtest.h>
@@ -49,6 +49,9 @@ TEST(ZooShapes, SmallInputKeepsResolutionThroughTheStem) {
                           {16, 32, 32}, "features.12.2", {576, 4, 4});
   expect_small_input_form({.name = "mobilenet_v3_large", .num_classes = 10, .small_input = true}, "features.0.2",
                           {16, 32, 32}, "features.16.2", {960, 4, 4});
+  // DenseNet: conv0 (7x7) and pool0 at stride 1, 8x down through the three transitions.
+  expect_small_input_form({.name = "densenet121", .num_classes = 10, .small_input = true}, "features.pool0",
+                          {64, 32, 32}, "features.norm5", {1024, 4, 4});
 }
 
 TEST(ZooShapes, ImageNetStemsAtAnyResolution) {
