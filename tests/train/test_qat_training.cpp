@@ -1,6 +1,6 @@
-// QAT trains the zoo's newer models: after prepare_qat on MNASNet and EfficientNet-B0 (whose
+// QAT trains the zoo's newer models: after prepare_qat on MNASNet, EfficientNet-B0 (whose
 // squeeze-and-excitation convs get weight fake-quants and whose SiLUs and sigmoid gates stay
-// float), SGD on two fixed random batches (test_support::overfit) brings the fake-quantized model's cross-entropy below half
+// float) and DenseNet-121 (whose pre-activation norm1 / relu1 precede conv1 unfolded), SGD on two fixed random batches (test_support::overfit) brings the fake-quantized model's cross-entropy below half
 // its start, and every conv is folded into its BN.
 #include <gtest/gtest.h>
 
@@ -53,10 +53,12 @@ ModelSpec efficientnet_spec() {
 }
 
 // MNASNet: the stem's 3 convs, 16 blocks of 3, the last 1x1 conv. EfficientNet-B0: the stem,
-// one block of 2 and 15 of 3 (the SE's two convs have no BN), the last 1x1 conv.
+// one block of 2 and 15 of 3 (the SE's two convs have no BN), the last 1x1 conv. DenseNet-121:
+// conv0 and each of the 58 dense layers' conv1 (conv2 and the transitions' convs feed no BN).
 const QatCase kCases[] = {
     {.spec = spec("mnasnet0_5"), .folded_bns = 52, .max_steps = 60},
     {.spec = efficientnet_spec(), .folded_bns = 49, .max_steps = 60},
+    {.spec = spec("densenet121"), .folded_bns = 59, .max_steps = 60},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, QatTraining, ::testing::ValuesIn(kCases),

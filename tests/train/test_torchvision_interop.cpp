@@ -1,5 +1,5 @@
-// Weights between minnow and torchvision, both ways, on mobilenet_v2, mobilenet_v3_small, mnasnet0_5 and
-// efficientnet_b0 (10 classes, 32 px): a minnow model trained a few SGD steps is exported, loaded into
+// Weights between minnow and torchvision, both ways, on mobilenet_v2, mobilenet_v3_small, mnasnet0_5,
+// efficientnet_b0 and densenet121 (10 classes, 32 px): a minnow model trained a few SGD steps is exported, loaded into
 // torchvision's model of the same name and run on a CIFAR-10 batch file, matching
 // `minnow eval --save-logits` on that file; and a torchvision state dict (int64
 // num_batches_tracked) loads through model.init_weights and gives torchvision's logits.
@@ -109,7 +109,7 @@ TEST_P(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
   EXPECT_LE(test_support::closeness(logits, reference, 1e-5 * scale, 1e-4), 1.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop, ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0"),
+INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop, ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0", "densenet121"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
