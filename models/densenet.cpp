@@ -88,6 +88,9 @@ DenseNet::DenseNet(const ModelSpec& spec) : Module("DenseNet") {
   features_->add("norm5", bn(channels));
   relu_ = register_module("relu", relu());  // torchvision's F.relu after features
   pool_ = register_module("pool", std::make_shared<GlobalAvgPool>());
+  if (spec.dropout.value_or(0.0f) > 0.0f)
+    dropout_ = register_module("dropout",
+                               std::make_shared<Dropout>(Dropout::Options{.p = *spec.dropout, .seed = spec.seed}));
   classifier_ =
       register_module("classifier", std::make_shared<Linear>(Linear::Options{.in = channels, .out = spec.num_classes}));
   init_convs(*this, ConvInit::kaiming_normal_fan_in);
@@ -95,14 +98,13 @@ DenseNet::DenseNet(const ModelSpec& spec) : Module("DenseNet") {
 }
 
 Var DenseNet::forward_impl(const Var& x) {
-  return classifier_->forward(pool_->forward(relu_->forward(features_->forward(x))));
+  Var y = pool_->forward(relu_->forward(features_->forward(x)));  // (N, 1024)
+  if (dropout_) y = dropout_->forward(y);
+  return classifier_->forward(y);
 }
 
 std::shared_ptr<Module> make_densenet(const ModelSpec& spec) {
   MINNOW_CHECK(spec.width == 1.0f, spec.name, ": has no width multiplier; expected width 1, got ", spec.width);
-  MINNOW_CHECK(!spec.dropout || *spec.dropout == 0.0f, spec.name,
-               ": torchvision's densenet121 has no classifier dropout; expected dropout 0 or unset, got ",
-               *spec.dropout);
   return std::make_shared<DenseNet>(spec);
 }
 

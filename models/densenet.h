@@ -62,6 +62,7 @@ class DenseNet : public Module {
   std::shared_ptr<Sequential> features_;
   std::shared_ptr<Activation> relu_;
   std::shared_ptr<GlobalAvgPool> pool_;
+  std::shared_ptr<Dropout> dropout_;  // only for a dropout > 0 (torchvision's has none; names stay)
   std::shared_ptr<Linear> classifier_;
 };
 
