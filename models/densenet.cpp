@@ -6,8 +6,10 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/grad_mode.h"
 #include "models/init.h"
 #include "models/module_init.h"
+#include "ops/checkpoint.h"
 #include "ops/concat.h"
 
 namespace minnow {
@@ -47,12 +49,26 @@ DenseLayer::DenseLayer(const Options& o) : Module("DenseLayer") {
                                         .in = o.bottleneck, .out = o.growth, .kernel = 3, .bias = false}));
 }
 
-Var DenseLayer::forward_impl(const Var& x) {
-  const Var bottleneck = conv1_->forward(relu1_->forward(norm1_->forward(x)));  // (N, bottleneck, H, W)
-  return conv2_->forward(relu2_->forward(norm2_->forward(bottleneck)));
+Var DenseLayer::bottleneck(const Var& x) { return conv1_->forward(relu1_->forward(norm1_->forward(x))); }
+
+Var DenseLayer::tail(const Var& b) { return conv2_->forward(relu2_->forward(norm2_->forward(b))); }
+
+Var DenseLayer::forward_impl(const Var& x) { return tail(bottleneck(x)); }
+
+Var DenseLayer::forward_features(const std::vector<Var>& features, bool memory_efficient) {
+  if (!memory_efficient || !grad_enabled() || has_hooks() || conv1_->has_weight_transform())
+    return forward(concat(features));
+  std::vector<Var> params;  // QAT's quantizer children included
+  for (const Module* m : {static_cast<const Module*>(norm1_.get()), static_cast<const Module*>(relu1_.get()),
+                          static_cast<const Module*>(conv1_.get())})
+    for (const auto& p : m->named_parameters()) params.push_back(p.var);
+  const auto segment = [norm1 = norm1_, relu1 = relu1_, conv1 = conv1_](const std::vector<Var>& xs) {
+    return conv1->forward(relu1->forward(norm1->forward(concat(xs))));
+  };
+  return tail(checkpoint("dense_bottleneck", features, params, segment));
 }
 
-DenseBlock::DenseBlock(const Options& o) : Module("DenseBlock") {
+DenseBlock::DenseBlock(const Options& o) : Module("DenseBlock"), memory_efficient_(o.memory_efficient) {
   for (int64_t k = 0; k < o.layers; ++k) {
     const DenseLayer::Options layer{.in = o.in + k * o.growth, .bottleneck = o.bottleneck, .growth = o.growth};
     layers_.push_back(register_module("denselayer" + std::to_string(k + 1), std::make_shared<DenseLayer>(layer)));
@@ -60,9 +76,9 @@ DenseBlock::DenseBlock(const Options& o) : Module("DenseBlock") {
 }
 
 Var DenseBlock::forward_impl(const Var& x) {
-  Var features = x;  // (N, in + k growth, H, W) after k layers
-  for (const auto& layer : layers_) features = concat({features, layer->forward(features)});
-  return features;
+  std::vector<Var> features{x};  // (N, in, H, W), then (N, growth, H, W) per layer
+  for (const auto& layer : layers_) features.push_back(layer->forward_features(features, memory_efficient_));
+  return concat(features);  // (N, in + L growth, H, W)
 }
 
 DenseNet::DenseNet(const ModelSpec& spec) : Module("DenseNet") {
@@ -89,8 +105,8 @@ DenseNet::DenseNet(const ModelSpec& spec) : Module("DenseNet") {
   relu_ = register_module("relu", relu());  // torchvision's F.relu after features
   pool_ = register_module("pool", std::make_shared<GlobalAvgPool>());
   if (spec.dropout.value_or(0.0f) > 0.0f)
-    dropout_ = register_module("dropout",
-                               std::make_shared<Dropout>(Dropout::Options{.p = *spec.dropout, .seed = spec.seed}));
+    dropout_ =
+        register_module("dropout", std::make_shared<Dropout>(Dropout::Options{.p = *spec.dropout, .seed = spec.seed}));
   classifier_ =
       register_module("classifier", std::make_shared<Linear>(Linear::Options{.in = channels, .out = spec.num_classes}));
   init_convs(*this, ConvInit::kaiming_normal_fan_in);

@@ -17,18 +17,29 @@ namespace minnow {
 
 // torchvision's _DenseLayer: norm1, relu1, 1x1 conv1 to bottleneck channels, norm2, relu2,
 // 3x3 conv2 to growth channels (the ReLUs are modules, as torchvision's, so parity tests can
-// follow their kinks by name). Input: the block's features so far.
+// follow their kinks by name).
 class DenseLayer : public Module {
  public:
   struct Options {
     int64_t in = 0, bottleneck = 128, growth = 32;
   };
   explicit DenseLayer(const Options& options);
+  // features: the block input and the earlier layers' outputs, (N, C_i, H, W) with sum C_i = in.
+  // Memory-efficient and recording: concat, norm1, relu1 and conv1 run as one checkpoint
+  // (ops/checkpoint.h), so neither the concatenation nor norm1's and relu1's outputs outlive
+  // this call; backward computes them again. Else, and where the layer has hooks (they see the
+  // concatenation) or QAT transforms conv1's weight (the BN fold reads norm2's running
+  // statistics, which change between the two runs), forward() on the concatenation.
+  // Returns (N, growth, H, W).
+  Var forward_features(const std::vector<Var>& features, bool memory_efficient);
 
  protected:
   Var forward_impl(const Var& x) override;  // (N, in, H, W) -> (N, growth, H, W)
 
  private:
+  Var bottleneck(const Var& x);  // norm1, relu1, conv1: (N, in, H, W) -> (N, bottleneck, H, W)
+  Var tail(const Var& b);        // norm2, relu2, conv2: (N, bottleneck, H, W) -> (N, growth, H, W)
+
   std::shared_ptr<BatchNorm2d> norm1_, norm2_;
   std::shared_ptr<Activation> relu1_, relu2_;
   std::shared_ptr<Conv2d> conv1_, conv2_;
@@ -36,10 +47,13 @@ class DenseLayer : public Module {
 
 // torchvision's _DenseBlock: denselayer1..L, layer k seeing the block input and the k - 1 earlier
 // layers' outputs joined along channels; the output joins all of them: in + L growth channels.
+// memory_efficient (torchvision's flag of that name, here on by default): the layers keep the
+// pieces, not their concatenations (DenseLayer::forward_features), and the block joins them once.
 class DenseBlock : public Module {
  public:
   struct Options {
     int64_t in = 0, layers = 0, bottleneck = 128, growth = 32;
+    bool memory_efficient = true;
   };
   explicit DenseBlock(const Options& options);
   OutputForm output_form() const override { return {.kind = OutputForm::Kind::concatenation}; }
@@ -49,6 +63,7 @@ class DenseBlock : public Module {
 
  private:
   std::vector<std::shared_ptr<DenseLayer>> layers_;
+  bool memory_efficient_;
 };
 
 class DenseNet : public Module {
