@@ -2,7 +2,8 @@
 // backward runs the segment again from the saved inputs, on a private tape, and backpropagates
 // through that second run (recomputation, Chen et al. 2016; for DenseNet, Pleiss et al. 2017).
 // Memory then holds the segment's inputs (shared with their producers) and its output, and the
-// intermediate results of one segment at a time. This file holds no op of its own, only the pass.
+// intermediate results of one segment at a time. The segment's own ops do the arithmetic;
+// checkpoint changes only what is kept and when it is computed.
 #pragma once
 
 #include <functional>
