@@ -1,8 +1,10 @@
 // checkpoint on DenseNet's bottleneck segment, concat -> train-mode batch_norm -> relu -> 1x1
 // conv2d, against the same ops recorded as usual (bit-identical output and gradients, running
-// statistics updated once, parameter gradients added to the ones already there), against finite
-// differences, and against PyTorch's torch.utils.checkpoint.
+// statistics updated once, parameter gradients added to the ones already there), in what a
+// BackwardListener hears, against finite differences, and against torch.utils.checkpoint.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "core/grad_mode.h"
 #include "core/tape.h"
@@ -101,6 +103,34 @@ TEST(Checkpoint, LeavesNothingOnTheTapeButItsNode) {
       checkpoint("test_segment", {x0, x1}, s.params(), [&s](const std::vector<Var>& xs) { return s.run(xs); });
   EXPECT_FALSE(z.requires_grad());
   EXPECT_EQ(z.data().to_plain(), y.data().to_plain());
+}
+
+// Data-parallel training sums each parameter's gradient once a BackwardListener hears it is
+// final: a checkpoint's parameters are reported once each, after their gradient has arrived,
+// and the recomputation's own backward pass reports nothing.
+TEST(Checkpoint, ReportsItsParametersFinalOnceTheirGradientsArrived) {
+  struct Listener : BackwardListener {
+    std::vector<std::pair<VarImpl*, std::vector<float>>> done;
+    void leaf_done(const Var& leaf) override { done.emplace_back(leaf.impl(), leaf.grad().to_plain()); }
+  } listener;
+  const Segment s;
+  Rng rng(13);
+  const Var x0 = test_support::random_var({2, kIn0, 3, 3}, rng), x1 = test_support::random_var({2, kIn1, 3, 3}, rng);
+  const Var y =
+      checkpoint("test_segment", {x0, x1}, s.params(), [&s](const std::vector<Var>& xs) { return s.run(xs); });
+  {
+    ListenToBackward listen(listener);
+    y.backward(Tensor::full(y.dims(), 1.0f).to_layout(y.data().desc()));
+  }
+  std::vector<Var> leaves = {x0, x1};
+  for (const auto& p : s.params()) leaves.push_back(p);
+  ASSERT_EQ(listener.done.size(), leaves.size());
+  for (const auto& leaf : leaves) {
+    const auto it =
+        std::find_if(listener.done.begin(), listener.done.end(), [&](const auto& d) { return d.first == leaf.impl(); });
+    ASSERT_NE(it, listener.done.end());
+    EXPECT_EQ(it->second, leaf.grad().to_plain());
+  }
 }
 
 // The segment on explicit inputs (x0, x1, gamma, beta, w); batch_norm without running buffers.
