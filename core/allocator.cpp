@@ -22,6 +22,7 @@ struct Pool {
   std::mutex mutex;
   std::unordered_map<size_t, std::vector<void*>> free_lists;
   size_t cached = 0;
+  size_t live = 0;
 };
 
 Pool& pool() {
@@ -38,6 +39,7 @@ void give_back(void* block, size_t size) {
   Pool& p = pool();
   {
     std::lock_guard lock(p.mutex);
+    p.live -= size;
     if (p.cached + size <= kCacheLimit) {
       p.free_lists[size].push_back(block);
       p.cached += size;
@@ -64,7 +66,16 @@ std::shared_ptr<std::byte> allocate_storage(size_t bytes) {
   }
   if (block == nullptr) block = std::aligned_alloc(kAlign, size);
   MINNOW_CHECK(block != nullptr, "tensor: cannot allocate ", bytes, " bytes");
+  {
+    std::lock_guard lock(pool().mutex);
+    pool().live += size;
+  }
   return std::shared_ptr<std::byte>(static_cast<std::byte*>(block), [size](std::byte* q) { give_back(q, size); });
+}
+
+size_t live_storage_bytes() {
+  std::lock_guard lock(pool().mutex);
+  return pool().live;
 }
 
 size_t cached_storage_bytes() {

@@ -11,6 +11,10 @@ namespace minnow {
 // 64-byte aligned storage of at least `bytes`; returned to the cache when the last owner drops it.
 std::shared_ptr<std::byte> allocate_storage(size_t bytes);
 
+// Bytes handed out and not yet dropped by their last owner, over all threads (tests measure
+// what a graph keeps alive by it).
+size_t live_storage_bytes();
+
 // Bytes held by the cache for reuse, and a way to give them back to the system.
 size_t cached_storage_bytes();
 void release_cached_storage();

@@ -161,6 +161,19 @@ void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
 ListenToBackward::ListenToBackward(BackwardListener& listener) : previous_(t_listener) { t_listener = &listener; }
 ListenToBackward::~ListenToBackward() { t_listener = previous_; }
 
+PrivateTape::PrivateTape()
+    : outer_nodes_(std::move(t_tape.nodes)), outer_live_after_prune_(t_tape.live_after_prune), outer_listener_(t_listener) {
+  t_tape.nodes.clear();
+  t_tape.live_after_prune = 0;
+  t_listener = nullptr;
+}
+
+PrivateTape::~PrivateTape() {
+  t_tape.nodes = std::move(outer_nodes_);
+  t_tape.live_after_prune = outer_live_after_prune_;
+  t_listener = outer_listener_;
+}
+
 size_t tape_size() {
   size_t live = 0;
   for (const auto& n : t_tape.nodes) live += !n.expired();

@@ -63,6 +63,22 @@ class ListenToBackward {
   BackwardListener* previous_;
 };
 
+// A fresh, empty tape for this thread while the guard lives, with no BackwardListener: a
+// checkpointed segment (ops/checkpoint.h) records its recomputation on it and backpropagates
+// through it inside an outer backward pass. The outer tape and listener come back after.
+class PrivateTape {
+ public:
+  PrivateTape();
+  ~PrivateTape();
+  PrivateTape(const PrivateTape&) = delete;
+  PrivateTape& operator=(const PrivateTape&) = delete;
+
+ private:
+  std::vector<std::weak_ptr<Node>> outer_nodes_;
+  size_t outer_live_after_prune_;
+  BackwardListener* outer_listener_;
+};
+
 // Adds g into v's gradient. A dims mismatch is an error naming op.
 void accumulate_grad(const Var& v, const Tensor& g, std::string_view op);
 

@@ -77,6 +77,10 @@ void init_kaiming_normal_fan_out(const Var& w, const Dims& shape) {
   init_normal(w, static_cast<float>(std::sqrt(2.0 / static_cast<double>(fan_out(shape)))));
 }
 
+void init_kaiming_normal_fan_in(const Var& w, const Dims& shape) {
+  init_normal(w, static_cast<float>(std::sqrt(2.0 / static_cast<double>(fan_in(shape)))));
+}
+
 void init_kaiming_uniform_fan_in(const Var& w, const Dims& shape) {
   init_uniform(w, static_cast<float>(std::sqrt(6.0 / static_cast<double>(fan_in(shape)))));
 }

@@ -28,6 +28,8 @@ int64_t fan_out(const Dims& shape);
 void init_default_weight(const Var& w, const Dims& shape);
 // kaiming_normal(mode = fan_out, nonlinearity = relu): N(0, 2 / fan_out).
 void init_kaiming_normal_fan_out(const Var& w, const Dims& shape);
+// kaiming_normal(mode = fan_in, nonlinearity = relu), PyTorch's defaults: N(0, 2 / fan_in).
+void init_kaiming_normal_fan_in(const Var& w, const Dims& shape);
 // kaiming_uniform(a = 0, mode = fan_in): U(+-sqrt(6 / fan_in)).
 void init_kaiming_uniform_fan_in(const Var& w, const Dims& shape);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/grad_mode.h"
 #include "models/init.h"
 #include "models/layer_stats.h"
 #include "ops/dropout.h"
@@ -59,12 +60,16 @@ void BatchNorm2d::set_momentum(float momentum) {
 }
 
 Var BatchNorm2d::forward_impl(const Var& x) {
-  Var y = batch_norm(x, weight_, bias_, running_mean_, running_var_, training(),
+  // A checkpoint's recomputation in training normalises with the batch statistics again but
+  // passes no running buffers, so they are updated once.
+  const bool again = training() && recomputing();
+  const Tensor none;
+  Var y = batch_norm(x, weight_, bias_, again ? none : running_mean_, again ? none : running_var_, training(),
                      {.eps = options_.eps,
                       .momentum = options_.momentum,
                       .fuse_relu = options_.fuse_relu,
                       .replica_sum = replica_sum_});
-  if (training()) ++*num_batches_tracked_.data<int32_t>();
+  if (training() && !again) ++*num_batches_tracked_.data<int32_t>();
   report_layer(*this, options_.fuse_relu ? "bn+relu" : "bn", y.dims(), 0);
   return y;
 }

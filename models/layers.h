@@ -29,6 +29,7 @@ class Conv2d : public Module {
   const Var& bias() const { return bias_; }      // (out) or undefined
   // The conv uses transform(weight) instead of the weight (QAT: fold BN, fake-quantize).
   void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
+  bool has_weight_transform() const { return static_cast<bool>(weight_transform_); }
 
  protected:
   Var forward_impl(const Var& x) override;

@@ -46,6 +46,7 @@ class Module {
   int64_t add_forward_pre_hook(Hook hook);
   int64_t add_forward_hook(Hook hook);
   void remove_hook(int64_t id);
+  bool has_hooks() const { return !pre_hooks_.empty() || !hooks_.empty(); }
 
   // Adds a child after construction (QAT's observers, distillation's adapters). Its
   // parameters and buffers are named after the existing ones, which keep their names.

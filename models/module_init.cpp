@@ -14,6 +14,7 @@ void init_convs(Module& model, ConvInit scheme) {
     const Dims shape{o.out, o.in / o.groups, o.kernel, o.kernel};  // logical, whatever the layout
     switch (scheme) {
       case ConvInit::kaiming_normal_fan_out: init_kaiming_normal_fan_out(conv->weight(), shape); break;
+      case ConvInit::kaiming_normal_fan_in: init_kaiming_normal_fan_in(conv->weight(), shape); break;
       case ConvInit::kaiming_uniform_fan_in: init_kaiming_uniform_fan_in(conv->weight(), shape); break;
     }
     if (conv->bias().defined()) init_constant(conv->bias(), 0.0f);

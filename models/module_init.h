@@ -9,6 +9,7 @@ namespace minnow {
 
 enum class ConvInit {
   kaiming_normal_fan_out,  // N(0, 2 / fan_out): torchvision's ResNet, MobileNet
+  kaiming_normal_fan_in,   // N(0, 2 / fan_in): torchvision's DenseNet
   kaiming_uniform_fan_in,  // U(+-sqrt(6 / fan_in)): torchvision's SqueezeNet
 };
 

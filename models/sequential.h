@@ -1,8 +1,9 @@
-// Sequential: children named "0", "1", ... run in order, as torch.nn.Sequential,
-// so dotted names match torchvision's ("features.3.conv.1.weight").
+// Sequential: children named "0", "1", ... (or by the caller) run in order, as torch.nn.Sequential,
+// so dotted names match torchvision's ("features.3.conv.1.weight", "features.norm0.weight").
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "models/module.h"
 
@@ -16,6 +17,12 @@ class Sequential : public Module {
   std::shared_ptr<M> add(std::shared_ptr<M> child) {
     layers_.push_back(child);
     return register_module(std::to_string(layers_.size() - 1), std::move(child));
+  }
+  // Appends a child under its own name, as torch.nn.Sequential(OrderedDict(...)) ("features.conv0").
+  template <class M>
+  std::shared_ptr<M> add(const std::string& name, std::shared_ptr<M> child) {
+    layers_.push_back(child);
+    return register_module(name, std::move(child));
   }
   size_t size() const { return layers_.size(); }
   Module& operator[](size_t i) const { return *layers_.at(i); }

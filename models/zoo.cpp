@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "models/densenet.h"
 #include "models/efficientnet.h"
 #include "models/googlenet.h"
 #include "models/init.h"
@@ -55,6 +56,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"efficientnet_b0", make_efficientnet},
       {"xception", make_xception},
       {"googlenet", make_googlenet},
+      {"densenet121", make_densenet},
   };
   return table;
 }

@@ -128,6 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
         ZooCase{{.name = "efficientnet_b0", .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "xception", .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "googlenet", .num_classes = 10}, 64},
+        ZooCase{{.name = "densenet121", .num_classes = 10}, 64},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 3}, 64},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 1}, 64},
         ZooCase{{.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .groups = 2}, 64},

@@ -1,7 +1,7 @@
 // In eval mode a batch's logits equal each sample's own logits (BN uses running
 // statistics, nothing mixes samples), for every ShuffleNet, SqueezeNet, ResNet, MobileNet-v3,
-// MNASNet, EfficientNet, Xception and GoogLeNet of the zoo (squeeze-and-excitation pools each
-// sample alone).
+// MNASNet, EfficientNet, Xception, GoogLeNet and DenseNet of the zoo (squeeze-and-excitation
+// pools each sample alone).
 // GoogLeNet is re-initialised so that its logits depend on the input
 // (tests/support/input_sensitive_model.h; in torchvision so re-drawn, 3 random 64 px images get
 // logits 5% of the largest apart).
@@ -57,6 +57,7 @@ const Case kCases[] = {
     {{.name = "xception", .num_classes = 10, .small_input = true}, 32},
     {{.name = "googlenet", .num_classes = 10, .small_input = true}, 32},
     {{.name = "googlenet", .num_classes = 10}, 64},
+    {{.name = "densenet121", .num_classes = 10, .in_channels = 1, .small_input = true}, 28},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, BatchConsistency, ::testing::ValuesIn(kCases),

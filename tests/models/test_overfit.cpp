@@ -1,5 +1,5 @@
-// Every ShuffleNet, SqueezeNet, ResNet, MNASNet, EfficientNet and Xception of the zoo, MobileNet-v3
-// small and GoogLeNet, overfits two fixed random batches
+// Every ShuffleNet, SqueezeNet, ResNet, MNASNet, EfficientNet, Xception and DenseNet of the zoo,
+// MobileNet-v3 small and GoogLeNet, overfits two fixed random batches
 // of 4 images (10 classes, small_input): SGD with momentum 0.9 brings the mean train-mode
 // cross-entropy to 10% of its start within a bounded number of steps (each case ran on
 // three data seeds in fewer than 2/3 of its bound).
@@ -88,6 +88,7 @@ const Case kCases[] = {
     {.spec = efficientnet, .resolution = 32, .lr = 0.05f, .max_steps = 60},
     {.spec = spec("xception"), .resolution = 32, .lr = 0.01f, .max_steps = 20},
     {.spec = spec("googlenet"), .resolution = 32, .lr = 0.05f, .max_steps = 60},
+    {.spec = spec("densenet121"), .resolution = 16, .lr = 0.05f, .max_steps = 30},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Overfit, ::testing::ValuesIn(kCases),

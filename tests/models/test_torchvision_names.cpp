@@ -40,7 +40,7 @@ TEST(TorchvisionNames, CountsNamesAndShapesEqualTorchvision) {
   expect_torchvision_names({"shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
                             "squeezenet1_0", "squeezenet1_1", "resnet18", "resnet34", "resnet50",
                             "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5", "mnasnet1_0", "efficientnet_b0",
-                            "googlenet"},
+                            "googlenet", "densenet121"},
                            1.0f, "{}");
 }
 

@@ -1,5 +1,5 @@
-// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet, MobileNet-v3, Xception
-// and GoogLeNet
+// Output shapes and the exact small_input form of each ShuffleNet, SqueezeNet, ResNet, MobileNet-v3, Xception,
+// GoogLeNet and DenseNet
 // (the spatial size its last feature map reaches from 32 px), the dropout option's
 // placement, in_channels, and the zoo's errors for sizes a model does not have.
 #include <gtest/gtest.h>
@@ -56,6 +56,9 @@ TEST(ZooShapes, SmallInputKeepsResolutionThroughTheStem) {
   // GoogLeNet: conv1 and maxpool1 at stride 1; maxpool1 (3x3, no padding) takes 2 px.
   expect_small_input_form({.name = "googlenet", .num_classes = 10, .small_input = true}, "maxpool1", {64, 30, 30},
                           "inception5b.branch4.1.bn", {128, 4, 4});
+  // DenseNet: conv0 (7x7) and pool0 at stride 1, 8x down through the three transitions.
+  expect_small_input_form({.name = "densenet121", .num_classes = 10, .small_input = true}, "features.pool0",
+                          {64, 32, 32}, "features.norm5", {1024, 4, 4});
 }
 
 TEST(ZooShapes, ImageNetStemsAtAnyResolution) {

@@ -229,6 +229,30 @@ TEST(PrepareQat, ABlockDeclaringItsOutputFormIsQuantizedAtItsJoin) {
   EXPECT_LE(relative_error(convert_int8(*model, {2, 3, 8, 8})->forward(x).to_plain(), fake), 0.01);
 }
 
+// A checkpoint's second run (ops/checkpoint.h) must reproduce the first: while recomputing(),
+// a training-mode observer keeps its range and a BN its running statistics.
+TEST(PrepareQat, ObserverAndBnKeepTheirStateWhileRecomputing) {
+  ActivationFakeQuant quant(ActivationQuantOptions{});
+  BatchNorm2d bn({.channels = 4});
+  Rng rng(6);
+  (void)quant.forward(Var(random_tensor({2, 4, 3, 3}, rng)));
+  (void)bn.forward(Var(random_tensor({2, 4, 3, 3}, rng)));
+  const float scale = quant.scale();
+  const std::vector<float> running = bn.running_mean().to_plain();
+  const Var wider(random_tensor({2, 4, 3, 3}, rng, -5.0f, 5.0f));
+  {
+    Recomputing again;
+    (void)quant.forward(wider);
+    (void)bn.forward(wider);
+  }
+  EXPECT_EQ(quant.scale(), scale);
+  EXPECT_EQ(bn.running_mean().to_plain(), running);
+  (void)quant.forward(wider);
+  (void)bn.forward(wider);
+  EXPECT_NE(quant.scale(), scale);
+  EXPECT_NE(bn.running_mean().to_plain(), running);
+}
+
 TEST(PrepareQat, FrozenObserversAndBnStopUpdating) {
   auto model = create_model({.name = "mobilenet_v1", .width = 0.25f, .num_classes = 4, .small_input = true});
   QatConfig config;

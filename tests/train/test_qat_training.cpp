@@ -1,6 +1,8 @@
 // QAT trains the zoo's newer models: after prepare_qat on MNASNet, Xception, EfficientNet-B0 (whose
 // squeeze-and-excitation convs get weight fake-quants and whose SiLUs and sigmoid gates stay
-// float) and GoogLeNet (each Inception's concatenation requantized once), SGD on two fixed random batches (test_support::overfit) brings the fake-quantized model's cross-entropy below half
+// float), GoogLeNet (each Inception's concatenation requantized once) and DenseNet-121 (whose
+// pre-activation norm1 / relu1 precede conv1 unfolded), SGD on two fixed random batches
+// (test_support::overfit) brings the fake-quantized model's cross-entropy below half
 // its start, and every conv is folded into its BN.
 #include <gtest/gtest.h>
 
@@ -56,12 +58,14 @@ ModelSpec efficientnet_spec() {
 // one block of 2 and 15 of 3 (the SE's two convs have no BN), the last 1x1 conv. Xception: the
 // two entry convs, 4 shortcut convs and the pointwise conv of 34 separable convs (a depthwise
 // conv feeds a conv, not a BN, so it is not folded). GoogLeNet: conv1-3 and the 6 convs of each
-// of the 9 Inception modules.
+// of the 9 Inception modules. DenseNet-121: conv0 and each of the 58 dense layers' conv1 (conv2
+// and the transitions' convs feed no BN).
 const QatCase kCases[] = {
     {.spec = spec("mnasnet0_5"), .folded_bns = 52, .max_steps = 60},
     {.spec = efficientnet_spec(), .folded_bns = 49, .max_steps = 60},
     {.spec = spec("xception"), .folded_bns = 40, .max_steps = 60},
     {.spec = spec("googlenet"), .folded_bns = 57, .max_steps = 60},
+    {.spec = spec("densenet121"), .folded_bns = 59, .max_steps = 60},
 };
 
 INSTANTIATE_TEST_SUITE_P(Zoo, QatTraining, ::testing::ValuesIn(kCases),

@@ -1,6 +1,6 @@
 // Weights between minnow and torchvision, both ways, on mobilenet_v2, mobilenet_v3_small, mnasnet0_5,
-// efficientnet_b0, xception and googlenet (10 classes, 32 px; torchvision has no Xception, so its side is
-// tests/parity/xception_reference.py): a minnow model trained a few SGD steps is exported, loaded into
+// efficientnet_b0, xception, googlenet and densenet121 (10 classes, 32 px; torchvision has no Xception, so
+// its side is tests/parity/xception_reference.py): a minnow model trained a few SGD steps is exported, loaded into
 // torchvision's model of the same name and run on a CIFAR-10 batch file, matching
 // `minnow eval --save-logits` on that file; and a torchvision state dict (int64
 // num_batches_tracked) loads through model.init_weights and gives torchvision's logits.
@@ -114,7 +114,7 @@ TEST_P(TorchvisionInterop, TorchvisionStateDictGivesTorchvisionLogits) {
 
 INSTANTIATE_TEST_SUITE_P(Models, TorchvisionInterop,
                          ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0",
-                                           "xception", "googlenet"),
+                                           "xception", "googlenet", "densenet121"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace

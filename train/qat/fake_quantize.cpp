@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/grad_mode.h"
 #include "ops/fake_quant.h"
 
 namespace minnow {
@@ -57,7 +58,8 @@ void ActivationFakeQuant::observe(const Tensor& x) {
 }
 
 Var ActivationFakeQuant::forward_impl(const Var& x) {
-  if (training() && observer_enabled() && !(options_.lsq && at(initialized_) != 0.0f)) observe(x.data());
+  if (training() && observer_enabled() && !recomputing() && !(options_.lsq && at(initialized_) != 0.0f))
+    observe(x.data());
   if (options_.lsq) {
     Var y = fake_quant_lsq(x, learned_scale_, 0, range_);
     at(scale_) = std::max(std::abs(at(learned_scale_.data())), kEps);
