@@ -14,6 +14,16 @@
 namespace minnow {
 namespace {
 
+// Rounds half to even without a libm call, so that the loops below vectorise. Adding and
+// subtracting 1.5 * 2^23 leaves v rounded to an integer, as std::nearbyint does in the default
+// rounding mode, for |v| < 2^22. Larger |v| comes back within a few units of v, so it stays as far
+// outside every quantization range (at most 2^16 levels) as std::nearbyint's result: q, the mask
+// and the clamped y are the same. Infinities and NaN pass through unchanged.
+inline float round_half_even(float v) {
+  constexpr float kMagic = 12582912.0f;
+  return (v + kMagic) - kMagic;
+}
+
 // The fake quantizer of one scale. q is kept as a float holding an integer, as torch does.
 struct Quantizer {
   float scale, inv_scale, zero_point;
@@ -22,7 +32,7 @@ struct Quantizer {
 
   float q(float x) const {
     const float v = x * inv_scale;
-    return zero_point_before_round ? std::nearbyint(v + zero_point) : std::nearbyint(v) + zero_point;
+    return zero_point_before_round ? round_half_even(v + zero_point) : round_half_even(v) + zero_point;
   }
   bool inside(float q) const { return q >= static_cast<float>(r.qmin) && q <= static_cast<float>(r.qmax); }
   float y(float q) const {
@@ -35,7 +45,7 @@ struct Quantizer {
     if (q_x < static_cast<float>(r.qmin)) return static_cast<double>(r.qmin) - zero_point;
     if (q_x > static_cast<float>(r.qmax)) return static_cast<double>(r.qmax) - zero_point;
     const float v = x * inv_scale;
-    return static_cast<double>(std::nearbyint(v)) - static_cast<double>(v);
+    return static_cast<double>(round_half_even(v)) - static_cast<double>(v);
   }
 };
 
@@ -44,17 +54,12 @@ struct QuantPlan {
   std::optional<ChannelWalk> walk;    // per channel only
 };
 
-// Calls fn(quantizer, offset) on every element x's buffer gives each quantizer: per tensor the
-// whole buffer, padding included; per channel the logical elements of each channel.
+int64_t buffer_floats(const Tensor& x) { return static_cast<int64_t>(x.bytes() / sizeof(float)); }
+
+// Per channel: calls fn(quantizer, offset) on the logical elements of each channel. (Per tensor,
+// the loops run over the whole buffer, padding included; see flat_forward.)
 template <class Fn>
-void for_each_element(const QuantPlan& plan, const Tensor& x, Fn fn) {
-  if (!plan.walk) {
-    const Quantizer& qz = plan.quantizers[0];
-    const int64_t n = static_cast<int64_t>(x.bytes() / sizeof(float));
-#pragma omp parallel for if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) fn(qz, i);
-    return;
-  }
+void for_each_channel_element(const QuantPlan& plan, const Tensor& x, Fn fn) {
 #pragma omp parallel for if (x.numel() > 32768)
   for (int64_t c = 0; c < plan.walk->channels(); ++c) {
     const Quantizer& qz = plan.quantizers[static_cast<size_t>(c)];
@@ -62,12 +67,12 @@ void for_each_element(const QuantPlan& plan, const Tensor& x, Fn fn) {
   }
 }
 
-// LSQ's per-scale sums of dy * dy/dscale over the same elements as for_each_element.
+// LSQ's per-scale sums of dy * dy/dscale over the elements each scale owns.
 std::vector<double> scale_gradient_sums(const QuantPlan& plan, const Tensor& x, const Tensor& dy) {
   const float *px = x.data<float>(), *pdy = dy.data<float>();
   if (!plan.walk) {
     const Quantizer& qz = plan.quantizers[0];
-    const int64_t n = static_cast<int64_t>(x.bytes() / sizeof(float));
+    const int64_t n = buffer_floats(x);
     double sum = 0;
 #pragma omp parallel for reduction(+ : sum) if (n > 32768)
     for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(pdy[i]) * qz.dy_dscale(px[i]);
@@ -129,22 +134,64 @@ QuantPlan per_channel_plan(const char* op, const Tensor& x, const std::vector<fl
   return plan;
 }
 
+// The per-tensor loops over the whole buffer, written out so that they vectorise: the zero point
+// is an integer here, so clamp(q) - zp is an integer below 2^17 and its product with scale,
+// rounded once to float, equals Quantizer::y's product taken in double and then rounded.
+struct FlatQuantizer {
+  float lo, hi, zero_point, scale, inv_scale;
+  explicit FlatQuantizer(const Quantizer& qz)
+      : lo(static_cast<float>(qz.r.qmin)),
+        hi(static_cast<float>(qz.r.qmax)),
+        zero_point(qz.zero_point),
+        scale(qz.scale),
+        inv_scale(qz.inv_scale) {}
+};
+
+// The fields are copied to locals so that the compiler knows the stores cannot change them.
+void flat_forward(const FlatQuantizer& f, const float* x, float* y, int64_t n) {
+  const float lo = f.lo, hi = f.hi, zero_point = f.zero_point, scale = f.scale, inv_scale = f.inv_scale;
+#pragma omp parallel for simd if (n > 32768)
+  for (int64_t i = 0; i < n; ++i) {
+    const float q = round_half_even(x[i] * inv_scale) + zero_point;
+    const float clamped = q < lo ? lo : (hi < q ? hi : q);  // std::clamp, NaN kept
+    y[i] = (clamped - zero_point) * scale;
+  }
+}
+
+void flat_backward(const FlatQuantizer& f, const float* x, const float* dy, float* dx, int64_t n) {
+  const float lo = f.lo, hi = f.hi, zero_point = f.zero_point, inv_scale = f.inv_scale;
+#pragma omp parallel for simd if (n > 32768)
+  for (int64_t i = 0; i < n; ++i) {
+    const float q = round_half_even(x[i] * inv_scale) + zero_point, g = dy[i];  // both loads unconditional
+    dx[i] = (q >= lo) & (q <= hi) ? g : 0.0f;
+  }
+}
+
 Tensor forward(const QuantPlan& plan, const Tensor& x) {
-  // A walk never visits the padding, so it starts from zeros.
-  const Tensor y = plan.walk ? Tensor::zeros(x.desc()) : Tensor(x.desc());
   const float* px = x.data<float>();
+  if (!plan.walk) {
+    const Tensor y(x.desc());
+    flat_forward(FlatQuantizer(plan.quantizers[0]), px, y.data<float>(), buffer_floats(x));
+    return y;
+  }
+  const Tensor y = Tensor::zeros(x.desc());  // a walk never visits the padding
   float* py = y.data<float>();
-  for_each_element(plan, x, [&](const Quantizer& qz, int64_t i) { py[i] = qz.y(qz.q(px[i])); });
+  for_each_channel_element(plan, x, [&](const Quantizer& qz, int64_t i) { py[i] = qz.y(qz.q(px[i])); });
   return y;
 }
 
 // dx = dy * mask, in x's layout.
 Tensor backward_dx(const QuantPlan& plan, const Tensor& x, const Tensor& dy) {
   const Tensor dy_bwd = dy.to_layout(x.desc());
-  const Tensor dx = plan.walk ? Tensor::zeros(x.desc()) : Tensor(x.desc());
   const float *px = x.data<float>(), *pdy = dy_bwd.data<float>();
+  if (!plan.walk) {
+    const Tensor dx(x.desc());
+    flat_backward(FlatQuantizer(plan.quantizers[0]), px, pdy, dx.data<float>(), buffer_floats(x));
+    return dx;
+  }
+  const Tensor dx = Tensor::zeros(x.desc());
   float* pdx = dx.data<float>();
-  for_each_element(plan, x, [&](const Quantizer& qz, int64_t i) { pdx[i] = qz.inside(qz.q(px[i])) ? pdy[i] : 0.0f; });
+  for_each_channel_element(plan, x, [&](const Quantizer& qz, int64_t i) { pdx[i] = qz.inside(qz.q(px[i])) ? pdy[i] : 0.0f; });
   return dx;
 }
 

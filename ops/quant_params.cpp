@@ -21,6 +21,29 @@ bool buffer_is_logical(const Tensor& t) {
          t.bytes() == static_cast<size_t>(t.numel()) * sizeof(float);
 }
 
+constexpr int64_t kChunk = 32768;  // elements per thread's share of a min/max reduction
+
+// Min and max of n > 0 contiguous floats, in 16 lanes the compiler keeps in vector registers.
+// Each lane takes v < lo ? v : lo, as std::min(lo, v) does, so the result is std::min's.
+MinMax span_min_max(const float* p, int64_t n) {
+  constexpr int64_t kLanes = 16;
+  float lo[kLanes], hi[kLanes];
+  std::fill_n(lo, kLanes, p[0]);
+  std::fill_n(hi, kLanes, p[0]);
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int64_t j = 0; j < kLanes; ++j) {
+      const float v = p[i + j];
+      lo[j] = v < lo[j] ? v : lo[j];
+      hi[j] = hi[j] < v ? v : hi[j];
+    }
+  }
+  MinMax m{p[0], p[0]};
+  for (; i < n; ++i) m = merge(m, {p[i], p[i]});
+  for (int64_t j = 0; j < kLanes; ++j) m = merge(m, {lo[j], hi[j]});
+  return m;
+}
+
 // Min and max of each channel of a ChannelWalk over t.
 std::vector<MinMax> walk_min_max(const Tensor& t, int channel_dims) {
   const ChannelWalk walk(t.desc(), channel_dims);
@@ -91,13 +114,13 @@ MinMax tensor_min_max(const Tensor& x) {
     return m;
   }
   const float* p = x.data<float>();
-  float lo = p[0], hi = p[0];
-#pragma omp parallel for reduction(min : lo) reduction(max : hi) if (x.numel() > 32768)
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    lo = std::min(lo, p[i]);
-    hi = std::max(hi, p[i]);
-  }
-  return {lo, hi};
+  const int64_t n = x.numel(), chunks = (n + kChunk - 1) / kChunk;
+  std::vector<MinMax> parts(static_cast<size_t>(chunks));
+#pragma omp parallel for if (chunks > 1)
+  for (int64_t c = 0; c < chunks; ++c) parts[static_cast<size_t>(c)] = span_min_max(p + c * kChunk, std::min(kChunk, n - c * kChunk));
+  MinMax m;
+  for (const MinMax& part : parts) m = merge(m, part);
+  return m;
 }
 
 std::vector<MinMax> channel_min_max(const Tensor& w) {

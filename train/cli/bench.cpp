@@ -2,7 +2,8 @@
 // times full training steps (forward, cross-entropy, backward, SGD momentum step)
 // of a zoo model on random data after two warm-up steps, and reports the median
 // images/s and ms per step, the peak RSS and the share of each step spent inside
-// oneDNN primitives (core/primitive_timer.h). --int8 times inference instead (bench_int8.h);
+// oneDNN primitives (core/primitive_timer.h). --qat times the fake-quantized training form
+// (train/qat/prepare_qat.h, the config's default qat section); --int8 times inference instead (bench_int8.h);
 // under mpirun it times data-parallel steps over the ranks (bench_parallel.h).
 #include <algorithm>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "train/cli/bench_parallel.h"
 #include "train/cli/commands.h"
 #include "train/cli/model_options.h"
+#include "train/qat/prepare_qat.h"
 #include "train/sgd.h"
 
 namespace minnow::cli {
@@ -28,6 +30,7 @@ constexpr int kWarmupSteps = 2;
 
 struct BenchArgs : InferenceBenchArgs {
   bool int8 = false;
+  bool qat = false;
   double bucket_mb = 25.0;
 };
 
@@ -50,6 +53,7 @@ int run_bench(const BenchArgs& a) {
   }
   set_num_threads(a.threads);
   auto model = create_model(a.spec);
+  if (a.qat) prepare_qat(*model, QatConfig{.enabled = true});
   model->train();
   NamedParams params;
   for (const auto& p : model->named_parameters()) params.emplace_back(p.name, p.var);
@@ -91,7 +95,7 @@ int run_bench(const BenchArgs& a) {
   const double rss = peak_rss_mib();
 
   if (a.json) {
-    const nlohmann::json out = {{"model", a.spec.name},          {"width", a.spec.width},
+    const nlohmann::json out = {{"model", a.spec.name},          {"width", a.spec.width}, {"qat", a.qat},
                                 {"resolution", a.resolution},     {"batch", a.batch},
                                 {"threads", a.threads},           {"steps", a.steps},
                                 {"params", model->num_parameters()}, {"images_per_second", images_per_second},
@@ -104,8 +108,8 @@ int run_bench(const BenchArgs& a) {
   std::printf("%s width %.3g at %lld px, batch %lld, %d thread(s), %.2f M parameters\n", a.spec.name.c_str(),
               static_cast<double>(a.spec.width), static_cast<long long>(a.resolution), static_cast<long long>(a.batch),
               a.threads, static_cast<double>(model->num_parameters()) / 1e6);
-  std::printf("%d timed training steps after %d warm-up (forward, cross-entropy, backward, SGD momentum)\n", a.steps,
-              kWarmupSteps);
+  std::printf("%d timed %straining steps after %d warm-up (forward, cross-entropy, backward, SGD momentum)\n", a.steps,
+              a.qat ? "QAT " : "", kWarmupSteps);
   std::printf("images/s:      %.1f (median step)\n", images_per_second);
   std::printf("ms per step:   %.2f median (min %.2f, max %.2f)\n", median_ms, times.front().ms, times.back().ms);
   std::printf("peak RSS:      %.1f MiB\n", rss);
@@ -128,6 +132,7 @@ void add_bench_command(CLI::App& app, Action& action) {
   cmd->add_flag("--int8", args->int8,
                 "Time inference instead: f32 against the int8 model converted after QAT preparation "
                 "(mobilenet_v1, mobilenet_v2)");
+  cmd->add_flag("--qat", args->qat, "Time QAT training steps: the model prepared by the default qat section");
   cmd->add_option("--bucket-mb", args->bucket_mb, "Under mpirun: gradient bucket size in MB")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 1024.0));
