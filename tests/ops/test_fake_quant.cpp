@@ -80,6 +80,37 @@ TEST(FakeQuant, TiesRoundHalfToEvenAndClampOutsideTheRange) {
   EXPECT_EQ(x.grad().to_plain(), (std::vector<float>{1, 1, 1, 1, 1, 0, 1, 0}));
 }
 
+// The per-tensor loops round by adding and subtracting 1.5 * 2^23 (exact below |v| = 2^22): values
+// at and beyond that edge, infinities, and enough elements for the threaded path, bitwise.
+TEST(FakeQuant, PerTensorMatchesReferenceBeyondTheRoundingTrickAndInParallel) {
+  const float scale = 0.5f;
+  const int64_t zero_point = 3;
+  const QuantRange r = quant_range(8, false);
+  std::vector<float> edge;
+  for (const float v : {4194303.5f, 4194304.0f, 4194304.5f, 6291455.5f, 8388607.5f, 8388608.0f, 8388609.0f,
+                        12582912.0f, 16777216.0f, 16777218.0f}) {
+    edge.insert(edge.end(), {v * scale, -v * scale});
+  }
+  edge.insert(edge.end(), {INFINITY, -INFINITY});
+  Rng rng(11);
+  std::vector<float> xs = probe_values(scale, zero_point, r, rng);
+  while (xs.size() < 100000) xs.insert(xs.end(), edge.begin(), edge.end());
+  const int64_t n = static_cast<int64_t>(xs.size());
+  std::vector<float> dys(xs.size());
+  rng.fill_uniform(dys, -1.0f, 1.0f);
+  const Var x(Tensor::from_plain({n}, xs), true);
+  const Var y = fake_quant_per_tensor(x, scale, zero_point, r);
+  y.backward(Tensor::from_plain({n}, dys));
+  std::vector<float> y_ref, dx_ref;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const auto ref = test_support::fake_quant_reference(xs[i], scale, static_cast<float>(zero_point), r);
+    y_ref.push_back(ref.y);
+    dx_ref.push_back(ref.inside ? dys[i] : 0.0f);
+  }
+  expect_exact(y.data().to_plain(), y_ref, "y");
+  expect_exact(x.grad().to_plain(), dx_ref, "dx");
+}
+
 // A weight (5, 4, 4, 4) whose channel c holds probe values of its own scale and zero point.
 struct ChannelCase {
   std::vector<float> scales, zero_points;

@@ -1,12 +1,11 @@
 // The BN fold's two halves: the weight transform (scale, then fake-quantize) and the
-// output hook (the correction 1 / s), sharing the step's s.
+// correction 1 / s on the quantized weight.
 #include "train/qat/conv_bn_fold.h"
 
 #include <cmath>
 
 #include "core/error.h"
 #include "core/grad_mode.h"
-#include "ops/binary.h"
 #include "ops/channel_scale.h"
 
 namespace minnow {
@@ -27,16 +26,13 @@ void fold_batch_norm(Conv2d& conv, const BatchNorm2d& bn, std::shared_ptr<Weight
   const int64_t channels = bn.options().channels;
   MINNOW_CHECK(!conv.bias().defined() && conv.options().out == channels, "fold_batch_norm: expected a conv without bias and ",
                channels, " outputs, got ", conv.options().out, conv.bias().defined() ? " with a bias" : "");
-  // 1 / s as (1, C, 1, 1), set by the weight transform and read by the hook of the same forward.
-  auto inverse = std::make_shared<Tensor>();
-  conv.set_weight_transform([&bn, quant, inverse, channels](const Var& w) {
+  conv.set_weight_transform([&bn, quant, channels](const Var& w) {
     const Tensor s = bn_fold_scale(bn);  // (C)
-    *inverse = Tensor::zeros({1, channels, 1, 1});
-    for (int64_t c = 0; c < channels; ++c) inverse->data<float>()[c] = 1.0f / s.data<float>()[c];
+    Tensor inverse = Tensor::zeros({channels});
+    for (int64_t c = 0; c < channels; ++c) inverse.data<float>()[c] = 1.0f / s.data<float>()[c];
     const Var folded = scale_channels(w, s);  // w s
-    return quant ? quant->forward(folded) : folded;
+    return scale_channels(quant ? quant->forward(folded) : folded, inverse);  // fq(w s) / s, the correction
   });
-  conv.add_forward_hook([inverse](const Var& y) { return mul(y, Var(*inverse)); });  // the correction
   if (quant) conv.add_module("weight_fake_quant", std::move(quant));
 }
 

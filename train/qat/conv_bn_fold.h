@@ -1,4 +1,4 @@
-// Conv + BN folding for QAT (Krishnamoorthi 2018, section 3.2; the same form as
+// Conv + BN folding for QAT (Krishnamoorthi 2018, section 3.2; the function of
 // torch.nn.intrinsic.qat.ConvBn2d). With s = gamma / sqrt(running_var + eps) per channel:
 //   conv output = conv(x, fq(w s)) / s       the weights are scaled by BN before fake-quant,
 //                                            and the correction 1 / s undoes the scale;
@@ -6,6 +6,11 @@
 //                                            output; frozen (eval mode) it uses the running ones,
 // and y = conv(x, fq(w s)) + beta - gamma mean / sigma is exactly the folded int8 conv.
 // s is a constant of each step: gamma and beta learn through the BN that follows.
+// torch divides the conv's output by s; here the correction scales the quantized weight's
+// output channels instead, conv(x, fq(w s) / s), which is the same function (a conv is linear in
+// each output channel's weights) at the cost of a weight-sized pass instead of two
+// activation-sized ones (forward and backward) per conv. Values differ from torch's order of
+// operations by float rounding only.
 #pragma once
 
 #include <memory>
