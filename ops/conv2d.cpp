@@ -2,7 +2,8 @@
 // Forward: y = x * w (+ b). Backward: dx = conv_bwd_data(dy, w),
 // dw = conv_bwd_weights(x, dy), db = sum of dy over N, H, W.
 // Layouts: src/weights/dst are format_tag::any, except that an input already in
-// a blocked layout is kept when the primitive runs the same kernel on it.
+// a blocked layout is kept when the primitive runs the same kernel on it. Kernel taps that
+// meet only padding are cut off first (ops/kernel_crop.h).
 #include "ops/conv2d.h"
 
 #include "core/error.h"
@@ -12,6 +13,7 @@
 #include "core/tape.h"
 #include "ops/depthwise_weight_grad.h"
 #include "ops/grouped_pointwise_weight_grad.h"
+#include "ops/kernel_crop.h"
 #include "ops/layout.h"
 #include "ops/primitive_cache.h"
 
@@ -166,6 +168,11 @@ std::vector<Tensor> conv2d_backward(const Conv2dSaved& saved, const std::vector<
 
 Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& options) {
   const ConvShape s = conv_shape(x.dims(), w.dims(), b.defined(), options);
+  if (const auto crop = dead_tap_crop(s.h, s.w, s.kh, s.kw, options)) {
+    Conv2dOptions cropped = options;
+    cropped.padding = crop->padding;
+    return conv2d(x, crop_kernel(w, *crop), b, cropped);
+  }
   if (s.bias)
     MINNOW_CHECK(b.dims() == Dims{s.o}, "conv2d: expected bias dims [", s.o, "], got ", dims_str(b.dims()));
   const bool record = should_record({x, w, b});
@@ -234,7 +241,15 @@ std::vector<Tensor> conv2d_backward(const Conv2dSaved& saved, const std::vector<
 }  // namespace
 
 Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options) {
-  const ConvShape s = conv_shape(x.dims(), w_dims, bias, options);
+  ConvShape s = conv_shape(x.dims(), w_dims, bias, options);
+  if (const auto crop = dead_tap_crop(s.h, s.w, s.kh, s.kw, options)) {  // as conv2d runs it
+    Dims cropped = w_dims;
+    cropped[cropped.size() - 2] = crop->kh;
+    cropped.back() = crop->kw;
+    Conv2dOptions o = options;
+    o.padding = crop->padding;
+    s = conv_shape(x.dims(), cropped, bias, o);
+  }
   const auto p = primitives_for(s, x.desc(), dnnl::prop_kind::forward_training, true);
   return {p->fwd_pd.impl_info_str(), p->bwd_data_pd.impl_info_str(), p->bwd_weights_pd.impl_info_str(),
           p->weight_gradient(), p->fwd_pd.src_desc()};

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/reorder.h"
 #include "ops/conv2d.h"
+#include "ops/kernel_crop.h"
 #include "tests/support/gradcheck.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
@@ -35,6 +36,10 @@ const ConvCase kCases[] = {
     {1, 5, 7, 13, 7, 5, {.stride = 2, .padding = 2}, true},                   // 5x5, rectangular input
     {3, 20, 2, 2, 20, 3, {.padding = 1, .groups = 20}, false},                // depthwise on 2x2: minnow's weight-grad loop
     {2, 60, 5, 5, 48, 1, {.groups = 3}, false},  // ShuffleNet v1's grouped 1x1: minnow's per-group products
+    {2, 32, 1, 1, 32, 5, {.padding = 2, .groups = 32}, false},  // EfficientNet's 5x5 depthwise on 1x1: centre tap only
+    {2, 8, 2, 2, 6, 5, {.padding = 2}, true},                    // 5x5 on 2x2: the outer ring cut, padding 1
+    {1, 4, 1, 3, 5, 3, {.padding = 1}, true},                    // rows would crop, columns not: runs uncropped
+    {1, 6, 3, 3, 6, 5, {.stride = 2, .padding = 4, .dilation = 2, .groups = 6}, false},  // dilated, stride 2: taps 1-3
 };
 
 struct Reference {
@@ -180,6 +185,32 @@ TEST(Conv2d, DepthwiseAndGroupedUseJitKernels) {
       EXPECT_NE(name.find("jit"), std::string::npos) << "groups " << groups << ": " << name;
       EXPECT_EQ(name.find("gemm"), std::string::npos) << "groups " << groups << ": " << name;
     }
+  }
+}
+
+TEST(Conv2d, DeadTapsAreCutWhereOnlyPaddingMeetsThem) {
+  const auto centre = dead_tap_crop(1, 1, 5, 5, {.padding = 2, .groups = 8});
+  ASSERT_TRUE(centre.has_value());
+  EXPECT_EQ((std::vector<int64_t>{centre->top, centre->left, centre->kh, centre->kw, centre->padding}),
+            (std::vector<int64_t>{2, 2, 1, 1, 0}));
+  const auto ring = dead_tap_crop(2, 2, 5, 5, {.padding = 2});
+  ASSERT_TRUE(ring.has_value());
+  EXPECT_EQ((std::vector<int64_t>{ring->top, ring->left, ring->kh, ring->kw, ring->padding}),
+            (std::vector<int64_t>{1, 1, 3, 3, 1}));
+  const auto dilated = dead_tap_crop(3, 3, 5, 5, {.stride = 2, .padding = 4, .dilation = 2});
+  ASSERT_TRUE(dilated.has_value());
+  EXPECT_EQ((std::vector<int64_t>{dilated->top, dilated->kh, dilated->padding}), (std::vector<int64_t>{1, 3, 2}));
+  EXPECT_FALSE(dead_tap_crop(7, 7, 5, 5, {.padding = 2}).has_value());  // every tap meets data
+  EXPECT_FALSE(dead_tap_crop(1, 3, 3, 3, {.padding = 1}).has_value());  // the axes would need paddings 0 and 1
+}
+
+// EfficientNet-B0 at 32 px: features.6's 5x5 depthwise convs (1152 channels) on 1x1 maps ran
+// oneDNN's gemm kernel on plain NCHW (about 44 ms a call); cut to their centre tap they run jit.
+TEST(Conv2d, DepthwiseOnOnePixelMapsRunsJitAfterTheCrop) {
+  const auto impl = conv2d_impl(Tensor::zeros({128, 1152, 1, 1}), {1152, 1, 5, 5}, false, {.padding = 2, .groups = 1152});
+  for (const auto& name : {impl.forward, impl.backward_data}) {
+    EXPECT_EQ(name.find("gemm"), std::string::npos) << name;
+    EXPECT_EQ(name.find("ref"), std::string::npos) << name;
   }
 }
 
