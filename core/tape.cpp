@@ -6,6 +6,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "core/compute_type.h"
 #include "core/error.h"
 #include "core/grad_mode.h"
 
@@ -42,6 +43,7 @@ std::unordered_map<VarImpl*, int> leaf_uses(const std::vector<std::weak_ptr<Node
 }
 
 Tensor add_same_layout(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != DType::f32) return add_same_layout(as_f32(a), as_f32(b)).to_layout(a.desc());  // bf16: summed in f32
   Tensor out(a.desc());
   const auto pa = a.f32_buffer(), pb = b.f32_buffer(), po = out.f32_buffer();
   const auto n = static_cast<int64_t>(po.size());

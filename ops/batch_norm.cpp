@@ -48,7 +48,7 @@ std::shared_ptr<BnPrimitives> primitives_for(const memory::desc& x_md, float eps
     // Layouts such as aBcd4b (a grouped conv's output with 20 channels per group) have only
     // the reference kernel, ~20x slower: such an input moves to nChw16c, one counted reorder.
     if (std::string_view(built.fwd_pd.impl_info_str()).find("ref") != std::string_view::npos && x_md.dims().size() == 4) {
-      const memory::desc blocked(x_md.dims(), dt::f32, memory::format_tag::nChw16c);
+      const memory::desc blocked(x_md.dims(), x_md.data_type(), memory::format_tag::nChw16c);
       dnnl::batch_normalization_forward::primitive_desc moved({prop, blocked, eps, flags}, cpu_engine());
       if (std::string_view(moved.impl_info_str()).find("ref") == std::string_view::npos) built.fwd_pd = moved;
     }
@@ -129,8 +129,8 @@ BnSizes check_batch_norm_args(const Var& x, const Var& gamma, const Var& beta, c
                               const Tensor& running_var, bool training, const BatchNormOptions& options) {
   const Dims xd = x.dims();
   MINNOW_CHECK(xd.size() == 4, "batch_norm: expected input dims (N, C, H, W), got ", dims_str(xd));
-  MINNOW_CHECK(x.data().dtype() == DType::f32, "batch_norm: expected an f32 input, got ",
-               dtype_name(x.data().dtype()));
+  MINNOW_CHECK(x.data().dtype() == DType::f32 || x.data().dtype() == DType::bf16,
+               "batch_norm: expected an f32 or bf16 input, got ", dtype_name(x.data().dtype()));
   const int64_t c = xd[1], m = xd[0] * xd[2] * xd[3];
   const bool affine = gamma.defined();
   MINNOW_CHECK(affine == beta.defined(), "batch_norm: expected gamma and beta both given or both undefined, got ",

@@ -21,9 +21,9 @@ using dnnl::memory;
 // Checks the operands of op; returns whether b broadcasts ((N, C, 1, 1) or (1, C, 1, 1)).
 bool broadcasts(const char* op, const Var& a, const Var& b) {
   MINNOW_CHECK(a.defined() && b.defined(), op, ": a and b must both be defined Vars");
-  MINNOW_CHECK(a.data().dtype() == DType::f32 && b.data().dtype() == DType::f32, op,
-               ": expected f32 operands, got a ", dtype_name(a.data().dtype()), " and b ",
-               dtype_name(b.data().dtype()));
+  auto is_float = [](const Var& v) { return v.data().dtype() == DType::f32 || v.data().dtype() == DType::bf16; };
+  MINNOW_CHECK(is_float(a) && is_float(b), op, ": expected f32 or bf16 operands, got a ", dtype_name(a.data().dtype()),
+               " and b ", dtype_name(b.data().dtype()));
   const Dims ad = a.dims(), bd = b.dims();
   if (ad == bd) return false;
   const bool channel_wise = ad.size() == 4 && bd.size() == 4 && (bd[0] == ad[0] || bd[0] == 1) && bd[1] == ad[1] &&
@@ -35,14 +35,15 @@ bool broadcasts(const char* op, const Var& a, const Var& b) {
   return true;
 }
 
-// A descriptor of dims in md's format, so that a broadcast operand matches a;
+// A descriptor of dims in md's format and type, so that a broadcast operand matches a;
 // plain when md is none of the activation formats.
 memory::desc like(const memory::desc& md, const Dims& dims) {
   using tag = memory::format_tag;
+  const dt type = md.data_type();
   if (md.dims().size() == 4)
     for (const tag t : {tag::nchw, tag::nhwc, tag::nChw16c, tag::nChw8c, tag::nChw4c})
-      if (memory::desc(md.dims(), dt::f32, t) == md) return memory::desc(dims, dt::f32, t);
-  return plain_desc(dims);
+      if (memory::desc(md.dims(), type, t) == md) return memory::desc(dims, type, t);
+  return plain_desc(dims, from_dnnl(type));
 }
 
 // dst (in src0's layout) = src0 (op) src1.
@@ -135,7 +136,7 @@ std::vector<Tensor> mul_backward(const MulSaved& saved, const std::vector<Tensor
 Var binary_op(const char* op, algorithm alg, const Var& a, const Var& b) {
   const bool broadcast = broadcasts(op, a, b);
   const memory::desc a_md = a.data().desc();
-  const memory::desc b_md = broadcast ? like(a_md, b.dims()) : a_md;
+  const memory::desc b_md = broadcast ? like(a_md, b.dims()) : a_md;  // b in a's type too
   const Tensor b_in = b.data().to_layout(b_md);  // a counted reorder when b's layout differs
   const auto fwd = binary_for(alg, a_md, b_md);
   const Tensor y = run_binary(*fwd, a.data(), b_in);  // (N, C, H, W) in a's layout
@@ -164,8 +165,9 @@ std::vector<Tensor> add_backward(const AddSaved& saved, const std::vector<Tensor
 // da = dy b (b broadcast), db = dy a summed over the broadcast axes.
 std::vector<Tensor> mul_backward(const MulSaved& saved, const std::vector<Tensor>& dy, const std::vector<bool>& need) {
   std::vector<Tensor> grads(2);  // da, db
-  if (need[0]) grads[0] = run_binary(*saved.fwd, dy[0], saved.b);
-  if (need[1]) grads[1] = saved.to_b(run_binary(*saved.same_dims, dy[0], saved.a));
+  const Tensor g = dy[0].to_layout(saved.a.desc());
+  if (need[0]) grads[0] = run_binary(*saved.fwd, g, saved.b);
+  if (need[1]) grads[1] = saved.to_b(run_binary(*saved.same_dims, g, saved.a));
   return grads;
 }
 

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "core/compute_type.h"
 #include "core/error.h"
 #include "core/grad_mode.h"
 #include "core/tape.h"
@@ -19,6 +20,7 @@ struct CheckpointSaved {
   std::vector<Tensor> xs;   // the inputs' values, shared with their Vars
   std::vector<Var> params;  // read again by fn, whose gradients are collected
   SegmentFn fn;
+  DType compute;            // the forward's compute type (core/compute_type.h), for the second run
 };
 
 std::vector<Tensor> checkpoint_backward(const CheckpointSaved& saved, const Tensor& dy, const std::vector<bool>& need) {
@@ -26,6 +28,7 @@ std::vector<Tensor> checkpoint_backward(const CheckpointSaved& saved, const Tens
   PrivateTape tape;
   EnableGrad grad;
   Recomputing recomputing;
+  const ComputeScope compute(saved.compute);
   std::vector<Var> leaves;
   for (size_t i = 0; i < n; ++i) leaves.emplace_back(saved.xs[i], need[i]);
   std::vector<Tensor> set_aside;
@@ -62,7 +65,7 @@ Var checkpoint(std::string_view op, const std::vector<Var>& xs, const std::vecto
     PrivateTape tape;
     y = fn(xs).data();
   }
-  CheckpointSaved saved{{}, params, fn};
+  CheckpointSaved saved{{}, params, fn, compute_dtype()};
   for (const auto& x : xs) saved.xs.push_back(x.data());
   return record_op(op, std::move(inputs), y, [saved = std::move(saved)](const auto& dy, const auto& need) {
     return checkpoint_backward(saved, dy[0], need);

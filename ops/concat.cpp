@@ -125,8 +125,10 @@ Dims concat_dims(const std::vector<Var>& xs, int axis) {
     for (size_t j = 0; match && j < d.size(); ++j) match = static_cast<int>(j) == axis || d[j] == first[j];
     MINNOW_CHECK(match, "concat: input ", i, " has dims ", dims_str(d), ", expected ", expected,
                  " (input 0's dims except along axis ", axis, ")");
-    MINNOW_CHECK(xs[i].data().dtype() == xs[0].data().dtype(), "concat: input ", i, " is ",
-                 dtype_name(xs[i].data().dtype()), ", expected ", dtype_name(xs[0].data().dtype()), " like input 0");
+    const DType type = xs[i].data().dtype(), first_type = xs[0].data().dtype();
+    const auto is_float = [](DType t) { return t == DType::f32 || t == DType::bf16; };
+    MINNOW_CHECK(type == first_type || (is_float(type) && is_float(first_type)), "concat: input ", i, " is ",
+                 dtype_name(type), ", expected ", dtype_name(first_type), " like input 0");
     y[static_cast<size_t>(axis)] += d[static_cast<size_t>(axis)];
   }
   return y;
@@ -158,14 +160,17 @@ Var concat(const std::vector<Var>& xs, int axis) {
   memory::desc y_md = plain_desc(y_dims, xs[0].data().dtype());
   for (const auto& x : xs) {
     if (x.data().is_plain()) continue;
-    y_md = same_format(x.data().desc(), y_dims);
+    y_md = with_dtype(same_format(x.data().desc(), y_dims), xs[0].data().dtype());
     break;
   }
   std::vector<Tensor> parts;
   std::vector<int64_t> sizes;
   std::vector<memory::desc> x_mds;
   for (const auto& x : xs) {
-    parts.push_back(x.data());
+    // Mixed f32 and bf16 pieces (core/compute_type.h) join in the first piece's type.
+    const Tensor& d = x.data();
+    const DType type = from_dnnl(y_md.data_type());
+    parts.push_back(d.dtype() == type ? d : d.to_layout(with_dtype(d.desc(), type)));
     sizes.push_back(x.dims()[static_cast<size_t>(axis)]);
     x_mds.push_back(x.data().desc());
   }

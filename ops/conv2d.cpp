@@ -3,9 +3,11 @@
 // dw = conv_bwd_weights(x, dy), db = sum of dy over N, H, W.
 // Layouts: src/weights/dst are format_tag::any, except that an input already in
 // a blocked layout is kept when the primitive runs the same kernel on it. Kernel taps that
-// meet only padding are cut off first (ops/kernel_crop.h).
+// meet only padding are cut off first (ops/kernel_crop.h). In a bf16 scope (core/compute_type.h)
+// src, weights and dst are bf16, the f32 weight is converted at each call, and dw comes back f32.
 #include "ops/conv2d.h"
 
+#include "core/compute_type.h"
 #include "core/error.h"
 #include "core/primitive_timer.h"
 #include "core/reorder.h"
@@ -28,6 +30,7 @@ struct ConvShape {
   int64_t oh, ow;       // output
   bool bias;
   Conv2dOptions opt;
+  DType act = DType::f32;  // src, weights and dst in the primitives
 
   Dims src() const { return {n, c, h, w}; }
   Dims dst() const { return {n, o, oh, ow}; }
@@ -49,7 +52,7 @@ ConvShape conv_shape(const Dims& x, const Dims& w, bool bias, const Conv2dOption
   Dims oihw = w;
   if (w.size() == 5) oihw = {w[0] * w[1], w[2], w[3], w[4]};
   MINNOW_CHECK(oihw.size() == 4, "conv2d: expected weight dims (O, C/groups, kH, kW), got ", dims_str(w));
-  ConvShape s{x[0], x[1], x[2], x[3], oihw[0], oihw[2], oihw[3], 0, 0, bias, opt};
+  ConvShape s{x[0], x[1], x[2], x[3], oihw[0], oihw[2], oihw[3], 0, 0, bias, opt, compute_dtype()};
   MINNOW_CHECK(s.c % opt.groups == 0 && s.o % opt.groups == 0, "conv2d: channels in ", s.c, " and out ", s.o,
                " must both divide by groups ", opt.groups);
   MINNOW_CHECK(oihw[1] == s.c / opt.groups, "conv2d: weight dims ", dims_str(w), " expect ", s.c / opt.groups,
@@ -85,8 +88,8 @@ struct ConvPrimitives {
 dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const memory::desc& src_md,
                                                       dnnl::prop_kind prop) {
   const memory::desc bias_md = s.bias ? memory::desc({s.o}, dt::f32, memory::format_tag::a) : memory::desc();
-  dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, src_md, any_desc(s.weights()),
-                                    bias_md, any_desc(s.dst()), s.strides(), s.dilates(), s.pads(), s.pads());
+  dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, src_md, any_desc(s.weights(), s.act),
+                                    bias_md, any_desc(s.dst(), s.act), s.strides(), s.dilates(), s.pads(), s.pads());
   return {d, cpu_engine()};
 }
 
@@ -94,8 +97,8 @@ dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const 
 // the layout it would choose itself; otherwise lets oneDNN choose.
 dnnl::convolution_forward::primitive_desc choose_fwd_pd(const ConvShape& s, const memory::desc& x_md,
                                                         dnnl::prop_kind prop) {
-  auto chosen = make_fwd_pd(s, any_desc(s.src()), prop);
-  if (chosen.src_desc() == x_md || x_md == plain_desc(s.src())) return chosen;
+  auto chosen = make_fwd_pd(s, any_desc(s.src(), s.act), prop);
+  if (chosen.src_desc() == x_md || x_md == plain_desc(s.src(), from_dnnl(x_md.data_type()))) return chosen;
   try {
     auto kept = make_fwd_pd(s, x_md, prop);
     if (kept.impl_info_str() == chosen.impl_info_str()) return kept;
@@ -109,24 +112,25 @@ void build_backward(ConvPrimitives& p, const ConvShape& s) {
   // Prefer the forward's weight layout (no per-step weight reorder); grouped convs
   // have a jit backward-data kernel only for a layout of their own, so let them choose.
   auto bwd_data_pd = [&](const memory::desc& weights_md) {
-    dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, any_desc(s.src()), weights_md,
-                                             any_desc(s.dst()), s.strides(), s.dilates(), s.pads(), s.pads());
+    dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, any_desc(s.src(), s.act), weights_md,
+                                             any_desc(s.dst(), s.act), s.strides(), s.dilates(), s.pads(), s.pads());
     return dnnl::convolution_backward_data::primitive_desc(dd, cpu_engine(), f);
   };
   p.bwd_data_pd = bwd_data_pd(f.weights_desc());
-  if (std::string_view(p.bwd_data_pd.impl_info_str()).starts_with("ref")) p.bwd_data_pd = bwd_data_pd(any_desc(s.weights()));
+  if (std::string_view(p.bwd_data_pd.impl_info_str()).starts_with("ref"))
+    p.bwd_data_pd = bwd_data_pd(any_desc(s.weights(), s.act));
   p.bwd_data = dnnl::convolution_backward_data(p.bwd_data_pd);
   // Backward-weights in the forward's own layouts when a jit kernel takes them (small
-  // spatial sizes otherwise drift to plain diff_dst and the reference kernel).
+  // spatial sizes otherwise drift to plain diff_dst and the reference kernel); dw is f32.
   const memory::desc bias_md = s.bias ? memory::desc({s.o}, dt::f32, memory::format_tag::a) : memory::desc();
   auto bwd_weights_pd = [&](const memory::desc& weights_md, const memory::desc& dst_md) {
     dnnl::convolution_backward_weights::desc dw(dnnl::algorithm::convolution_direct, f.src_desc(), weights_md,
                                                 bias_md, dst_md, s.strides(), s.dilates(), s.pads(), s.pads());
     return dnnl::convolution_backward_weights::primitive_desc(dw, cpu_engine(), f);
   };
-  p.bwd_weights_pd = bwd_weights_pd(f.weights_desc(), f.dst_desc());
+  p.bwd_weights_pd = bwd_weights_pd(with_dtype(f.weights_desc(), DType::f32), f.dst_desc());
   if (std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref"))
-    p.bwd_weights_pd = bwd_weights_pd(any_desc(s.weights()), any_desc(s.dst()));
+    p.bwd_weights_pd = bwd_weights_pd(any_desc(s.weights()), any_desc(s.dst(), s.act));
   const bool depthwise = s.opt.groups == s.c && s.o == s.c && s.opt.groups > 1;
   const bool ref = std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref");
   p.depthwise_weight_loop = depthwise && !s.bias && ref;
@@ -140,7 +144,8 @@ std::shared_ptr<ConvPrimitives> primitives_for(const ConvShape& s, const memory:
                                                bool backward) {
   Key key("conv2d");
   key.add(x_md).add(s.o).add(s.kh).add(s.kw).add(s.opt.stride).add(s.opt.padding).add(s.opt.dilation)
-      .add(s.opt.groups).add(static_cast<int64_t>(s.bias)).add(static_cast<int64_t>(prop));
+      .add(s.opt.groups).add(static_cast<int64_t>(s.bias)).add(static_cast<int64_t>(prop))
+      .add(static_cast<int64_t>(s.act));
   auto p = cached<ConvPrimitives>(key, [&] {
     ConvPrimitives built;
     built.fwd_pd = choose_fwd_pd(s, x_md, prop);
@@ -180,7 +185,10 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
   const auto p = primitives_for(s, x.data().desc(), prop, record);
 
   const Tensor src = x.data().to_layout(p->fwd_pd.src_desc());
-  const Tensor weights = adopt_layout(w, p->fwd_pd.weights_desc());
+  const memory::desc& w_run = p->fwd_pd.weights_desc();
+  // A bf16 conv converts the f32 weight, which keeps the same layout in f32.
+  const Tensor weights = s.act == DType::f32 ? adopt_layout(w, w_run)
+                                             : adopt_layout(w, with_dtype(w_run, DType::f32)).to_layout(w_run);
   Tensor y(p->fwd_pd.dst_desc());  // (N, O, OH, OW)
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, weights.memory()}, {DNNL_ARG_DST, y.memory()}};

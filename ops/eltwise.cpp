@@ -3,6 +3,7 @@
 // (20 channels in nChw16c), where oneDNN 2.6 runs a reference loop 10-100x slower
 // unless f(0) = f'(0) = 0: there they run on a flat view of the buffer, and the padding
 // is zeroed again after a forward with f(0) != 0 (dy's zero padding keeps dx's zero).
+// f32 and bf16 inputs (core/compute_type.h) run in their own type.
 #include "ops/eltwise.h"
 
 #include <algorithm>
@@ -74,10 +75,10 @@ memory::desc run_desc(const memory::desc& md, bool zero_preserving) {
   const auto& d = md.data;
   const Dims padded(d.padded_dims, d.padded_dims + d.ndims);
   const int64_t elements = product(padded);
-  const bool dense = md.get_size() == static_cast<size_t>(elements) * sizeof(float);
+  const bool dense = md.get_size() == static_cast<size_t>(elements) * dtype_size(from_dnnl(md.data_type()));
   if (padded == md.dims() || !dense) return md;
   if (!zero_preserving && !pads_channels_only(md)) return md;
-  return memory::desc({elements}, dt::f32, memory::format_tag::a);
+  return memory::desc({elements}, md.data_type(), memory::format_tag::a);
 }
 
 // Zeroes the padded channels of a pads_channels_only layout: in nChw16c with C = 20,
@@ -93,7 +94,8 @@ void zero_channel_padding(const Tensor& t) {
     outer_dims.push_back(d.dims[i]);
     outer_strides.push_back(blocking.strides[i]);
   }
-  float* p = t.data<float>();
+  std::byte* p = static_cast<std::byte*>(t.raw());
+  const size_t element = dtype_size(t.dtype());
   const int64_t count = product(outer_dims);
 #pragma omp parallel for if (count > 4096)
   for (int64_t k = 0; k < count; ++k) {
@@ -102,7 +104,7 @@ void zero_channel_padding(const Tensor& t) {
       offset += rest % outer_dims[i] * outer_strides[i];
       rest /= outer_dims[i];
     }
-    std::fill_n(p + offset, block - first, 0.0f);
+    std::fill_n(p + static_cast<size_t>(offset) * element, static_cast<size_t>(block - first) * element, std::byte{0});
   }
 }
 
@@ -132,9 +134,10 @@ Tensor run_backward(const EltwiseSaved& saved, const Tensor& dy) {
   return dx;
 }
 
-const Tensor& f32_input(const char* op, const Var& x) {
+const Tensor& float_input(const char* op, const Var& x) {
   MINNOW_CHECK(x.defined(), op, ": x is an undefined Var");
-  MINNOW_CHECK(x.data().dtype() == DType::f32, op, ": expected an f32 input, got ", dtype_name(x.data().dtype()));
+  const DType type = x.data().dtype();
+  MINNOW_CHECK(type == DType::f32 || type == DType::bf16, op, ": expected an f32 or bf16 input, got ", dtype_name(type));
   return x.data();
 }
 
@@ -143,7 +146,7 @@ std::vector<Tensor> activation_backward(const EltwiseSaved& saved, const std::ve
 
 // y = f(x) in x's layout; zero_preserving says f(0) = 0.
 Var activation(const char* op, const Var& x, const Eltwise& f, bool zero_preserving) {
-  const Tensor& src = f32_input(op, x);
+  const Tensor& src = float_input(op, x);
   const bool record = should_record({x});
   const memory::desc md = run_desc(src.desc(), zero_preserving);
   const auto p = primitives_for(f, md, record);
@@ -190,7 +193,7 @@ Var swish(const Var& x) { return activation("swish", x, {algorithm::eltwise_swis
 Var hardsigmoid(const Var& x) {
   const Eltwise affine{algorithm::eltwise_linear, 1.0f / 6, 0.5f};
   const Eltwise clip{algorithm::eltwise_clip_v2_use_dst_for_bwd, 0.0f, 1.0f};
-  const Tensor& src = f32_input("hardsigmoid", x);
+  const Tensor& src = float_input("hardsigmoid", x);
   const bool record = should_record({x});
   const memory::desc md = run_desc(src.desc(), false);
   const auto affine_p = primitives_for(affine, md, false);

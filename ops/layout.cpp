@@ -9,8 +9,8 @@
 
 namespace minnow {
 
-dnnl::memory::desc any_desc(const Dims& dims) {
-  return dnnl::memory::desc(dims, dt::f32, dnnl::memory::format_tag::any);
+dnnl::memory::desc any_desc(const Dims& dims, DType type) {
+  return dnnl::memory::desc(dims, to_dnnl(type), dnnl::memory::format_tag::any);
 }
 
 dnnl::memory::desc with_dtype(const dnnl::memory::desc& md, DType type) {

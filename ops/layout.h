@@ -8,8 +8,8 @@
 
 namespace minnow {
 
-// f32 descriptor with format_tag::any: the primitive picks the layout.
-dnnl::memory::desc any_desc(const Dims& dims);
+// Descriptor with format_tag::any (the primitive picks the layout), f32 unless told.
+dnnl::memory::desc any_desc(const Dims& dims, DType type = DType::f32);
 
 // md with its data type replaced by type: the same dims and element order (int8
 // activations and their f32 dequantized copies share a layout this way).

@@ -61,8 +61,11 @@ LinearShape linear_shape(const Var& x, const Var& w, const Var& b) {
                dims_str(xd), ", got ", dims_str(wd));
   if (b.defined())
     MINNOW_CHECK(b.dims() == Dims{wd[0]}, "linear: expected b of dims [", wd[0], "], got ", dims_str(b.dims()));
-  for (const Var* v : {&x, &w, &b})
-    MINNOW_CHECK(!v->defined() || v->data().dtype() == DType::f32, "linear: expected f32 operands, got ",
+  // A bf16 x (core/compute_type.h) is converted: the classifier runs in f32.
+  MINNOW_CHECK(x.data().dtype() == DType::f32 || x.data().dtype() == DType::bf16,
+               "linear: expected an f32 or bf16 x, got ", dtype_name(x.data().dtype()));
+  for (const Var* v : {&w, &b})
+    MINNOW_CHECK(!v->defined() || v->data().dtype() == DType::f32, "linear: expected f32 weights and bias, got ",
                  dtype_name(v->data().dtype()));
   return {xd[0], xd[1], wd[0], b.defined()};
 }

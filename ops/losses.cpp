@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/tape.h"
+#include "ops/cast.h"
 
 namespace minnow {
 namespace {
@@ -57,7 +58,8 @@ std::vector<Tensor> log_softmax_backward(const LogSoftmaxSaved& saved, const std
 }  // namespace
 
 // y = log softmax(z) per row; dx_k = dy_k - softmax(z)_k sum_j dy_j.
-Var log_softmax(const Var& logits) {
+Var log_softmax(const Var& input_logits) {
+  const Var logits = to_f32(input_logits);  // losses run in f32 (core/compute_type.h)
   const Tensor z = plain_rows("log_softmax", "logits", logits);  // (N, K)
   const int64_t n = z.dim(0), k = z.dim(1);
   Tensor y(plain_desc({n, k}));  // (N, K)
@@ -107,7 +109,8 @@ std::vector<Tensor> cross_entropy_backward(const CrossEntropySaved& saved, const
 
 // loss = -(1/N) sum_i sum_k q_ik log p_ik with p = softmax(z), q = (1 - eps) onehot(y_i) + eps / K;
 // dz_ik = g (p_ik - q_ik) / N.
-Var cross_entropy(const Var& logits, const std::vector<int32_t>& labels, const CrossEntropyOptions& options) {
+Var cross_entropy(const Var& input_logits, const std::vector<int32_t>& labels, const CrossEntropyOptions& options) {
+  const Var logits = to_f32(input_logits);  // losses run in f32 (core/compute_type.h)
   const Tensor z = plain_rows("cross_entropy", "logits", logits);  // (N, K)
   const int64_t n = z.dim(0), k = z.dim(1);
   const double eps = options.label_smoothing;
@@ -174,7 +177,8 @@ std::vector<Tensor> kl_div_backward(const KlDivSaved& saved, const std::vector<T
 // With ps = softmax(s / T), pt = softmax(t / T) and kl_i = sum_k pt_ik (log pt_ik - log ps_ik):
 // loss = T^2 / N sum_i kl_i;
 // ds_ik = g T / N (ps_ik - pt_ik);  dt_ik = g T / N pt_ik (log pt_ik - log ps_ik - kl_i).
-Var kl_div_with_temperature(const Var& student_logits, const Var& teacher_logits, float temperature) {
+Var kl_div_with_temperature(const Var& student_input, const Var& teacher_input, float temperature) {
+  const Var student_logits = to_f32(student_input), teacher_logits = to_f32(teacher_input);  // in f32
   const Tensor s = plain_rows("kl_div_with_temperature", "student_logits", student_logits);  // (N, K)
   const Tensor t = plain_rows("kl_div_with_temperature", "teacher_logits", teacher_logits);  // (N, K)
   MINNOW_CHECK(s.dims() == t.dims(), "kl_div_with_temperature: student_logits dims ", dims_str(s.dims()),
@@ -243,7 +247,8 @@ std::vector<Tensor> mse_loss_backward(const MseSaved& saved, const std::vector<T
 
 // loss = (1/M) sum (a - b)^2 over the M elements; da = 2 g (a - b) / M, db = -da.
 // Runs over a's physical buffer (b moved to a's layout if it differs); padding is zero in both.
-Var mse_loss(const Var& a, const Var& b) {
+Var mse_loss(const Var& a_input, const Var& b_input) {
+  const Var a = to_f32(a_input), b = to_f32(b_input);  // losses run in f32 (core/compute_type.h)
   MINNOW_CHECK(a.dims() == b.dims(), "mse_loss: a has dims ", dims_str(a.dims()), " but b has dims ",
                dims_str(b.dims()));
   MINNOW_CHECK(a.data().dtype() == DType::f32 && b.data().dtype() == DType::f32, "mse_loss: expected f32 a and b, got ",

@@ -53,7 +53,7 @@ std::shared_ptr<PoolPrimitives> primitives_for(const PoolShape& s, const memory:
   auto p = cached<PoolPrimitives>(key, [&] {
     PoolPrimitives built;
     // dst as format_tag::any: oneDNN gives the output the input's layout.
-    dnnl::pooling_forward::desc d(prop, s.alg, x_md, memory::desc(s.dst(), dt::f32, memory::format_tag::any),
+    dnnl::pooling_forward::desc d(prop, s.alg, x_md, memory::desc(s.dst(), x_md.data_type(), memory::format_tag::any),
                                   s.strides(), s.kernel(), s.pad_begin(), s.pad_end());
     built.fwd_pd = {d, cpu_engine()};
     built.fwd = dnnl::pooling_forward(built.fwd_pd);
@@ -94,7 +94,8 @@ std::vector<Tensor> pool2d_backward(const Pool2dSaved& saved, const std::vector<
                                     const std::vector<bool>& need);
 
 Var pool2d(const char* op, const Var& x, const PoolShape& s) {
-  MINNOW_CHECK(x.data().dtype() == DType::f32, op, ": expected an f32 input, got ", dtype_name(x.data().dtype()));
+  MINNOW_CHECK(x.data().dtype() == DType::f32 || x.data().dtype() == DType::bf16, op,
+               ": expected an f32 or bf16 input, got ", dtype_name(x.data().dtype()));
   const bool record = should_record({x});
   const auto prop = record ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
   const memory::desc x_md = x.data().desc();
