@@ -16,6 +16,8 @@ std::string_view to_string(BadImagePolicy value) { return enum_name(value); }
 std::string_view to_string(OptimizerKind value) { return enum_name(value); }
 std::string_view to_string(ScheduleKind value) { return enum_name(value); }
 std::string_view to_string(LrScaling value) { return enum_name(value); }
+std::string_view to_string(Precision value) { return enum_name(value); }
+DType compute_type(Precision value) { return value == Precision::bf16 ? DType::bf16 : DType::f32; }
 
 std::string to_yaml(const Config& config) {
   std::string out;

@@ -24,6 +24,7 @@ enum class Cifar100Label { fine, coarse };
 enum class OptimizerKind { sgd, adamw };
 enum class ScheduleKind { constant, step, multistep, cosine, onecycle };
 enum class LrScaling { none, linear, sqrt };
+enum class Precision { f32, bf16 };  // bf16: mixed precision (core/compute_type.h)
 
 std::string_view to_string(DataFormat value);
 std::string_view to_string(Cifar100Label value);
@@ -31,6 +32,8 @@ std::string_view to_string(BadImagePolicy value);
 std::string_view to_string(OptimizerKind value);
 std::string_view to_string(ScheduleKind value);
 std::string_view to_string(LrScaling value);
+std::string_view to_string(Precision value);
+DType compute_type(Precision value);  // the ops' type for a run's precision
 
 // The model section: the zoo's own ModelSpec (name required; its seed is not a key, the
 // run's top-level seed goes there when the model is built), plus what only a run needs.
@@ -171,6 +174,7 @@ struct Config {
   double label_smoothing = 0.0;
   int64_t seed = 0;
   int threads = 0;  // 0 = OpenMP's default
+  Precision precision = Precision::f32;
   std::string output = "runs/run";
   CheckpointConfig checkpoint{};
   std::string resume{};  // "" | path | "auto"

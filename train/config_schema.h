@@ -38,6 +38,7 @@ MINNOW_ENUM_NAMES(ScheduleKind, {ScheduleKind::constant, "constant"}, {ScheduleK
                   {ScheduleKind::multistep, "multistep"}, {ScheduleKind::cosine, "cosine"},
                   {ScheduleKind::onecycle, "onecycle"});
 MINNOW_ENUM_NAMES(LrScaling, {LrScaling::none, "none"}, {LrScaling::linear, "linear"}, {LrScaling::sqrt, "sqrt"});
+MINNOW_ENUM_NAMES(Precision, {Precision::f32, "f32"}, {Precision::bf16, "bf16"});
 #undef MINNOW_ENUM_NAMES
 
 template <class E>
@@ -292,6 +293,9 @@ void visit_config(C& c, Visit&& visit) {
   visit("threads", c.threads,
         "Compute threads per process; 0 = OpenMP's default, or under mpirun the node's cores divided by the "
         "ranks on that node.", at_least(0));
+  visit("precision", c.precision,
+        "f32, or bf16: mixed precision (convolutions, pooling, activations and BN's data in bf16; weights, "
+        "optimizer state, BN statistics, classifier and loss in f32); needs a CPU with AVX512-BF16 or AMX.", any());
   visit("output", c.output, "Run folder for checkpoints, metrics and the resolved config.", required("a folder path"));
   visit("checkpoint.every_epochs", c.checkpoint.every_epochs, "Write last.safetensors every this many epochs.",
         at_least(1));

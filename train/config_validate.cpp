@@ -4,6 +4,7 @@
 // Types and unknown keys are caught earlier, while binding (config_load.cpp).
 #include <algorithm>
 
+#include "core/compute_type.h"
 #include "core/error.h"
 #include "train/config_schema.h"
 
@@ -63,6 +64,11 @@ void check_relations(const Config& c, const Checker& check) {
         "at least one epoch for the multistep schedule");
   check(s.min_lr >= 0 && s.min_lr <= o.lr, "schedule.min_lr", s.min_lr,
         "a value in [0, optimizer.lr] (optimizer.lr is " + config_detail::format_double(o.lr) + ")");
+
+  check(c.precision != Precision::bf16 || !c.qat.enabled, "precision", c.precision,
+        "f32 when qat.enabled is true (QAT's fake quantization trains in f32)");
+  check(c.precision != Precision::bf16 || cpu_has_native_bf16(), "precision", c.precision,
+        std::string("f32 on this CPU (bf16 needs AVX512-BF16 or AMX; oneDNN finds ") + cpu_isa_name() + ")");
 
   const DistillConfig& k = c.distill;
   check(!k.enabled || !k.teacher.model.empty(), "distill.teacher.model", k.teacher.model,

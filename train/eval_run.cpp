@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/compute_type.h"
 #include "core/engine.h"
 #include "core/error.h"
 #include "train/data_setup.h"
@@ -33,6 +34,7 @@ EvalRun evaluate_weights(const Config& config, const std::string& config_name, c
     run.result = evaluate([&int8](const Tensor& x) { return int8->forward(x); }, *data.val_loader, true);
     run.agreement = argmax_agreement_percent(run.result, run.fake_quant);
   } else {
+    const ComputeScope compute(compute_type(config.precision));  // the run's own precision
     run.result = evaluate(model, *data.val_loader, options.keep_logits);
   }
   MINNOW_CHECK(run.result.count > 0, "eval: none of the ", run.images, " test images could be read");

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/compute_type.h"
 #include "core/engine.h"
 #include "core/error.h"
 #include "core/tape.h"
@@ -114,6 +115,7 @@ Var Trainer::training_loss(const Var& logits, const data::Batch& batch, LossTerm
 double Trainer::train_step(const data::Batch& batch, int64_t global_images, double lr, LossTerms& terms) {
   // Forward may run collectives (synchronised BN, QAT observers): an error inside it on one
   // rank is not voted on but ends the job (train/cli/train.cpp). A NaN loss is voted on.
+  const ComputeScope compute(compute_type(config_.precision));  // forward and backward
   const Var logits = model_->forward(Var(batch.images));
   const Var loss = training_loss(logits, batch, terms);
   const double loss_value = loss.data().to_plain()[0];
@@ -215,7 +217,10 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
 // Each rank evaluates its shard of the evaluation data; the sums are reduced.
 EvalResult Trainer::evaluate_ranks() {
   EvalResult mine;
-  run_agreed(world_, [&] { mine = evaluate(*model_, *data_.val_loader); });
+  run_agreed(world_, [&] {
+    const ComputeScope compute(compute_type(config_.precision));
+    mine = evaluate(*model_, *data_.val_loader);
+  });
   if (!world_.distributed()) return mine;
   const auto n = static_cast<double>(mine.count);
   const Accuracy all = summed(world_, {.loss_sum = mine.loss * n,

@@ -67,6 +67,16 @@ TEST(CliErrors, WrongTypeInSetIsOneLine) {
   expect_one_line_error(run_minnow({"train", config, "--set", "optimizer.lr=fast"}, folder.path()), "optimizer.lr");
 }
 
+// oneDNN limited to AVX-512 without its bf16 instructions stands in for a CPU that lacks them.
+TEST(CliErrors, Bf16WithoutCpuSupportIsOneLine) {
+  test_support::ScratchDir folder;
+  const std::string config = write_config(folder, config_text(folder.file("data"), folder));
+  const CliRun run = test_support::run_program(
+      "env", {"ONEDNN_MAX_CPU_ISA=AVX512_CORE", MINNOW_CLI_PATH, "train", config, "--set", "precision=bf16"},
+      folder.path());
+  expect_one_line_error(run, "precision: expected f32 on this CPU (bf16 needs AVX512-BF16 or AMX; oneDNN finds ");
+}
+
 TEST(CliErrors, MissingDataPathIsOneLine) {
   test_support::ScratchDir folder;
   const std::string missing = folder.file("no-such-data");

@@ -191,6 +191,9 @@ TEST(Config, RangeChecksNameTheKey) {
                      {"data.transforms.mean=[0.5, 0.5]", "data.transforms.std=[1, 1]"});
   expect_parse_error(base, {"distill.teacher.model: expected a zoo model name when distill.enabled is true"},
                      {"distill.enabled=true"});
+  expect_parse_error(base, {"precision: expected f32 when qat.enabled is true", "got bf16"},
+                     {"precision=bf16", "qat.enabled=true"});
+  expect_parse_error(base, {"precision: expected one of f32 | bf16, got 'fp16'"}, {"precision=fp16"});
   expect_parse_error(base, {"distill.features: expected entries \"teacher_layer:student_layer\", got \"layer3\""},
                      {"distill.features=[layer3]"});
   expect_parse_error(base, {"distill.features: expected entries", "got \"a:b:c\""}, {"distill.features=[\"a:b:c\"]"});
