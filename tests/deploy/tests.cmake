@@ -29,3 +29,9 @@ if(TARGET test_deploy)
   add_dependencies(test_deploy opencv_classify)
   target_compile_definitions(test_deploy PRIVATE OPENCV_CLASSIFY_PATH="$<TARGET_FILE:opencv_classify>")
 endif()
+
+# bench/opencv_latency (built with the benchmark programs when OpenCV is found): test_deploy runs it once.
+if(TARGET test_deploy AND TARGET opencv_latency)
+  add_dependencies(test_deploy opencv_latency)
+  target_compile_definitions(test_deploy PRIVATE OPENCV_LATENCY_PATH="$<TARGET_FILE:opencv_latency>")
+endif()

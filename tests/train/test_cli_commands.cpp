@@ -306,5 +306,42 @@ TEST(CliBench, JsonReportsThroughputMemoryAndOneDnnShare) {
   EXPECT_LE(out["onednn_percent"].get<double>(), 100);
 }
 
+// min <= median <= max of one inference form's timings in the JSON report, all positive.
+void expect_ordered_timings(const json& out, const std::string& form) {
+  SCOPED_TRACE(form);
+  const double lo = out[form + "_ms_min"].get<double>(), mid = out[form + "_ms_per_batch"].get<double>(),
+               hi = out[form + "_ms_max"].get<double>();
+  EXPECT_GT(lo, 0);
+  EXPECT_LE(lo, mid);
+  EXPECT_LE(mid, hi);
+  EXPECT_DOUBLE_EQ(out[form + "_images_per_second"].get<double>(), 1000.0 / mid);  // batch 1
+}
+
+// Batch-1 inference: --eval reports the f32 forward alone, --int8 both forms and their ratio.
+TEST(CliBench, InferenceJsonReportsMedianMinAndMax) {
+  ScratchDir folder;
+  const auto bench = [&](const std::string& mode) {
+    return run_minnow({"bench", mode, "--model", "mobilenet_v1", "--width", "0.25", "--resolution", "32",
+                       "--small-input", "--batch", "1", "--threads", "1", "--steps", "3", "--json"},
+                      folder.path());
+  };
+  const CliRun eval = bench("--eval");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const json f32 = json::parse(eval.out);
+  EXPECT_EQ(f32["batch"], 1);
+  EXPECT_EQ(f32["steps"], 3);
+  expect_ordered_timings(f32, "f32");
+  EXPECT_FALSE(f32.contains("int8_ms_per_batch"));
+
+  const CliRun int8 = bench("--int8");
+  ASSERT_EQ(int8.exit_code, 0) << int8.err;
+  const json both = json::parse(int8.out);
+  expect_ordered_timings(both, "f32");
+  expect_ordered_timings(both, "int8");
+  EXPECT_DOUBLE_EQ(both["speedup"].get<double>(),
+                   both["f32_ms_per_batch"].get<double>() / both["int8_ms_per_batch"].get<double>());
+  EXPECT_EQ(both["int8_convs"], 27);  // the stem and 13 depthwise-separable blocks
+}
+
 }  // namespace
 }  // namespace minnow

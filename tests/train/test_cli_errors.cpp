@@ -121,5 +121,16 @@ TEST(CliErrors, BadArgumentsAreOneLine) {
   expect_one_line_error(run_minnow({"frobnicate"}, folder.path()), "subcommand");
 }
 
+// A family convert_int8 refuses: `bench --int8` names it and points at --eval, in one line.
+TEST(CliErrors, BenchInt8OfAFamilyWithoutInt8FormIsOneLine) {
+  test_support::ScratchDir folder;
+  expect_one_line_error(run_minnow({"bench", "--int8", "--model", "densenet121", "--resolution", "32", "--small-input",
+                                    "--batch", "1", "--threads", "1", "--steps", "1", "--num-classes", "10"},
+                                   folder.path()),
+                        "bench --int8: densenet121 has no int8 model (convert_int8: ");
+  expect_one_line_error(run_minnow({"bench", "--eval", "--int8", "--model", "mobilenet_v1"}, folder.path()),
+                        "--eval excludes --int8");
+}
+
 }  // namespace
 }  // namespace minnow

@@ -3,7 +3,8 @@
 // of a zoo model on random data after two warm-up steps, and reports the median
 // images/s and ms per step, the peak RSS and the share of each step spent inside
 // oneDNN primitives (core/primitive_timer.h). --qat times the fake-quantized training form
-// (train/qat/prepare_qat.h, the config's default qat section); --int8 times inference instead (bench_int8.h);
+// (train/qat/prepare_qat.h, the config's default qat section); --eval times f32 inference instead and --int8
+// f32 against int8 inference (bench_int8.h);
 // under mpirun it times data-parallel steps over the ranks (bench_parallel.h).
 #include <algorithm>
 #include <chrono>
@@ -29,6 +30,7 @@ namespace {
 constexpr int kWarmupSteps = 2;
 
 struct BenchArgs : InferenceBenchArgs {
+  bool eval = false;
   bool int8 = false;
   bool qat = false;
   double bucket_mb = 25.0;
@@ -40,7 +42,7 @@ struct StepTime {
 };
 
 int run_bench(const BenchArgs& a) {
-  if (a.int8) return run_inference_bench(a);
+  if (a.eval || a.int8) return run_inference_bench(a, a.int8);
   if (dist::launched_by_mpi()) {
     try {
       const int code = run_parallel_bench({.base = a, .bucket_mb = a.bucket_mb});
@@ -122,17 +124,23 @@ int run_bench(const BenchArgs& a) {
 void add_bench_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<BenchArgs>();
   args->spec.num_classes = 10;
-  auto* cmd = app.add_subcommand("bench", "Training-step throughput of a zoo model on random data");
+  auto* cmd = app.add_subcommand(
+      "bench", "Training-step throughput, or inference latency (--eval, --int8), of a zoo model on random data");
   add_model_options(*cmd, args->spec, args->resolution);
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str()->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", args->threads, "Threads")->capture_default_str()->check(CLI::Range(1, 1024));
-  cmd->add_option("--steps", args->steps, "Timed steps (after 2 warm-up steps)")
+  cmd->add_option("--steps", args->steps,
+                  "Timed steps, or inference batches (after 2 warm-up ones); the median is reported")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  cmd->add_flag("--int8", args->int8,
-                "Time inference instead: f32 against the int8 model converted after QAT preparation "
-                "(mobilenet_v1, mobilenet_v2)");
-  cmd->add_flag("--qat", args->qat, "Time QAT training steps: the model prepared by the default qat section");
+  auto* eval = cmd->add_flag("--eval", args->eval, "Time inference instead: f32 eval-mode forwards, no gradients");
+  auto* int8 = cmd->add_flag("--int8", args->int8,
+                             "Time inference instead: f32 against the int8 model converted after QAT preparation "
+                             "(every family but densenet121 and xception, which stop with one line)");
+  auto* qat =
+      cmd->add_flag("--qat", args->qat, "Time QAT training steps: the model prepared by the default qat section");
+  eval->excludes(int8)->excludes(qat);
+  int8->excludes(qat);
   cmd->add_option("--bucket-mb", args->bucket_mb, "Under mpirun: gradient bucket size in MB")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 1024.0));

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Batch-1 inference latency of every zoo model: minnow f32 and int8, PyTorch eval, OpenCV DNN, in one sitting.
+
+usage: bench/compare_latency.py [--minnow build/minnow] [--opencv build/bench/opencv_latency]
+                                [--baseline ../shared/bench/torch_baseline.py]
+                                [--threads 2] [--steps 50] [--resolution 224] [--models a,b]
+
+For every model, back to back: OpenCV 4.6's DNN module on minnow's own float ONNX export
+(bench/opencv_latency), minnow's f32 eval forward and its int8 model (`minnow bench --int8 --batch 1`;
+`--eval` for a family convert_int8 refuses) and PyTorch's eval forward under no_grad
+(torch_baseline.py --eval --batch 1). Each side reports the median of --steps forwards on random data,
+after its warm-up (minnow and OpenCV 2, PyTorch 1). Prints the CPU, then a Markdown table of the medians
+in ms and the ratios the deployment goals are stated in, then footnotes for what did not run.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+# Row name -> (shown as, minnow / opencv_latency model arguments, torch_baseline.py model name). 10 classes.
+MODELS = {
+    "mobilenet_v1": ("mobilenet_v1", ["--model", "mobilenet_v1"], "mobilenet_v1"),
+    "mobilenet_v2": ("mobilenet_v2", ["--model", "mobilenet_v2"], "mobilenet_v2"),
+    "mobilenet_v3_small": ("mobilenet_v3_small", ["--model", "mobilenet_v3_small"], "mobilenet_v3_small"),
+    "mobilenet_v3_large": ("mobilenet_v3_large", ["--model", "mobilenet_v3_large"], "mobilenet_v3_large"),
+    "shufflenet_v1_g3": ("shufflenet_v1 (g=3)", ["--model", "shufflenet_v1", "--groups", "3"], "shufflenet_v1_g3"),
+    "shufflenet_v2_x1_0": ("shufflenet_v2 x1.0", ["--model", "shufflenet_v2_x1_0"], "shufflenet_v2"),
+    "squeezenet1_1": ("squeezenet1_1", ["--model", "squeezenet1_1"], "squeezenet1_1"),
+    "resnet18": ("resnet18", ["--model", "resnet18"], "resnet18"),
+    "mnasnet1_0": ("mnasnet1_0", ["--model", "mnasnet1_0"], "mnasnet1_0"),
+    "efficientnet_b0": ("efficientnet_b0", ["--model", "efficientnet_b0"], "efficientnet_b0"),
+    "googlenet": ("googlenet", ["--model", "googlenet"], "googlenet"),
+    "densenet121": ("densenet121", ["--model", "densenet121"], "densenet121"),
+}
+SIMD_FLAGS = re.compile(r"^(sse4_2|avx.*|fma|f16c|amx.*)$")
+
+
+class Failed(Exception):
+    """A program that ended non-zero: its last stderr line says why."""
+
+
+def run(cmd):
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exit code {done.returncode}"]
+        raise Failed(re.sub(r"^(minnow|opencv_latency): error: ", "", lines[-1]))
+    return done.stdout
+
+
+def cpu_lines():
+    model, flags = "unknown", []
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model == "unknown":
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = [v for v in value.split() if SIMD_FLAGS.match(v)]
+    return [f"CPU: {model}, {os.cpu_count()} logical CPUs", f"SIMD flags: {' '.join(flags)}"]
+
+
+def run_opencv(exe, args, res, threads, steps):
+    out = json.loads(run([exe, *args, "--resolution", str(res), "--threads", str(threads), "--steps", str(steps),
+                          "--num-classes", "10"]))
+    return out["ms_per_batch"], out["opencv"]
+
+
+def run_minnow(exe, args, res, threads, steps):
+    """(f32 ms, int8 ms or None, why int8 is missing or None)."""
+    cmd = [exe, "bench", *args, "--resolution", str(res), "--batch", "1", "--threads", str(threads),
+           "--steps", str(steps), "--num-classes", "10", "--json"]
+    try:
+        out = json.loads(run(cmd + ["--int8"]))
+        return out["f32_ms_per_batch"], out["int8_ms_per_batch"], None
+    except Failed as e:
+        if "has no int8 model" not in str(e):
+            raise
+        return json.loads(run(cmd + ["--eval"]))["f32_ms_per_batch"], None, str(e)
+
+
+def run_torch(script, name, res, threads, steps):
+    out = run(["/usr/bin/python3", script, "--eval", "--batch", "1", "--models", name, "--res", str(res),
+               "--threads", str(threads), "--steps", str(steps)])
+    m = re.search(r"step_s=([0-9.]+) img_per_s=([0-9.]+)", out)
+    if not m:
+        raise Failed(f"unexpected output: {out!r}")
+    # Both are rounded (4 decimals of seconds, 1 of images/s): take the one with more significant digits.
+    step_s, per_s = float(m.group(1)), float(m.group(2))
+    return 1000 * step_s if step_s > 0.0316 else 1000 / per_s
+
+
+def ratio(num, den):
+    return f"{num / den:.2f}x" if num is not None and den is not None else "-"
+
+
+def ms(value):
+    return f"{value:.2f}" if value is not None else "-"
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minnow", default=os.path.join(here, "..", "build", "minnow"))
+    ap.add_argument("--opencv", default=os.path.join(here, "..", "build", "bench", "opencv_latency"))
+    ap.add_argument("--baseline", default=os.path.join(here, "..", "..", "shared", "bench", "torch_baseline.py"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=50, help="timed batch-1 forwards per side (the median is shown)")
+    ap.add_argument("--resolution", type=int, default=224)
+    ap.add_argument("--models", default=",".join(MODELS), help="comma-separated, of: " + ", ".join(MODELS))
+    a = ap.parse_args()
+    rows = a.models.split(",")
+    unknown = [r for r in rows if r not in MODELS]
+    if unknown:
+        ap.error(f"unknown model(s) {', '.join(unknown)}; expected some of {', '.join(MODELS)}")
+
+    for line in cpu_lines():
+        print(line)
+    print(f"batch 1, {a.resolution} px, 10 classes, {a.threads} thread(s), median of {a.steps} forwards each\n")
+    print("| model | minnow f32 ms | minnow int8 ms | PyTorch eval ms | OpenCV DNN ms "
+          "| OpenCV / minnow f32 (goal >= 2) | f32 / int8 (goal >= 3) | PyTorch / minnow f32 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    notes, opencv_version = [], None
+    for row in rows:
+        shown, args, torch_name = MODELS[row]
+        try:
+            cv_ms, opencv_version = run_opencv(a.opencv, args, a.resolution, a.threads, a.steps)
+        except Failed as e:
+            notes.append(f"{shown}: left out, OpenCV DNN cannot run its ONNX export ({e})")
+            continue
+        try:
+            f32_ms, int8_ms, no_int8 = run_minnow(a.minnow, args, a.resolution, a.threads, a.steps)
+            torch_ms = run_torch(a.baseline, torch_name, a.resolution, a.threads, a.steps)
+        except Failed as e:
+            sys.exit(f"compare_latency: {shown}: {e}")
+        if no_int8:
+            notes.append(f"{shown}: no int8 column ({no_int8})")
+        print(f"| {shown} | {ms(f32_ms)} | {ms(int8_ms)} | {ms(torch_ms)} | {ms(cv_ms)} | {ratio(cv_ms, f32_ms)} "
+              f"| {ratio(f32_ms, int8_ms)} | {ratio(torch_ms, f32_ms)} |", flush=True)
+
+    print(f"\nOpenCV {opencv_version or '(none ran)'} DNN on minnow's float ONNX export (opset 10, BN folded); "
+          "PyTorch eval under no_grad, NCHW.")
+    for note in notes:
+        print(f"- {note}")
+
+
+if __name__ == "__main__":
+    main()
