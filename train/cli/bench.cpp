@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/compute_type.h"
 #include "core/engine.h"
+#include "core/error.h"
 #include "core/primitive_timer.h"
 #include "core/rng.h"
 #include "dist/world.h"
@@ -33,6 +35,7 @@ struct BenchArgs : InferenceBenchArgs {
   bool eval = false;
   bool int8 = false;
   bool qat = false;
+  std::string precision = "f32";  // f32 | bf16 (training steps)
   double bucket_mb = 25.0;
 };
 
@@ -54,6 +57,9 @@ int run_bench(const BenchArgs& a) {
     }
   }
   set_num_threads(a.threads);
+  const DType compute = a.precision == "bf16" ? DType::bf16 : DType::f32;
+  MINNOW_CHECK(compute == DType::f32 || cpu_has_native_bf16(), "bench: --precision bf16 needs a CPU with "
+               "AVX512-BF16 or AMX; oneDNN finds ", cpu_isa_name());
   auto model = create_model(a.spec);
   if (a.qat) prepare_qat(*model, QatConfig{.enabled = true});
   model->train();
@@ -66,6 +72,7 @@ int run_bench(const BenchArgs& a) {
   const std::vector<int32_t> labels = random_labels(a, rng);
 
   auto step = [&] {
+    const ComputeScope scope(compute);
     sgd.zero_grad();
     const Var loss = cross_entropy(model->forward(x), labels);
     loss.backward();
@@ -97,12 +104,20 @@ int run_bench(const BenchArgs& a) {
   const double rss = peak_rss_mib();
 
   if (a.json) {
-    const nlohmann::json out = {{"model", a.spec.name},          {"width", a.spec.width}, {"qat", a.qat},
-                                {"resolution", a.resolution},     {"batch", a.batch},
-                                {"threads", a.threads},           {"steps", a.steps},
-                                {"params", model->num_parameters()}, {"images_per_second", images_per_second},
-                                {"ms_per_step", median_ms},       {"ms_per_step_min", times.front().ms},
-                                {"ms_per_step_max", times.back().ms}, {"peak_rss_mib", rss},
+    const nlohmann::json out = {{"model", a.spec.name},
+                                {"width", a.spec.width},
+                                {"qat", a.qat},
+                                {"precision", a.precision},
+                                {"resolution", a.resolution},
+                                {"batch", a.batch},
+                                {"threads", a.threads},
+                                {"steps", a.steps},
+                                {"params", model->num_parameters()},
+                                {"images_per_second", images_per_second},
+                                {"ms_per_step", median_ms},
+                                {"ms_per_step_min", times.front().ms},
+                                {"ms_per_step_max", times.back().ms},
+                                {"peak_rss_mib", rss},
                                 {"onednn_percent", onednn_percent}};
     std::printf("%s\n", out.dump().c_str());
     return 0;
@@ -110,8 +125,8 @@ int run_bench(const BenchArgs& a) {
   std::printf("%s width %.3g at %lld px, batch %lld, %d thread(s), %.2f M parameters\n", a.spec.name.c_str(),
               static_cast<double>(a.spec.width), static_cast<long long>(a.resolution), static_cast<long long>(a.batch),
               a.threads, static_cast<double>(model->num_parameters()) / 1e6);
-  std::printf("%d timed %straining steps after %d warm-up (forward, cross-entropy, backward, SGD momentum)\n", a.steps,
-              a.qat ? "QAT " : "", kWarmupSteps);
+  std::printf("%d timed %s%s training steps after %d warm-up (forward, cross-entropy, backward, SGD momentum)\n",
+              a.steps, a.precision.c_str(), a.qat ? " QAT" : "", kWarmupSteps);
   std::printf("images/s:      %.1f (median step)\n", images_per_second);
   std::printf("ms per step:   %.2f median (min %.2f, max %.2f)\n", median_ms, times.front().ms, times.back().ms);
   std::printf("peak RSS:      %.1f MiB\n", rss);
@@ -139,8 +154,13 @@ void add_bench_command(CLI::App& app, Action& action) {
                              "(every family but densenet121 and xception, which stop with one line)");
   auto* qat =
       cmd->add_flag("--qat", args->qat, "Time QAT training steps: the model prepared by the default qat section");
-  eval->excludes(int8)->excludes(qat);
-  int8->excludes(qat);
+  auto* precision = cmd->add_option("--precision", args->precision,
+                                    "Training steps in f32, or bf16 mixed precision (the config's precision key)")
+                        ->capture_default_str()
+                        ->check(CLI::IsMember({"f32", "bf16"}));
+  eval->excludes(int8)->excludes(qat)->excludes(precision);
+  int8->excludes(qat)->excludes(precision);
+  qat->excludes(precision);
   cmd->add_option("--bucket-mb", args->bucket_mb, "Under mpirun: gradient bucket size in MB")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 1024.0));
