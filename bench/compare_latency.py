@@ -16,8 +16,9 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
+
+from bench_common import Failed, cpu_lines, run
 
 # Row name -> (shown as, minnow / opencv_latency model arguments, torch_baseline.py model name). 10 classes.
 MODELS = {
@@ -34,33 +35,6 @@ MODELS = {
     "googlenet": ("googlenet", ["--model", "googlenet"], "googlenet"),
     "densenet121": ("densenet121", ["--model", "densenet121"], "densenet121"),
 }
-SIMD_FLAGS = re.compile(r"^(sse4_2|avx.*|fma|f16c|amx.*)$")
-
-
-class Failed(Exception):
-    """A program that ended non-zero: its last stderr line says why."""
-
-
-def run(cmd):
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines() or [f"exit code {done.returncode}"]
-        raise Failed(re.sub(r"^(minnow|opencv_latency): error: ", "", lines[-1]))
-    return done.stdout
-
-
-def cpu_lines():
-    model, flags = "unknown", []
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and model == "unknown":
-                model = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = [v for v in value.split() if SIMD_FLAGS.match(v)]
-    return [f"CPU: {model}, {os.cpu_count()} logical CPUs", f"SIMD flags: {' '.join(flags)}"]
-
-
 def run_opencv(exe, args, res, threads, steps):
     out = json.loads(run([exe, *args, "--resolution", str(res), "--threads", str(threads), "--steps", str(steps),
                           "--num-classes", "10"]))
