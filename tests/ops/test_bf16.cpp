@@ -128,6 +128,28 @@ const Bf16Case kCases[] = {
 INSTANTIATE_TEST_SUITE_P(Ops, Bf16Op, ::testing::ValuesIn(kCases),
                          [](const auto& param_info) { return param_info.param.name; });
 
+// oneDNN 2.6's bf16 shuffle writes past its output in aBcd8b and aBcd4b (ops/channel_shuffle.cpp
+// moves such inputs to nChw16c): in every layout the bf16 shuffle is the f32 one, exactly (a
+// permutation of values that bf16 holds exactly), forward and backward.
+TEST(Bf16, ChannelShuffleIsExactInEveryLayout) {
+  using tag = dnnl::memory::format_tag;
+  Rng rng(9);
+  const Dims dims{4, 120, 8, 8};
+  const Tensor values = as_f32(test_support::random_tensor(dims, rng).to_layout(plain_desc(dims, DType::bf16)));
+  const Tensor dy = as_f32(test_support::random_tensor(dims, rng).to_layout(plain_desc(dims, DType::bf16)));
+  const Var x32(values, true);
+  const Var y32 = channel_shuffle(x32, 3);
+  y32.backward(dy);
+  for (const tag layout : {tag::aBcd8b, tag::aBcd4b, tag::aBcd16b, tag::nhwc, tag::nchw}) {
+    const Var x(values.to_layout(dnnl::memory::desc(dims, dt::bf16, layout)), true);
+    const Var y = channel_shuffle(x, 3);
+    y.backward(dy.to_layout(plain_desc(dims, DType::bf16)));
+    EXPECT_EQ(y.data().to_plain(), y32.data().to_plain()) << static_cast<int>(layout);
+    EXPECT_EQ(x.grad().desc(), x.data().desc()) << static_cast<int>(layout);
+    EXPECT_EQ(x.grad().to_plain(), x32.grad().to_plain()) << static_cast<int>(layout);
+  }
+}
+
 // On a CPU with bf16 instructions the convolutions run native bf16 kernels ("..._bf16" on
 // AVX512-BF16, "..._amx" on AMX), not emulation or a reference loop.
 TEST(Bf16, ConvolutionsRunNativeKernels) {
