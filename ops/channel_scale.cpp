@@ -9,14 +9,16 @@ namespace {
 
 // out[c, j] = in[c, j] s[c] over the (C, numel / C) view of plain tensors.
 Tensor scaled(const Tensor& in, const Tensor& s) {
-  Tensor out = Tensor::zeros(in.dims());
+  Tensor out(plain_desc(in.dims()));  // every element written below
   const int64_t channels = s.numel(), per = in.numel() / channels;
   const float* src = in.data<float>();
   const float* scale = s.data<float>();
   float* dst = out.data<float>();
 #pragma omp parallel for
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t j = c * per; j < (c + 1) * per; ++j) dst[j] = src[j] * scale[c];
+  for (int64_t c = 0; c < channels; ++c) {
+    const float sc = scale[c];  // a local: the stores cannot change it, so the loop vectorises
+    for (int64_t j = c * per; j < (c + 1) * per; ++j) dst[j] = src[j] * sc;
+  }
   return out;
 }
 

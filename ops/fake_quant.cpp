@@ -56,8 +56,8 @@ struct QuantPlan {
 
 int64_t buffer_floats(const Tensor& x) { return static_cast<int64_t>(x.bytes() / sizeof(float)); }
 
-// Per channel: calls fn(quantizer, offset) on the logical elements of each channel. (Per tensor,
-// the loops run over the whole buffer, padding included; see flat_forward.)
+// Per channel: calls fn(quantizer, offset) on the logical elements of each channel, in any
+// layout. (Runs over contiguous memory take the loops of for_each_run below.)
 template <class Fn>
 void for_each_channel_element(const QuantPlan& plan, const Tensor& x, Fn fn) {
 #pragma omp parallel for if (x.numel() > 32768)
@@ -134,9 +134,11 @@ QuantPlan per_channel_plan(const char* op, const Tensor& x, const std::vector<fl
   return plan;
 }
 
-// The per-tensor loops over the whole buffer, written out so that they vectorise: the zero point
-// is an integer here, so clamp(q) - zp is an integer below 2^17 and its product with scale,
+// The loops over contiguous runs, written out so that they vectorise: per tensor the whole
+// buffer, per channel a plain weight's channel c (the run [c per, (c + 1) per)). The zero point
+// is an integer there, so clamp(q) - zp is an integer below 2^17 and its product with scale,
 // rounded once to float, equals Quantizer::y's product taken in double and then rounded.
+// (Per channel with torch's float zero points, or in a blocked layout, the walk below runs.)
 struct FlatQuantizer {
   float lo, hi, zero_point, scale, inv_scale;
   explicit FlatQuantizer(const Quantizer& qz)
@@ -147,10 +149,13 @@ struct FlatQuantizer {
         inv_scale(qz.inv_scale) {}
 };
 
-// The fields are copied to locals so that the compiler knows the stores cannot change them.
-void flat_forward(const FlatQuantizer& f, const float* x, float* y, int64_t n) {
+constexpr int64_t kChunk = 32768;  // elements per thread's share of a per-tensor loop
+
+// y = fq(x) over n elements. The fields are copied to locals so that the compiler knows the
+// stores cannot change them.
+void quantize_run(const FlatQuantizer& f, const float* x, float* y, int64_t n) {
   const float lo = f.lo, hi = f.hi, zero_point = f.zero_point, scale = f.scale, inv_scale = f.inv_scale;
-#pragma omp parallel for simd if (n > 32768)
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     const float q = round_half_even(x[i] * inv_scale) + zero_point;
     const float clamped = q < lo ? lo : (hi < q ? hi : q);  // std::clamp, NaN kept
@@ -158,24 +163,46 @@ void flat_forward(const FlatQuantizer& f, const float* x, float* y, int64_t n) {
   }
 }
 
-void flat_backward(const FlatQuantizer& f, const float* x, const float* dy, float* dx, int64_t n) {
+// dx = dy where q(x) lies in [qmin, qmax], else 0, over n elements.
+void mask_run(const FlatQuantizer& f, const float* x, const float* dy, float* dx, int64_t n) {
   const float lo = f.lo, hi = f.hi, zero_point = f.zero_point, inv_scale = f.inv_scale;
-#pragma omp parallel for simd if (n > 32768)
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     const float q = round_half_even(x[i] * inv_scale) + zero_point, g = dy[i];  // both loads unconditional
     dx[i] = (q >= lo) & (q <= hi) ? g : 0.0f;
   }
 }
 
+// Calls run(flat quantizer, offset, count) over x's buffer in contiguous runs: per tensor in
+// chunks, per channel (plain weights) one run per channel. False when the plan needs the walk.
+template <class Run>
+bool for_each_run(const QuantPlan& plan, const Tensor& x, Run run) {
+  const int64_t n = buffer_floats(x);
+  if (!plan.walk) {
+    const FlatQuantizer f(plan.quantizers[0]);
+    const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for if (chunks > 1)
+    for (int64_t c = 0; c < chunks; ++c) run(f, c * kChunk, std::min(kChunk, n - c * kChunk));
+    return true;
+  }
+  const bool integer_zero_points = std::none_of(plan.quantizers.begin(), plan.quantizers.end(),
+                                                [](const Quantizer& q) { return q.zero_point_before_round; });
+  if (!x.is_plain() || !integer_zero_points) return false;
+  const int64_t channels = plan.walk->channels(), per = n / channels;
+#pragma omp parallel for if (n > kChunk)
+  for (int64_t c = 0; c < channels; ++c) run(FlatQuantizer(plan.quantizers[static_cast<size_t>(c)]), c * per, per);
+  return true;
+}
+
 Tensor forward(const QuantPlan& plan, const Tensor& x) {
   const float* px = x.data<float>();
-  if (!plan.walk) {
-    const Tensor y(x.desc());
-    flat_forward(FlatQuantizer(plan.quantizers[0]), px, y.data<float>(), buffer_floats(x));
-    return y;
-  }
-  const Tensor y = Tensor::zeros(x.desc());  // a walk never visits the padding
+  Tensor y(x.desc());
   float* py = y.data<float>();
+  if (for_each_run(plan, x, [&](const FlatQuantizer& f, int64_t at, int64_t count) {
+        quantize_run(f, px + at, py + at, count);
+      }))
+    return y;
+  y.zero();  // a walk never visits the padding
   for_each_channel_element(plan, x, [&](const Quantizer& qz, int64_t i) { py[i] = qz.y(qz.q(px[i])); });
   return y;
 }
@@ -184,13 +211,13 @@ Tensor forward(const QuantPlan& plan, const Tensor& x) {
 Tensor backward_dx(const QuantPlan& plan, const Tensor& x, const Tensor& dy) {
   const Tensor dy_bwd = dy.to_layout(x.desc());
   const float *px = x.data<float>(), *pdy = dy_bwd.data<float>();
-  if (!plan.walk) {
-    const Tensor dx(x.desc());
-    flat_backward(FlatQuantizer(plan.quantizers[0]), px, pdy, dx.data<float>(), buffer_floats(x));
-    return dx;
-  }
-  const Tensor dx = Tensor::zeros(x.desc());
+  Tensor dx(x.desc());
   float* pdx = dx.data<float>();
+  if (for_each_run(plan, x, [&](const FlatQuantizer& f, int64_t at, int64_t count) {
+        mask_run(f, px + at, pdy + at, pdx + at, count);
+      }))
+    return dx;
+  dx.zero();
   for_each_channel_element(plan, x, [&](const Quantizer& qz, int64_t i) { pdx[i] = qz.inside(qz.q(px[i])) ? pdy[i] : 0.0f; });
   return dx;
 }

@@ -44,11 +44,17 @@ MinMax span_min_max(const float* p, int64_t n) {
   return m;
 }
 
-// Min and max of each channel of a ChannelWalk over t.
+// Min and max of each channel of a ChannelWalk over t; a plain t's channels are contiguous runs.
 std::vector<MinMax> walk_min_max(const Tensor& t, int channel_dims) {
   const ChannelWalk walk(t.desc(), channel_dims);
   const float* p = t.data<float>();
   std::vector<MinMax> ranges(static_cast<size_t>(walk.channels()));
+  if (t.is_plain()) {
+    const int64_t per = t.numel() / walk.channels();
+#pragma omp parallel for if (t.numel() > kChunk)
+    for (int64_t c = 0; c < walk.channels(); ++c) ranges[static_cast<size_t>(c)] = span_min_max(p + c * per, per);
+    return ranges;
+  }
 #pragma omp parallel for if (t.numel() > 32768)
   for (int64_t c = 0; c < walk.channels(); ++c) {
     MinMax m;
