@@ -15,43 +15,10 @@
 #include "train/qat/conv_bn_fold.h"
 #include "train/qat/fake_quantize.h"
 #include "ops/quant_params.h"
+#include "train/qat/int8_graph_nodes.h"
 #include "train/qat/int8_model.h"
 
 namespace minnow {
-namespace {
-
-Int8Point point_of(const ActivationFakeQuant& q) { return {q.options().is_signed ? DType::s8 : DType::u8, q.scale()}; }
-
-template <class T>
-T* child_named(const Module& m, const std::string& name) {
-  for (const auto& [n, child] : m.named_children())
-    if (n == name) return dynamic_cast<T*>(child);
-  return nullptr;
-}
-
-bool is_relu(const GraphNode& n) {
-  const auto* act = layer_as<Activation>(n);
-  return act && act->kind() == ActivationKind::relu;
-}
-
-std::string describe(const GraphNode& n) {
-  return n.name + (n.module ? " (" + n.module->type() + ")" : "");
-}
-
-// The Int8Conv post-op of an activation after a conv, if it has one.
-std::optional<Int8PostOp> post_op_of(ActivationKind kind) {
-  switch (kind) {
-    case ActivationKind::relu: return Int8PostOp::relu;
-    case ActivationKind::relu6: return Int8PostOp::relu6;
-    case ActivationKind::hardswish: return Int8PostOp::hardswish;
-    case ActivationKind::swish: return Int8PostOp::swish;
-    case ActivationKind::hardsigmoid: return Int8PostOp::hardsigmoid;
-    case ActivationKind::sigmoid: return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 class Int8Converter {
  public:
@@ -201,11 +168,6 @@ class Int8Converter {
     add_conv(n, bn, x, post, *out, last->outputs[0], -1);
   }
 
-  static bool has_bias(const GraphNode& n) {
-    const Conv2d* conv = layer_as<Conv2d>(n);
-    return conv && conv->bias().defined();
-  }
-
   void add_conv(const GraphNode& n, const GraphNode* bn_node, int x, Int8PostOp post, Int8Point out, int graph_out,
                 int residual) {
     const Conv2d* conv_layer = layer_as<Conv2d>(n);
@@ -326,27 +288,6 @@ class Int8Converter {
                          .outputs = {define(product->outputs[0], *out)}, .gate = std::move(gate)});
   }
 
-  // A gate's 1x1 conv and its activation, as an f32 Linear with the fake-quantized weight.
-  static Int8SeFc se_fc(const GraphNode& fc, const GraphNode& act) {
-    const Conv2d* conv_layer = layer_as<Conv2d>(fc);
-    MINNOW_CHECK(conv_layer, "convert_int8: ", describe(fc), " is not a conv");
-    const Conv2d& conv = *conv_layer;
-    const Conv2d::Options& o = conv.options();
-    MINNOW_CHECK(o.kernel == 1 && o.groups == 1, "convert_int8: ", describe(fc), " has kernel ", o.kernel,
-                 " and groups ", o.groups, "; a squeeze-and-excitation fc is a 1x1 conv with groups 1");
-    auto* wq = child_named<WeightFakeQuant>(conv, "weight_fake_quant");
-    auto* aq = child_named<ActivationFakeQuant>(*act.module, "activation_post_process");
-    MINNOW_CHECK(wq && aq, "convert_int8: ", describe(fc), " has no weight or activation quantizer; prepare the "
-                 "model with prepare_qat");
-    const Tensor weight = Tensor::from_plain({o.out, o.in}, conv.weight().data().to_plain());  // (O, I)
-    return {.name = fc.name,
-            .weight = wq->forward(Var(weight)).data(),
-            .bias = conv.bias().defined() ? conv.bias().data() : Tensor::zeros({o.out}),
-            .activation = layer_as<Activation>(act)->kind(),
-            .scale = aq->scale(),
-            .range = quant_range(aq->options().bits, aq->options().is_signed)};
-  }
-
   void convert_linear(const GraphNode& n, Linear& linear) {
     const int x = made(n.inputs[0], n.name);
     MINNOW_CHECK(m_.point(x).type == DType::f32, "convert_int8: ", describe(n),
@@ -379,16 +320,7 @@ class Int8Converter {
     }
   }
 
-  // The quantizer prepare_qat put on a layer's output, if any.
-  static std::optional<Int8Point> layer_quant(const GraphNode& n) {
-    if (n.op != GraphNode::Op::layer) return std::nullopt;
-    const auto* q = child_named<ActivationFakeQuant>(*n.module, "activation_post_process");
-    return q ? std::optional<Int8Point>(point_of(*q)) : std::nullopt;
-  }
-
   const GraphNode* only_reader(int v) const { return g_.only_reader(v); }
-
-  static bool same(Int8Point a, Int8Point b) { return a.type == b.type && a.scale == b.scale; }
 
   int define(int graph_value, Int8Point p) {
     m_.points_.push_back(p);
