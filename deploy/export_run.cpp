@@ -2,7 +2,6 @@
 #include "deploy/export_run.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -17,22 +16,6 @@
 
 namespace minnow {
 namespace {
-
-namespace fs = std::filesystem;
-
-// The checkpoint file: <dir>/last.safetensors (or best) for a run folder, else source itself.
-std::string checkpoint_file(const ExportOptions& a) {
-  if (!fs::is_directory(a.source)) {
-    MINNOW_CHECK(fs::exists(a.source), "export: '", a.source,
-                 "' does not exist; expected a run folder or a checkpoint");
-    MINNOW_CHECK(!a.best, "export: --best picks best.safetensors in a run folder, but '", a.source, "' is a file");
-    return a.source;
-  }
-  const std::string which = a.best ? "best" : "last";
-  const std::string path = (fs::path(a.source) / (which + ".safetensors")).string();
-  MINNOW_CHECK(fs::exists(path), "export: run folder '", a.source, "' has no ", which, ".safetensors");
-  return path;
-}
 
 // The int8 model of a QAT run: s8 weights, their per-channel scales, f32 biases (BN folded
 // in), every activation scale, and the scheme in the metadata.
@@ -98,7 +81,7 @@ ExportResult export_checkpoint(const ExportOptions& a) {
   const std::vector<std::string> formats{"safetensors", "int8", "onnx", "onnx-int8", "onnx-qdq"};
   MINNOW_CHECK(std::find(formats.begin(), formats.end(), a.format) != formats.end(), "export: --format '", a.format,
                "' is not supported; expected safetensors, int8, onnx, onnx-int8 or onnx-qdq");
-  const std::string path = checkpoint_file(a);
+  const std::string path = run_checkpoint_file(a.source, a.best, "export");
   const SafeTensors file = load_safetensors(path);
   const auto format = file.metadata.find("format");
   const std::string found =

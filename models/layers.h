@@ -4,6 +4,8 @@
 // them with their own scheme. Blocks and models live in their own files.
 #pragma once
 
+#include <span>
+
 #include "core/rng.h"
 #include "models/module.h"
 #include "ops/batch_norm.h"
@@ -30,6 +32,11 @@ class Conv2d : public Module {
   // The conv uses transform(weight) instead of the weight (QAT: fold BN, fake-quantize).
   void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
   bool has_weight_transform() const { return static_cast<bool>(weight_transform_); }
+  // Rebuilds the layer smaller, keeping the listed output and input channels (ascending) with
+  // their weights (channel pruning, models/channel_prune.h). The kept groups are those with a
+  // kept output channel; each keeps the same in-group output and input indices, so a
+  // depthwise conv keeps one group per channel and a grouped conv keeps all its groups.
+  void keep_channels(std::span<const int64_t> out, std::span<const int64_t> in);
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -60,6 +67,8 @@ class BatchNorm2d : public Module {
   void set_momentum(float momentum);
   // Synchronised statistics in training mode (BatchNormOptions::replica_sum); empty: local.
   void set_replica_sum(std::function<void(std::span<double>)> sum) { replica_sum_ = std::move(sum); }
+  // Keeps the listed channels (ascending) of every parameter and statistic (channel pruning).
+  void keep_channels(std::span<const int64_t> channels);
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -84,6 +93,8 @@ class Linear : public Module {
   const Var& bias() const { return bias_; }
   // The layer uses transform(weight) instead of the weight (QAT: fake-quantize).
   void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
+  // Keeps the listed output and input features (ascending) with their weights (channel pruning).
+  void keep_features(std::span<const int64_t> out, std::span<const int64_t> in);
 
  protected:
   Var forward_impl(const Var& x) override;  // (N, in) -> (N, out)

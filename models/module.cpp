@@ -82,6 +82,24 @@ Tensor Module::register_buffer(const std::string& name, const Tensor& value) {
   return value;
 }
 
+Var Module::replace_parameter(const std::string& name, const Tensor& value) {
+  for (auto& p : params_) {
+    if (p.name != name) continue;
+    p = {name, Var(value, true), value.dims()};
+    return p.var;
+  }
+  MINNOW_FAIL("module ", type_, ": replace_parameter: no parameter '", name, "'");
+}
+
+Tensor Module::replace_buffer(const std::string& name, const Tensor& value) {
+  for (auto& b : buffers_) {
+    if (b.name != name) continue;
+    b.tensor = value;
+    return value;
+  }
+  MINNOW_FAIL("module ", type_, ": replace_buffer: no buffer '", name, "'");
+}
+
 void Module::add_child(const std::string& name, std::shared_ptr<Module> child) {
   bool taken = false;
   for (const auto& c : children_) taken |= c.first == name;

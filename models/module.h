@@ -78,6 +78,10 @@ class Module {
 
   Var register_parameter(const std::string& name, const Tensor& value);
   Tensor register_buffer(const std::string& name, const Tensor& value);
+  // A registered parameter or buffer given a new value of any shape, in its place in the
+  // order (channel pruning rebuilds a layer smaller); the parameter is a new Var.
+  Var replace_parameter(const std::string& name, const Tensor& value);
+  Tensor replace_buffer(const std::string& name, const Tensor& value);
   template <class M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> child) {
     add_child(name, child);

@@ -42,7 +42,7 @@ ShuffleV2Unit::ShuffleV2Unit(const Options& options) : Module("ShuffleV2Unit"), 
     branch1_->add(bn(half, true));
   }
   branch2_ = register_module("branch2", std::make_shared<Sequential>());
-  branch2_->add(pointwise(o.stride == 2 ? o.in : half, half));
+  branch2_entry_ = branch2_->add(pointwise(o.stride == 2 ? o.in : half, half));
   branch2_->add(bn(half));
   branch2_->add(relu());
   branch2_->add(depthwise3x3(half, o.stride));
@@ -54,8 +54,10 @@ ShuffleV2Unit::ShuffleV2Unit(const Options& options) : Module("ShuffleV2Unit"), 
 Var ShuffleV2Unit::forward_impl(const Var& x) {
   Var y;  // (N, out, H / stride, W / stride)
   if (options_.stride == 1) {
-    const int64_t half = options_.out / 2;
-    const std::vector<Var> halves = split(x, {half, half});
+    // branch2 reads as many channels as its first conv takes and the rest pass: halves, unless
+    // channel pruning (models/channel_prune.h) took more from one half than from the other.
+    const int64_t branch_in = branch2_entry_->options().in;
+    const std::vector<Var> halves = split(x, {x.dims()[1] - branch_in, branch_in});
     y = concat({halves[0], branch2_->forward(halves[1])});
   } else {
     y = concat({branch1_->forward(x), branch2_->forward(x)});

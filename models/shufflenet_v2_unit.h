@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "models/layers.h"
 #include "models/sequential.h"
 
 namespace minnow {
@@ -31,6 +32,7 @@ class ShuffleV2Unit : public Module {
   // A trailing ReLU runs fused into its BN (torchvision's child 4 / 7 has no parameters);
   // branch2.2 stays a child so that the indices after it keep torchvision's names.
   std::shared_ptr<Sequential> branch2_;
+  std::shared_ptr<Conv2d> branch2_entry_;  // branch2.0
 };
 
 }  // namespace minnow

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "models/channel_prune.h"
 #include "models/densenet.h"
 #include "models/efficientnet.h"
 #include "models/googlenet.h"
@@ -76,6 +77,7 @@ std::shared_ptr<Module> create_model(const ModelSpec& spec) {
     manual_seed(spec.seed);
     auto model = factory(spec);
     if (spec.bn_momentum) set_bn_momentum(*model, *spec.bn_momentum);
+    apply_channel_plan(*model, plan_input_dims(spec.in_channels, spec.small_input), spec.channels, "model.channels");
     return model;
   }
   std::string known;

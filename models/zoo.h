@@ -32,6 +32,9 @@ struct ModelSpec {
   std::optional<float> bn_momentum{};
   int64_t groups = 3;            // ShuffleNet v1's group count (1, 2, 3, 4, 8)
   uint64_t seed = 0;             // initialisation seed
+  // Channel pruning's plan (models/channel_prune.h): "layer:channels" entries, each giving the
+  // output channels of the first conv of a channel group; empty: the zoo's widths.
+  std::vector<std::string> channels{};
   bool operator==(const ModelSpec&) const = default;
 };
 

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 #include <type_traits>
 
@@ -106,6 +107,19 @@ Config checkpoint_config(const std::string& path) { return checkpoint_config(rea
 
 Config checkpoint_config(const SafeTensors& file, const std::string& path) {
   return parse_config(meta(file, "config", path), "checkpoint " + path + " (config)");
+}
+
+std::string run_checkpoint_file(const std::string& source, bool best, const std::string& command) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(source)) {
+    MINNOW_CHECK(fs::exists(source), command, ": '", source, "' does not exist; expected a run folder or a checkpoint");
+    MINNOW_CHECK(!best, command, ": --best picks best.safetensors in a run folder, but '", source, "' is a file");
+    return source;
+  }
+  const std::string which = best ? "best" : "last";
+  const std::string path = (fs::path(source) / (which + ".safetensors")).string();
+  MINNOW_CHECK(fs::exists(path), command, ": run folder '", source, "' has no ", which, ".safetensors");
+  return path;
 }
 
 }  // namespace minnow

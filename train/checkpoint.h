@@ -29,6 +29,9 @@ LoadedCheckpoint restore_checkpoint(SafeTensors file, const std::string& source,
 
 // The config stored in a checkpoint, for rebuilding its model (eval, export).
 Config checkpoint_config(const std::string& path);
+// A command's source: a run folder's last.safetensors (best.safetensors with best) or a
+// checkpoint file itself; `command` ("export", "prune") starts every message.
+std::string run_checkpoint_file(const std::string& source, bool best, const std::string& command);
 Config checkpoint_config(const SafeTensors& file, const std::string& source);
 
 }  // namespace minnow

@@ -155,6 +155,15 @@ inline bool is_feature_pair(const std::string& pair) {
   return colon != std::string::npos && colon > 0 && colon + 1 < pair.size() &&
          pair.find(':', colon + 1) == std::string::npos;
 }
+// "layer:channels": a non-empty name, one last colon, a positive integer.
+inline bool is_channel_count(const std::string& entry) {
+  const size_t colon = entry.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) return false;
+  int64_t count = 0;
+  const char* end = entry.data() + entry.size();
+  const auto [ptr, ec] = std::from_chars(entry.data() + colon + 1, end, count);
+  return ec == std::errc{} && ptr == end && count > 0;
+}
 // [low, high] with 0 < low <= high, and high <= 1 for a fraction of the image's area.
 inline bool is_area_range(const std::array<double, 2>& s) { return s[0] > 0 && s[0] <= s[1] && s[1] <= 1; }
 inline bool is_ratio_range(const std::array<double, 2>& r) { return r[0] > 0 && r[0] <= r[1]; }
@@ -195,6 +204,10 @@ void visit_config(C& c, Visit&& visit) {
         "the model's own (0.1; mobilenet_v3_* 0.01; mnasnet* 3e-4, which suits ImageNet-length runs only).",
         unset_or(interval(0, true, 1, false, "(0, 1]"), "a value in (0, 1], or null for the model's own"));
   visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.", at_least(1));
+  visit("model.channels", m.channels,
+        "Channel pruning's plan, written by `minnow prune`: \"layer:channels\" entries, each the output channels "
+        "of the first conv of a prunable channel group (docs/compression.md). Empty = the zoo's widths.",
+        each(rule("entries \"layer:channels\" with a positive count", is_channel_count)));
   visit("model.init_weights", m.init_weights,
         "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.",
         any());

@@ -40,7 +40,10 @@ RunModel load_run_model(const Config& config, const std::string& weights, const 
 }
 
 std::map<std::string, std::string> model_metadata(const ModelConfig& m) {
+  std::string channels;  // "layer:channels" entries joined by commas, as recorded_config splits them
+  for (const auto& entry : m.channels) channels += (channels.empty() ? "" : ",") + entry;
   return {{"model.name", m.name},
+          {"model.channels", channels},
           {"model.width", std::to_string(m.width)},
           {"model.resolution", std::to_string(m.resolution)},
           {"model.num_classes", std::to_string(m.num_classes)},

@@ -104,6 +104,12 @@ std::optional<Config> recorded_config(const SafeTensors& file, const std::string
   m.in_channels = number("model.in_channels", 0);
   m.small_input = metadata_value(file, "model.small_input") == "true";
   m.groups = number("model.groups", 0);
+  const std::string channels = metadata_value(file, "model.channels");
+  for (size_t begin = 0; begin < channels.size();) {
+    const size_t end = std::min(channels.find(',', begin), channels.size());
+    m.channels.push_back(channels.substr(begin, end - begin));
+    begin = end + 1;
+  }
   return config;
 }
 

@@ -15,6 +15,7 @@ void add_bench_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
 void add_export_command(CLI::App& app, Action& action);
 void add_predict_command(CLI::App& app, Action& action);
+void add_prune_command(CLI::App& app, Action& action);
 void add_report_command(CLI::App& app, Action& action);
 void add_stats_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);

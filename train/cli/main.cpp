@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   minnow::cli::add_eval_command(app, action);
   minnow::cli::add_predict_command(app, action);
   minnow::cli::add_export_command(app, action);
+  minnow::cli::add_prune_command(app, action);
   minnow::cli::add_bench_command(app, action);
   minnow::cli::add_stats_command(app, action);
   minnow::cli::add_report_command(app, action);
