@@ -1,0 +1,32 @@
+// The cubic schedule; steps between pruning steps keep the previous pruning step's sparsity.
+#include "train/prune/sparsity_schedule.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace minnow {
+
+int64_t pruning_intervals(const SparsitySchedule& s) {
+  MINNOW_CHECK(s.every_steps >= 1 && s.end_step >= s.begin_step && s.begin_step >= 0,
+               "sparsity schedule: expected every_steps >= 1 and 0 <= begin_step <= end_step, got every_steps ",
+               s.every_steps, ", begin_step ", s.begin_step, ", end_step ", s.end_step);
+  return (s.end_step - s.begin_step) / s.every_steps;
+}
+
+bool is_pruning_step(const SparsitySchedule& s, int64_t step) {
+  const int64_t n = pruning_intervals(s);
+  const int64_t since = step - s.begin_step;
+  return since >= 0 && since % s.every_steps == 0 && since / s.every_steps <= n;
+}
+
+double scheduled_sparsity(const SparsitySchedule& s, int64_t step) {
+  const int64_t n = pruning_intervals(s);
+  if (step < s.begin_step) return 0.0;
+  const int64_t k = std::min((step - s.begin_step) / s.every_steps, n);  // the last pruning step so far
+  if (k == n) return s.target;
+  const double remaining = 1.0 - static_cast<double>(k) / static_cast<double>(n);
+  return s.target + (s.initial - s.target) * remaining * remaining * remaining;
+}
+
+}  // namespace minnow
