@@ -1,7 +1,8 @@
 // Pruning in the trainer on the tiny generated IDX dataset at 1 thread: the masks' sparsity
 // after every step follows the schedule; the export holds the zeros and no masks, under the
 // bare model's names; a run stopped mid-epoch and resumed ends bit-identical, masks included;
-// and pruning composes with QAT (a pruned, fake-quantized model still learns).
+// and pruning composes with QAT (a pruned, fake-quantized model still learns) and with
+// distillation (the student is pruned, its feature adapters are not).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -177,6 +178,27 @@ TEST_F(PruneTrainingTest, ComposesWithQatAndStillLearns) {
     ++pruned_layers;
   }
   EXPECT_EQ(pruned_layers, 27) << "mobilenet_v1: 13 depthwise and 13 pointwise convs after the first, the classifier";
+}
+
+TEST_F(PruneTrainingTest, ComposesWithDistillationAndLeavesTheAdaptersDense) {
+  const ModelConfig teacher{{.name = "resnet20", .num_classes = 4, .in_channels = 1, .small_input = true}, 24};
+  const std::string teacher_file = dir_.file("teacher.safetensors");
+  export_weights(teacher_file, *create_model(model_spec(teacher, 3)), teacher);
+  const Config c = config("distill", 2,
+                          "distill: {enabled: true, teacher: {model: resnet20, resolution: 24, weights: " + teacher_file +
+                              "}, features: [\"layer2:features.1\"]}\n");
+  Trainer(c, feature_hooks(c)).run();
+  const SafeTensors checkpoint = read_checkpoint_file(c.output + "/last.safetensors");
+  int64_t masks = 0, adapter_tensors = 0;
+  for (const auto& [name, tensor] : checkpoint.tensors) {
+    adapter_tensors += name.starts_with("model.distill_adapters.");
+    if (!is_mask_tensor(name, "model.")) continue;
+    ++masks;
+    EXPECT_FALSE(name.starts_with("model.distill_adapters.")) << name;
+  }
+  EXPECT_GT(adapter_tensors, 0);
+  EXPECT_EQ(masks, 27) << "mobilenet_v1's weights but the first conv's";
+  EXPECT_NO_THROW(load_run_model(c, c.output + "/model.safetensors", "--weights"));
 }
 
 }  // namespace
