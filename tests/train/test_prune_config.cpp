@@ -41,7 +41,8 @@ TEST(PruneConfig, ErrorsNameTheKeyTheExpectedAndTheReceived) {
   expect_parse_error({"prune.exclude=[\"\"]"}, {"prune.exclude: expected non-empty names, got \"\""});
   expect_parse_error({"prune.enabled=true", "prune.start_epoch=3", "prune.end_epoch=3"},
                      {"--set prune.end_epoch=3: prune.end_epoch: expected > prune.start_epoch (3), got 3"});
-  expect_parse_error({"prune.enabled=true", "prune.end_epoch=11"}, {"prune.end_epoch: expected <= epochs (10), got 11"});
+  expect_parse_error({"prune.enabled=true", "prune.end_epoch=11"},
+                     {"prune.end_epoch: expected <= epochs (10), got 11"});
   expect_parse_error({"prune.enabled=true", "prune.initial_sparsity=0.6"},
                      {"prune.initial_sparsity: expected <= prune.target_sparsity (0.5), got 0.6"});
   // The relations bind only a run that prunes.

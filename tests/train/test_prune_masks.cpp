@@ -39,7 +39,8 @@ std::vector<std::string> names(const std::vector<PrunedWeight>& weights) {
 }
 
 TEST(PruneMasks, EveryConvAndLinearWeightUnlessExcluded) {
-  EXPECT_EQ(names(attach_weight_masks(*small_model(), {})), (std::vector<std::string>{"0.weight", "1.0.weight", "2.weight"}));
+  EXPECT_EQ(names(attach_weight_masks(*small_model(), {})),
+            (std::vector<std::string>{"0.weight", "1.0.weight", "2.weight"}));
   EXPECT_EQ(names(attach_weight_masks(*small_model(), {"1"})), (std::vector<std::string>{"0.weight", "2.weight"}));
   EXPECT_EQ(names(attach_weight_masks(*small_model(), {"2.weight", "0"})), (std::vector<std::string>{"1.0.weight"}));
   // A mask is a buffer of the layer, named after it.

@@ -32,6 +32,9 @@ using test_support::stop_after_steps;
 
 constexpr int64_t kStepsPerEpoch = 6;  // 96 images / 16
 
+// The entries a sparsity of s prunes from n.
+int64_t pruned_count(double s, size_t n) { return static_cast<int64_t>(std::floor(s * static_cast<double>(n))); }
+
 // After every step: each mask's count of pruned entries, and its size.
 class MaskRecorder : public TrainHook {
  public:
@@ -92,7 +95,7 @@ TEST_F(PruneTrainingTest, SparsityFollowsTheScheduleAndTheExportHoldsTheZeros) {
     const double s = scheduled_sparsity(schedule, global_step - 1);  // the step just taken
     ASSERT_FALSE(counts.empty());
     for (const auto& [zeros, size] : counts)
-      EXPECT_EQ(zeros, static_cast<int64_t>(std::floor(s * static_cast<double>(size)))) << "after step " << global_step;
+      EXPECT_EQ(zeros, pruned_count(s, static_cast<size_t>(size))) << "after step " << global_step;
   }
   EXPECT_EQ(scheduled_sparsity(schedule, 3 * kStepsPerEpoch - 1), 0.7);
 
@@ -110,7 +113,7 @@ TEST_F(PruneTrainingTest, SparsityFollowsTheScheduleAndTheExportHoldsTheZeros) {
     if (name.starts_with("features.0.")) {
       EXPECT_EQ(zeros, 0) << name << " is excluded";
     } else {
-      EXPECT_GE(zeros, static_cast<int64_t>(std::floor(0.7 * static_cast<double>(w.size())))) << name;
+      EXPECT_GE(zeros, pruned_count(0.7, w.size())) << name;
       ++pruned_layers;
     }
   }
@@ -173,8 +176,7 @@ TEST_F(PruneTrainingTest, ComposesWithQatAndStillLearns) {
   for (const auto& [name, tensor] : file.tensors) {
     if (tensor.dims().size() < 2 || name.starts_with("features.0.")) continue;
     const std::vector<float> w = tensor.to_plain();
-    EXPECT_GE(std::count(w.begin(), w.end(), 0.0f), static_cast<int64_t>(std::floor(0.5 * static_cast<double>(w.size()))))
-        << name;
+    EXPECT_GE(std::count(w.begin(), w.end(), 0.0f), pruned_count(0.5, w.size())) << name;
     ++pruned_layers;
   }
   EXPECT_EQ(pruned_layers, 27) << "mobilenet_v1: 13 depthwise and 13 pointwise convs after the first, the classifier";
@@ -184,9 +186,9 @@ TEST_F(PruneTrainingTest, ComposesWithDistillationAndLeavesTheAdaptersDense) {
   const ModelConfig teacher{{.name = "resnet20", .num_classes = 4, .in_channels = 1, .small_input = true}, 24};
   const std::string teacher_file = dir_.file("teacher.safetensors");
   export_weights(teacher_file, *create_model(model_spec(teacher, 3)), teacher);
-  const Config c = config("distill", 2,
-                          "distill: {enabled: true, teacher: {model: resnet20, resolution: 24, weights: " + teacher_file +
-                              "}, features: [\"layer2:features.1\"]}\n");
+  const std::string distill = "distill: {enabled: true, teacher: {model: resnet20, resolution: 24, weights: " +
+                              teacher_file + "}, features: [\"layer2:features.1\"]}\n";
+  const Config c = config("distill", 2, distill);
   Trainer(c, feature_hooks(c)).run();
   const SafeTensors checkpoint = read_checkpoint_file(c.output + "/last.safetensors");
   int64_t masks = 0, adapter_tensors = 0;

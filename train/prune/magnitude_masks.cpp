@@ -13,10 +13,13 @@
 namespace minnow {
 namespace {
 
+uint64_t rank_key(float value, uint64_t position) {
+  return uint64_t{std::bit_cast<uint32_t>(std::fabs(value))} << 32 | position;
+}
+
 // Appends the keys of values, their positions counted from first.
 void append_keys(const std::vector<float>& values, uint64_t first, std::vector<uint64_t>& keys) {
-  for (size_t i = 0; i < values.size(); ++i)
-    keys.push_back(uint64_t{std::bit_cast<uint32_t>(std::fabs(values[i]))} << 32 | (first + i));
+  for (size_t i = 0; i < values.size(); ++i) keys.push_back(rank_key(values[i], first + i));
 }
 
 // The largest key among the floor(sparsity * n) smallest; nullopt when that count is 0.
@@ -27,14 +30,11 @@ std::optional<uint64_t> threshold(std::vector<uint64_t> keys, double sparsity) {
   return keys[pruned - 1];
 }
 
-// The mask of values (positions from first) against threshold, set, and applied to the weight.
+// The mask of values (positions from first): 0 for keys up to limit. Set, and applied to the weight.
 void set_mask(const PrunedWeight& w, const std::vector<float>& values, uint64_t first, std::optional<uint64_t> limit) {
-  std::vector<uint64_t> keys;
-  keys.reserve(values.size());
-  append_keys(values, first, keys);
   std::vector<float> mask(values.size(), 1.0f);
   if (limit)
-    for (size_t i = 0; i < keys.size(); ++i) mask[i] = keys[i] <= *limit ? 0.0f : 1.0f;
+    for (size_t i = 0; i < values.size(); ++i) mask[i] = rank_key(values[i], first + i) <= *limit ? 0.0f : 1.0f;
   w.mask->set_mask(mask);
   w.mask->multiply(w.weight.data(), w.weight.data());
 }

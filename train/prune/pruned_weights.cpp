@@ -27,9 +27,8 @@ std::vector<PrunedWeight> attach_weight_masks(Module& model, const std::vector<s
   const auto modules = model.named_modules();
   const auto params = model.named_parameters();
   for (const std::string& entry : exclude) {
-    const bool names_module = std::any_of(modules.begin(), modules.end(), [&](const auto& m) {
-      return !m.first.empty() && covers(entry, m.first);
-    });
+    const bool names_module =
+        std::any_of(modules.begin(), modules.end(), [&](const auto& m) { return covers(entry, m.first); });
     const bool names_param = std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.name == entry; });
     MINNOW_CHECK(names_module || names_param, "config: prune.exclude: '", entry,
                  "' names no module or parameter of the model (modules are named like '", modules.back().first,
@@ -50,7 +49,7 @@ std::vector<PrunedWeight> attach_weight_masks(Module& model, const std::vector<s
     pruned.push_back({param, *weight, mask.get()});
   }
   MINNOW_CHECK(!pruned.empty(), "config: prune.exclude: expected at least one Conv2d or Linear weight left to prune, "
-               "got all ", exclude.size(), " entries excluding every one");
+               "got ", exclude.size(), " entries that exclude them all");
   return pruned;
 }
 

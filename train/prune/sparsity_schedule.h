@@ -9,10 +9,10 @@
 namespace minnow {
 
 struct SparsitySchedule {
-  double initial = 0;      // s_i
-  double target = 0;       // s_f
-  int64_t begin_step = 0;  // t0
-  int64_t end_step = 0;    // sparsity reaches target at the last pruning step up to this one
+  double initial = 0;       // s_i
+  double target = 0;        // s_f
+  int64_t begin_step = 0;   // t0
+  int64_t end_step = 0;     // sparsity reaches target at the last pruning step up to this one
   int64_t every_steps = 1;  // dt
 };
 
