@@ -126,13 +126,17 @@ TEST_F(PruneTrainingTest, SparsityFollowsTheScheduleAndTheExportHoldsTheZeros) {
 }
 
 TEST_F(PruneTrainingTest, ResumeFromTheMiddleOfThePruningIsBitExact) {
-  const std::string every_4 = "checkpoint: {every_steps: 4}\n";
-  const Config straight = config("straight", 3, every_4);
+  auto every_3 = [this](const std::string& run) {
+    Config c = config(run, 3, "checkpoint: {every_steps: 4}\n");
+    c.prune.every_steps = 3;  // pruning at steps 0, 3, 6, 9, 12
+    return c;
+  };
+  const Config straight = every_3("straight");
   Trainer(straight, feature_hooks(straight)).run();
 
-  Config resumed = config("resumed", 3, every_4);
+  Config resumed = every_3("resumed");
   {
-    // checkpoint at global step 8 = epoch 2, step 2 of 6: between two pruning steps
+    // checkpoint at global step 8 = epoch 2, step 2 of 6: the resumed run masks before it prunes again
     Trainer first(resumed, stop_after_steps(feature_hooks(resumed), 9));
     first.run();
   }
