@@ -1,6 +1,6 @@
 // Pruning in the trainer on the tiny generated IDX dataset at 1 thread: the masks' sparsity
 // after every step follows the schedule; the export holds the zeros and no masks, under the
-// bare model's names; a run stopped mid-epoch and resumed ends bit-identical, masks included;
+// bare model's names; `minnow stats --weights` reads the checkpoint's sparsity; a run stopped mid-epoch and resumed ends bit-identical, masks included;
 // and pruning composes with QAT (a pruned, fake-quantized model still learns) and with
 // distillation (the student is pruned, its feature adapters are not).
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include "core/engine.h"
 #include "tests/support/bit_identical.h"
 #include "tests/support/python.h"
+#include "tests/train/cli_run.h"
 #include "tests/train/stop_after_steps.h"
 #include "tests/train/tiny_dataset.h"
 #include "train/checkpoint_io.h"
@@ -123,6 +124,24 @@ TEST_F(PruneTrainingTest, SparsityFollowsTheScheduleAndTheExportHoldsTheZeros) {
   EXPECT_TRUE(std::any_of(checkpoint.tensors.begin(), checkpoint.tensors.end(),
                           [](const auto& t) { return is_mask_tensor(t.first, "model."); }));
   EXPECT_NO_THROW(load_run_model(c, c.output + "/last.safetensors", "--weights"));
+
+  // minnow stats reads the checkpoint's weights under its "model." prefix.
+  const test_support::CliRun stats = test_support::run_minnow(
+      {"stats", "--model", "mobilenet_v1", "--width", "0.25", "--resolution", "12", "--num-classes", "4",
+       "--in-channels", "1", "--small-input", "--threads", "1", "--weights", c.output + "/last.safetensors", "--json"},
+      dir_.path());
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  const nlohmann::json out = nlohmann::json::parse(stats.out);
+  int64_t rows = 0;
+  for (const auto& row : out["layers"]) {
+    if (!row.contains("sparsity")) continue;
+    const std::vector<float> w = checkpoint.at("model." + row["name"].get<std::string>() + ".weight").to_plain();
+    EXPECT_DOUBLE_EQ(row["sparsity"].get<double>(),
+                     static_cast<double>(std::count(w.begin(), w.end(), 0.0f)) / static_cast<double>(w.size()))
+        << row["name"];
+    ++rows;
+  }
+  EXPECT_EQ(rows, pruned_layers + 1) << "every conv and linear layer, the excluded first conv too";
 }
 
 TEST_F(PruneTrainingTest, ResumeFromTheMiddleOfThePruningIsBitExact) {
