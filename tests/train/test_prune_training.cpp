@@ -1,8 +1,9 @@
 // Pruning in the trainer on the tiny generated IDX dataset at 1 thread: the masks' sparsity
 // after every step follows the schedule; the export holds the zeros and no masks, under the
 // bare model's names; `minnow stats --weights` reads the checkpoint's sparsity; a run stopped
-// mid-epoch and resumed ends bit-identical, masks included; and pruning composes with QAT (a pruned, fake-quantized model still learns) and with
-// distillation (the student is pruned, its feature adapters are not).
+// mid-epoch and resumed ends bit-identical, masks included; and pruning composes with QAT (a
+// pruned, fake-quantized model still learns) and with distillation (the student is pruned,
+// its feature adapters are not).
 #include <gtest/gtest.h>
 
 #include <cmath>
