@@ -1,6 +1,7 @@
 // Magnitude masks on small models: which weights are pruned (prune.exclude, its errors), the
-// layer and global scopes against a naive sort, deterministic ties, and pruned weights that
-// stay exactly zero through SGD with momentum and AdamW with weight decay, blocked layouts included.
+// layer and global scopes against a naive sort, deterministic ties, when the hook recomputes
+// them, and pruned weights that stay exactly zero through SGD with momentum and AdamW with
+// weight decay, blocked layouts included.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -136,6 +137,61 @@ TEST(PruneMasks, GlobalAndLayerScopesDiffer) {
   EXPECT_EQ(zeros(global[0]), 0);
   EXPECT_EQ(zeros(global[1]), (72 + 288 + 24) / 2) << "the tiny layer goes first under one threshold";
   EXPECT_EQ(zeros(global[2]), 0);
+}
+
+// Each mask's count of pruned entries.
+std::vector<int64_t> pruned_counts(Module& model) {
+  std::vector<int64_t> counts;
+  for (const auto& [name, module] : model.named_modules()) {
+    if (auto* mask = dynamic_cast<WeightMask*>(module)) {
+      const std::vector<float> m = mask->mask().to_plain();
+      counts.push_back(std::count(m.begin(), m.end(), 0.0f));
+    }
+  }
+  return counts;
+}
+
+// floor(s n) for each of small_model()'s weights (72, 288 and 24 entries).
+std::vector<int64_t> expected_counts(double s) {
+  std::vector<int64_t> counts;
+  for (const double n : {72.0, 288.0, 24.0}) counts.push_back(static_cast<int64_t>(std::floor(s * n)));
+  return counts;
+}
+
+// Pruning at steps 0, 2, 4, 6, 8 (2 epochs of 4 steps): the masks follow the stage of the step
+// about to run, also when a pruning step did not run; a hook resumed between pruning steps
+// keeps the masks it finds until the next one.
+TEST(PruneHook, RecomputesMasksWhenTheStageChanges) {
+  PruneConfig config;
+  config.initial_sparsity = 0.2;
+  config.target_sparsity = 0.6;
+  config.end_epoch = 2;
+  config.every_steps = 2;
+  const int64_t steps_per_epoch = 4;
+  PruneHook hook(config);
+  auto model = small_model();
+  hook.on_model(*model);
+  const SparsitySchedule s = hook.schedule(steps_per_epoch);
+  auto at = [&](PruneHook& h, int64_t step) {
+    h.before_step({.epoch = step / steps_per_epoch, .step = step % steps_per_epoch}, steps_per_epoch);
+  };
+  at(hook, 0);
+  EXPECT_EQ(pruned_counts(*model), expected_counts(0.2));
+  at(hook, 1);
+  EXPECT_EQ(pruned_counts(*model), expected_counts(0.2));
+  at(hook, 3);  // step 2 did not run: its stage is applied now
+  EXPECT_EQ(pruned_counts(*model), expected_counts(scheduled_sparsity(s, 2)));
+  EXPECT_GT(scheduled_sparsity(s, 2), 0.2);
+
+  PruneHook resumed(config);
+  auto fresh = small_model();
+  resumed.on_model(*fresh);
+  at(resumed, 5);  // the masks of step 4 would be loaded from a checkpoint: none computed here
+  EXPECT_EQ(pruned_counts(*fresh), expected_counts(0.0));
+  at(resumed, 6);
+  EXPECT_EQ(pruned_counts(*fresh), expected_counts(scheduled_sparsity(s, 6)));
+  at(resumed, 9);
+  EXPECT_EQ(pruned_counts(*fresh), expected_counts(0.6));
 }
 
 // A tiny zoo model trained with the hook by hand: 2 dense steps build up optimizer state, the

@@ -11,6 +11,11 @@
 namespace minnow {
 namespace {
 
+// The masks are recomputed where the stage changes.
+bool is_pruning_step(const SparsitySchedule& s, int64_t step) {
+  return pruning_stage(s, step) != pruning_stage(s, step - 1);
+}
+
 // s_f + (s_i - s_f) (1 - (t - t0) / (n dt))^3
 double formula(double s_i, double s_f, double t, double t0, double n, double dt) {
   return s_f + (s_i - s_f) * std::pow(1.0 - (t - t0) / (n * dt), 3.0);

@@ -24,7 +24,12 @@ void PruneHook::before_step(const RunPosition& position, int64_t steps_per_epoch
   const SparsitySchedule s = schedule(steps_per_epoch);
   const int64_t step = position.epoch * steps_per_epoch + position.step;
   masking_ = step >= s.begin_step;
-  if (is_pruning_step(s, step)) update_magnitude_masks(weights_, config_.scope, scheduled_sparsity(s, step));
+  // A fresh or resumed hook takes the stages before this step as done (a checkpoint holds their masks).
+  if (!stage_) stage_ = pruning_stage(s, step - 1);
+  const int64_t stage = pruning_stage(s, step);
+  if (stage == *stage_) return;
+  stage_ = stage;
+  update_magnitude_masks(weights_, config_.scope, scheduled_sparsity(s, step));
 }
 
 void PruneHook::after_backward(const NamedParams& params) {

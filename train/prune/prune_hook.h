@@ -5,6 +5,7 @@
 // brings a pruned weight back. The masks are buffers: a resumed run continues bit-exactly.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "train/config.h"
@@ -30,7 +31,8 @@ class PruneHook : public TrainHook {
  private:
   PruneConfig config_;
   std::vector<PrunedWeight> weights_;
-  bool masking_ = false;  // from the first pruning step on
+  bool masking_ = false;          // from the first pruning step on
+  std::optional<int64_t> stage_;  // the schedule's stage the masks hold; unset before the first step
 };
 
 }  // namespace minnow

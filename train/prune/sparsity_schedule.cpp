@@ -14,16 +14,15 @@ int64_t pruning_intervals(const SparsitySchedule& s) {
   return (s.end_step - s.begin_step) / s.every_steps;
 }
 
-bool is_pruning_step(const SparsitySchedule& s, int64_t step) {
+int64_t pruning_stage(const SparsitySchedule& s, int64_t step) {
   const int64_t n = pruning_intervals(s);
-  const int64_t since = step - s.begin_step;
-  return since >= 0 && since % s.every_steps == 0 && since / s.every_steps <= n;
+  return step < s.begin_step ? -1 : std::min((step - s.begin_step) / s.every_steps, n);
 }
 
 double scheduled_sparsity(const SparsitySchedule& s, int64_t step) {
   const int64_t n = pruning_intervals(s);
-  if (step < s.begin_step) return 0.0;
-  const int64_t k = std::min((step - s.begin_step) / s.every_steps, n);  // the last pruning step so far
+  const int64_t k = pruning_stage(s, step);
+  if (k < 0) return 0.0;
   if (k == n) return s.target;
   const double remaining = 1.0 - static_cast<double>(k) / static_cast<double>(n);
   return s.target + (s.initial - s.target) * remaining * remaining * remaining;

@@ -18,8 +18,10 @@ struct SparsitySchedule {
 
 // n: the pruning steps after t0, floor((end_step - t0) / dt); with 0 the one step t0 prunes to target.
 int64_t pruning_intervals(const SparsitySchedule& schedule);
-// Whether masks are recomputed at step t: t0 + k dt for k = 0..n.
-bool is_pruning_step(const SparsitySchedule& schedule, int64_t step);
+// The k of the last pruning step t0 + k dt at or before step t (k <= n); -1 before t0. The
+// masks are recomputed whenever it changes: at the pruning steps, or at the step after one
+// that did not run (a step every rank skipped).
+int64_t pruning_stage(const SparsitySchedule& schedule, int64_t step);
 // The sparsity the masks hold from step t on: 0 before t0, s_t from the last pruning step at or
 // before t, target from t0 + n dt on.
 double scheduled_sparsity(const SparsitySchedule& schedule, int64_t step);
