@@ -1,9 +1,9 @@
 // What a feature adds to the training loop without editing it. The Trainer calls every
 // hook it was given, in order, at these points: once on the built model (QAT inserts its
-// quantizers, distillation adds its adapters), for the loss (at most one hook replaces the
-// cross-entropy), at each epoch's start, before each step, after backward and after the optimizer step
-// (gradient reduction, pruning masks), after each step to ask whether to stop, and with each
-// record the run logs.
+// quantizers, pruning its masks, distillation adds its adapters), for the loss (at most one
+// hook replaces the cross-entropy), at each epoch's start, before each step (pruning's
+// schedule), after backward and after the optimizer step (gradient reduction, pruning masks),
+// after each step to ask whether to stop, and with each record the run logs.
 #pragma once
 
 #include <cstdint>
