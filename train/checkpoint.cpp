@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "models/layers.h"
 #include "train/feature_adapters.h"
+#include "train/prune/weight_mask.h"
 #include "train/state_dict.h"
 
 namespace minnow {
@@ -80,6 +81,7 @@ LoadedCheckpoint load_checkpoint(const std::string& path, Module& model, Optimiz
 
 LoadedCheckpoint restore_checkpoint(SafeTensors file, const std::string& path, Module& model, Optimizer* optimizer) {
   drop_absent_adapters(file, model, "model.");
+  drop_absent_masks(file, model, "model.");
   MINNOW_CHECK(meta(file, "format", path) == kFormat, "checkpoint ", path, ": format '",
                printable(meta(file, "format", path)), "', expected '", kFormat, "'");
   load_state_dict(model, file, "checkpoint " + path, "model.");

@@ -25,6 +25,8 @@ enum class OptimizerKind { sgd, adamw };
 enum class ScheduleKind { constant, step, multistep, cosine, onecycle };
 enum class LrScaling { none, linear, sqrt };
 enum class Precision { f32, bf16 };  // bf16: mixed precision (core/compute_type.h)
+enum class PruneMethod { magnitude };
+enum class PruneScope { global, layer };
 
 std::string_view to_string(DataFormat value);
 std::string_view to_string(Cifar100Label value);
@@ -154,6 +156,21 @@ struct QatConfig {
   bool operator==(const QatConfig&) const = default;
 };
 
+// Gradual magnitude pruning (train/prune/, docs/compression.md): masks recomputed every
+// every_steps steps from start_epoch to end_epoch on Zhu & Gupta's cubic schedule.
+struct PruneConfig {
+  bool enabled = false;
+  PruneMethod method = PruneMethod::magnitude;
+  PruneScope scope = PruneScope::layer;
+  double target_sparsity = 0.5;
+  double initial_sparsity = 0.0;
+  int start_epoch = 0;
+  int end_epoch = 1;
+  int64_t every_steps = 100;
+  std::vector<std::string> exclude{};  // module-name prefixes or parameter names left dense
+  bool operator==(const PruneConfig&) const = default;
+};
+
 // Data-parallel training under mpirun (docs/distributed.md); ignored by a run of one process.
 struct DistributedConfig {
   int world_size = 0;                  // 0 = as many ranks as the launcher started
@@ -181,6 +198,7 @@ struct Config {
   int64_t log_every_steps = 50;
   DistillConfig distill{};
   QatConfig qat{};
+  PruneConfig prune{};
   DistributedConfig distributed{};
   bool operator==(const Config&) const = default;
 };

@@ -39,6 +39,8 @@ MINNOW_ENUM_NAMES(ScheduleKind, {ScheduleKind::constant, "constant"}, {ScheduleK
                   {ScheduleKind::onecycle, "onecycle"});
 MINNOW_ENUM_NAMES(LrScaling, {LrScaling::none, "none"}, {LrScaling::linear, "linear"}, {LrScaling::sqrt, "sqrt"});
 MINNOW_ENUM_NAMES(Precision, {Precision::f32, "f32"}, {Precision::bf16, "bf16"});
+MINNOW_ENUM_NAMES(PruneMethod, {PruneMethod::magnitude, "magnitude"});
+MINNOW_ENUM_NAMES(PruneScope, {PruneScope::global, "global"}, {PruneScope::layer, "layer"});
 #undef MINNOW_ENUM_NAMES
 
 template <class E>
@@ -352,6 +354,26 @@ void visit_config(C& c, Visit&& visit) {
         "Epoch from which observers stop updating scales; -1 = never.", at_least(-1));
   visit("qat.observer_momentum", q.observer_momentum, "EMA weight of each batch's activation min/max.",
         interval(0, true, 1, false, "(0, 1]"));
+
+  auto& p = c.prune;
+  visit("prune.enabled", p.enabled, "Gradual unstructured pruning of conv and linear weights (docs/compression.md).",
+        any());
+  visit("prune.method", p.method, "Which weights go: the smallest by magnitude.", any());
+  visit("prune.scope", p.scope,
+        "layer: each pruned weight loses the scheduled fraction; global: one magnitude threshold over all of them.",
+        any());
+  visit("prune.target_sparsity", p.target_sparsity, "Fraction of the pruned weights that are zero at the end.",
+        fraction());
+  visit("prune.initial_sparsity", p.initial_sparsity, "Fraction pruned at the first pruning step.", fraction());
+  visit("prune.start_epoch", p.start_epoch, "Epoch (from 0) whose first step prunes first.", at_least(0));
+  visit("prune.end_epoch", p.end_epoch,
+        "Epoch (from 0) by whose first step target_sparsity is reached; the masks stay fixed from then on.",
+        at_least(1));
+  visit("prune.every_steps", p.every_steps, "Steps between mask updates.", at_least(1));
+  visit("prune.exclude", p.exclude,
+        "Dotted module-name prefixes (\"features.0\") or parameter names (\"classifier.1.weight\") left dense; "
+        "every other Conv2d and Linear weight is pruned. Each must name something in the model.",
+        each(rule("non-empty names", [](const std::string& name) { return !name.empty(); })));
 
   auto& dp = c.distributed;
   visit("distributed.world_size", dp.world_size,

@@ -75,6 +75,14 @@ void check_relations(const Config& c, const Checker& check) {
         "a zoo model name when distill.enabled is true");
   check(!k.enabled || !k.teacher.weights.empty(), "distill.teacher.weights", k.teacher.weights,
         "a weights file when distill.enabled is true");
+
+  const PruneConfig& p = c.prune;
+  check(!p.enabled || p.end_epoch > p.start_epoch, "prune.end_epoch", p.end_epoch,
+        "> prune.start_epoch (" + std::to_string(p.start_epoch) + ")");
+  check(!p.enabled || p.end_epoch <= c.epochs, "prune.end_epoch", p.end_epoch,
+        "<= epochs (" + std::to_string(c.epochs) + ")");
+  check(!p.enabled || p.initial_sparsity <= p.target_sparsity, "prune.initial_sparsity", p.initial_sparsity,
+        "<= prune.target_sparsity (" + config_detail::format_double(p.target_sparsity) + ")");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "train/feature_hooks.h"
 
 #include "train/distillation.h"
+#include "train/prune/prune_hook.h"
 #include "train/qat/qat_hook.h"
 
 namespace minnow {
@@ -9,6 +10,7 @@ namespace minnow {
 TrainHooks feature_hooks(const Config& config) {
   TrainHooks hooks;
   if (config.qat.enabled) hooks.push_back(std::make_shared<QatHook>(config.qat));
+  if (config.prune.enabled) hooks.push_back(std::make_shared<PruneHook>(config.prune));
   if (config.distill.enabled) hooks.push_back(std::make_shared<DistillationHook>(config));
   return hooks;
 }

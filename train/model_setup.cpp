@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "train/feature_adapters.h"
+#include "train/prune/weight_mask.h"
 #include "train/qat/prepare_qat.h"
 #include "train/state_dict.h"
 #include "train/weights_file.h"
@@ -54,7 +55,8 @@ std::map<std::string, std::string> model_metadata(const ModelConfig& m) {
 
 void export_weights(const std::string& path, const Module& model, const ModelConfig& m) {
   SafeTensors file = state_dict(model);
-  std::erase_if(file.tensors, [](const auto& entry) { return is_adapter_tensor(entry.first); });
+  std::erase_if(file.tensors,
+                [](const auto& entry) { return is_adapter_tensor(entry.first) || is_mask_tensor(entry.first); });
   file.metadata = model_metadata(m);
   file.metadata["format"] = "minnow-weights-1";
   save_safetensors(path, file);

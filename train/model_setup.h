@@ -43,7 +43,8 @@ RunModel load_run_model(const Config& config, const std::string& weights, const 
 std::map<std::string, std::string> model_metadata(const ModelConfig& model_config);
 
 // Float32 weights and buffers in plain layout with torchvision's names where it has the model;
-// distillation adapters (train/feature_adapters.h) are left out.
+// distillation adapters (train/feature_adapters.h) and pruning masks (train/prune/weight_mask.h)
+// are left out: the pruned weights are stored as zeros.
 void export_weights(const std::string& path, const Module& model, const ModelConfig& model_config);
 
 }  // namespace minnow

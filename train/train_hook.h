@@ -1,9 +1,9 @@
 // What a feature adds to the training loop without editing it. The Trainer calls every
 // hook it was given, in order, at these points: once on the built model (QAT inserts its
-// quantizers, distillation adds its adapters), for the loss (at most one hook replaces the
-// cross-entropy), at each epoch's start, after backward and after the optimizer step
-// (gradient reduction, pruning masks), after each step to ask whether to stop, and with each
-// record the run logs.
+// quantizers, pruning its masks, distillation adds its adapters), for the loss (at most one
+// hook replaces the cross-entropy), at each epoch's start, before each step (pruning's
+// schedule), after backward and after the optimizer step (gradient reduction, pruning masks),
+// after each step to ask whether to stop, and with each record the run logs.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +39,11 @@ class TrainHook {
   }
   // At the start of each training epoch (resume included), after model.train().
   virtual void on_epoch_start(int64_t epoch) { (void)epoch; }
+  // Before each training step's forward: position is that step's (its epoch, its step within the
+  // epoch, the optimizer steps taken so far); steps_per_epoch is the epoch's length.
+  virtual void before_step(const RunPosition& position, int64_t steps_per_epoch) {
+    (void)position, (void)steps_per_epoch;
+  }
   // After loss.backward(), before gradient clipping and the optimizer step.
   virtual void after_backward(const NamedParams& params) { (void)params; }
   // After the optimizer step.

@@ -178,6 +178,9 @@ void Trainer::train_epoch(int64_t epoch, int64_t start_step) {
       position_.step = batch->step + 1;
       continue;
     }
+    RunPosition at = position_;
+    at.step = batch->step;
+    for (const auto& hook : hooks_) hook->before_step(at, steps);
     const double lr = scheduled_lr(config_, steps, position_.global_step) * layout_.lr_factor;
     LossTerms terms;
     const double loss_value = train_step(*batch, vote.images, lr, terms);

@@ -11,6 +11,7 @@
 #include "train/checkpoint_io.h"
 #include "train/config.h"
 #include "train/feature_adapters.h"
+#include "train/prune/weight_mask.h"
 #include "train/state_dict.h"
 
 namespace minnow {
@@ -35,34 +36,41 @@ const char* weights_format_name(WeightsFormat format) {
   return "?";
 }
 
+ModelTensors read_model_tensors(const std::string& path, const std::string& source) {
+  ModelTensors out;
+  out.where = source + " '" + path + "'";
+  MINNOW_CHECK(std::filesystem::is_regular_file(path), out.where, ": no such file");
+  out.file = load_safetensors(path);
+  const std::string format = metadata_value(out.file, "format");
+  if (format == kCheckpointFormat) {
+    out.format = WeightsFormat::checkpoint;
+    out.file = read_checkpoint_file(path);
+    out.prefix = "model.";
+    out.model_name = parse_config(metadata_value(out.file, "config"), out.where + " (config)").model.name;
+  } else if (format == kExportFormat) {
+    out.format = WeightsFormat::minnow_export;
+    out.model_name = metadata_value(out.file, "model.name");
+  } else {
+    MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), out.where, ": metadata format '",
+                 printable(format), "', expected ", kExportFormat, " or ", kCheckpointFormat);
+  }
+  return out;
+}
+
 WeightsFormat load_weights(Module& model, const std::string& path, const std::string& model_name,
                            const std::string& source) {
-  const std::string where = source + " '" + path + "'";
-  MINNOW_CHECK(std::filesystem::is_regular_file(path), where, ": no such file");
-  SafeTensors file = load_safetensors(path);
-  const std::string format = metadata_value(file, "format");
-  WeightsFormat kind = WeightsFormat::state_dict;
-  std::string prefix, file_model;
-  if (format == kCheckpointFormat) {
-    kind = WeightsFormat::checkpoint;
-    file = read_checkpoint_file(path);
-    prefix = "model.";
-    drop_absent_adapters(file, model, prefix);
-    file_model = parse_config(metadata_value(file, "config"), where + " (config)").model.name;
-  } else if (format == kExportFormat) {
-    kind = WeightsFormat::minnow_export;
-    file_model = metadata_value(file, "model.name");
-  } else {
-    MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), where, ": metadata format '", printable(format),
-                 "', expected ", kExportFormat, " or ", kCheckpointFormat);
+  ModelTensors read = read_model_tensors(path, source);
+  if (read.format == WeightsFormat::checkpoint) {
+    drop_absent_adapters(read.file, model, read.prefix);
+    drop_absent_masks(read.file, model, read.prefix);
   }
   try {
-    load_state_dict(model, file, where, prefix);
+    load_state_dict(model, read.file, read.where, read.prefix);
   } catch (const Error& e) {
-    if (file_model.empty() || file_model == model_name) throw;
-    MINNOW_FAIL(e.what(), " (the file holds ", printable(file_model), " weights; the model is ", model_name, ")");
+    if (read.model_name.empty() || read.model_name == model_name) throw;
+    MINNOW_FAIL(e.what(), " (the file holds ", printable(read.model_name), " weights; the model is ", model_name, ")");
   }
-  return kind;
+  return read.format;
 }
 
 std::optional<ModelConfig> recorded_model_config(const std::string& path, const std::string& source) {

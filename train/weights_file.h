@@ -17,6 +17,17 @@ enum class WeightsFormat { minnow_export, checkpoint, state_dict };
 
 const char* weights_format_name(WeightsFormat format);
 
+// A weights file's tensors as read, checked and named: a checkpoint's model tensors are its
+// prefix + name ("model.features.0.0.weight"), an export's and a state dict's the bare names.
+struct ModelTensors {
+  SafeTensors file;
+  WeightsFormat format = WeightsFormat::state_dict;
+  std::string prefix;      // "model." for a checkpoint
+  std::string model_name;  // the zoo name an export or checkpoint records; "" for a state dict
+  std::string where;       // source and path, for messages
+};
+ModelTensors read_model_tensors(const std::string& path, const std::string& source);
+
 // Loads path into model and says what the file was. source ("--weights",
 // "model.init_weights") starts every message; model_name is the model's zoo name,
 // named in the message when an export or checkpoint of another model does not fit.
