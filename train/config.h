@@ -154,6 +154,16 @@ struct QatConfig {
   bool operator==(const QatConfig&) const = default;
 };
 
+// XNOR-Net binarization (docs/compression.md): the binarized layers compute with
+// alpha_o * sign(w) per output channel, and optionally on sign(input).
+struct BinarizeConfig {
+  bool enabled = false;
+  bool activations = false;             // also binarize the binarized layers' inputs; false = weights only
+  bool keep_first_last = true;          // the model's first and last Conv2d / Linear stay float
+  std::vector<std::string> exclude{};   // dotted names of Conv2d / Linear layers that stay float
+  bool operator==(const BinarizeConfig&) const = default;
+};
+
 // Data-parallel training under mpirun (docs/distributed.md); ignored by a run of one process.
 struct DistributedConfig {
   int world_size = 0;                  // 0 = as many ranks as the launcher started
@@ -181,6 +191,7 @@ struct Config {
   int64_t log_every_steps = 50;
   DistillConfig distill{};
   QatConfig qat{};
+  BinarizeConfig binarize{};
   DistributedConfig distributed{};
   bool operator==(const Config&) const = default;
 };
