@@ -192,8 +192,8 @@ TEST(PrepareBinarize, RunModelOfABinarizeConfigIsBinarized) {
 // one-channel images. Weights only, it needs a large rate (a latent weight must cross 0 to change
 // anything): at lr 0.02, where the float model gets to 0.26 of its start in 22 steps, it gets to
 // 0.8 in 40; at lr 0.5 to 0.24 in 34. With binarized activations (XNOR-Net) every flipped sign
-// upstream changes the features, and it learns slowly at any rate tried (0.005 to 1; at 0.1 and
-// above not at all): at lr 0.01 it reaches 0.75 of its start in 21 steps and is at 0.73 after 60
+// upstream changes the features, and it learns slowly at any rate tried (0.005 to 1; from 0.1 up
+// hardly at all): at lr 0.01 it reaches 0.75 of its start in 21 steps and is at 0.73 after 60
 // (never 0.6), so its bound is looser.
 struct OverfitCase {
   bool activations;
