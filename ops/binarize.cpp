@@ -1,6 +1,7 @@
 // Weight and activation binarization, forward and backward side by side, as hand loops. The
-// weight op walks each output channel's elements in the weight's own layout (ops/channel_walk.h),
-// so a blocked conv weight is binarized without a reorder; the activation op is elementwise.
+// weight op visits each output channel's elements in the weight's own layout: a contiguous run in
+// a plain weight, else the walk of ops/channel_walk.h, so a blocked conv weight is binarized
+// without a reorder. The activation op is elementwise.
 #include "ops/binarize.h"
 
 #include <cmath>
@@ -23,18 +24,37 @@ void check_f32(const char* op, const Var& x) {
   MINNOW_CHECK(x.data().dtype() == DType::f32, op, ": expected an f32 input, got ", dtype_name(x.data().dtype()));
 }
 
-// What binarize_weight's backward reads: the walk over w's layout, w and each channel's alpha.
+// The elements of each output channel of a weight in its layout.
+class WeightChannels {
+ public:
+  explicit WeightChannels(const Tensor& w) : walk_(w.desc(), w.ndims() == 5 ? 2 : 1), plain_(w.is_plain()) {}
+  int64_t channels() const { return walk_.channels(); }
+  int64_t per_channel() const { return walk_.per_channel(); }
+  // Calls fn(offset) for the buffer offset of every element of channel c.
+  template <class Fn>
+  void visit(int64_t c, Fn&& fn) const {
+    if (!plain_) return walk_.visit(c, fn);
+    const int64_t per = walk_.per_channel();
+    for (int64_t i = c * per; i < (c + 1) * per; ++i) fn(i);
+  }
+
+ private:
+  ChannelWalk walk_;
+  bool plain_;  // channel c is the run [c per, (c + 1) per)
+};
+
+// What binarize_weight's backward reads: w's channels, w and each channel's alpha.
 struct BinarizeWeightSaved {
-  ChannelWalk walk;
+  WeightChannels walk;
   Tensor src;                // w, in its layout
   std::vector<float> alpha;  // (channels)
 };
 
 // y = alpha_c * sign(w) per channel c; fills alpha.
-Tensor binarize_weight_forward(const ChannelWalk& walk, const Tensor& w, std::vector<float>& alpha) {
+Tensor binarize_weight_forward(const WeightChannels& walk, const Tensor& w, std::vector<float>& alpha) {
   const float* pw = w.data<float>();
   Tensor y(w.desc());
-  y.zero();  // the walk never visits the padding
+  y.zero();  // no channel's visit reaches the padding
   float* py = y.data<float>();
   alpha.assign(static_cast<size_t>(walk.channels()), 0.0f);
   const double n = static_cast<double>(walk.per_channel());
@@ -56,7 +76,7 @@ Tensor binarize_weight_backward(const BinarizeWeightSaved& saved, const Tensor& 
   Tensor dw(saved.src.desc());
   dw.zero();
   float* pdw = dw.data<float>();
-  const ChannelWalk& walk = saved.walk;
+  const WeightChannels& walk = saved.walk;
   const double n = static_cast<double>(walk.per_channel());
 #pragma omp parallel for if (saved.src.numel() > 32768)
   for (int64_t c = 0; c < walk.channels(); ++c) {
@@ -79,7 +99,7 @@ Var binarize_weight(const Var& w) {
   const int nd = src.ndims();
   MINNOW_CHECK(nd == 2 || nd == 4 || nd == 5, op,
                ": expected a weight (O, I), (O, I/g, kH, kW) or (G, O/G, I/g, kH, kW), got dims ", dims_str(src.dims()));
-  BinarizeWeightSaved saved{ChannelWalk(src.desc(), nd == 5 ? 2 : 1), src, {}};
+  BinarizeWeightSaved saved{WeightChannels(src), src, {}};
   const Tensor y = binarize_weight_forward(saved.walk, src, saved.alpha);
   if (!should_record({w})) return record_op(op, {w}, y, nullptr);
   return record_op(op, {w}, y, [saved = std::move(saved)](const std::vector<Tensor>& dy, const std::vector<bool>&) {
