@@ -67,6 +67,8 @@ void export_onnx(const std::string& path, const std::string& format, Module& mod
                  const std::string& source) {
   const int64_t r = config.model.resolution;
   OnnxExportOptions options{.input_dims = {1, config.model.in_channels, r, r}, .metadata = onnx_metadata(config)};
+  MINNOW_CHECK(!config.binarize.enabled, "export: --format ", format, " of a binarize run would hold its float latent "
+               "weights, not the binarized ones; export --format safetensors and evaluate with minnow eval");
   if (format == "onnx") return export_onnx_float(path, model, options);
   MINNOW_CHECK(config.qat.enabled, "export: --format ", format, " needs a QAT run; '", source,
                "' was trained with qat.enabled: false (export it with --format onnx)");

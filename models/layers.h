@@ -95,6 +95,7 @@ class Linear : public Module {
   void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
   // Keeps the listed output and input features (ascending) with their weights (channel pruning).
   void keep_features(std::span<const int64_t> out, std::span<const int64_t> in);
+  bool has_weight_transform() const { return static_cast<bool>(weight_transform_); }
 
  protected:
   Var forward_impl(const Var& x) override;  // (N, in) -> (N, out)

@@ -171,6 +171,16 @@ struct PruneConfig {
   bool operator==(const PruneConfig&) const = default;
 };
 
+// XNOR-Net binarization (docs/compression.md): the binarized layers compute with
+// alpha_o * sign(w) per output channel, and optionally on sign(input).
+struct BinarizeConfig {
+  bool enabled = false;
+  bool activations = false;             // also binarize the binarized layers' inputs; false = weights only
+  bool keep_first_last = true;          // the model's first and last Conv2d / Linear stay float
+  std::vector<std::string> exclude{};   // dotted names of Conv2d / Linear layers that stay float
+  bool operator==(const BinarizeConfig&) const = default;
+};
+
 // Data-parallel training under mpirun (docs/distributed.md); ignored by a run of one process.
 struct DistributedConfig {
   int world_size = 0;                  // 0 = as many ranks as the launcher started
@@ -199,6 +209,7 @@ struct Config {
   DistillConfig distill{};
   QatConfig qat{};
   PruneConfig prune{};
+  BinarizeConfig binarize{};
   DistributedConfig distributed{};
   bool operator==(const Config&) const = default;
 };

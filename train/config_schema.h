@@ -375,6 +375,17 @@ void visit_config(C& c, Visit&& visit) {
         "every other Conv2d and Linear weight is pruned. Each must name something in the model.",
         each(rule("non-empty names", [](const std::string& name) { return !name.empty(); })));
 
+  auto& b = c.binarize;
+  visit("binarize.enabled", b.enabled,
+        "XNOR-Net binarization: each binarized Conv2d / Linear computes with alpha * sign(w), alpha = mean |w| per "
+        "output channel; the float weights train through the straight-through estimator.", any());
+  visit("binarize.activations", b.activations,
+        "Also binarize those layers' inputs to sign(x) (XNOR-Net); false = weights only (BinaryConnect-style).", any());
+  visit("binarize.keep_first_last", b.keep_first_last,
+        "Leave the model's first and last Conv2d / Linear (stem and classifier) in full precision.", any());
+  visit("binarize.exclude", b.exclude, "Dotted names of further Conv2d / Linear layers to leave in full precision.",
+        each(rule("non-empty layer names", [](const std::string& name) { return !name.empty(); })));
+
   auto& dp = c.distributed;
   visit("distributed.world_size", dp.world_size,
         "Ranks (mpirun -np N); 0 = as many as the launcher started, else it must equal that. A run on several "

@@ -67,6 +67,11 @@ void check_relations(const Config& c, const Checker& check) {
 
   check(c.precision != Precision::bf16 || !c.qat.enabled, "precision", c.precision,
         "f32 when qat.enabled is true (QAT's fake quantization trains in f32)");
+  check(c.precision != Precision::bf16 || !c.binarize.activations, "precision", c.precision,
+        "f32 when binarize.activations is true (the activations' sign runs in f32)");
+  check(!c.binarize.enabled || !c.qat.enabled, "binarize.enabled", c.binarize.enabled,
+        "false when qat.enabled is true (QAT would fake-quantize the binarized weights, and its int8 model would be "
+        "built from the float latent ones: train one or the other)");
   check(c.precision != Precision::bf16 || cpu_has_native_bf16(), "precision", c.precision,
         std::string("f32 on this CPU (bf16 needs AVX512-BF16 or AMX; oneDNN finds ") + cpu_isa_name() + ")");
 

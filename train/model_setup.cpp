@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "train/binarize/prepare_binarize.h"
 #include "train/feature_adapters.h"
 #include "train/prune/weight_mask.h"
 #include "train/qat/prepare_qat.h"
@@ -31,6 +32,7 @@ std::shared_ptr<Module> build_model(const Config& config) {
 std::shared_ptr<Module> create_run_model(const Config& config) {
   auto model = create_model(model_spec(config.model, static_cast<uint64_t>(config.seed)));
   if (config.qat.enabled) prepare_qat(*model, config.qat);
+  if (config.binarize.enabled) (void)prepare_binarize(*model, config.binarize);
   return model;
 }
 

@@ -20,7 +20,8 @@ namespace minnow {
 //   run's seed, then the starting weights of model.init_weights when set. The trainer's
 //   hooks then change it (QAT quantizers, distillation adapters);
 // - create_run_model(config): the network a run's checkpoints and exports load into, for
-//   eval, predict and export: create_model, prepared for QAT when qat.enabled, no weights;
+//   eval, predict and export: create_model, prepared for QAT when qat.enabled or binarized
+//   when binarize.enabled, no weights;
 // - load_run_model(config, weights): create_run_model with a weights file loaded (eval,
 //   predict, the Python module's minnow.load).
 

@@ -21,6 +21,8 @@ using test_support::channel_tensor;
 using test_support::expect_exact;
 using test_support::probe_values;
 using tag = dnnl::memory::format_tag;
+using test_support::in_layout;
+using test_support::run_in_layout;
 
 std::string num(double v) {
   std::ostringstream s;
@@ -108,21 +110,6 @@ TEST(FakeQuant, MatchesPyTorch) {
     if (!g.dscale.empty())
       test_support::expect_matches_torch(g.dscale, torch.result(g.id, "dscale"), 1e-5, 1e-4, g.id + " dscale");
   }
-}
-
-Tensor in_layout(const Tensor& plain, tag t) { return plain.to_layout(dnnl::memory::desc(plain.dims(), dt::f32, t)); }
-
-// y and dx of op on x in its layout, read back in plain order.
-std::pair<std::vector<float>, std::vector<float>> run_in_layout(const std::function<Var(const Var&)>& op,
-                                                                const Tensor& x_any, const Tensor& dy_plain) {
-  const Var x(x_any, true);
-  const Var y = op(x);
-  EXPECT_EQ(y.data().desc(), x_any.desc()) << "output leaves x's layout";
-  EXPECT_TRUE(test_support::padding_is_zero(y.data()));
-  y.backward(dy_plain.to_layout(y.data().desc()));
-  EXPECT_EQ(x.grad().desc(), x_any.desc()) << "gradient leaves x's layout";
-  EXPECT_TRUE(test_support::padding_is_zero(x.grad()));
-  return {y.data().to_plain(), x.grad().to_plain()};
 }
 
 TEST(FakeQuant, BlockedActivationsMatchPlain) {

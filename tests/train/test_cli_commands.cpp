@@ -1,9 +1,10 @@
 // The `minnow` subcommands end to end on tiny generated data: eval (--json and
 // --save-logits against an in-process forward pass), predict (class names from a
-// folder dataset, a malformed image), export (from a run folder's checkpoint), bench, and a
-// QAT run's int8 model (eval --int8, export --format int8).
+// folder dataset, a malformed image), export (from a run folder's checkpoint), bench, a
+// QAT run's int8 model (eval --int8, export --format int8), and a binarize run's eval.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/grad_mode.h"
@@ -64,6 +65,14 @@ testing::Bytes write_idx(const fs::path& root, int tests, Rng& rng) {
   testing::write_file(root / "t10k-images-idx3-ubyte", testing::idx_bytes({n, 28, 28}, test_pixels));
   testing::write_file(root / "t10k-labels-idx1-ubyte", testing::idx_bytes({n}, testing::cyclic_labels(tests)));
   return test_pixels;
+}
+
+// An IDX folder with 20 test images (write_idx) and the data section that trains and tests on it
+// in batches of 5.
+std::string idx_run_data(const ScratchDir& folder, Rng& rng) {
+  write_idx(folder.path() / "idx", 20, rng);
+  return "data:\n  format: idx\n  train: [" + folder.file("idx") +
+         "]\n  batch_size: 5\n  workers: 0\n  transforms:\n    mean: [0.5]\n    std: [0.25]\n";
 }
 
 TEST(CliEval, JsonAndSavedLogitsMatchTheModel) {
@@ -213,9 +222,7 @@ TEST(CliExport, RunFolderCheckpointToPlainWeights) {
 TEST(CliQat, EvalAndExportTheInt8Model) {
   ScratchDir folder;
   Rng rng(8);
-  write_idx(folder.path() / "idx", 20, rng);
-  const std::string data = "data:\n  format: idx\n  train: [" + folder.file("idx") +
-                           "]\n  batch_size: 5\n  workers: 0\n  transforms:\n    mean: [0.5]\n    std: [0.25]\n";
+  const std::string data = idx_run_data(folder, rng);
   const std::string config = write_config(folder, model_yaml(tiny_model(28, 10, 1)) + data +
                                                       "epochs: 1\nthreads: 1\nqat:\n  enabled: true\n");
   const CliRun train = run_minnow({"train", config}, folder.path());
@@ -251,18 +258,53 @@ TEST(CliQat, EvalAndExportTheInt8Model) {
                         "--int8 runs a QAT-trained model");
 }
 
+// A binarize run through the CLI: `minnow eval` of its export (the float latent weights) binarizes
+// as the trainer did, so it reports the trainer's last test loss and top-1; the same weights
+// unbinarized give another loss; the ONNX export, which would hold the latent weights, is refused.
+TEST(CliBinarize, EvalOfTheExportEqualsTheTrainersFinalEval) {
+  ScratchDir folder;
+  Rng rng(9);
+  const std::string data = idx_run_data(folder, rng);
+  // BN momentum 1: the running statistics are the last batch's, so that eval's logits differ
+  // between the binarized and the latent model after a few steps.
+  const std::string config = write_config(folder, model_yaml(tiny_model(28, 10, 1)) + "  bn_momentum: 1.0\n" + data +
+                                                      "epochs: 2\nthreads: 1\nbinarize:\n  enabled: true\n");
+  const CliRun train = run_minnow({"train", config}, folder.path());
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  json last_eval;
+  std::ifstream metrics(folder.file("run/metrics.jsonl"));
+  for (std::string line; std::getline(metrics, line);)
+    if (const json record = json::parse(line); record["type"] == "eval_epoch") last_eval = record;
+  ASSERT_EQ(last_eval["epoch"].get<int64_t>(), 2) << "no eval record for the last epoch";
+
+  const std::string weights = folder.file("run/model.safetensors");
+  const CliRun eval = run_minnow({"eval", config, "--weights", weights, "--json"}, folder.path());
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const json out = json::parse(eval.out);
+  EXPECT_EQ(out["images"].get<int64_t>(), 20);
+  EXPECT_NEAR(out["loss"].get<double>(), last_eval["loss"].get<double>(), 1e-6) << eval.out;
+  EXPECT_EQ(out["top1"].get<double>(), last_eval["top1"].get<double>()) << eval.out;
+
+  const CliRun latent =
+      run_minnow({"eval", config, "--weights", weights, "--json", "--set", "binarize.enabled=false"}, folder.path());
+  ASSERT_EQ(latent.exit_code, 0) << latent.err;
+  EXPECT_GT(std::abs(json::parse(latent.out)["loss"].get<double>() - out["loss"].get<double>()), 1e-3) << latent.out;
+
+  expect_one_line_error(
+      run_minnow({"export", folder.file("run"), "--format", "onnx", "-o", folder.file("m.onnx")}, folder.path()),
+      "export: --format onnx of a binarize run would hold its float latent weights");
+}
+
 // MobileNet-v3 through the same commands: eval --int8 runs its converted model, export
 // --format int8 writes the squeeze-and-excitation gates' f32 weights, and the ONNX int8 form
 // refuses it in one line naming the first step it has no form for.
 TEST(CliQat, MobileNetV3EvalsAndExportsInt8) {
   ScratchDir folder;
   Rng rng(8);
-  write_idx(folder.path() / "idx", 20, rng);
+  const std::string data = idx_run_data(folder, rng);
   ModelConfig m = tiny_model(28, 10, 1);
   m.name = "mobilenet_v3_small";
   m.width = 0.5f;
-  const std::string data = "data:\n  format: idx\n  train: [" + folder.file("idx") +
-                           "]\n  batch_size: 5\n  workers: 0\n  transforms:\n    mean: [0.5]\n    std: [0.25]\n";
   const std::string config = write_config(folder, model_yaml(m) + data + "epochs: 1\nthreads: 1\nqat:\n  enabled: true\n");
   const CliRun train = run_minnow({"train", config}, folder.path());
   ASSERT_EQ(train.exit_code, 0) << train.err;

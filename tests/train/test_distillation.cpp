@@ -2,9 +2,11 @@
 // teacher at twice the student's resolution and two feature pairs: the teacher's weights
 // and BN buffers are bit-for-bit unchanged after a distillation epoch; a Trainer run logs
 // the soft, hard and feature terms, checkpoints the adapters, exports the bare student and
-// resumes bit-exactly; and every bad teacher or pair is an error naming key and value.
+// resumes bit-exactly; a binarized student keeps its adapters float; and every bad teacher or
+// pair is an error naming key and value.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 
 #include "core/engine.h"
 #include "data/loader.h"
+#include "models/layers.h"
 #include "tests/support/errors.h"
 #include "tests/support/bit_identical.h"
 #include "tests/support/python.h"
@@ -156,6 +159,34 @@ TEST_F(DistillationTest, TrainerLogsTheTermsCheckpointsAdaptersAndExportsTheBare
   Trainer(resumed, feature_hooks(resumed)).run();
   const SafeTensors straight = load_safetensors(c.output + "/model.safetensors");
   expect_bit_identical(straight, load_safetensors(resumed.output + "/model.safetensors"));
+}
+
+// Binarization composes with distillation: its hook runs first, so the student's convs are
+// binarized and the adapters distillation adds afterwards stay float; the run trains on.
+TEST_F(DistillationTest, BinarizedStudentKeepsItsAdaptersFloat) {
+  Config c = config("binarized", 1);
+  c.binarize.enabled = true;
+  auto student = build_model(c);
+  for (const auto& hook : feature_hooks(c)) hook->on_model(*student);
+  size_t binarized = 0, adapters = 0;
+  for (const auto& [name, m] : student->named_modules()) {
+    const auto* conv = dynamic_cast<Conv2d*>(m);
+    if (conv && name.starts_with("distill_adapters.")) {
+      ++adapters;
+      EXPECT_FALSE(conv->has_weight_transform()) << name;
+    } else if (conv) {
+      binarized += conv->has_weight_transform();
+    }
+  }
+  EXPECT_EQ(adapters, 2u);
+  EXPECT_EQ(binarized, 26u);  // every conv of MobileNet-v1 but the stem
+
+  Trainer(c, feature_hooks(c)).run();
+  double last_loss = 0;
+  std::ifstream metrics(c.output + "/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);)
+    if (const auto record = nlohmann::json::parse(line); record["type"] == "step") last_loss = record["loss"];
+  EXPECT_TRUE(std::isfinite(last_loss) && last_loss > 0) << last_loss;
 }
 
 TEST_F(DistillationTest, BadTeachersAndPairsNameTheKeyAndValue) {
