@@ -154,6 +154,15 @@ struct QatConfig {
   bool operator==(const QatConfig&) const = default;
 };
 
+// Deep Compression's weight sharing (train/share/share_hook.h): every Conv2d and Linear weight,
+// except the excluded layers, becomes 2^bits trained centroids and a per-weight index.
+struct ShareConfig {
+  bool enabled = false;
+  int bits = 4;
+  std::vector<std::string> exclude{};  // dotted module names of Conv2d/Linear layers kept in float
+  bool operator==(const ShareConfig&) const = default;
+};
+
 // Data-parallel training under mpirun (docs/distributed.md); ignored by a run of one process.
 struct DistributedConfig {
   int world_size = 0;                  // 0 = as many ranks as the launcher started
@@ -181,6 +190,7 @@ struct Config {
   int64_t log_every_steps = 50;
   DistillConfig distill{};
   QatConfig qat{};
+  ShareConfig share{};
   DistributedConfig distributed{};
   bool operator==(const Config&) const = default;
 };

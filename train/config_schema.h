@@ -340,6 +340,13 @@ void visit_config(C& c, Visit&& visit) {
   visit("qat.observer_momentum", q.observer_momentum, "EMA weight of each batch's activation min/max.",
         interval(0, true, 1, false, "(0, 1]"));
 
+  auto& sh = c.share;
+  visit("share.enabled", sh.enabled,
+        "Weight sharing (Deep Compression): each Conv2d/Linear weight clustered by k-means into 2^bits trained "
+        "centroids; zero (pruned) weights keep a pinned zero.", any());
+  visit("share.bits", sh.bits, "Index bits per weight: 2^bits centroids per layer.", between(1, 8));
+  visit("share.exclude", sh.exclude, "Dotted names of Conv2d/Linear layers kept in float.", any());
+
   auto& dp = c.distributed;
   visit("distributed.world_size", dp.world_size,
         "Ranks (mpirun -np N); 0 = as many as the launcher started, else it must equal that. A run on several "
