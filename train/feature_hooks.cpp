@@ -3,12 +3,14 @@
 
 #include "train/distillation.h"
 #include "train/qat/qat_hook.h"
+#include "train/share/share_hook.h"
 
 namespace minnow {
 
 TrainHooks feature_hooks(const Config& config) {
   TrainHooks hooks;
   if (config.qat.enabled) hooks.push_back(std::make_shared<QatHook>(config.qat));
+  if (config.share.enabled) hooks.push_back(std::make_shared<ShareHook>(config.share));  // before distillation's adapters
   if (config.distill.enabled) hooks.push_back(std::make_shared<DistillationHook>(config));
   return hooks;
 }

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "train/feature_adapters.h"
 #include "train/qat/prepare_qat.h"
+#include "train/share/prepare_share.h"
 #include "train/state_dict.h"
 #include "train/weights_file.h"
 
@@ -30,6 +31,7 @@ std::shared_ptr<Module> build_model(const Config& config) {
 std::shared_ptr<Module> create_run_model(const Config& config) {
   auto model = create_model(model_spec(config.model, static_cast<uint64_t>(config.seed)));
   if (config.qat.enabled) prepare_qat(*model, config.qat);
+  if (config.share.enabled) prepare_share(*model, config.share);
   return model;
 }
 
@@ -51,7 +53,8 @@ std::map<std::string, std::string> model_metadata(const ModelConfig& m) {
 
 void export_weights(const std::string& path, const Module& model, const ModelConfig& m) {
   SafeTensors file = state_dict(model);
-  std::erase_if(file.tensors, [](const auto& entry) { return is_adapter_tensor(entry.first); });
+  std::erase_if(file.tensors,
+                [](const auto& entry) { return is_adapter_tensor(entry.first) || is_codebook_tensor(entry.first); });
   file.metadata = model_metadata(m);
   file.metadata["format"] = "minnow-weights-1";
   save_safetensors(path, file);

@@ -20,7 +20,8 @@ namespace minnow {
 //   run's seed, then the starting weights of model.init_weights when set. The trainer's
 //   hooks then change it (QAT quantizers, distillation adapters);
 // - create_run_model(config): the network a run's checkpoints and exports load into, for
-//   eval, predict and export: create_model, prepared for QAT when qat.enabled, no weights;
+//   eval, predict and export: create_model, prepared for QAT when qat.enabled and for weight
+//   sharing when share.enabled (empty codebooks), no weights;
 // - load_run_model(config, weights): create_run_model with a weights file loaded (eval,
 //   predict, the Python module's minnow.load).
 
@@ -43,7 +44,8 @@ RunModel load_run_model(const Config& config, const std::string& weights, const 
 std::map<std::string, std::string> model_metadata(const ModelConfig& model_config);
 
 // Float32 weights and buffers in plain layout with torchvision's names where it has the model;
-// distillation adapters (train/feature_adapters.h) are left out.
+// distillation adapters (train/feature_adapters.h) and weight-sharing codebooks are left out
+// (a shared layer's weight holds codebook[indices]).
 void export_weights(const std::string& path, const Module& model, const ModelConfig& model_config);
 
 }  // namespace minnow
