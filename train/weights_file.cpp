@@ -1,5 +1,6 @@
 // The format comes from the file's metadata "format"; anything without a minnow
-// format is taken as a plain state dict (torchvision's names, no prefix).
+// format is taken as a plain state dict (torchvision's names, no prefix). A weight-sharing
+// export ("minnow-shared-1") is expanded to the float export it stands for.
 #include "train/weights_file.h"
 
 #include <charconv>
@@ -11,6 +12,7 @@
 #include "train/checkpoint_io.h"
 #include "train/config.h"
 #include "train/feature_adapters.h"
+#include "train/share/shared_file.h"
 #include "train/state_dict.h"
 
 namespace minnow {
@@ -49,12 +51,13 @@ WeightsFormat load_weights(Module& model, const std::string& path, const std::st
     prefix = "model.";
     drop_absent_adapters(file, model, prefix);
     file_model = parse_config(metadata_value(file, "config"), where + " (config)").model.name;
-  } else if (format == kExportFormat) {
+  } else if (format == kExportFormat || format == kSharedWeightsFormat) {
     kind = WeightsFormat::minnow_export;
+    if (format == kSharedWeightsFormat) file = expand_shared_file(file, where);
     file_model = metadata_value(file, "model.name");
   } else {
     MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), where, ": metadata format '", printable(format),
-                 "', expected ", kExportFormat, " or ", kCheckpointFormat);
+                 "', expected ", kExportFormat, ", ", kSharedWeightsFormat, " or ", kCheckpointFormat);
   }
   try {
     load_state_dict(model, file, where, prefix);
@@ -84,7 +87,7 @@ std::optional<Config> recorded_config(const std::string& path, const std::string
 std::optional<Config> recorded_config(const SafeTensors& file, const std::string& where) {
   const std::string format = metadata_value(file, "format");
   if (format == kCheckpointFormat) return parse_config(metadata_value(file, "config"), where + " (config)");
-  if (format != kExportFormat) return std::nullopt;
+  if (format != kExportFormat && format != kSharedWeightsFormat) return std::nullopt;
   // The whole text as export_weights writes it (std::to_string): ints, and a finite width.
   auto number = [&]<class T>(const std::string& key, T value) {
     const std::string text = metadata_value(file, key);
