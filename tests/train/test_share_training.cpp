@@ -227,6 +227,34 @@ TEST_F(ShareTraining, ExportsLoadIntoThePlainModelAndComputeTheSame) {
       {"export: --format shared needs a weight-sharing run; '", "' was trained with share.enabled: false"});
 }
 
+// Sharing composes with distillation: the student's layers are shared, the feature adapters that
+// distillation adds after it are not, and the student's export is the bare plain model.
+TEST_F(ShareTraining, ComposesWithDistillation) {
+  Config teacher = config("teacher", 1);
+  teacher.share.enabled = false;
+  Trainer(teacher).run();
+  Config c = config("run", 1);
+  c.distill.enabled = true;
+  c.distill.teacher = {.model = "mobilenet_v1", .width = 0.25, .weights = teacher.output + "/model.safetensors"};
+  c.distill.features = {"features.3:features.3"};
+  Trainer trainer(c, hooks(c));
+  trainer.run();
+  const SafeTensors checkpoint = load_safetensors(c.output + "/last.safetensors");
+  int codebook_tensors = 0, adapter_tensors = 0;
+  for (const auto& [name, t] : checkpoint.tensors) {
+    if (!name.starts_with("model.")) continue;
+    codebook_tensors += is_codebook_tensor(name);
+    adapter_tensors += name.find("distill_adapters") != std::string::npos;
+    EXPECT_FALSE(name.find("distill_adapters") != std::string::npos && is_codebook_tensor(name)) << name;
+  }
+  EXPECT_EQ(codebook_tensors, 3 * 27);
+  EXPECT_GT(adapter_tensors, 0);
+  Config plain = c;
+  plain.share.enabled = false;
+  plain.distill.enabled = false;
+  (void)load_run_model(plain, c.output + "/model.safetensors", "--weights");
+}
+
 TEST(ShareConfig, ErrorsNameTheKey) {
   const std::string base = "model: {name: mobilenet_v1}\ndata: {train: /data/train}\n";
   test_support::expect_error([&] { (void)parse_config(base, "run.yaml", {"share.bits=9"}); },
