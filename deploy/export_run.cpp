@@ -122,7 +122,8 @@ ExportResult export_checkpoint(const ExportOptions& a) {
   } else {
     export_weights(a.output, *model, config.model);
   }
-  return {.checkpoint = path, .model = config.model.name, .parameters = model->num_parameters(), .shared = shared};
+  return {.checkpoint = path, .model = config.model.name, .parameters = exported_parameters(*model),
+          .shared = shared};
 }
 
 }  // namespace minnow

@@ -60,4 +60,11 @@ void export_weights(const std::string& path, const Module& model, const ModelCon
   save_safetensors(path, file);
 }
 
+int64_t exported_parameters(const Module& model) {
+  int64_t count = 0;
+  for (const auto& p : model.named_parameters())
+    if (!is_adapter_tensor(p.name) && !is_codebook_tensor(p.name)) count += product(p.shape);
+  return count;
+}
+
 }  // namespace minnow

@@ -47,5 +47,7 @@ std::map<std::string, std::string> model_metadata(const ModelConfig& model_confi
 // distillation adapters (train/feature_adapters.h) and weight-sharing codebooks are left out
 // (a shared layer's weight holds codebook[indices]).
 void export_weights(const std::string& path, const Module& model, const ModelConfig& model_config);
+// The parameter count of that export: without adapters and codebooks.
+int64_t exported_parameters(const Module& model);
 
 }  // namespace minnow
