@@ -1,6 +1,7 @@
 // Config-to-model glue and the weight export format ("minnow-weights-1").
 #include "train/model_setup.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/error.h"
@@ -35,8 +36,23 @@ std::shared_ptr<Module> create_run_model(const Config& config) {
   return model;
 }
 
+namespace {
+
+// Whether a weight-sharing run's weights file holds codebooks (a checkpoint does, the exports
+// hold the shared weights as floats); only then does the run model get them.
+bool holds_codebooks(const std::string& weights) {
+  if (!std::filesystem::is_regular_file(weights)) return true;  // load_weights names the missing file
+  const SafeTensors file = load_safetensors(weights);
+  return std::any_of(file.tensors.begin(), file.tensors.end(),
+                     [](const auto& entry) { return is_codebook_tensor(entry.first); });
+}
+
+}  // namespace
+
 RunModel load_run_model(const Config& config, const std::string& weights, const std::string& source) {
-  auto model = create_run_model(config);
+  Config run = config;
+  run.share.enabled = config.share.enabled && holds_codebooks(weights);
+  auto model = create_run_model(run);
   const WeightsFormat format = load_weights(*model, weights, config.model.name, source);
   return {std::move(model), format};
 }

@@ -23,7 +23,8 @@ namespace minnow {
 //   eval, predict and export: create_model, prepared for QAT when qat.enabled and for weight
 //   sharing when share.enabled (empty codebooks), no weights;
 // - load_run_model(config, weights): create_run_model with a weights file loaded (eval,
-//   predict, the Python module's minnow.load).
+//   predict, the Python module's minnow.load); a weight-sharing run's exports hold plain
+//   float weights, so they load into the model without codebooks.
 
 ModelSpec model_spec(const ModelConfig& model, uint64_t seed);
 

@@ -214,11 +214,15 @@ TEST_F(ShareTraining, ExportsLoadIntoThePlainModelAndComputeTheSame) {
 
   Config plain = c;
   plain.share.enabled = false;
-  for (const std::string& file : {c.output + "/model.safetensors", shared_path}) {
-    const RunModel loaded = load_run_model(plain, file, "--weights");
-    EXPECT_EQ(loaded.format, WeightsFormat::minnow_export) << file;
-    EXPECT_EQ(logits(*loaded.model), want) << file;
+  for (const Config& eval_config : {plain, c}) {  // eval --weights with the run's config or without sharing
+    for (const std::string& file : {c.output + "/model.safetensors", shared_path}) {
+      const RunModel loaded = load_run_model(eval_config, file, "--weights");
+      EXPECT_EQ(loaded.format, WeightsFormat::minnow_export) << file;
+      EXPECT_TRUE(shared_layers(*loaded.model).empty()) << file;
+      EXPECT_EQ(logits(*loaded.model), want) << file;
+    }
   }
+  EXPECT_EQ(shared_layers(*load_run_model(c, c.output + "/last.safetensors", "--weights").model).size(), 27u);
 
   Config unshared = config("unshared", 1);
   unshared.share.enabled = false;
