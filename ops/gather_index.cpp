@@ -26,9 +26,10 @@ std::vector<Tensor> gather_by_index_backward(const GatherSaved& saved, const std
 Var gather_by_index(const Var& codebook, const Tensor& indices) {
   const char* op = "gather_by_index";
   MINNOW_CHECK(codebook.dims().size() == 1 && codebook.data().dtype() == DType::f32, op,
-               ": codebook must be (K) f32, got ", dims_str(codebook.dims()));
+               ": codebook must be (K) f32, got ", dims_str(codebook.dims()), " ", dtype_name(codebook.data().dtype()));
   MINNOW_CHECK(indices.dtype() == DType::u8 && indices.is_plain(), op, ": indices must be plain u8, got ",
-               dims_str(indices.dims()), indices.is_plain() ? " of another type" : " in a blocked layout");
+               dims_str(indices.dims()), " ", dtype_name(indices.dtype()),
+               indices.is_plain() ? "" : " in a blocked layout");
   const int64_t k = codebook.dims()[0];
   const Tensor book = codebook.data().to_layout(plain_desc({k}, DType::f32));
   const float* c = book.data<float>();

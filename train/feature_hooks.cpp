@@ -10,7 +10,8 @@ namespace minnow {
 TrainHooks feature_hooks(const Config& config) {
   TrainHooks hooks;
   if (config.qat.enabled) hooks.push_back(std::make_shared<QatHook>(config.qat));
-  if (config.share.enabled) hooks.push_back(std::make_shared<ShareHook>(config.share));  // before distillation's adapters
+  // Sharing before distillation, so that distillation's adapters stay unshared.
+  if (config.share.enabled) hooks.push_back(std::make_shared<ShareHook>(config.share));
   if (config.distill.enabled) hooks.push_back(std::make_shared<DistillationHook>(config));
   return hooks;
 }

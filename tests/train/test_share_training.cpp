@@ -47,7 +47,8 @@ class PruneThird : public TrainHook {
       const NamedParameter w = m->named_parameters().front();
       std::vector<float> v = w.var.data().to_plain(), magnitude(v.size());
       for (size_t i = 0; i < v.size(); ++i) magnitude[i] = std::abs(v[i]);
-      std::nth_element(magnitude.begin(), magnitude.begin() + static_cast<std::ptrdiff_t>(v.size() / 3), magnitude.end());
+      std::nth_element(magnitude.begin(), magnitude.begin() + static_cast<std::ptrdiff_t>(v.size() / 3),
+                       magnitude.end());
       const float threshold = magnitude[v.size() / 3];
       std::vector<bool>& mask = masks_[name];
       for (const float x : v) mask.push_back(std::abs(x) < threshold);
@@ -124,7 +125,8 @@ class ShareTraining : public ::testing::Test {
   // MobileNet-v1 0.25 on the tiny set, the stem conv kept in float, the rest shared at 3 bits.
   Config config(const std::string& run, int epochs) const {
     std::string yaml = R"(
-model: {name: mobilenet_v1, width: 0.25, resolution: 12, num_classes: 4, in_channels: 1, small_input: true, dropout: 0.0}
+model: {name: mobilenet_v1, width: 0.25, resolution: 12, num_classes: 4, in_channels: 1, small_input: true,
+        dropout: 0.0}
 data: {format: idx, train: [DATA], batch_size: 16, workers: 2, transforms: {mean: [0.3], std: [0.3]}}
 optimizer: {name: sgd, lr: 0.05, momentum: 0.9, weight_decay: 1.0e-4}
 share: {enabled: true, bits: 3, exclude: [features.0.0]}
@@ -134,7 +136,8 @@ seed: 7
 log_every_steps: 2
 )";
     yaml.replace(yaml.find("DATA"), 4, dir_.path().string());
-    return parse_config(yaml, "test config", {"epochs=" + std::to_string(epochs), "output=" + (dir_.path() / run).string()});
+    return parse_config(yaml, "test config",
+                        {"epochs=" + std::to_string(epochs), "output=" + (dir_.path() / run).string()});
   }
 
   static TrainHooks hooks(const Config& c, const std::shared_ptr<PruneThird>& prune = std::make_shared<PruneThird>(),
@@ -164,7 +167,8 @@ TEST_F(ShareTraining, WeightsStayOnTheCodebookAndTheLossFalls) {
   EXPECT_EQ(check->layers(), 27u);  // 13 depthwise-separable blocks' 2 convs and the classifier; the stem excluded
   const std::vector<double>& loss = check->epoch_losses();
   ASSERT_EQ(loss.size(), 4u);
-  EXPECT_LT((loss[1] + loss[2] + loss[3]) / 3, 0.8 * loss[0]) << loss[0] << " " << loss[1] << " " << loss[2] << " " << loss[3];
+  EXPECT_LT((loss[1] + loss[2] + loss[3]) / 3, 0.8 * loss[0])
+      << loss[0] << " " << loss[1] << " " << loss[2] << " " << loss[3];
   EXPECT_LT(loss[3], loss[0]);
   EXPECT_GT(check->moved_centroids(), 100) << "the centroids did not train";
 }
@@ -265,7 +269,9 @@ TEST(ShareConfig, ErrorsNameTheKey) {
   test_support::expect_error([&] { (void)parse_config(base, "run.yaml", {"share.bits=9"}); },
                              "share.bits: expected 1 to 8, got 9");
   test_support::expect_error(
-      [&] { (void)parse_config(base, "run.yaml", {"share.enabled=true", "qat.enabled=true"}); },
+      [&] {
+        (void)parse_config(base, "run.yaml", {"share.enabled=true", "qat.enabled=true"});
+      },
       {"share.enabled: expected false when qat.enabled is true", "QAT folds BN into the conv weights"});
   auto model = create_model(model_spec(parse_config(base, "run.yaml").model, 0));
   ShareConfig config;

@@ -24,9 +24,9 @@ bool nearer_above(float w, const std::vector<float>& c, size_t b) {
 std::vector<size_t> assign(const Sorted& sorted, const std::vector<float>& c) {
   std::vector<size_t> ends(c.size());
   for (size_t b = 0; b + 1 < c.size(); ++b)
-    ends[b] = static_cast<size_t>(
-        std::partition_point(sorted.begin(), sorted.end(), [&](const auto& v) { return !nearer_above(v.first, c, b); }) -
-        sorted.begin());
+    ends[b] = static_cast<size_t>(std::partition_point(sorted.begin(), sorted.end(),
+                                                       [&](const auto& v) { return !nearer_above(v.first, c, b); }) -
+                                  sorted.begin());
   ends.back() = sorted.size();
   return ends;
 }
@@ -69,8 +69,8 @@ SharedWeights cluster_weights(std::span<const float> weights, int bits, int max_
   out.pinned_zero = sorted.size() < weights.size();
   const size_t first = out.pinned_zero ? 1 : 0;  // centroid 0 is the pinned zero
   const size_t n = (size_t{1} << bits) - first;
-  std::vector<float> c = sorted.empty() ? std::vector<float>(n, 0.0f)
-                                        : linear_init(sorted.front().first, sorted.back().first, n);
+  std::vector<float> c =
+      sorted.empty() ? std::vector<float>(n, 0.0f) : linear_init(sorted.front().first, sorted.back().first, n);
   std::vector<size_t> ends, previous;
   for (int it = 0; it < max_iterations; ++it) {
     ends = assign(sorted, c);

@@ -63,7 +63,8 @@ SafeTensors expand_shared_file(const SafeTensors& file, const std::string& where
   MINNOW_CHECK(bits > 0, where, ": metadata 'share.bits' should be 1 to 8, got '", printable(bits_entry->second), "'");
   for (const auto& [name, tensor] : file.tensors) {
     if (!name.ends_with(kCodebookSuffix)) {
-      if (!name.ends_with(".weight.indices") && !name.ends_with(".weight.shape")) out.tensors.emplace_back(name, tensor);
+      if (!name.ends_with(".weight.indices") && !name.ends_with(".weight.shape"))
+        out.tensors.emplace_back(name, tensor);
       continue;
     }
     const std::string weight = name.substr(0, name.size() - kCodebookSuffix.size()) + ".weight";
@@ -76,8 +77,8 @@ SafeTensors expand_shared_file(const SafeTensors& file, const std::string& where
                  ".shape should be s32 and ", weight, ".indices u8");
     Dims dims;
     for (const float d : shape.to_plain()) dims.push_back(static_cast<int64_t>(d));
-    MINNOW_CHECK(!dims.empty() && std::all_of(dims.begin(), dims.end(), [](int64_t d) { return d > 0; }), where,
-                 ": ", weight, ".shape should hold positive dims, got ", dims_str(dims));
+    MINNOW_CHECK(!dims.empty() && std::all_of(dims.begin(), dims.end(), [](int64_t d) { return d > 0; }), where, ": ",
+                 weight, ".shape should hold positive dims, got ", dims_str(dims));
     const std::vector<uint8_t> codes =
         unpack_bits({indices.data<uint8_t>(), static_cast<size_t>(indices.numel())}, bits, product(dims));
     std::vector<float> values(codes.size());

@@ -18,8 +18,8 @@ WeightCodebook::WeightCodebook(const Dims& weight_dims, int bits) : Module("Weig
 }
 
 void WeightCodebook::cluster(const Tensor& weight) {
-  MINNOW_CHECK(weight.dims() == indices_.dims(), "WeightCodebook: weight dims ", dims_str(weight.dims()),
-               ", expected ", dims_str(indices_.dims()));
+  MINNOW_CHECK(weight.dims() == indices_.dims(), "WeightCodebook: weight dims ", dims_str(weight.dims()), ", expected ",
+               dims_str(indices_.dims()));
   const std::vector<float> values = weight.to_plain();
   const SharedWeights shared = cluster_weights(values, bits_);
   codebook_.set_data(Tensor::from_plain(codebook_.dims(), shared.codebook));
@@ -40,8 +40,8 @@ void WeightCodebook::drop_pinned_gradient() const {
 }
 
 Var WeightCodebook::forward_impl(const Var& weight) {
-  MINNOW_CHECK(weight.dims() == indices_.dims(), "WeightCodebook: weight dims ", dims_str(weight.dims()),
-               ", expected ", dims_str(indices_.dims()));
+  MINNOW_CHECK(weight.dims() == indices_.dims(), "WeightCodebook: weight dims ", dims_str(weight.dims()), ", expected ",
+               dims_str(indices_.dims()));
   return gather_by_index(codebook_, indices_);
 }
 

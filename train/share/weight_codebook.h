@@ -22,7 +22,7 @@ class WeightCodebook : public Module {
   // Keeps the pinned zero at 0: drops its entry of the codebook's gradient.
   void drop_pinned_gradient() const;
 
-  const Var& codebook() const { return codebook_; }  // (2^bits)
+  const Var& codebook() const { return codebook_; }   // (2^bits)
   const Tensor& indices() const { return indices_; }  // u8, the weight's dims
   bool pinned_zero() const { return *pinned_zero_.data<uint8_t>() != 0; }
   int bits() const { return bits_; }
