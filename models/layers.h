@@ -84,6 +84,7 @@ class Linear : public Module {
   const Var& bias() const { return bias_; }
   // The layer uses transform(weight) instead of the weight (QAT: fake-quantize).
   void set_weight_transform(Hook transform) { weight_transform_ = std::move(transform); }
+  bool has_weight_transform() const { return static_cast<bool>(weight_transform_); }
 
  protected:
   Var forward_impl(const Var& x) override;  // (N, in) -> (N, out)

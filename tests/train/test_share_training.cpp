@@ -279,6 +279,10 @@ TEST(ShareConfig, ErrorsNameTheKey) {
   test_support::expect_error([&] { prepare_share(*model, config); },
                              "share.exclude: expected dotted names of the model's Conv2d or Linear layers, got "
                              "'features.0'");
+  config.exclude = {};
+  prepare_share(*model, config);
+  test_support::expect_error([&] { prepare_share(*model, config); },
+                             "prepare_share: features.0.0 already transforms its weight (QAT or sharing already applied)");
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ NamedParameter weight_of(const Module& layer) {
 // The layer's weight, made plain and frozen, and its codebook attached as its transform.
 template <class Layer>
 SharedLayer share_layer(const std::string& name, Layer& layer, int bits) {
+  MINNOW_CHECK(!layer.has_weight_transform(), "prepare_share: ", name,
+               " already transforms its weight (QAT or sharing already applied)");
   const NamedParameter param = weight_of(layer);
   const Var& w = param.var;
   const Dims& dims = param.shape;
@@ -48,13 +50,10 @@ std::vector<SharedLayer> prepare_share(Module& model, const ShareConfig& config)
   std::vector<SharedLayer> out;
   for (const auto& [name, m] : modules) {
     if (std::find(config.exclude.begin(), config.exclude.end(), name) != config.exclude.end()) continue;
-    if (auto* conv = dynamic_cast<Conv2d*>(m)) {
-      MINNOW_CHECK(!conv->has_weight_transform(), "prepare_share: ", name,
-                   " already transforms its weight (QAT or sharing already applied)");
+    if (auto* conv = dynamic_cast<Conv2d*>(m))
       out.push_back(share_layer(name, *conv, config.bits));
-    } else if (auto* linear = dynamic_cast<Linear*>(m)) {
+    else if (auto* linear = dynamic_cast<Linear*>(m))
       out.push_back(share_layer(name, *linear, config.bits));
-    }
   }
   return out;
 }
