@@ -14,6 +14,7 @@
 #include "train/data_setup.h"
 #include "train/model_setup.h"
 #include "train/qat/int8_model.h"
+#include "train/share/shared_file.h"
 
 namespace minnow {
 namespace {

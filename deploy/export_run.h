@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "train/share/shared_file.h"
+#include "train/share/shared_size.h"
 
 namespace minnow {
 

@@ -13,6 +13,7 @@
 #include "train/share/bit_pack.h"
 #include "train/share/prepare_share.h"
 #include "train/share/shared_file.h"
+#include "train/share/shared_size.h"
 #include "train/state_dict.h"
 
 namespace minnow {
@@ -55,12 +56,32 @@ TEST(ShareSize, CountsIndicesCodebooksAndTheRest) {
   EXPECT_EQ(s.weights_float_bytes, 4 * 116);
   // conv: ceil(108 * 3 / 8) = 41 index bytes + 8 centroids * 4; linear: ceil(8 * 3 / 8) = 3 + 32.
   EXPECT_EQ(s.weights_shared_bytes, (41 + 32) + (3 + 32));
+  // Nothing pruned: every weight is an entry. conv: ceil(108 * (3 + 8) / 8) = 149; linear: 8 * (3 + 5) / 8 = 8.
+  EXPECT_EQ(s.sparse_entries, 116);
+  EXPECT_EQ(s.weights_sparse_bytes, (149 + 32) + (8 + 32));
   EXPECT_EQ(s.other_bytes, 2 * 4);  // the linear's bias
   EXPECT_EQ(s.float_bytes(), 464 + 8);
   EXPECT_EQ(s.shared_bytes(), 108 + 8);
+  EXPECT_EQ(s.sparse_bytes(), 221 + 8);
   EXPECT_EQ(shared_size_line(s),
             "shared: 116 weights in 2 layers, 464 bytes as 32-bit floats -> 108 bytes as 3-bit indices + codebooks "
-            "(4.30x); all parameters 472 -> 116 bytes (4.07x)");
+            "(4.30x), 221 bytes in the sparse relative-index form (116 entries, 2.10x); all parameters 472 -> 116 "
+            "bytes (4.07x), sparse 229 bytes (2.06x)");
+}
+
+TEST(ShareSize, RelativeIndexEntriesWithFillers) {
+  std::vector<uint8_t> codes(40, 0);
+  codes[0] = 1, codes[3] = 2, codes[39] = 3;
+  // 5-bit gaps (up to 32 positions): 0, 3, a filler at 35, 39.
+  EXPECT_EQ(relative_index_entries(codes, true, 5), 4);
+  // 2-bit gaps (up to 4): 0, 3, fillers at 7, 11, ..., 35 (eight), 39.
+  EXPECT_EQ(relative_index_entries(codes, true, 2), 11);
+  // Without a pinned zero, code 0 is a weight like any other.
+  EXPECT_EQ(relative_index_entries(codes, false, 2), 40);
+  std::vector<uint8_t> late(21, 0);
+  late[20] = 1;  // fillers at 3, 7, 11, 15, 19 before it
+  EXPECT_EQ(relative_index_entries(late, true, 2), 6);
+  EXPECT_EQ(relative_index_entries(std::vector<uint8_t>(9, 0), true, 2), 0);  // trailing zeros need no entry
 }
 
 TEST(ShareFile, ExpandsToTheSharedWeights) {

@@ -1,8 +1,7 @@
-// Writing and expanding the "minnow-shared-1" file, and its size arithmetic.
+// Writing and expanding the "minnow-shared-1" file.
 #include "train/share/shared_file.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 #include <vector>
 
@@ -86,36 +85,6 @@ SafeTensors expand_shared_file(const SafeTensors& file, const std::string& where
     out.tensors.emplace_back(weight, Tensor::from_plain(dims, values));
   }
   return out;
-}
-
-SharedSize shared_size(Module& model) {
-  SharedSize size;
-  std::set<std::string> shared;
-  for (const SharedLayer& l : shared_layers(model)) {
-    const int64_t n = l.codebook->indices().numel();
-    ++size.layers;
-    size.bits = l.codebook->bits();
-    size.shared_weights += n;
-    size.weights_float_bytes += 4 * n;
-    size.weights_shared_bytes += packed_bytes(n, l.codebook->bits()) + (int64_t{4} << l.codebook->bits());
-    shared.insert(l.name + ".weight");
-  }
-  for (const NamedParameter& p : model.named_parameters())
-    if (!shared.count(p.name) && !is_codebook_tensor(p.name)) size.other_bytes += 4 * product(p.shape);
-  return size;
-}
-
-std::string shared_size_line(const SharedSize& s) {
-  auto ratio = [](int64_t a, int64_t b) { return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
-  char line[400];
-  std::snprintf(line, sizeof(line),
-                "shared: %lld weights in %lld layers, %lld bytes as 32-bit floats -> %lld bytes as %d-bit indices + "
-                "codebooks (%.2fx); all parameters %lld -> %lld bytes (%.2fx)",
-                static_cast<long long>(s.shared_weights), static_cast<long long>(s.layers),
-                static_cast<long long>(s.weights_float_bytes), static_cast<long long>(s.weights_shared_bytes), s.bits,
-                ratio(s.weights_float_bytes, s.weights_shared_bytes), static_cast<long long>(s.float_bytes()),
-                static_cast<long long>(s.shared_bytes()), ratio(s.float_bytes(), s.shared_bytes()));
-  return line;
 }
 
 }  // namespace minnow
