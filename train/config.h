@@ -160,6 +160,7 @@ struct ShareConfig {
   bool enabled = false;
   int bits = 4;
   std::vector<std::string> exclude{};  // dotted module names of Conv2d/Linear layers kept in float
+  int start_epoch = 0;                 // the layers train as floats before it, and are clustered at its start
   bool operator==(const ShareConfig&) const = default;
 };
 

@@ -346,6 +346,9 @@ void visit_config(C& c, Visit&& visit) {
         "centroids; zero (pruned) weights keep a pinned zero.", any());
   visit("share.bits", sh.bits, "Index bits per weight: 2^bits centroids per layer.", between(1, 8));
   visit("share.exclude", sh.exclude, "Dotted names of Conv2d/Linear layers kept in float.", any());
+  visit("share.start_epoch", sh.start_epoch,
+        "Epoch at whose start the weights are clustered; before it they train as floats (0 = from the start).",
+        at_least(0));
 
   auto& dp = c.distributed;
   visit("distributed.world_size", dp.world_size,

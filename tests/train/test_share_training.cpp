@@ -115,6 +115,36 @@ class CheckShared : public TrainHook {
   int steps_ = 0;
 };
 
+// With share.start_epoch: the layers train as floats (a gradient of their own, no clustering)
+// before it, and from its start hold at most 2^bits values with no gradient of their own.
+class CheckStartEpoch : public TrainHook {
+ public:
+  CheckStartEpoch(int bits, int start_epoch) : bits_(bits), start_epoch_(start_epoch) {}
+  void on_model(Module& model) override { layers_ = shared_layers(model); }
+  void on_epoch_start(int64_t epoch) override { epoch_ = epoch; }
+  void after_step(const NamedParams&) override {
+    const bool shared = epoch_ >= start_epoch_;
+    ++(shared ? shared_steps_ : float_steps_);
+    for (const SharedLayer& l : layers_) {
+      EXPECT_EQ(l.codebook->clustered(), shared) << l.name << " in epoch " << epoch_;
+      EXPECT_EQ(l.weight.grad().defined(), !shared) << l.name << " in epoch " << epoch_;
+      const std::vector<float> w = l.weight.data().to_plain();
+      const size_t distinct = std::set<float>(w.begin(), w.end()).size();
+      if (shared) {
+        EXPECT_LE(distinct, size_t{1} << bits_) << l.name;
+      } else {
+        EXPECT_GT(distinct, size_t{1} << bits_) << l.name;
+      }
+    }
+  }
+  int float_steps_ = 0, shared_steps_ = 0;
+
+ private:
+  int bits_, start_epoch_;
+  int64_t epoch_ = -1;
+  std::vector<SharedLayer> layers_;
+};
+
 class ShareTraining : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -189,8 +219,36 @@ TEST_F(ShareTraining, ResumeFromTheMiddleOfAnEpochIsBitExact) {
   const SafeTensors a = load_safetensors(straight.output + "/last.safetensors");
   int codebook_tensors = 0;
   for (const auto& [name, t] : a.tensors) codebook_tensors += name.starts_with("model.") && is_codebook_tensor(name);
-  EXPECT_EQ(codebook_tensors, 3 * 27);  // codebook, indices and pinned_zero of each shared layer
+  EXPECT_EQ(codebook_tensors, 4 * 27);  // codebook, indices, clustered and pinned_zero of each shared layer
   test_support::expect_bit_identical(a, load_safetensors(resumed.output + "/last.safetensors"));
+}
+
+TEST_F(ShareTraining, StartEpochTrainsFloatsFirstAndResumesOnEitherSide) {
+  auto with_start = [this](const std::string& run) {
+    Config c = config(run, 2);
+    c.share.start_epoch = 1;
+    return c;
+  };
+  const Config straight = with_start("straight");
+  auto check = std::make_shared<CheckStartEpoch>(straight.share.bits, 1);
+  {
+    Trainer trainer(straight, hooks(straight, std::make_shared<PruneThird>(), check));
+    trainer.run();
+  }
+  EXPECT_EQ(check->float_steps_, 6);
+  EXPECT_EQ(check->shared_steps_, 6);
+  // Checkpoints at step 4 (epoch 1, before clustering) and step 8 (epoch 2, after it).
+  for (const int crash : {5, 9}) {
+    Config resumed = with_start("resumed_" + std::to_string(crash));
+    {
+      Trainer first(resumed, stop_after_steps(hooks(resumed), crash));
+      first.run();
+    }
+    resumed.resume = resumed.output + "/last.safetensors";
+    Trainer(resumed, hooks(resumed)).run();
+    test_support::expect_bit_identical(load_safetensors(straight.output + "/last.safetensors"),
+                                       load_safetensors(resumed.output + "/last.safetensors"));
+  }
 }
 
 // The logits of model (eval mode) on a fixed batch.
@@ -256,7 +314,7 @@ TEST_F(ShareTraining, ComposesWithDistillation) {
     adapter_tensors += name.find("distill_adapters") != std::string::npos;
     EXPECT_FALSE(name.find("distill_adapters") != std::string::npos && is_codebook_tensor(name)) << name;
   }
-  EXPECT_EQ(codebook_tensors, 3 * 27);
+  EXPECT_EQ(codebook_tensors, 4 * 27);
   EXPECT_GT(adapter_tensors, 0);
   Config plain = c;
   plain.share.enabled = false;
@@ -270,6 +328,11 @@ TEST(ShareConfig, ErrorsNameTheKey) {
                              "share.bits: expected 1 to 8, got 9");
   test_support::expect_error(
       [&] {
+        (void)parse_config(base, "run.yaml", {"share.enabled=true", "share.start_epoch=10", "epochs=10"});
+      },
+      "share.start_epoch: expected fewer than epochs (10) when share.enabled is true, got 10");
+  test_support::expect_error(
+      [&] {
         (void)parse_config(base, "run.yaml", {"share.enabled=true", "qat.enabled=true"});
       },
       {"share.enabled: expected false when qat.enabled is true", "QAT folds BN into the conv weights"});
@@ -281,8 +344,9 @@ TEST(ShareConfig, ErrorsNameTheKey) {
                              "'features.0'");
   config.exclude = {};
   prepare_share(*model, config);
-  test_support::expect_error([&] { prepare_share(*model, config); },
-                             "prepare_share: features.0.0 already transforms its weight (QAT or sharing already applied)");
+  test_support::expect_error(
+      [&] { prepare_share(*model, config); },
+      "prepare_share: features.0.0 already transforms its weight (QAT or sharing already applied)");
 }
 
 }  // namespace

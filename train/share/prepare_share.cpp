@@ -19,7 +19,7 @@ NamedParameter weight_of(const Module& layer) {
   MINNOW_FAIL("prepare_share: ", layer.type(), " has no weight");
 }
 
-// The layer's weight, made plain and frozen, and its codebook attached as its transform.
+// The layer's weight, made plain, and its codebook attached as its transform.
 template <class Layer>
 SharedLayer share_layer(const std::string& name, Layer& layer, int bits) {
   MINNOW_CHECK(!layer.has_weight_transform(), "prepare_share: ", name,
@@ -28,7 +28,6 @@ SharedLayer share_layer(const std::string& name, Layer& layer, int bits) {
   const Var& w = param.var;
   const Dims& dims = param.shape;
   if (!w.data().is_plain() || w.dims() != dims) w.set_data(Tensor::from_plain(dims, w.data().to_plain()));
-  w.set_requires_grad(false);
   auto codebook = std::make_shared<WeightCodebook>(dims, bits);
   WeightCodebook* raw = codebook.get();
   layer.set_weight_transform([raw](const Var& weight) { return raw->forward(weight); });

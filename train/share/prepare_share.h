@@ -1,8 +1,7 @@
 // prepare_share: gives every Conv2d and Linear of a model, except config.exclude, a
-// WeightCodebook child named "weight_codebook" as its weight transform, in place. The
-// codebooks start empty: the ShareHook clusters them on a training model, a checkpoint
-// fills them on a run model (model_setup.h). The layer's own weight is made plain and
-// frozen (no gradient); ShareHook keeps it equal to codebook[indices].
+// WeightCodebook child named "weight_codebook" as its weight transform, in place, and makes
+// the layers' weights plain. The codebooks start empty (not clustered): the ShareHook clusters
+// them on a training model, a checkpoint fills them on a run model (model_setup.h).
 #pragma once
 
 #include <string>

@@ -27,6 +27,9 @@ Tensor dims_tensor(const Dims& dims) {
 SafeTensors shared_weights_file(Module& model, const ModelConfig& model_config) {
   const std::vector<SharedLayer> layers = shared_layers(model);
   MINNOW_CHECK(!layers.empty(), "export: --format shared needs a weight-sharing run (share.enabled: true)");
+  for (const SharedLayer& l : layers)
+    MINNOW_CHECK(l.codebook->clustered(), "export: --format shared: ", l.name,
+                 " is not clustered yet (the checkpoint is from before share.start_epoch)");
   std::set<std::string> replaced;
   for (const SharedLayer& l : layers) replaced.insert(l.name + ".weight");
   SafeTensors file = state_dict(model);

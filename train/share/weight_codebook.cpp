@@ -14,17 +14,20 @@ WeightCodebook::WeightCodebook(const Dims& weight_dims, int bits) : Module("Weig
   MINNOW_CHECK(bits >= 1 && bits <= 8, "WeightCodebook: bits must be in [1, 8], got ", bits);
   codebook_ = register_parameter("codebook", Tensor::zeros({int64_t{1} << bits}));
   indices_ = register_buffer("indices", Tensor::zeros(weight_dims, DType::u8));
+  clustered_ = register_buffer("clustered", Tensor::zeros({1}, DType::u8));
   pinned_zero_ = register_buffer("pinned_zero", Tensor::zeros({1}, DType::u8));
 }
 
 void WeightCodebook::cluster(const Tensor& weight) {
-  MINNOW_CHECK(weight.dims() == indices_.dims(), "WeightCodebook: weight dims ", dims_str(weight.dims()), ", expected ",
-               dims_str(indices_.dims()));
+  // A grouped conv may hold its weight as (groups, out / groups, ...): the same values in the same order.
+  MINNOW_CHECK(weight.numel() == indices_.numel(), "WeightCodebook: weight dims ", dims_str(weight.dims()),
+               ", expected ", dims_str(indices_.dims()));
   const std::vector<float> values = weight.to_plain();
   const SharedWeights shared = cluster_weights(values, bits_);
   codebook_.set_data(Tensor::from_plain(codebook_.dims(), shared.codebook));
   std::memcpy(indices_.raw(), shared.indices.data(), shared.indices.size());
   *pinned_zero_.data<uint8_t>() = shared.pinned_zero ? 1 : 0;
+  *clustered_.data<uint8_t>() = 1;
 }
 
 Tensor WeightCodebook::shared_weight() const {
@@ -40,6 +43,7 @@ void WeightCodebook::drop_pinned_gradient() const {
 }
 
 Var WeightCodebook::forward_impl(const Var& weight) {
+  if (!clustered()) return weight;  // a float layer until clustered
   MINNOW_CHECK(weight.dims() == indices_.dims(), "WeightCodebook: weight dims ", dims_str(weight.dims()), ", expected ",
                dims_str(indices_.dims()));
   return gather_by_index(codebook_, indices_);
