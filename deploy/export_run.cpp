@@ -13,6 +13,7 @@
 #include "train/data_setup.h"
 #include "train/model_setup.h"
 #include "train/qat/int8_model.h"
+#include "train/share/shared_file.h"
 
 namespace minnow {
 namespace {
@@ -80,9 +81,9 @@ void export_onnx(const std::string& path, const std::string& format, Module& mod
 }  // namespace
 
 ExportResult export_checkpoint(const ExportOptions& a) {
-  const std::vector<std::string> formats{"safetensors", "int8", "onnx", "onnx-int8", "onnx-qdq"};
+  const std::vector<std::string> formats{"safetensors", "int8", "onnx", "onnx-int8", "onnx-qdq", "shared"};
   MINNOW_CHECK(std::find(formats.begin(), formats.end(), a.format) != formats.end(), "export: --format '", a.format,
-               "' is not supported; expected safetensors, int8, onnx, onnx-int8 or onnx-qdq");
+               "' is not supported; expected safetensors, int8, onnx, onnx-int8, onnx-qdq or shared");
   const std::string path = run_checkpoint_file(a.source, a.best, "export");
   const SafeTensors file = load_safetensors(path);
   const auto format = file.metadata.find("format");
@@ -94,13 +95,21 @@ ExportResult export_checkpoint(const ExportOptions& a) {
   const Config config = checkpoint_config(path);
   auto model = create_run_model(config);
   load_checkpoint(path, *model, nullptr);
-  if (a.format == "int8")
+  std::optional<SharedSize> shared;
+  if (a.format == "shared") {
+    MINNOW_CHECK(config.share.enabled, "export: --format shared needs a weight-sharing run; '", a.source,
+                 "' was trained with share.enabled: false");
+    save_safetensors(a.output, shared_weights_file(*model, config.model));
+    shared = shared_size(*model);
+  } else if (a.format == "int8") {
     export_int8(a.output, *model, config);
-  else if (a.format.starts_with("onnx"))
+  } else if (a.format.starts_with("onnx")) {
     export_onnx(a.output, a.format, *model, config, a.source);
-  else
+  } else {
     export_weights(a.output, *model, config.model);
-  return {.checkpoint = path, .model = config.model.name, .parameters = model->num_parameters()};
+  }
+  return {.checkpoint = path, .model = config.model.name, .parameters = exported_parameters(*model),
+          .shared = shared};
 }
 
 }  // namespace minnow

@@ -91,7 +91,7 @@ logits=True also "logits", the (N, K) float32 logits in dataset order (`eval --s
   m.def("export", &export_run, py::arg("source"), py::arg("output"), py::arg("format") = "safetensors",
         py::arg("best") = false,
         R"doc(Exports a run folder's last.safetensors (best=True: best.safetensors) or a checkpoint file, as
-`minnow export` does; format: safetensors, int8, onnx, onnx-int8 or onnx-qdq. Returns the
+`minnow export` does; format: safetensors, int8, onnx, onnx-int8, onnx-qdq or shared. Returns the
 checkpoint read, the model's name, its parameter count and the output path.)doc");
   m.def("config_yaml", &config_yaml, py::arg("config"),
         "The YAML text a config dict becomes (what minnow.train and minnow.evaluate parse)");

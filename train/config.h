@@ -181,6 +181,16 @@ struct BinarizeConfig {
   bool operator==(const BinarizeConfig&) const = default;
 };
 
+// Deep Compression's weight sharing (train/share/share_hook.h): every Conv2d and Linear weight,
+// except the excluded layers, becomes 2^bits trained centroids and a per-weight index.
+struct ShareConfig {
+  bool enabled = false;
+  int bits = 4;
+  std::vector<std::string> exclude{};  // dotted module names of Conv2d/Linear layers kept in float
+  int start_epoch = 0;                 // the layers train as floats before it, and are clustered at its start
+  bool operator==(const ShareConfig&) const = default;
+};
+
 // Data-parallel training under mpirun (docs/distributed.md); ignored by a run of one process.
 struct DistributedConfig {
   int world_size = 0;                  // 0 = as many ranks as the launcher started
@@ -210,6 +220,7 @@ struct Config {
   QatConfig qat{};
   PruneConfig prune{};
   BinarizeConfig binarize{};
+  ShareConfig share{};
   DistributedConfig distributed{};
   bool operator==(const Config&) const = default;
 };

@@ -386,6 +386,16 @@ void visit_config(C& c, Visit&& visit) {
   visit("binarize.exclude", b.exclude, "Dotted names of further Conv2d / Linear layers to leave in full precision.",
         each(rule("non-empty layer names", [](const std::string& name) { return !name.empty(); })));
 
+  auto& sh = c.share;
+  visit("share.enabled", sh.enabled,
+        "Weight sharing (Deep Compression): each Conv2d/Linear weight clustered by k-means into 2^bits trained "
+        "centroids; zero (pruned) weights keep a pinned zero.", any());
+  visit("share.bits", sh.bits, "Index bits per weight: 2^bits centroids per layer.", between(1, 8));
+  visit("share.exclude", sh.exclude, "Dotted names of Conv2d/Linear layers kept in float.", any());
+  visit("share.start_epoch", sh.start_epoch,
+        "Epoch at whose start the weights are clustered; before it they train as floats (0 = from the start).",
+        at_least(0));
+
   auto& dp = c.distributed;
   visit("distributed.world_size", dp.world_size,
         "Ranks (mpirun -np N); 0 = as many as the launcher started, else it must equal that. A run on several "

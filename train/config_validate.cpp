@@ -75,6 +75,12 @@ void check_relations(const Config& c, const Checker& check) {
   check(c.precision != Precision::bf16 || cpu_has_native_bf16(), "precision", c.precision,
         std::string("f32 on this CPU (bf16 needs AVX512-BF16 or AMX; oneDNN finds ") + cpu_isa_name() + ")");
 
+  check(!c.share.enabled || !c.qat.enabled, "share.enabled", c.share.enabled,
+        "false when qat.enabled is true (QAT folds BN into the conv weights per channel and fake-quantizes "
+        "them, so the trained weights would leave the codebook)");
+  check(!c.share.enabled || c.share.start_epoch < c.epochs, "share.start_epoch", c.share.start_epoch,
+        "fewer than epochs (" + std::to_string(c.epochs) + ") when share.enabled is true");
+
   const DistillConfig& k = c.distill;
   check(!k.enabled || !k.teacher.model.empty(), "distill.teacher.model", k.teacher.model,
         "a zoo model name when distill.enabled is true");

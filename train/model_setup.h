@@ -20,10 +20,11 @@ namespace minnow {
 //   run's seed, then the starting weights of model.init_weights when set. The trainer's
 //   hooks then change it (QAT quantizers, distillation adapters);
 // - create_run_model(config): the network a run's checkpoints and exports load into, for
-//   eval, predict and export: create_model, prepared for QAT when qat.enabled or binarized
-//   when binarize.enabled, no weights;
+//   eval, predict and export: create_model, prepared for QAT when qat.enabled, binarized
+//   when binarize.enabled and shared when share.enabled (empty codebooks), no weights;
 // - load_run_model(config, weights): create_run_model with a weights file loaded (eval,
-//   predict, the Python module's minnow.load).
+//   predict, the Python module's minnow.load); a weight-sharing run's exports hold plain
+//   float weights, so they load into the model without codebooks.
 
 ModelSpec model_spec(const ModelConfig& model, uint64_t seed);
 
@@ -44,8 +45,11 @@ RunModel load_run_model(const Config& config, const std::string& weights, const 
 std::map<std::string, std::string> model_metadata(const ModelConfig& model_config);
 
 // Float32 weights and buffers in plain layout with torchvision's names where it has the model;
-// distillation adapters (train/feature_adapters.h) and pruning masks (train/prune/weight_mask.h)
-// are left out: the pruned weights are stored as zeros.
+// distillation adapters (train/feature_adapters.h), pruning masks (train/prune/weight_mask.h)
+// and weight-sharing codebooks are left out: pruned weights are stored as zeros, a shared
+// layer's weight holds codebook[indices].
 void export_weights(const std::string& path, const Module& model, const ModelConfig& model_config);
+// The parameter count of that export: without adapters and codebooks.
+int64_t exported_parameters(const Module& model);
 
 }  // namespace minnow

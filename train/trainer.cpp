@@ -19,7 +19,6 @@
 #include "ops/losses.h"
 #include "train/distributed/agreement.h"
 #include "train/distributed/replica_state.h"
-#include "train/feature_adapters.h"
 #include "train/grad_clip.h"
 #include "train/interrupt.h"
 #include "train/metrics.h"
@@ -35,14 +34,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// The model's parameter count as exported: without distillation adapters.
-int64_t exported_parameters(const Module& model) {
-  int64_t count = 0;
-  for (const auto& p : model.named_parameters())
-    if (!is_adapter_tensor(p.name)) count += product(p.shape);
-  return count;
-}
 
 // The accuracy sums of every rank.
 Accuracy summed(const dist::World& world, const Accuracy& mine) {

@@ -1,5 +1,6 @@
 // The format comes from the file's metadata "format"; anything without a minnow
-// format is taken as a plain state dict (torchvision's names, no prefix).
+// format is taken as a plain state dict (torchvision's names, no prefix). A weight-sharing
+// export ("minnow-shared-1") is expanded to the float export it stands for.
 #include "train/weights_file.h"
 
 #include <charconv>
@@ -12,6 +13,7 @@
 #include "train/config.h"
 #include "train/feature_adapters.h"
 #include "train/prune/weight_mask.h"
+#include "train/share/shared_file.h"
 #include "train/state_dict.h"
 
 namespace minnow {
@@ -47,12 +49,14 @@ ModelTensors read_model_tensors(const std::string& path, const std::string& sour
     out.file = read_checkpoint_file(path);
     out.prefix = "model.";
     out.model_name = parse_config(metadata_value(out.file, "config"), out.where + " (config)").model.name;
-  } else if (format == kExportFormat) {
+  } else if (format == kExportFormat || format == kSharedWeightsFormat) {
     out.format = WeightsFormat::minnow_export;
+    if (format == kSharedWeightsFormat) out.file = expand_shared_file(out.file, out.where);
     out.model_name = metadata_value(out.file, "model.name");
   } else {
     MINNOW_CHECK(format.empty() || !format.starts_with("minnow-"), out.where, ": metadata format '",
-                 printable(format), "', expected ", kExportFormat, " or ", kCheckpointFormat);
+                 printable(format), "', expected ", kExportFormat, ", ", kSharedWeightsFormat, " or ",
+                 kCheckpointFormat);
   }
   return out;
 }
@@ -92,7 +96,7 @@ std::optional<Config> recorded_config(const std::string& path, const std::string
 std::optional<Config> recorded_config(const SafeTensors& file, const std::string& where) {
   const std::string format = metadata_value(file, "format");
   if (format == kCheckpointFormat) return parse_config(metadata_value(file, "config"), where + " (config)");
-  if (format != kExportFormat) return std::nullopt;
+  if (format != kExportFormat && format != kSharedWeightsFormat) return std::nullopt;
   // The whole text as export_weights writes it (std::to_string): ints, and a finite width.
   auto number = [&]<class T>(const std::string& key, T value) {
     const std::string text = metadata_value(file, key);

@@ -1,5 +1,5 @@
 // Weights from any file minnow meets, into a built model: its own export
-// ("minnow-weights-1", model.safetensors), a training checkpoint
+// ("minnow-weights-1", model.safetensors, or its weight-sharing form "minnow-shared-1"), a training checkpoint
 // ("minnow-checkpoint-1": its "model." tensors, checksum verified) or a torchvision
 // state dict saved as safetensors. Loading is strict; errors name the file and tensors.
 #pragma once

@@ -91,7 +91,7 @@ TEST(CliOnnx, AFloatRunExportsWhatOpenCvRunsWithEvalsLogits) {
                         "has no last.safetensors");
   expect_one_line_error(run_minnow({"export", folder.file("float_run"), "--format", "tflite", "-o",
                                     folder.file("x.tflite")}, folder.path()),
-                        "expected safetensors, int8, onnx, onnx-int8 or onnx-qdq");
+                        "expected safetensors, int8, onnx, onnx-int8, onnx-qdq or shared");
 }
 
 TEST(CliOnnx, AQatRunExportsAnInt8FileOpenCvRuns) {

@@ -35,8 +35,7 @@ data::Image upscale_nearest(const data::Image& image, int factor) {
 
 TEST(CliPredict, ALargeImageIsClassifiedAsItsOriginal) {
   ScratchDir folder;
-  test_support::write_tiny_dataset(folder.path(), "train", 96, 1);
-  test_support::write_tiny_dataset(folder.path(), "t10k", 32, 2);
+  test_support::write_tiny_train_and_test(folder.path());
   const std::string config = folder.file("run.yaml");
   testing::write_text(config,
                       "model: {name: mobilenet_v1, width: 0.25, resolution: 12, num_classes: 4, in_channels: 1,"

@@ -45,8 +45,7 @@ class DistillationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     set_num_threads(1);
-    test_support::write_tiny_dataset(dir_.path(), "train", 96, 1);
-    test_support::write_tiny_dataset(dir_.path(), "t10k", 32, 2);
+    test_support::write_tiny_train_and_test(dir_.path());
     teacher_ = export_teacher("resnet20", 4);
   }
 

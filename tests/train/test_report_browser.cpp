@@ -80,8 +80,7 @@ void expect_drawn(const std::map<std::string, std::string>& check, int charts, i
 TEST(ReportBrowser, RealRunsDrawEveryChartWithoutErrors) {
   test_support::ScratchDir dir;
   fs::create_directories(dir.path() / "data");
-  test_support::write_tiny_dataset(dir.path() / "data", "train", 96, 1);
-  test_support::write_tiny_dataset(dir.path() / "data", "t10k", 32, 2);
+  test_support::write_tiny_train_and_test(dir.path() / "data");
   const ModelConfig teacher{{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 4, .in_channels = 1,
                              .small_input = true},
                             12};

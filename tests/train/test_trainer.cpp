@@ -30,8 +30,7 @@ class TrainerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     set_num_threads(1);
-    test_support::write_tiny_dataset(dir_.path(), "train", 96, 1);
-    test_support::write_tiny_dataset(dir_.path(), "t10k", 32, 2);
+    test_support::write_tiny_train_and_test(dir_.path());
   }
 
   Config config(const std::string& run, int epochs) const {

@@ -39,4 +39,9 @@ void write_tiny_dataset(const std::filesystem::path& root, const std::string& pr
   write_idx(root / (prefix + "-labels-idx1-ubyte"), {n}, labels);
 }
 
+void write_tiny_train_and_test(const std::filesystem::path& root) {
+  write_tiny_dataset(root, "train", 96, 1);
+  write_tiny_dataset(root, "t10k", 32, 2);
+}
+
 }  // namespace minnow::test_support

@@ -11,4 +11,7 @@ namespace minnow::test_support {
 // Writes <prefix>-images-idx3-ubyte and <prefix>-labels-idx1-ubyte ("train" or "t10k").
 void write_tiny_dataset(const std::filesystem::path& root, const std::string& prefix, int n, uint64_t seed);
 
+// The trainer tests' data: 96 training images (seed 1) and 32 test images (seed 2) under root.
+void write_tiny_train_and_test(const std::filesystem::path& root);
+
 }  // namespace minnow::test_support
