@@ -93,6 +93,15 @@ TEST(CliPrune, WritesASmallerModelThatEvalAndTrainLoad) {
   EXPECT_EQ(rebuilt->named_parameters().front().name, "features.0.0.weight");
   EXPECT_EQ(rebuilt->named_parameters().front().shape, (Dims{8, 1, 3, 3}));
 
+  std::string plan;
+  for (const auto& entry : pruned.plan) plan += (plan.empty() ? "" : ",") + entry;
+  const CliRun stats = run_minnow({"stats", "--model", "mobilenet_v1", "--width", "0.25", "--resolution", "28",
+                                   "--num-classes", "10", "--in-channels", "1", "--small-input", "--channels", plan,
+                                   "--json"},
+                                  folder.path());
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_EQ(nlohmann::json::parse(stats.out)["params"].get<int64_t>(), rebuilt->num_parameters()) << stats.out;
+
   const CliRun eval = run_minnow({"eval", folder.file("pruned/config.yaml"), "--weights",
                                   folder.file("pruned/pruned.safetensors"), "--json"},
                                  folder.path());

@@ -21,6 +21,10 @@ void add_model_options(CLI::App& cmd, ModelSpec& spec, int64_t& resolution) {
   cmd.add_option("--groups", spec.groups, "ShuffleNet v1 groups")
       ->capture_default_str()
       ->check(CLI::IsMember({1, 2, 3, 4, 8}));
+  cmd.add_option("--channels", spec.channels,
+                 "A pruned model's channel plan (model.channels of the config minnow prune writes): layer:channels "
+                 "entries, comma-separated")
+      ->delimiter(',');
 }
 
 }  // namespace minnow::cli

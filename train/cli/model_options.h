@@ -1,5 +1,5 @@
 // The command-line options that describe a zoo model (--model, --width, --resolution,
-// --num-classes, --in-channels, --small-input, --groups), shared by the subcommands that
+// --num-classes, --in-channels, --small-input, --groups, --channels), shared by the subcommands that
 // build one from flags rather than from a config (bench, stats).
 #pragma once
 
