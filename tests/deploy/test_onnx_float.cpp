@@ -1,6 +1,7 @@
 // Float ONNX export of every zoo family, run by OpenCV 4.6's DNN module: its logits equal
 // minnow's eval-mode forward within 1e-4 of the largest logit. BN statistics come from a few
 // train-mode forwards, so the folding is checked on non-trivial running means and variances.
+// Channel-pruned models export the same way.
 // The models come from create_input_sensitive_model (GoogLeNet re-drawn so that its logits depend
 // on the features).
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 
 #include "core/grad_mode.h"
 #include "deploy/onnx_export.h"
+#include "models/channel_prune.h"
 #include "models/inception.h"
 #include "models/layers.h"
 #include "models/sequential.h"
@@ -142,6 +144,34 @@ INSTANTIATE_TEST_SUITE_P(
         ZooCase{{.name = "resnet34", .num_classes = 10, .small_input = true}, 32},
         ZooCase{{.name = "resnet50", .num_classes = 10}, 64}),
     case_name);
+
+// A channel-pruned model (models/channel_prune.h) is an ordinary model to the exporter: odd
+// channel counts, ShuffleNet v2's unequal split, pruned SE blocks and residual chains.
+class OnnxFloatPruned : public ::testing::TestWithParam<ZooCase> {};
+
+TEST_P(OnnxFloatPruned, OpenCvGivesMinnowsLogits) {
+  const ZooCase& c = GetParam();
+  auto model = test_support::create_input_sensitive_model(c.spec);
+  const Dims dims{3, c.spec.in_channels, c.resolution, c.resolution};
+  const ChannelPruneResult pruned = prune_channels(*model, {1, c.spec.in_channels, c.resolution, c.resolution},
+                                                   {.ratio = 0.45, .criterion = PruneCriterion::l2});
+  EXPECT_GT(pruned.units_removed, 0);
+  Rng rng(12);
+  {
+    const NoGrad no_grad;
+    model->train();
+    for (int i = 0; i < 3; ++i) (void)model->forward(Var(test_support::random_tensor(dims, rng)));
+  }
+  EXPECT_LE(opencv_error(*model, test_support::random_tensor(dims, rng)), 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, OnnxFloatPruned,
+                         ::testing::Values(ZooCase{{.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10}, 64},
+                                           ZooCase{{.name = "mobilenet_v3_small", .num_classes = 10}, 64},
+                                           ZooCase{{.name = "shufflenet_v2_x0_5", .num_classes = 10}, 64},
+                                           ZooCase{{.name = "squeezenet1_1", .num_classes = 10}, 64},
+                                           ZooCase{{.name = "resnet18", .num_classes = 10}, 64}),
+                         case_name);
 
 }  // namespace
 }  // namespace minnow
