@@ -189,6 +189,9 @@ TEST(Adapt, BadArgumentsAreOneLine) {
   std::ofstream(folder.path() / "run.yaml") << to_yaml(untrained);
   expect_one_line_error(adapt(folder, "o", {"--budget-macs", "1000"}),
                         "model.init_weights: expected the trained model to adapt, got none");
+  expect_one_line_error(adapt(folder, "o", {"--budget-macs", "1e12", "--set",
+                                            "model.init_weights=" + folder.file("start.safetensors")}),
+                        "--budget-macs: expected a budget below the starting model's");
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
-// `minnow adapt CONFIG (--budget-ms X | --budget-macs N) -o DIR [--step-ms X | --step-fraction F]
+// `minnow adapt CONFIG [--set key=value]... (--budget-ms X | --budget-macs N) -o DIR [--step-ms X | --step-fraction F]
 // [--decay D] [--short-steps S] [--max-iterations N] [--holdout H] [--table-samples K]`:
 // NetAdapt on the trained model that CONFIG's model.init_weights holds (train/adapt/netadapt.h);
 // `minnow train DIR/config.yaml` then fine-tunes the adapted model.
+#include <array>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "train/adapt/netadapt.h"
 #include "train/cli/commands.h"
@@ -10,8 +13,8 @@
 namespace minnow::cli {
 namespace {
 
-int run_adapt(const AdaptOptions& a) {
-  const AdaptResult r = netadapt(load_config(a.config_path), a);
+int run_adapt(const AdaptOptions& a, const std::vector<std::string>& overrides) {
+  const AdaptResult r = netadapt(load_config(a.config_path, overrides), a);
   const char* unit = r.latency ? "ms" : "Mult-Adds";
   if (r.latency) {
     std::printf("latency table: %s %lld entries (%s/latency_table.json)\n", r.table_measured ? "measured" : "reused",
@@ -35,9 +38,11 @@ int run_adapt(const AdaptOptions& a) {
 void add_adapt_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<AdaptOptions>();
   auto values = std::make_shared<std::array<double, 3>>();  // budget-ms, budget-macs, step-ms
+  auto overrides = std::make_shared<std::vector<std::string>>();
   auto* cmd = app.add_subcommand("adapt", "NetAdapt: shrink a trained model's channels to a latency or Mult-Add budget");
   cmd->add_option("config", args->config_path, "Training config; its model.init_weights is the trained model")
       ->required();
+  cmd->add_option("--set", *overrides, "Override a config key: --set model.init_weights=run/model.safetensors");
   cmd->add_option("-o,--output", args->output, "Folder for pruned.safetensors, config.yaml, adapt.jsonl and the "
                                                "latency table")
       ->required();
@@ -59,7 +64,7 @@ void add_adapt_command(CLI::App& app, Action& action) {
     if (budget_ms->count() > 0) args->budget_ms = (*values)[0];
     if (budget_macs->count() > 0) args->budget_macs = (*values)[1];
     if (step_ms->count() > 0) args->step_ms = (*values)[2];
-    action = [args] { return run_adapt(*args); };
+    action = [args, overrides] { return run_adapt(*args, *overrides); };
   });
 }
 
