@@ -48,15 +48,21 @@ void check_options(const AdaptOptions& a) {
                a.output, "'");
 }
 
-// The units of the group at group_index that go when it keeps its `keep` units of largest L2 norm.
-std::vector<bool> shrink_group(const ChannelGraph& cg, size_t group_index, size_t keep) {
-  const ChannelGroup& group = cg.groups[group_index];
+// The group's unit classes (ChannelUnit::id), smallest L2 norm first.
+std::vector<int> removal_order(const ChannelGroup& group) {
   const std::vector<double> scores = unit_scores(group, PruneCriterion::l2);
   std::vector<size_t> order(group.units.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  std::vector<int> ids;
+  for (const size_t u : order) ids.push_back(group.units[u].id);
+  return ids;
+}
+
+// The classes that go when a group removed in `order` keeps `keep` units.
+std::vector<bool> shrink_group(const ChannelGraph& cg, const std::vector<int>& order, size_t keep) {
   std::vector<bool> removed(cg.frozen.size(), false);
-  for (size_t i = 0; i + keep < order.size(); ++i) removed[static_cast<size_t>(group.units[order[i]].id)] = true;
+  for (size_t i = 0; i + keep < order.size(); ++i) removed[static_cast<size_t>(order[i])] = true;
   return removed;
 }
 
@@ -127,7 +133,7 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
                " ", unit, ", got ", r.budget);
   std::vector<bool> smallest = none;
   for (size_t g = 0; g < cg.groups.size(); ++g) {
-    const std::vector<bool> one = shrink_group(cg, g, 1);
+    const std::vector<bool> one = shrink_group(cg, removal_order(cg.groups[g]), 1);
     for (size_t c = 0; c < one.size(); ++c) smallest[c] = smallest[c] || one[c];
   }
   const double floor = resource(cg, smallest);
@@ -154,13 +160,14 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
     std::string best_entry;
     for (size_t g = 0; g < cg.groups.size(); ++g) {
       const ChannelGroup& group = cg.groups[g];
+      const std::vector<int> order = removal_order(group);
       size_t keep = group.units.size();
       double estimate = current;
-      while (keep > 1 && estimate > target) estimate = resource(cg, shrink_group(cg, g, --keep));
+      while (keep > 1 && estimate > target) estimate = resource(cg, shrink_group(cg, order, --keep));
       if (estimate > target) continue;  // even one unit left does not meet the target
       auto candidate = copy_model(*model, config, plan);
       const ChannelGraph candidate_cg = analyse_channels(*candidate, input);
-      remove_units(candidate_cg, shrink_group(candidate_cg, g, keep));
+      remove_units(candidate_cg, shrink_group(candidate_cg, removal_order(candidate_cg.groups[g]), keep));
       const double top1 = short_finetune(*candidate, search, *data.train_loader, *data.val_loader, a.short_steps,
                                          r.iterations);
       candidates.push_back({{"group", group.name},

@@ -2,6 +2,7 @@
 #include "train/adapt/short_finetune.h"
 
 #include "core/compute_type.h"
+#include "core/error.h"
 #include "ops/losses.h"
 #include "train/evaluate.h"
 #include "train/grad_clip.h"
@@ -22,6 +23,8 @@ double short_finetune(Module& model, const Config& config, data::Loader& train, 
     if (!batch) {
       train.begin_epoch(++epoch);
       batch = train.next();
+      MINNOW_CHECK(batch.has_value(), "adapt: the training split gave no batch; expected at least data.batch_size (",
+                   config.data.batch_size, ") images in it");
     }
     const Var loss = cross_entropy(model.forward(Var(batch->images)), batch->labels,
                                    {.label_smoothing = static_cast<float>(config.label_smoothing)});
