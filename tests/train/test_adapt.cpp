@@ -21,9 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test_support::CliRun;
 using test_support::expect_one_line_error;
 using test_support::run_minnow;
-using test_support::CliRun;
 using test_support::ScratchDir;
 
 // A training config over 40 random 28x28 IDX images (labels i % 10) whose model.init_weights
@@ -31,9 +31,11 @@ using test_support::ScratchDir;
 Config write_config(const ScratchDir& folder) {
   Rng rng(5);
   const fs::path idx = folder.path() / "idx";
-  testing::write_file(idx / "train-images-idx3-ubyte", testing::idx_bytes({40, 28, 28}, testing::random_idx_images(40, rng)));
+  testing::write_file(idx / "train-images-idx3-ubyte",
+                      testing::idx_bytes({40, 28, 28}, testing::random_idx_images(40, rng)));
   testing::write_file(idx / "train-labels-idx1-ubyte", testing::idx_bytes({40}, testing::cyclic_labels(40)));
-  testing::write_file(idx / "t10k-images-idx3-ubyte", testing::idx_bytes({10, 28, 28}, testing::random_idx_images(10, rng)));
+  testing::write_file(idx / "t10k-images-idx3-ubyte",
+                      testing::idx_bytes({10, 28, 28}, testing::random_idx_images(10, rng)));
   testing::write_file(idx / "t10k-labels-idx1-ubyte", testing::idx_bytes({10}, testing::cyclic_labels(10)));
   Config config;
   config.model = {{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .in_channels = 1, .small_input = true},
@@ -60,8 +62,8 @@ std::vector<json> read_jsonl(const fs::path& path) {
 }
 
 CliRun adapt(const ScratchDir& folder, const std::string& out, std::vector<std::string> extra) {
-  std::vector<std::string> args{"adapt", folder.file("run.yaml"), "-o", folder.file(out), "--short-steps", "2",
-                                "--holdout", "0.25"};
+  std::vector<std::string> args{
+      "adapt", folder.file("run.yaml"), "-o", folder.file(out), "--short-steps", "2", "--holdout", "0.25"};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_minnow(args, folder.path());
 }
@@ -69,10 +71,11 @@ CliRun adapt(const ScratchDir& folder, const std::string& out, std::vector<std::
 TEST(Adapt, MacBudgetIsMetByTheMostAccurateCandidates) {
   ScratchDir folder;
   const Config config = write_config(folder);
-  const int64_t start = model_stats(*build_model(config), {.resolution = 28, .in_channels = 1, .measure_latency = false}).macs;
+  const int64_t start =
+      model_stats(*build_model(config), {.resolution = 28, .in_channels = 1, .measure_latency = false}).macs;
   const double budget = 0.7 * static_cast<double>(start);
-  const CliRun run = adapt(folder, "out", {"--budget-macs", std::to_string(budget), "--step-fraction", "0.1",
-                                           "--decay", "0.9"});
+  const CliRun run =
+      adapt(folder, "out", {"--budget-macs", std::to_string(budget), "--step-fraction", "0.1", "--decay", "0.9"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
 
   const std::vector<json> lines = read_jsonl(folder.path() / "out" / "adapt.jsonl");
@@ -117,9 +120,9 @@ TEST(Adapt, MacBudgetIsMetByTheMostAccurateCandidates) {
   const auto rebuilt = build_model(written);
   EXPECT_EQ(model_stats(*rebuilt, {.resolution = 28, .in_channels = 1, .measure_latency = false}).macs,
             result["macs_final"].get<int64_t>());
-  const CliRun eval = run_minnow({"eval", folder.file("out/config.yaml"), "--weights",
-                                  folder.file("out/pruned.safetensors"), "--json"},
-                                 folder.path());
+  const CliRun eval =
+      run_minnow({"eval", folder.file("out/config.yaml"), "--weights", folder.file("out/pruned.safetensors"), "--json"},
+                 folder.path());
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_EQ(json::parse(eval.out)["images"].get<int64_t>(), 10);
 }
@@ -145,8 +148,9 @@ TEST(Adapt, LatencyTableIsCachedAndMeasuredAnewForAnotherCpu) {
   double floor = 0, start = 0;
   for (const json& e : cached["entries"]) floor += e["ms"].front().get<double>(), start += e["ms"].back().get<double>();
   ASSERT_LT(floor, start);
-  const CliRun run = adapt(folder, "out", {"--budget-ms", std::to_string((floor + start) / 2), "--step-ms",
-                                           std::to_string((start - floor) / 1000), "--max-iterations", "1"});
+  const CliRun run = adapt(folder, "out",
+                           {"--budget-ms", std::to_string((floor + start) / 2), "--step-ms",
+                            std::to_string((start - floor) / 1000), "--max-iterations", "1"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("latency table: reused"), std::string::npos) << run.out;
   EXPECT_EQ(test_support::read_text(table), first);
@@ -189,9 +193,9 @@ TEST(Adapt, BadArgumentsAreOneLine) {
   std::ofstream(folder.path() / "run.yaml") << to_yaml(untrained);
   expect_one_line_error(adapt(folder, "o", {"--budget-macs", "1000"}),
                         "model.init_weights: expected the trained model to adapt, got none");
-  expect_one_line_error(adapt(folder, "o", {"--budget-macs", "1e12", "--set",
-                                            "model.init_weights=" + folder.file("start.safetensors")}),
-                        "--budget-macs: expected a budget below the starting model's");
+  expect_one_line_error(
+      adapt(folder, "o", {"--budget-macs", "1e12", "--set", "model.init_weights=" + folder.file("start.safetensors")}),
+      "--budget-macs: expected a budget below the starting model's");
 }
 
 }  // namespace

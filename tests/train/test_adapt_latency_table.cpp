@@ -25,13 +25,23 @@ TEST(AdaptLatencyTable, EstimateRoundsUpAndTheCacheIsRead) {
   test_support::ScratchDir folder;
   const std::vector<LayerShape> full{
       {.name = "conv", .in = 6, .out = 10, .kernel = 3, .padding = 1, .in_h = 8, .in_w = 8, .out_h = 8, .out_w = 8},
-      {.name = "dw", .in = 10, .out = 10, .kernel = 3, .padding = 1, .groups = 10, .depthwise = true, .in_h = 8,
-       .in_w = 8, .out_h = 8, .out_w = 8},
+      {.name = "dw",
+       .in = 10,
+       .out = 10,
+       .kernel = 3,
+       .padding = 1,
+       .groups = 10,
+       .depthwise = true,
+       .in_h = 8,
+       .in_w = 8,
+       .out_h = 8,
+       .out_w = 8},
       {.name = "fc", .linear = true, .in = 10, .out = 4, .bias = true}};
   const std::string path = folder.file("table.json");
   const LatencyTable table = LatencyTable::load_or_measure(path, full, {.samples = 4, .runs = 2});
   EXPECT_TRUE(table.measured());
-  EXPECT_EQ(table.measurements(), 4 * 4 + 4 + 4 * 4);  // conv 6 -> {2, 3, 5, 6} by 10 -> {3, 5, 8, 10}; fc 10 by 4 -> {1, 2, 3, 4}
+  EXPECT_EQ(table.measurements(),
+            4 * 4 + 4 + 4 * 4);  // conv 6 -> {2, 3, 5, 6} by 10 -> {3, 5, 8, 10}; fc 10 by 4 -> {1, 2, 3, 4}
 
   std::ifstream in(path);
   const json written = json::parse(in);

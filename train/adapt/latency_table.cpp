@@ -33,8 +33,8 @@ std::string signature(const LayerShape& l) {
 json table_key(const std::vector<LayerShape>& layers) {
   json signatures = json::array();
   for (const auto& l : layers) signatures.push_back(signature(l));
-  return {{"cpu", LatencyTable::cpu_name()}, {"isa", cpu_isa_name()}, {"threads", num_threads()},
-          {"layers", signatures}};
+  return {
+      {"cpu", LatencyTable::cpu_name()}, {"isa", cpu_isa_name()}, {"threads", num_threads()}, {"layers", signatures}};
 }
 
 // Median milliseconds of one batch-1 eval forward of the layer at (in, out) channels.
@@ -45,9 +45,14 @@ double time_layer(const LayerShape& l, int64_t in, int64_t out, int runs) {
     layer = std::make_unique<Linear>(Linear::Options{.in = in, .out = out, .bias = l.bias});
     x_dims = {1, in};
   } else {
-    layer = std::make_unique<Conv2d>(Conv2d::Options{.in = in, .out = out, .kernel = l.kernel, .stride = l.stride,
-                                                     .padding = l.padding, .dilation = l.dilation,
-                                                     .groups = l.depthwise ? in : l.groups, .bias = l.bias});
+    layer = std::make_unique<Conv2d>(Conv2d::Options{.in = in,
+                                                     .out = out,
+                                                     .kernel = l.kernel,
+                                                     .stride = l.stride,
+                                                     .padding = l.padding,
+                                                     .dilation = l.dilation,
+                                                     .groups = l.depthwise ? in : l.groups,
+                                                     .bias = l.bias});
     x_dims = {1, in, l.in_h, l.in_w};
   }
   layer->eval();
@@ -104,8 +109,8 @@ LatencyTable LatencyTable::load_or_measure(const std::string& path, const std::v
     const json cached = json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (cached.is_object() && cached.value("key", json()) == key) {
       for (const auto& e : cached["entries"]) {
-        table.entries_.push_back({.name = e["name"], .in = e["in"], .out = e["out"], .ms = e["ms"],
-                                  .depthwise = e["depthwise"]});
+        table.entries_.push_back(
+            {.name = e["name"], .in = e["in"], .out = e["out"], .ms = e["ms"], .depthwise = e["depthwise"]});
       }
       return table;
     }
@@ -114,7 +119,10 @@ LatencyTable LatencyTable::load_or_measure(const std::string& path, const std::v
   json entries = json::array();
   for (const auto& l : layers) {
     const int64_t multiple = l.linear || l.depthwise ? 1 : l.groups;
-    Entry e{.name = l.name, .in = sampled_counts(l.in, options.samples, multiple), .out = {}, .ms = {},
+    Entry e{.name = l.name,
+            .in = sampled_counts(l.in, options.samples, multiple),
+            .out = {},
+            .ms = {},
             .depthwise = l.depthwise};
     e.out = l.depthwise ? e.in : sampled_counts(l.out, options.samples, multiple);
     for (const int64_t in : e.in) {

@@ -31,7 +31,7 @@ class LatencyTable {
   double estimate_ms(const std::vector<LayerShape>& layers) const;
 
   bool measured() const { return measured_; }  // false when read from the cache
-  int64_t measurements() const;               // table entries
+  int64_t measurements() const;                // table entries
 
   // The key's CPU part: "model name" from /proc/cpuinfo (or "unknown") and oneDNN's ISA.
   static std::string cpu_name();

@@ -19,9 +19,7 @@ std::vector<LayerShape> layer_shapes(const ChannelGraph& cg, const std::vector<b
   for (const auto& node : cg.graph.nodes) {
     const Dims& in_dims = cg.graph.dims[static_cast<size_t>(node.inputs[0])];    // (1, C, H, W) or (1, K)
     const Dims& out_dims = cg.graph.dims[static_cast<size_t>(node.outputs[0])];  // (1, C, H, W) or (1, K)
-    LayerShape s{.name = node.name,
-                 .in = kept(cg, node.inputs[0], removed),
-                 .out = kept(cg, node.outputs[0], removed)};
+    LayerShape s{.name = node.name, .in = kept(cg, node.inputs[0], removed), .out = kept(cg, node.outputs[0], removed)};
     if (const auto* conv = layer_as<Conv2d>(node)) {
       const Conv2d::Options& o = conv->options();
       s.kernel = o.kernel, s.stride = o.stride, s.dilation = o.dilation, s.bias = conv->bias().defined();

@@ -13,7 +13,7 @@
 namespace minnow {
 
 struct LayerShape {
-  std::string name;    // dotted module name
+  std::string name;     // dotted module name
   bool linear = false;  // else a conv
   int64_t in = 0, out = 0;
   int64_t kernel = 1, stride = 1, padding = 0, dilation = 1, groups = 1;

@@ -30,7 +30,8 @@ using nlohmann::json;
 void check_options(const AdaptOptions& a) {
   MINNOW_CHECK(a.budget_ms || a.budget_macs, "adapt: expected a budget: --budget-ms X or --budget-macs N");
   MINNOW_CHECK(!(a.budget_ms && a.budget_macs), "adapt: --budget-ms and --budget-macs: expected one budget, got both");
-  if (a.budget_ms) MINNOW_CHECK(*a.budget_ms > 0, "adapt: --budget-ms: expected a positive latency, got ", *a.budget_ms);
+  if (a.budget_ms)
+    MINNOW_CHECK(*a.budget_ms > 0, "adapt: --budget-ms: expected a positive latency, got ", *a.budget_ms);
   if (a.budget_macs) {
     MINNOW_CHECK(*a.budget_macs > 0, "adapt: --budget-macs: expected a positive Mult-Add count, got ", *a.budget_macs);
   }
@@ -117,8 +118,8 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
   const std::vector<bool> none(cg.frozen.size(), false);
   std::optional<LatencyTable> table;
   if (r.latency) {
-    table = LatencyTable::load_or_measure((fs::path(a.output) / "latency_table.json").string(),
-                                          layer_shapes(cg, none), a.table);
+    table = LatencyTable::load_or_measure((fs::path(a.output) / "latency_table.json").string(), layer_shapes(cg, none),
+                                          a.table);
     r.table_measured = table->measured(), r.table_entries = table->measurements();
   }
   const auto resource = [&](const ChannelGraph& g, const std::vector<bool>& removed) {
@@ -168,8 +169,8 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
       auto candidate = copy_model(*model, config, plan);
       const ChannelGraph candidate_cg = analyse_channels(*candidate, input);
       remove_units(candidate_cg, shrink_group(candidate_cg, removal_order(candidate_cg.groups[g]), keep));
-      const double top1 = short_finetune(*candidate, search, *data.train_loader, *data.val_loader, a.short_steps,
-                                         r.iterations);
+      const double top1 =
+          short_finetune(*candidate, search, *data.train_loader, *data.val_loader, a.short_steps, r.iterations);
       candidates.push_back({{"group", group.name},
                             {"channels_before", static_cast<int64_t>(group.units.size()) * group.channels_per_unit},
                             {"channels_after", static_cast<int64_t>(keep) * group.channels_per_unit},
@@ -187,9 +188,15 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
     }
     model = best;
     plan = merge_channel_plans(plan, std::vector<std::string>{best_entry});
-    log << json{{"iteration", r.iterations + 1}, {"resource", unit}, {"before", current}, {"step", step},
-                {"target", target}, {"candidates", candidates}, {"chosen", best_entry.substr(0, best_entry.rfind(':'))},
-                {"after", best_resource}, {"holdout_top1", best_top1}}
+    log << json{{"iteration", r.iterations + 1},
+                {"resource", unit},
+                {"before", current},
+                {"step", step},
+                {"target", target},
+                {"candidates", candidates},
+                {"chosen", best_entry.substr(0, best_entry.rfind(':'))},
+                {"after", best_resource},
+                {"holdout_top1", best_top1}}
                .dump()
         << "\n";
     log.flush();
@@ -212,9 +219,9 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
   adapted.output = a.output;
   adapted.resume = "";
   export_weights(weights, *model, adapted.model);
-  write_text_file((fs::path(a.output) / "config.yaml").string(),
-                  "# adapted by NetAdapt from " + a.config_path + ": minnow train this file to fine-tune it\n" +
-                      to_yaml(adapted));
+  write_text_file(
+      (fs::path(a.output) / "config.yaml").string(),
+      "# adapted by NetAdapt from " + a.config_path + ": minnow train this file to fine-tune it\n" + to_yaml(adapted));
   log << json{{"result", r.stopped_by},
               {"resource", unit},
               {"start", r.start},

@@ -22,8 +22,8 @@
 namespace minnow {
 
 struct AdaptOptions {
-  std::string config_path;  // the training config, for the written config's comment
-  std::string output;       // the folder to write
+  std::string config_path;                       // the training config, for the written config's comment
+  std::string output;                            // the folder to write
   std::optional<double> budget_ms, budget_macs;  // exactly one
   std::optional<double> step_ms;                 // latency budgets only; else step_fraction
   double step_fraction = 0.05;                   // of the starting model's resource
@@ -35,15 +35,15 @@ struct AdaptOptions {
 };
 
 struct AdaptResult {
-  bool latency = false;           // the resource is estimated milliseconds, else Mult-Adds
-  double start = 0, final = 0;    // the resource, estimated
+  bool latency = false;         // the resource is estimated milliseconds, else Mult-Adds
+  double start = 0, final = 0;  // the resource, estimated
   double budget = 0;
   bool budget_met = false;
-  std::string stopped_by;         // "budget met", "--max-iterations reached", or why no candidate met a target
+  std::string stopped_by;  // "budget met", "--max-iterations reached", or why no candidate met a target
   int64_t iterations = 0;
   double start_measured_ms = 0, final_measured_ms = 0;  // whole model, batch 1 (models/model_stats.h)
   int64_t macs_start = 0, macs_final = 0, params_start = 0, params_final = 0;
-  bool table_measured = false;    // latency: measured now, else read from the cache
+  bool table_measured = false;  // latency: measured now, else read from the cache
   int64_t table_entries = 0;
   std::vector<std::string> plan;  // the whole channel plan, earlier ones included
   double holdout_top1 = 0;        // of the last chosen candidate

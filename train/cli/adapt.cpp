@@ -27,9 +27,10 @@ int run_adapt(const AdaptOptions& a, const std::vector<std::string>& overrides) 
               r.start_measured_ms, r.final_measured_ms, static_cast<long long>(r.macs_start),
               static_cast<long long>(r.macs_final), static_cast<long long>(r.params_start),
               static_cast<long long>(r.params_final));
-  std::printf("wrote %s/pruned.safetensors, %s/config.yaml (minnow train %s/config.yaml fine-tunes it) and "
-              "%s/adapt.jsonl\n",
-              a.output.c_str(), a.output.c_str(), a.output.c_str(), a.output.c_str());
+  std::printf(
+      "wrote %s/pruned.safetensors, %s/config.yaml (minnow train %s/config.yaml fine-tunes it) and "
+      "%s/adapt.jsonl\n",
+      a.output.c_str(), a.output.c_str(), a.output.c_str(), a.output.c_str());
   return 0;
 }
 
@@ -39,12 +40,14 @@ void add_adapt_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<AdaptOptions>();
   auto values = std::make_shared<std::array<double, 3>>();  // budget-ms, budget-macs, step-ms
   auto overrides = std::make_shared<std::vector<std::string>>();
-  auto* cmd = app.add_subcommand("adapt", "NetAdapt: shrink a trained model's channels to a latency or Mult-Add budget");
+  auto* cmd =
+      app.add_subcommand("adapt", "NetAdapt: shrink a trained model's channels to a latency or Mult-Add budget");
   cmd->add_option("config", args->config_path, "Training config; its model.init_weights is the trained model")
       ->required();
   cmd->add_option("--set", *overrides, "Override a config key: --set model.init_weights=run/model.safetensors");
-  cmd->add_option("-o,--output", args->output, "Folder for pruned.safetensors, config.yaml, adapt.jsonl and the "
-                                               "latency table")
+  cmd->add_option("-o,--output", args->output,
+                  "Folder for pruned.safetensors, config.yaml, adapt.jsonl and the "
+                  "latency table")
       ->required();
   auto* budget_ms = cmd->add_option("--budget-ms", (*values)[0], "Estimated batch-1 latency to reach, milliseconds");
   auto* budget_macs = cmd->add_option("--budget-macs", (*values)[1], "Mult-Adds of one image to reach");
@@ -55,8 +58,9 @@ void add_adapt_command(CLI::App& app, Action& action) {
   cmd->add_option("--short-steps", args->short_steps, "Optimizer steps of each candidate's short fine-tune")
       ->capture_default_str();
   cmd->add_option("--max-iterations", args->max_iterations, "Stop after this many iterations")->capture_default_str();
-  cmd->add_option("--holdout", args->holdout, "Share of every training class held out to score candidates, when "
-                                              "data.val_split is 0")
+  cmd->add_option("--holdout", args->holdout,
+                  "Share of every training class held out to score candidates, when "
+                  "data.val_split is 0")
       ->capture_default_str();
   cmd->add_option("--table-samples", args->table.samples, "Latency table: channel counts sampled per dimension")
       ->capture_default_str();
