@@ -11,6 +11,7 @@ namespace minnow::cli {
 // The action to run once parsing succeeded; set by the selected subcommand.
 using Action = std::function<int()>;
 
+void add_adapt_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
 void add_export_command(CLI::App& app, Action& action);

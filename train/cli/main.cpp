@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   minnow::cli::add_predict_command(app, action);
   minnow::cli::add_export_command(app, action);
   minnow::cli::add_prune_command(app, action);
+  minnow::cli::add_adapt_command(app, action);
   minnow::cli::add_bench_command(app, action);
   minnow::cli::add_stats_command(app, action);
   minnow::cli::add_report_command(app, action);
