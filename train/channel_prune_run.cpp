@@ -21,6 +21,20 @@ ModelStats stats_of(Module& model, const ModelConfig& m) {
 
 }  // namespace
 
+std::string write_pruned_model(const std::string& folder, const Module& model, Config config,
+                               const std::vector<std::string>& plan, const std::string& origin) {
+  const std::string weights = (fs::path(folder) / "pruned.safetensors").string();
+  config.model.channels = plan;
+  config.model.init_weights = weights;
+  config.output = folder;
+  config.resume = "";
+  fs::create_directories(folder);
+  export_weights(weights, model, config.model);
+  write_text_file((fs::path(folder) / "config.yaml").string(),
+                  "# " + origin + ": minnow train this file to fine-tune it\n" + to_yaml(config));
+  return weights;
+}
+
 PruneCriterion parse_criterion(const std::string& text) {
   if (text == "l1") return PruneCriterion::l1;
   if (text == "l2") return PruneCriterion::l2;
@@ -40,8 +54,7 @@ PruneRunResult prune_run(const PruneRunOptions& a) {
   MINNOW_CHECK(!a.output.empty(), "prune: -o: expected an output folder, got an empty path");
   MINNOW_CHECK(!fs::exists(a.output) || fs::is_directory(a.output), "prune: -o: expected a folder, got the file '",
                a.output, "'");
-  const std::string weights = (fs::path(a.output) / "pruned.safetensors").string();
-  MINNOW_CHECK(!fs::exists(weights), "prune: -o: '", a.output,
+  MINNOW_CHECK(!fs::exists(fs::path(a.output) / "pruned.safetensors"), "prune: -o: '", a.output,
                "' already holds pruned.safetensors; expected a new folder (nothing is overwritten)");
 
   auto model = load_run_model(config, r.checkpoint, "prune: " + r.checkpoint).model;
@@ -53,15 +66,7 @@ PruneRunResult prune_run(const PruneRunOptions& a) {
   r.macs_before = before.macs, r.macs_after = after.macs;
   r.plan = merge_channel_plans(config.model.channels, r.prune.plan);
 
-  config.model.channels = r.plan;
-  config.model.init_weights = weights;
-  config.output = a.output;
-  config.resume = "";
-  fs::create_directories(a.output);
-  export_weights(weights, *model, config.model);
-  write_text_file((fs::path(a.output) / "config.yaml").string(),
-                  "# channel-pruned from " + r.checkpoint + ": minnow train this file to fine-tune it\n" +
-                      to_yaml(config));
+  write_pruned_model(a.output, *model, config, r.plan, "channel-pruned from " + r.checkpoint);
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/channel_prune.h"
+#include "train/config.h"
 
 namespace minnow {
 
@@ -31,6 +32,12 @@ struct PruneRunResult {
 };
 
 PruneRunResult prune_run(const PruneRunOptions& options);
+
+// Writes <folder>/pruned.safetensors and <folder>/config.yaml as above for a model built to
+// `plan` from config (minnow prune, minnow adapt); `origin` starts the config's first comment
+// ("channel-pruned from runs/x/last.safetensors"). Returns the weights path.
+std::string write_pruned_model(const std::string& folder, const Module& model, Config config,
+                               const std::vector<std::string>& plan, const std::string& origin);
 
 // "l1", "l2" or "fpgm"; anything else is an error naming --criterion.
 PruneCriterion parse_criterion(const std::string& text);

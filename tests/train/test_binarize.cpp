@@ -111,13 +111,15 @@ TEST(PrepareBinarize, FirstAndLastAreTheStemAndTheClassifierInEveryZooModel) {
     for (const auto& [n, m] : model->named_modules())
       if (dynamic_cast<Conv2d*>(m) || dynamic_cast<Linear*>(m)) layers.push_back(m);
     ASSERT_GE(layers.size(), 3u) << name;
-    const auto in = [](Module* m) {
-      auto* conv = dynamic_cast<Conv2d*>(m);
-      return conv ? conv->options().in : dynamic_cast<Linear*>(m)->options().in;
+    const auto in = [](Module* m) -> int64_t {
+      if (auto* conv = dynamic_cast<Conv2d*>(m)) return conv->options().in;
+      if (auto* linear = dynamic_cast<Linear*>(m)) return linear->options().in;
+      return -1;
     };
-    const auto out = [](Module* m) {
-      auto* conv = dynamic_cast<Conv2d*>(m);
-      return conv ? conv->options().out : dynamic_cast<Linear*>(m)->options().out;
+    const auto out = [](Module* m) -> int64_t {
+      if (auto* conv = dynamic_cast<Conv2d*>(m)) return conv->options().out;
+      if (auto* linear = dynamic_cast<Linear*>(m)) return linear->options().out;
+      return -1;
     };
     EXPECT_EQ(in(layers.front()), 5) << name << ": the first layer is not the stem";
     EXPECT_EQ(out(layers.back()), 7) << name << ": the last layer is not the classifier";

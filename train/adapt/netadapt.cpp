@@ -16,8 +16,8 @@
 #include "models/model_stats.h"
 #include "models/zoo.h"
 #include "train/adapt/short_finetune.h"
+#include "train/channel_prune_run.h"
 #include "train/data_setup.h"
-#include "train/metrics.h"
 #include "train/model_setup.h"
 #include "train/state_dict.h"
 
@@ -212,16 +212,7 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
   const ModelStats final_stats = model_stats(*model, measure);
   r.final_measured_ms = final_stats.latency_ms, r.macs_final = final_stats.macs, r.params_final = final_stats.params;
 
-  const std::string weights = (fs::path(a.output) / "pruned.safetensors").string();
-  Config adapted = config;
-  adapted.model.channels = plan;
-  adapted.model.init_weights = weights;
-  adapted.output = a.output;
-  adapted.resume = "";
-  export_weights(weights, *model, adapted.model);
-  write_text_file(
-      (fs::path(a.output) / "config.yaml").string(),
-      "# adapted by NetAdapt from " + a.config_path + ": minnow train this file to fine-tune it\n" + to_yaml(adapted));
+  write_pruned_model(a.output, *model, config, plan, "adapted by NetAdapt from " + a.config_path);
   log << json{{"result", r.stopped_by},
               {"resource", unit},
               {"start", r.start},
