@@ -4,7 +4,8 @@
 Each row is LABEL=RUN_DIR[:KIND]. KIND says which file is the deployable model and how it runs:
   float   (default) RUN_DIR/model.safetensors on the float kernels: pruned zeros, binarized
           weights and shared weights all still run as dense float32;
-  int8    a QAT run: its int8 model, exported to RUN_DIR/int8.safetensors, timed by bench --int8;
+  int8    a QAT run: its int8 model, exported to RUN_DIR/int8.safetensors, timed by bench --int8,
+          its top-1 from `minnow eval --int8` on the test split (the converted model, not the fake-quant one);
   shared  a weight-sharing run: RUN_DIR/shared.safetensors (k-bit indices and codebooks) as the file.
 Top-1 is the run's last eval_epoch record; parameters and Mult-Adds come from `minnow stats`,
 batch-1 latency from `minnow bench --eval/--int8 --batch 1` (median of --steps), for the model
@@ -55,11 +56,14 @@ def row(exe, label, run_dir, kind, threads, steps):
         file = os.path.join(run_dir, "int8.safetensors")
         run([exe, "export", run_dir, "--format", "int8", "-o", file])
         ms = json.loads(run(bench + ["--int8"]))["int8_ms_per_batch"]
+        top1 = json.loads(run([exe, "eval", os.path.join(run_dir, "config.yaml"), "--weights",
+                               os.path.join(run_dir, "model.safetensors"), "--int8", "--json"]))["top1"]
     else:
+        top1 = last_top1(run_dir)
         ms = json.loads(run(bench + ["--eval"]))["f32_ms_per_batch"]
         if kind == "shared":
             file = os.path.join(run_dir, "shared.safetensors")
-    return [label, f"{last_top1(run_dir):.2f}%", f"{stats['params']:,}", f"{stats['macs'] / 1e6:.2f} M",
+    return [label, f"{top1:.2f}%", f"{stats['params']:,}", f"{stats['macs'] / 1e6:.2f} M",
             f"{ms:.3f}", f"{os.path.getsize(file) / 1024:.0f} KiB"]
 
 
