@@ -149,7 +149,8 @@ void check_layers_covered(Module& model, const InferenceGraph& g) {
 
 ChannelGraph analyse_channels(Module& model, const Dims& input_dims) {
   const bool training = model.training();
-  ChannelGraph out{.graph = trace_inference_graph(model, input_dims), .unit_of = {}, .groups = {}, .frozen = {}};
+  ChannelGraph out{
+      .graph = trace_inference_graph(model, input_dims), .unit_of = {}, .groups = {}, .frozen = {}, .spread = {}};
   model.train(training);
   const InferenceGraph& g = out.graph;
   check_layers_covered(model, g);
@@ -178,6 +179,13 @@ ChannelGraph analyse_channels(Module& model, const Dims& input_dims) {
   }
   out.frozen.assign(dense.size(), false);
   out.frozen[static_cast<size_t>(frozen_id)] = true;
+  out.spread.resize(dense.size());
+  for (size_t v = 0; v < out.unit_of.size(); ++v)
+    for (const int id : out.unit_of[v]) {
+      auto& s = out.spread[static_cast<size_t>(id)];
+      if (s.empty() || s.back().first != static_cast<int>(v)) s.emplace_back(static_cast<int>(v), 0);
+      ++s.back().second;
+    }
 
   // Group the free classes by their first producer (a class no conv or linear makes stays as it
   // is): the units of one layer, whatever else each of them also removes.

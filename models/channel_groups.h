@@ -40,6 +40,9 @@ struct ChannelGraph {
   std::vector<std::vector<int>> unit_of;  // [value][channel]: the class of that element
   std::vector<ChannelGroup> groups;       // the prunable ones, in graph order of their first producer
   std::vector<bool> frozen;               // [class]
+  // [class]: the values it holds channels of, with how many (a ShuffleNet v2 split's halves
+  // hold different units: removing all of one half's units would leave a value empty).
+  std::vector<std::vector<std::pair<int, int64_t>>> spread;
 };
 
 // Traces model (eval mode) on zeros of input_dims (N, C, H, W) and finds its channel classes.

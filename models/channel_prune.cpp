@@ -29,14 +29,78 @@ bool excluded(const ChannelGroup& group, const std::vector<std::string>& exclude
   return false;
 }
 
-std::string plan_entry(const ChannelGroup& group, size_t units_kept) {
-  return group.name + ":" + std::to_string(static_cast<int64_t>(units_kept) * group.channels_per_unit);
+// The channels each value keeps of group's units when `kept` ([unit]) says which stay.
+std::map<int, int64_t> channels_per_value(const ChannelGraph& cg, const ChannelGroup& group,
+                                          const std::vector<bool>& kept) {
+  std::map<int, int64_t> out;
+  for (size_t u = 0; u < group.units.size(); ++u)
+    for (const auto& [v, n] : cg.spread[static_cast<size_t>(group.units[u].id)])
+      if (kept[u]) out[v] += n;
+  return out;
+}
+
+// Hex digits of a unit mask, four units each, unit 4 i + j as bit j of digit i.
+std::string to_hex(const std::vector<bool>& kept) {
+  std::string hex;
+  for (size_t i = 0; i < kept.size(); i += 4) {
+    int digit = 0;
+    for (size_t j = 0; j < 4 && i + j < kept.size(); ++j) digit |= kept[i + j] ? 1 << j : 0;
+    hex += "0123456789abcdef"[digit];
+  }
+  return hex;
+}
+
+// The unit mask of hex for n units, or an empty vector when hex is not one.
+std::vector<bool> from_hex(const std::string& hex, size_t n) {
+  if (hex.size() != (n + 3) / 4) return {};
+  std::vector<bool> kept(n, false);
+  for (size_t i = 0; i < hex.size(); ++i) {
+    const auto digit = std::string("0123456789abcdef").find(hex[i]);
+    if (digit == std::string::npos) return {};
+    for (size_t j = 0; j < 4; ++j) {
+      if (i * 4 + j < n) kept[i * 4 + j] = (digit >> j) & 1;
+      else if ((digit >> j) & 1) return {};
+    }
+  }
+  return kept;
 }
 
 }  // namespace
 
+std::string plan_entry(const ChannelGraph& cg, const ChannelGroup& group, const std::vector<bool>& removed) {
+  std::vector<bool> kept(group.units.size());
+  size_t count = 0;
+  for (size_t u = 0; u < kept.size(); ++u) count += kept[u] = !removed[static_cast<size_t>(group.units[u].id)];
+  std::vector<bool> first(kept.size(), false);
+  std::fill_n(first.begin(), count, true);
+  std::string entry = group.name;
+  entry.append(":").append(std::to_string(static_cast<int64_t>(count) * group.channels_per_unit));
+  if (channels_per_value(cg, group, kept) != channels_per_value(cg, group, first)) entry.append(":").append(to_hex(kept));
+  return entry;
+}
+
+int64_t remove_in_order(const ChannelGraph& cg, const ChannelGroup& group, std::span<const size_t> order,
+                        int64_t count, std::vector<bool>& removed) {
+  std::vector<int64_t> kept(cg.graph.dims.size(), 0);  // [value]: channels still there
+  for (size_t v = 0; v < kept.size(); ++v)
+    for (const int id : cg.unit_of[v]) kept[v] += !removed[static_cast<size_t>(id)];
+  int64_t done = 0;
+  for (const size_t u : order) {
+    if (done == count) break;
+    const auto id = static_cast<size_t>(group.units[u].id);
+    if (removed[id]) continue;
+    const auto& spread = cg.spread[id];
+    if (std::any_of(spread.begin(), spread.end(), [&](const auto& s) { return kept[static_cast<size_t>(s.first)] <= s.second; }))
+      continue;
+    for (const auto& [v, n] : spread) kept[static_cast<size_t>(v)] -= n;
+    removed[id] = true;
+    ++done;
+  }
+  return done;
+}
+
 std::vector<std::string> merge_channel_plans(std::span<const std::string> earlier, std::span<const std::string> later) {
-  const auto layer = [](const std::string& entry) { return entry.substr(0, entry.rfind(':')); };
+  const auto layer = [](const std::string& entry) { return entry.substr(0, entry.find(':')); };
   std::vector<std::string> merged;
   for (const auto& e : earlier) {
     const bool replaced = std::any_of(later.begin(), later.end(), [&](const std::string& l) { return layer(l) == layer(e); });
@@ -86,10 +150,9 @@ ChannelPruneResult select_units(const ChannelGraph& cg, const ChannelPruneOption
     std::vector<size_t> order(group.units.size());
     std::iota(order.begin(), order.end(), size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
-    for (int64_t i = 0; i < drop; ++i)
-      result.removed[static_cast<size_t>(group.units[order[static_cast<size_t>(i)]].id)] = true;
-    result.units_removed += drop;
-    if (drop > 0) result.plan.push_back(plan_entry(group, static_cast<size_t>(n - drop)));
+    const int64_t done = remove_in_order(cg, group, order, drop, result.removed);
+    result.units_removed += done;
+    if (done > 0) result.plan.push_back(plan_entry(cg, group, result.removed));
   }
   return result;
 }
@@ -109,12 +172,14 @@ void apply_channel_plan(Module& model, const Dims& input_dims, std::span<const s
   for (const auto& group : cg.groups) by_name[group.name] = &group;
   std::vector<bool> removed(cg.frozen.size(), false);
   for (const std::string& entry : plan) {
-    const size_t colon = entry.rfind(':');
+    const size_t colon = entry.find(':'), mask_colon = entry.find(':', colon + 1);
+    const std::string count_text =
+        colon == std::string::npos ? "" : entry.substr(colon + 1, mask_colon == std::string::npos ? std::string::npos
+                                                                                                   : mask_colon - colon - 1);
     int64_t count = -1;
-    const char* end = entry.data() + entry.size();
-    const bool number = colon != std::string::npos &&
-                        std::from_chars(entry.data() + colon + 1, end, count).ptr == end && colon + 1 < entry.size();
-    MINNOW_CHECK(number, source, ": expected entries 'layer:channels', got '", entry, "'");
+    const char* end = count_text.data() + count_text.size();
+    const bool number = !count_text.empty() && std::from_chars(count_text.data(), end, count).ptr == end;
+    MINNOW_CHECK(number, source, ": expected entries 'layer:channels' or 'layer:channels:unitmask', got '", entry, "'");
     const std::string name = entry.substr(0, colon);
     const auto it = by_name.find(name);
     MINNOW_CHECK(it != by_name.end(), source, ": '", name, "' is not the first layer of a prunable channel group of ",
@@ -124,8 +189,17 @@ void apply_channel_plan(Module& model, const Dims& input_dims, std::span<const s
     MINNOW_CHECK(count >= group.channels_per_unit && count <= full && count % group.channels_per_unit == 0, source,
                  ": ", name, " expected a multiple of ", group.channels_per_unit, " in [", group.channels_per_unit,
                  ", ", full, "] channels, got ", count);
-    for (size_t u = static_cast<size_t>(count / group.channels_per_unit); u < group.units.size(); ++u)
-      removed[static_cast<size_t>(group.units[u].id)] = true;
+    std::vector<bool> kept(group.units.size(), false);
+    std::fill_n(kept.begin(), count / group.channels_per_unit, true);
+    if (mask_colon != std::string::npos) {
+      kept = from_hex(entry.substr(mask_colon + 1), group.units.size());
+      MINNOW_CHECK(static_cast<int64_t>(std::count(kept.begin(), kept.end(), true)) * group.channels_per_unit == count,
+                   source, ": ", name, " expected a mask of ", (group.units.size() + 3) / 4,
+                   " hex digits keeping ", count / group.channels_per_unit, " of its ", group.units.size(),
+                   " units, got '", entry.substr(mask_colon + 1), "'");
+    }
+    for (size_t u = 0; u < kept.size(); ++u)
+      if (!kept[u]) removed[static_cast<size_t>(group.units[u].id)] = true;
   }
   remove_units(cg, removed);
 }

@@ -1,8 +1,11 @@
 // Structured channel pruning that ends in an ordinary, smaller model: the lowest-scoring units
 // (models/channel_groups.h, channel_scores.h) of every group are removed and each conv, BN and
 // linear layer is rebuilt with the channels that remain (Conv2d::keep_channels, ...).
-// A channel plan, "layer:channels" entries naming a group by its first producer and giving that
-// producer's output channels, is how ModelSpec::channels rebuilds the same shapes from the zoo.
+// A channel plan is how ModelSpec::channels rebuilds the same shapes from the zoo: entries
+// "layer:channels" name a group by its first producer and give that producer's output channels,
+// kept as the group's first units; "layer:channels:unitmask" says which units stay (hex, unit
+// 4 i + j as bit j of digit i), written where the first units would give some value another
+// width (ShuffleNet v2's split halves).
 #pragma once
 
 #include <span>
@@ -36,6 +39,15 @@ ChannelPruneResult prune_channels(Module& model, const Dims& input_dims, const C
 // groups the plan does not name stay whole. `source` ("model.channels") starts every message.
 void apply_channel_plan(Module& model, const Dims& input_dims, std::span<const std::string> plan,
                         const std::string& source);
+
+// The plan entry of group when the classes in `removed` go: with a unit mask only when needed.
+std::string plan_entry(const ChannelGraph& cg, const ChannelGroup& group, const std::vector<bool>& removed);
+
+// Removes up to `count` units of group into `removed`, in `order` (indices into group.units,
+// the first to go first), passing over a unit whose removal would leave some value of the
+// graph without channels (one of ShuffleNet v2's split halves); returns how many went.
+int64_t remove_in_order(const ChannelGraph& cg, const ChannelGroup& group, std::span<const size_t> order,
+                        int64_t count, std::vector<bool>& removed);
 
 // A model pruned twice: the later entries replace the earlier ones of the same group.
 std::vector<std::string> merge_channel_plans(std::span<const std::string> earlier, std::span<const std::string> later);

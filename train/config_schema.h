@@ -29,14 +29,19 @@ inline bool is_feature_pair(const std::string& pair) {
   return colon != std::string::npos && colon > 0 && colon + 1 < pair.size() &&
          pair.find(':', colon + 1) == std::string::npos;
 }
-// "layer:channels": a non-empty name, one last colon, a positive integer.
+// "layer:channels[:unitmask]": a non-empty name, a colon, a positive integer, and optionally a
+// colon and lower-case hex digits.
 inline bool is_channel_count(const std::string& entry) {
-  const size_t colon = entry.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) return false;
+  const size_t colon = entry.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
   int64_t count = 0;
+  const char* begin = entry.data() + colon + 1;
   const char* end = entry.data() + entry.size();
-  const auto [ptr, ec] = std::from_chars(entry.data() + colon + 1, end, count);
-  return ec == std::errc{} && ptr == end && count > 0;
+  const auto [ptr, ec] = std::from_chars(begin, end, count);
+  if (ec != std::errc{} || ptr == begin || count <= 0) return false;
+  if (ptr == end) return true;
+  return *ptr == ':' && ptr + 1 < end &&
+         std::all_of(ptr + 1, end, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 // [low, high] with 0 < low <= high, and high <= 1 for a fraction of the image's area.
 inline bool is_area_range(const std::array<double, 2>& s) { return s[0] > 0 && s[0] <= s[1] && s[1] <= 1; }
@@ -79,9 +84,10 @@ void visit_config(C& c, Visit&& visit) {
         unset_or(interval(0, true, 1, false, "(0, 1]"), "a value in (0, 1], or null for the model's own"));
   visit("model.groups", m.groups, "Group count of ShuffleNet v1's grouped 1x1 convolutions.", at_least(1));
   visit("model.channels", m.channels,
-        "Channel pruning's plan, written by `minnow prune`: \"layer:channels\" entries, each the output channels "
-        "of the first conv of a prunable channel group (docs/compression.md). Empty = the zoo's widths.",
-        each(rule("entries \"layer:channels\" with a positive count", is_channel_count)));
+        "Channel pruning's plan, written by `minnow prune` and `minnow adapt`: \"layer:channels\" entries, each "
+        "the output channels of the first conv of a prunable channel group, with \":unitmask\" (hex) where "
+        "the kept units are not its first ones (docs/compression.md). Empty = the zoo's widths.",
+        each(rule("entries \"layer:channels[:unitmask]\" with a positive count", is_channel_count)));
   visit("model.init_weights", m.init_weights,
         "safetensors file (minnow export, checkpoint or torchvision state dict) to start from; \"\" = random init.",
         any());

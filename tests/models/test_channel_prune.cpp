@@ -4,6 +4,7 @@
 // from the zoo; it has fewer parameters and Mult-Adds. Also the criteria and the errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -98,7 +99,7 @@ TEST_P(ChannelPrune, RebuiltModelComputesTheMaskedOriginal) {
 
   const ChannelGraph cg = analyse_channels(*pruned, input);
   ASSERT_FALSE(cg.groups.empty());
-  const ChannelPruneResult result = select_units(cg, {.ratio = 0.4, .criterion = PruneCriterion::l2});
+  const ChannelPruneResult result = select_units(cg, {.ratio = 0.45, .criterion = PruneCriterion::l2});
   // ShuffleNet v1's grouped convs keep the same in-group channels in every group, which the
   // shuffles between them tie into few, wide units; every other family loses about 40%.
   EXPECT_GT(result.units_removed, spec.name == "shufflenet_v1" ? 0 : result.units_total / 4);
@@ -215,6 +216,30 @@ TEST(ChannelPrune, PlanErrorsNameTheEntry) {
   expect_error([&] { create_model(spec); }, {"model.channels: features.0.0", "in [1, 8]", "got 9"});
   spec.channels = {"features.0.0:3"};
   EXPECT_EQ(create_model(spec)->named_parameters().front().shape, (Dims{3, 3, 3, 3}));
+  spec.channels = {"features.0.0:3:0f"};
+  expect_error([&] { create_model(spec); }, {"features.0.0", "a mask of 2 hex digits keeping 3 of its 8 units", "'0f'"});
+  spec.channels = {"features.0.0:3:b0"};  // units 4, 5 and 7
+  EXPECT_EQ(create_model(spec)->named_parameters().front().shape, (Dims{3, 3, 3, 3}));
+}
+
+// ShuffleNet v2's stride-1 unit splits its input in two and the shuffles tie each stage's units
+// to one half or the other: pruning never empties a half, and where the kept units are not a
+// group's first ones the plan says which they are, so that the rebuilt model splits alike.
+TEST(ChannelPrune, ShuffleNetV2KeepsBothHalvesAndItsPlanSaysWhichUnits) {
+  const ModelSpec spec{.name = "shufflenet_v2_x0_5", .num_classes = 10, .in_channels = 1, .small_input = true};
+  for (const double ratio : {0.5, 0.9}) {
+    SCOPED_TRACE(ratio);
+    const auto model = create_model(spec);
+    const ChannelPruneResult result = prune_channels(*model, {1, 1, 28, 28}, {.ratio = ratio});
+    EXPECT_TRUE(std::any_of(result.plan.begin(), result.plan.end(),
+                            [](const std::string& e) { return std::count(e.begin(), e.end(), ':') == 2; }));
+    ModelSpec rebuilt_spec = spec;
+    rebuilt_spec.channels = result.plan;
+    EXPECT_EQ(shapes(*create_model(rebuilt_spec)), shapes(*model));
+    const NoGrad no_grad;
+    model->eval();
+    EXPECT_EQ(model->forward(Var(Tensor::zeros({1, 1, 28, 28}))).dims(), (Dims{1, 10}));
+  }
 }
 
 }  // namespace

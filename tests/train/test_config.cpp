@@ -197,6 +197,13 @@ TEST(Config, RangeChecksNameTheKey) {
   expect_parse_error(base, {"distill.features: expected entries \"teacher_layer:student_layer\", got \"layer3\""},
                      {"distill.features=[layer3]"});
   expect_parse_error(base, {"distill.features: expected entries", "got \"a:b:c\""}, {"distill.features=[\"a:b:c\"]"});
+  expect_parse_error(base, {"model.channels: expected entries \"layer:channels[:unitmask]\"", "got \"conv1\""},
+                     {"model.channels=[conv1]"});
+  expect_parse_error(base, {"model.channels: expected entries", "got \"conv1:0\""}, {"model.channels=[\"conv1:0\"]"});
+  expect_parse_error(base, {"model.channels: expected entries", "got \"conv1:4:3G\""},
+                     {"model.channels=[\"conv1:4:3G\"]"});
+  EXPECT_EQ(parse_config(base, "run.yaml", {"model.channels=[\"conv1:4\", \"layer1.0:8:0f3\"]"}).model.channels,
+            (std::vector<std::string>{"conv1:4", "layer1.0:8:0f3"}));
   expect_parse_error(base, {"distill.beta: expected >= 0, got -1.0"}, {"distill.beta=-1"});
   expect_parse_error(base, {"qat.weight_bits: expected 2 to 8, got 16"}, {"qat.weight_bits=16"});
   expect_error([] {

@@ -49,21 +49,22 @@ void check_options(const AdaptOptions& a) {
                a.output, "'");
 }
 
-// The group's unit classes (ChannelUnit::id), smallest L2 norm first.
-std::vector<int> removal_order(const ChannelGroup& group) {
+// The group's units (indices into its units), smallest L2 norm first.
+std::vector<size_t> removal_order(const ChannelGroup& group) {
   const std::vector<double> scores = unit_scores(group, PruneCriterion::l2);
   std::vector<size_t> order(group.units.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
-  std::vector<int> ids;
-  for (const size_t u : order) ids.push_back(group.units[u].id);
-  return ids;
+  return order;
 }
 
-// The classes that go when a group removed in `order` keeps `keep` units.
-std::vector<bool> shrink_group(const ChannelGraph& cg, const std::vector<int>& order, size_t keep) {
+// The classes that go when the group, removing in `order`, keeps `keep` units; empty when it
+// cannot (every further unit would leave some value without channels).
+std::vector<bool> shrink_group(const ChannelGraph& cg, const ChannelGroup& group, const std::vector<size_t>& order,
+                               size_t keep) {
   std::vector<bool> removed(cg.frozen.size(), false);
-  for (size_t i = 0; i + keep < order.size(); ++i) removed[static_cast<size_t>(order[i])] = true;
+  const auto drop = static_cast<int64_t>(group.units.size() - keep);
+  if (remove_in_order(cg, group, order, drop, removed) < drop) return {};
   return removed;
 }
 
@@ -74,10 +75,6 @@ std::shared_ptr<Module> copy_model(Module& model, const Config& config, const st
   auto copy = create_model(model_spec(m, static_cast<uint64_t>(config.seed)));
   load_state_dict(*copy, state_dict(model), "adapt: the model copy");
   return copy;
-}
-
-std::string plan_entry(const ChannelGroup& group, size_t units) {
-  return group.name + ":" + std::to_string(static_cast<int64_t>(units) * group.channels_per_unit);
 }
 
 // The config the search trains and scores with: the training set split into a part to
@@ -133,10 +130,8 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
   MINNOW_CHECK(r.budget < r.start, "adapt: ", budget_arg, ": expected a budget below the starting model's ", r.start,
                " ", unit, ", got ", r.budget);
   std::vector<bool> smallest = none;
-  for (size_t g = 0; g < cg.groups.size(); ++g) {
-    const std::vector<bool> one = shrink_group(cg, removal_order(cg.groups[g]), 1);
-    for (size_t c = 0; c < one.size(); ++c) smallest[c] = smallest[c] || one[c];
-  }
+  for (const ChannelGroup& group : cg.groups)  // each group as small as it goes alone
+    (void)remove_in_order(cg, group, removal_order(group), static_cast<int64_t>(group.units.size()) - 1, smallest);
   const double floor = resource(cg, smallest);
   MINNOW_CHECK(r.budget >= floor, "adapt: ", budget_arg, ": ", r.budget, " ", unit,
                " cannot be met: with every channel group down to one unit the model still takes ", floor, " ", unit);
@@ -161,14 +156,19 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
     std::string best_entry;
     for (size_t g = 0; g < cg.groups.size(); ++g) {
       const ChannelGroup& group = cg.groups[g];
-      const std::vector<int> order = removal_order(group);
+      const std::vector<size_t> order = removal_order(group);
       size_t keep = group.units.size();
       double estimate = current;
-      while (keep > 1 && estimate > target) estimate = resource(cg, shrink_group(cg, order, --keep));
-      if (estimate > target) continue;  // even one unit left does not meet the target
+      std::vector<bool> removed;
+      while (keep > 1 && estimate > target) {
+        std::vector<bool> smaller = shrink_group(cg, group, order, keep - 1);
+        if (smaller.empty()) break;  // no further unit can go
+        --keep, removed = std::move(smaller), estimate = resource(cg, removed);
+      }
+      if (estimate > target) continue;  // as small as it goes, the group does not meet the target
       auto candidate = copy_model(*model, config, plan);
       const ChannelGraph candidate_cg = analyse_channels(*candidate, input);
-      remove_units(candidate_cg, shrink_group(candidate_cg, removal_order(candidate_cg.groups[g]), keep));
+      remove_units(candidate_cg, removed);  // the same graph: the same classes
       const double top1 =
           short_finetune(*candidate, search, *data.train_loader, *data.val_loader, a.short_steps, r.iterations);
       candidates.push_back({{"group", group.name},
@@ -177,7 +177,7 @@ AdaptResult netadapt(const Config& config, const AdaptOptions& a) {
                             {"estimate", estimate},
                             {"holdout_top1", top1}});
       if (top1 > best_top1) {
-        best = candidate, best_top1 = top1, best_resource = estimate, best_entry = plan_entry(group, keep);
+        best = candidate, best_top1 = top1, best_resource = estimate, best_entry = plan_entry(cg, group, removed);
       }
     }
     if (best == nullptr) {
