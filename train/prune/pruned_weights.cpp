@@ -38,9 +38,10 @@ std::vector<PrunedWeight> attach_weight_masks(Module& model, const std::vector<s
   for (const auto& [name, module] : modules) {
     const Var* weight = prunable_weight(*module);
     if (weight == nullptr) continue;
-    const std::string param = name + ".weight";
+    const std::string& module_name = name;  // a structured binding: clang 14 captures none in lambdas
+    const std::string param = module_name + ".weight";
     const bool excluded = std::any_of(exclude.begin(), exclude.end(), [&](const std::string& entry) {
-      return entry == param || covers(entry, name);
+      return entry == param || covers(entry, module_name);
     });
     if (excluded) continue;
     const auto shape = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.name == param; });
