@@ -93,6 +93,17 @@ void join_layer(Classes& k, const InferenceGraph& g, const GraphNode& node) {
               ", which has no channel rule (channel pruning takes a float model: prune before QAT)");
 }
 
+// A concat or split on the channel axis: the channels of `whole` are those of `parts`, one
+// part after the other.
+void join_stacked(Classes& k, const InferenceGraph& g, int whole, const std::vector<int>& parts,
+                  const GraphNode& node) {
+  MINNOW_CHECK(node.attr == 1, "channel analysis: ", node.name, " stacks on axis ", node.attr,
+               "; expected the channel axis 1");
+  int64_t offset = 0;
+  for (const int part : parts)
+    for (int64_t c = 0; c < channels(g, part); ++c) k.join(k.element(whole, offset++), k.element(part, c));
+}
+
 void join_op(Classes& k, const InferenceGraph& g, const GraphNode& node) {
   using Op = GraphNode::Op;
   const int out = node.outputs[0];
@@ -103,22 +114,10 @@ void join_op(Classes& k, const InferenceGraph& g, const GraphNode& node) {
       for (const int in : node.inputs)
         if (channels(g, in) == channels(g, out)) join_channelwise(k, g, in, out, node);
       return;
-    case Op::concat: {
-      MINNOW_CHECK(node.attr == 1, "channel analysis: ", node.name, " concatenates on axis ", node.attr,
-                   "; expected the channel axis 1");
-      int64_t offset = 0;
-      for (const int in : node.inputs)
-        for (int64_t c = 0; c < channels(g, in); ++c) k.join(k.element(out, offset++), k.element(in, c));
-      return;
-    }
-    case Op::split: {
-      MINNOW_CHECK(node.attr == 1, "channel analysis: ", node.name, " splits on axis ", node.attr,
-                   "; expected the channel axis 1");
-      int64_t offset = 0;
-      for (const int o : node.outputs)
-        for (int64_t c = 0; c < channels(g, o); ++c) k.join(k.element(o, c), k.element(node.inputs[0], offset++));
-      return;
-    }
+    case Op::concat:
+      return join_stacked(k, g, out, node.inputs, node);
+    case Op::split:
+      return join_stacked(k, g, node.inputs[0], node.outputs, node);
     case Op::channel_shuffle: {  // out[j g + i] = in[i C / g + j]; column j of every group goes together
       const int in = node.inputs[0];
       const int64_t groups = node.attr, per = channels(g, in) / groups;

@@ -48,6 +48,14 @@ Bytes cyclic_labels(int n) {
   return bytes;
 }
 
+Bytes write_random_idx(const std::filesystem::path& root, const std::string& prefix, int n, Rng& rng) {
+  const auto count = static_cast<uint32_t>(n);
+  Bytes pixels = random_idx_images(n, rng);
+  write_file(root / (prefix + "-images-idx3-ubyte"), idx_bytes({count, 28, 28}, pixels));
+  write_file(root / (prefix + "-labels-idx1-ubyte"), idx_bytes({count}, cyclic_labels(n)));
+  return pixels;
+}
+
 uint8_t cifar_pixel(int record, int plane, int p) { return static_cast<uint8_t>((record + plane * 3 + p) % 251); }
 
 Bytes cifar_bytes(data::CifarVariant variant, int n, int first_index) {

@@ -38,6 +38,9 @@ Bytes idx_bytes(const std::vector<uint32_t>& dims, const Bytes& data);
 // n random 28x28 images' bytes, and n labels i % 10, for IDX files.
 Bytes random_idx_images(int n, Rng& rng);
 Bytes cyclic_labels(int n);
+// Writes root/<prefix>-images-idx3-ubyte (n random_idx_images) and root/<prefix>-labels-idx1-ubyte
+// (cyclic_labels); prefix is "train" or "t10k". Returns the pixels.
+Bytes write_random_idx(const std::filesystem::path& root, const std::string& prefix, int n, Rng& rng);
 // bytes wrapped in a gzip stream.
 Bytes gzip_bytes(const Bytes& bytes);
 

@@ -40,12 +40,8 @@ constexpr int kTrainImages = 1280;  // one epoch: 20 steps of 64, or 2 ranks x 2
 // An IDX folder of random 28x28 images labelled i % 10 (train_images) and 20 test images.
 void write_idx(const fs::path& root, int train_images = kTrainImages) {
   Rng rng(11);
-  const auto n = static_cast<uint32_t>(train_images);
-  testing::write_file(root / "train-images-idx3-ubyte",
-                      testing::idx_bytes({n, 28, 28}, testing::random_idx_images(train_images, rng)));
-  testing::write_file(root / "train-labels-idx1-ubyte", testing::idx_bytes({n}, testing::cyclic_labels(train_images)));
-  testing::write_file(root / "t10k-images-idx3-ubyte", testing::idx_bytes({20, 28, 28}, testing::random_idx_images(20, rng)));
-  testing::write_file(root / "t10k-labels-idx1-ubyte", testing::idx_bytes({20}, testing::cyclic_labels(20)));
+  testing::write_random_idx(root, "train", train_images, rng);
+  testing::write_random_idx(root, "t10k", 20, rng);
 }
 
 const char* kModel =

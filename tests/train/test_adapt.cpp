@@ -10,9 +10,9 @@
 
 #include "models/model_stats.h"
 #include "models/zoo.h"
-#include "tests/data/data_files.h"
 #include "tests/support/python.h"
 #include "tests/train/cli_run.h"
+#include "tests/train/tiny_idx_run.h"
 #include "train/adapt/latency_table.h"
 #include "train/model_setup.h"
 
@@ -29,24 +29,8 @@ using test_support::ScratchDir;
 // A training config over 40 random 28x28 IDX images (labels i % 10) whose model.init_weights
 // is an export of a mobilenet_v1 0.25; written to folder/run.yaml.
 Config write_config(const ScratchDir& folder) {
-  Rng rng(5);
-  const fs::path idx = folder.path() / "idx";
-  testing::write_file(idx / "train-images-idx3-ubyte",
-                      testing::idx_bytes({40, 28, 28}, testing::random_idx_images(40, rng)));
-  testing::write_file(idx / "train-labels-idx1-ubyte", testing::idx_bytes({40}, testing::cyclic_labels(40)));
-  testing::write_file(idx / "t10k-images-idx3-ubyte",
-                      testing::idx_bytes({10, 28, 28}, testing::random_idx_images(10, rng)));
-  testing::write_file(idx / "t10k-labels-idx1-ubyte", testing::idx_bytes({10}, testing::cyclic_labels(10)));
-  Config config;
-  config.model = {{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .in_channels = 1, .small_input = true},
-                  28};
-  config.data.format = DataFormat::idx;
-  config.data.train = {idx.string()};
-  config.data.batch_size = 5;
-  config.data.workers = 0;
-  config.epochs = 1;
+  Config config = test_support::tiny_idx_run(folder, 40, 5);
   config.threads = 1;
-  config.output = folder.file("run");
   const auto model = create_model(model_spec(config.model, 0));
   export_weights(folder.file("start.safetensors"), *model, config.model);
   config.model.init_weights = folder.file("start.safetensors");

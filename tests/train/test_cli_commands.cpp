@@ -58,13 +58,8 @@ std::string export_model(const ScratchDir& folder, const ModelConfig& m, uint64_
 // An MNIST-style IDX folder of 28x28 gray images with labels i % 10: 10 training images
 // and `tests` test images (tests >= 10, so both splits hold every class), whose pixels it returns.
 testing::Bytes write_idx(const fs::path& root, int tests, Rng& rng) {
-  const auto n = static_cast<uint32_t>(tests);
-  testing::write_file(root / "train-images-idx3-ubyte", testing::idx_bytes({10, 28, 28}, testing::random_idx_images(10, rng)));
-  testing::write_file(root / "train-labels-idx1-ubyte", testing::idx_bytes({10}, testing::cyclic_labels(10)));
-  const testing::Bytes test_pixels = testing::random_idx_images(tests, rng);
-  testing::write_file(root / "t10k-images-idx3-ubyte", testing::idx_bytes({n, 28, 28}, test_pixels));
-  testing::write_file(root / "t10k-labels-idx1-ubyte", testing::idx_bytes({n}, testing::cyclic_labels(tests)));
-  return test_pixels;
+  testing::write_random_idx(root, "train", 10, rng);
+  return testing::write_random_idx(root, "t10k", tests, rng);
 }
 
 // An IDX folder with 20 test images (write_idx) and the data section that trains and tests on it

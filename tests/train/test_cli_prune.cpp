@@ -11,10 +11,10 @@
 #include "models/model_stats.h"
 #include "models/zoo.h"
 #include "ops/losses.h"
-#include "tests/data/data_files.h"
 #include "tests/support/python.h"
 #include "tests/support/random.h"
 #include "tests/train/cli_run.h"
+#include "tests/train/tiny_idx_run.h"
 #include "train/channel_prune_run.h"
 #include "train/checkpoint.h"
 #include "train/model_setup.h"
@@ -31,21 +31,8 @@ using test_support::ScratchDir;
 // A run folder whose last.safetensors holds a mobilenet_v1 0.25 after one SGD step, trained on
 // an IDX folder of 10 random 28x28 images (labels i % 10), also its test split.
 Config write_run(const ScratchDir& folder) {
-  Rng rng(4);
-  const fs::path idx = folder.path() / "idx";
-  testing::write_file(idx / "train-images-idx3-ubyte", testing::idx_bytes({10, 28, 28}, testing::random_idx_images(10, rng)));
-  testing::write_file(idx / "train-labels-idx1-ubyte", testing::idx_bytes({10}, testing::cyclic_labels(10)));
-  testing::write_file(idx / "t10k-images-idx3-ubyte", testing::idx_bytes({10, 28, 28}, testing::random_idx_images(10, rng)));
-  testing::write_file(idx / "t10k-labels-idx1-ubyte", testing::idx_bytes({10}, testing::cyclic_labels(10)));
-  Config config;
-  config.model = {{.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .in_channels = 1, .small_input = true},
-                  28};
-  config.data.format = DataFormat::idx;
-  config.data.train = {idx.string()};
-  config.data.batch_size = 5;
-  config.data.workers = 0;
-  config.epochs = 1;
-  config.output = folder.file("run");
+  const Config config = test_support::tiny_idx_run(folder, 10, 4);
+  Rng rng(6);  // the first step's batch
   auto model = create_model(model_spec(config.model, 0));
   NamedParams params;
   for (const auto& p : model->named_parameters()) params.emplace_back(p.name, p.var);
