@@ -13,6 +13,7 @@
 
 #include <bit>
 #include <cmath>
+#include <string_view>
 
 #include "core/engine.h"
 #include "core/error.h"
@@ -38,6 +39,12 @@ struct BnPrimitives {
 
 bool has(Flags flags, Flags flag) { return (flags & flag) != Flags::none; }
 
+bool is_nchw(const memory::desc& md) { return md == memory::desc(md.dims(), md.data_type(), memory::format_tag::nchw); }
+
+bool is_jit(const dnnl::primitive_desc_base& pd) {
+  return std::string_view(pd.impl_info_str()).find("jit") != std::string_view::npos;
+}
+
 std::shared_ptr<BnPrimitives> primitives_for(const memory::desc& x_md, float eps, Flags flags, dnnl::prop_kind prop,
                                              bool backward) {
   Key key("batch_norm");
@@ -45,12 +52,16 @@ std::shared_ptr<BnPrimitives> primitives_for(const memory::desc& x_md, float eps
   auto p = cached<BnPrimitives>(key, [&] {
     BnPrimitives built;
     built.fwd_pd = {{prop, x_md, eps, flags}, cpu_engine()};
-    // Layouts such as aBcd4b (a grouped conv's output with 20 channels per group) have only
-    // the reference kernel, ~20x slower: such an input moves to nChw16c, one counted reorder.
-    if (std::string_view(built.fwd_pd.impl_info_str()).find("ref") != std::string_view::npos && x_md.dims().size() == 4) {
+    // Some inputs have no JIT kernel: aBcd4b (a grouped conv's output with 20 channels per
+    // group) only the reference one, and nhwc with channels not a multiple of 8 (4 in
+    // inference), as a pruned or width-0.35 model has, only the C++ nspc_bnorm. Both are
+    // 5-20x slower than bnorm_jit on nChw16c with the two reorders counted, so such an input
+    // moves to nChw16c; the narrower JIT kernels (avx2, sse41 on nhwc) stay, being faster.
+    // A plain NCHW input keeps its layout: ncsp_bnorm walks each channel's contiguous plane.
+    if (x_md.dims().size() == 4 && !is_jit(built.fwd_pd) && !is_nchw(x_md)) {
       const memory::desc blocked(x_md.dims(), x_md.data_type(), memory::format_tag::nChw16c);
       dnnl::batch_normalization_forward::primitive_desc moved({prop, blocked, eps, flags}, cpu_engine());
-      if (std::string_view(moved.impl_info_str()).find("ref") == std::string_view::npos) built.fwd_pd = moved;
+      if (is_jit(moved)) built.fwd_pd = moved;
     }
     built.fwd = dnnl::batch_normalization_forward(built.fwd_pd);
     return built;

@@ -225,15 +225,16 @@ TEST(BatchNorm, MatchesPyTorch) {
   }
 }
 
+// With channels a multiple of 16 both layouts have JIT kernels (other counts: the test below).
 TEST(BatchNorm, KeepsBlockedAndChannelsLastLayoutsWithoutReorders) {
   using tag = dnnl::memory::format_tag;
-  const Dims dims{3, 20, 7, 7};
+  const Dims dims{3, 32, 7, 7};
   for (const tag layout : {tag::nChw16c, tag::nhwc})
     for (const bool training : {true, false})
       for (const bool fuse_relu : {false, true}) {
         Rng rng(7);
         const dnnl::memory::desc md(dims, dt::f32, layout);
-        const BnInputs in = make_inputs({3, 20, 7, 7, training, fuse_relu, true, true}, rng);
+        const BnInputs in = make_inputs({3, 32, 7, 7, training, fuse_relu, true, true}, rng);
         const Var x(in.x.to_layout(md), true), gamma(in.gamma, true), beta(in.beta, true);
         const Tensor dy = test_support::random_tensor(dims, rng).to_layout(md);
         const BatchNormOptions opt{.fuse_relu = fuse_relu};
@@ -256,35 +257,40 @@ TEST(BatchNorm, KeepsBlockedAndChannelsLastLayoutsWithoutReorders) {
       }
 }
 
-// aBcd4b (a grouped conv's output with 20 channels per group) has only oneDNN's reference
-// kernel: the input moves to nChw16c, the result equals the plain run's, dx comes back in aBcd4b.
-TEST(BatchNorm, SlowLayoutsRunInNChw16c) {
-  const Dims dims{3, 20, 7, 7};
-  const dnnl::memory::desc slow(dims, dt::f32, dnnl::memory::format_tag::aBcd4b);
-  for (const bool training : {true, false}) {
-    Rng rng(8);
-    const BnInputs in = make_inputs({3, 20, 7, 7, training, true, true, true}, rng);
-    const Tensor dy = test_support::random_tensor(dims, rng);
-    const BatchNormOptions opt{.fuse_relu = true};
-    auto run = [&](const dnnl::memory::desc& md) {
-      const Tensor mean = in.running_mean.clone(), var = in.running_var.clone();
-      const Var x(in.x.to_layout(md), true), gamma(in.gamma, true), beta(in.beta, true);
-      const Var y = batch_norm(x, gamma, beta, mean, var, training, opt);
-      y.backward(dy.to_layout(y.data().desc()));
-      EXPECT_EQ(x.grad().desc(), md);
-      return std::vector<std::vector<float>>{y.data().to_plain(), x.grad().to_plain(), gamma.grad().to_plain(),
-                                             mean.to_plain()};
-    };
-    // The layout it runs on is nChw16c, with no reference kernel in either pass.
-    const BatchNormImpl impl = batch_norm_impl(slow, training, opt);
-    EXPECT_EQ(impl.src, dnnl::memory::desc(dims, dt::f32, dnnl::memory::format_tag::nChw16c));
-    EXPECT_EQ(impl.forward.find("ref"), std::string::npos) << impl.forward;
-    EXPECT_EQ(impl.backward.find("ref"), std::string::npos) << impl.backward;
-    const auto moved = run(slow);
-    const auto plain = run(plain_desc(dims));
-    for (size_t i = 0; i < plain.size(); ++i)
-      EXPECT_LE(test_support::closeness(moved[i], plain[i], 1e-5, 1e-4), 1.0) << "training " << training << " part " << i;
-  }
+// Inputs with no JIT kernel run in nChw16c: aBcd4b (a grouped conv's output with 20 channels
+// per group) has only oneDNN's reference kernel, nhwc with 22 channels (a pruned model's)
+// only the C++ nspc_bnorm. The result equals the plain run's and dx comes back in x's layout.
+TEST(BatchNorm, LayoutsWithoutJitKernelsRunInNChw16c) {
+  using tag = dnnl::memory::format_tag;
+  for (const auto& input : {std::pair{int64_t{20}, tag::aBcd4b}, std::pair{int64_t{22}, tag::nhwc}})
+    for (const bool training : {true, false}) {
+      const int64_t channels = input.first;
+      const tag layout = input.second;
+      const Dims dims{3, channels, 7, 7};
+      const dnnl::memory::desc slow(dims, dt::f32, layout);
+      Rng rng(8);
+      const BnInputs in = make_inputs({3, channels, 7, 7, training, true, true, true}, rng);
+      const Tensor dy = test_support::random_tensor(dims, rng);
+      const BatchNormOptions opt{.fuse_relu = true};
+      auto run = [&](const dnnl::memory::desc& md) {
+        const Tensor mean = in.running_mean.clone(), var = in.running_var.clone();
+        const Var x(in.x.to_layout(md), true), gamma(in.gamma, true), beta(in.beta, true);
+        const Var y = batch_norm(x, gamma, beta, mean, var, training, opt);
+        y.backward(dy.to_layout(y.data().desc()));
+        EXPECT_EQ(x.grad().desc(), md);
+        return std::vector<std::vector<float>>{y.data().to_plain(), x.grad().to_plain(), gamma.grad().to_plain(),
+                                               mean.to_plain()};
+      };
+      const std::string what = "channels " + std::to_string(channels) + " training " + std::to_string(training);
+      const BatchNormImpl impl = batch_norm_impl(slow, training, opt);
+      EXPECT_EQ(impl.src, dnnl::memory::desc(dims, dt::f32, tag::nChw16c)) << what;
+      EXPECT_NE(impl.forward.find("jit"), std::string::npos) << what << ": " << impl.forward;
+      EXPECT_NE(impl.backward.find("jit"), std::string::npos) << what << ": " << impl.backward;
+      const auto moved = run(slow);
+      const auto plain = run(plain_desc(dims));
+      for (size_t i = 0; i < plain.size(); ++i)
+        EXPECT_LE(test_support::closeness(moved[i], plain[i], 1e-5, 1e-4), 1.0) << what << " part " << i;
+    }
 }
 
 TEST(BatchNorm, RunningStatisticsMoveOnlyInTraining) {
