@@ -3,14 +3,10 @@
 // input in the layout its kernel runs on, with Int8Conv's oneDNN implementation (the f32
 // side runs oneDNN's inference convolution; ONEDNN_VERBOSE=1 names its kernels).
 // usage: bench_int8 [--batch N] [--threads T] [--reps R]
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <functional>
 #include <vector>
 
+#include "bench/op_bench.h"
 #include "core/engine.h"
 #include "core/grad_mode.h"
 #include "core/rng.h"
@@ -20,23 +16,12 @@
 namespace {
 
 using namespace minnow;
+using bench::median_ms;
 
 struct Layer {
   const char* name;
   int64_t c, o, hw, k, stride, groups;
 };
-
-double median_ms(int reps, const std::function<void()>& run) {
-  run();  // warm-up: builds and caches the primitives
-  std::vector<double> ms;
-  for (int i = 0; i < reps; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    run();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::nth_element(ms.begin(), ms.begin() + reps / 2, ms.end());
-  return ms[static_cast<size_t>(reps / 2)];
-}
 
 std::vector<float> uniform(int64_t n, float lo, float hi, Rng& rng) {
   std::vector<float> v(static_cast<size_t>(n));
@@ -60,17 +45,10 @@ Int8ConvOptions int8_options(const Layer& l, int64_t batch, Rng& rng) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t batch = 32;
-  int threads = 2, reps = 11;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
-    else {
-      std::fprintf(stderr, "bench_int8: unknown argument %s (expected --batch, --threads, --reps)\n", argv[i]);
-      return 2;
-    }
-  }
+  const auto options = bench::parse_op_bench_options(argc, argv, "bench_int8", {.batch = 32, .reps = 11});
+  if (!options) return 2;
+  const int64_t batch = options->batch;
+  const int threads = options->threads, reps = options->reps;
   set_num_threads(threads);
   const NoGrad no_grad;
   const std::vector<Layer> layers = {

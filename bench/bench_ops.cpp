@@ -1,15 +1,11 @@
 // Op benchmark: forward, backward-data and backward-weights times of each conv
 // kind at MobileNet-like shapes, with GFLOP/s and the oneDNN implementation.
 // usage: bench_ops [--batch N] [--threads T] [--reps R]
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "bench/op_bench.h"
 #include "core/engine.h"
 #include "core/rng.h"
 #include "ops/conv2d.h"
@@ -17,6 +13,7 @@
 namespace {
 
 using namespace minnow;
+using bench::median_ms;
 
 struct ConvBench {
   const char* kind;
@@ -25,20 +22,6 @@ struct ConvBench {
 };
 
 // Median wall time of run(), each repetition after an untimed setup().
-double median_ms(int reps, const std::function<void()>& setup, const std::function<void()>& run) {
-  setup();
-  run();  // warm-up: builds and caches the primitives
-  std::vector<double> ms;
-  for (int i = 0; i < reps; ++i) {
-    setup();
-    const auto t0 = std::chrono::steady_clock::now();
-    run();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::nth_element(ms.begin(), ms.begin() + reps / 2, ms.end());
-  return ms[static_cast<size_t>(reps / 2)];
-}
-
 Tensor random_plain(const Dims& dims, Rng& rng) {
   std::vector<float> v(static_cast<size_t>(product(dims)));
   rng.fill_uniform(v, -1.0f, 1.0f);
@@ -48,17 +31,10 @@ Tensor random_plain(const Dims& dims, Rng& rng) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t batch = 32;
-  int threads = 2, reps = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
-    else {
-      std::fprintf(stderr, "bench_ops: unknown argument %s (expected --batch, --threads, --reps)\n", argv[i]);
-      return 2;
-    }
-  }
+  const auto options = bench::parse_op_bench_options(argc, argv, "bench_ops", {.batch = 32, .reps = 5});
+  if (!options) return 2;
+  const int64_t batch = options->batch;
+  const int threads = options->threads, reps = options->reps;
   set_num_threads(threads);
   const std::vector<ConvBench> cases = {
       {"normal 3x3 s2", 3, 32, 224, 3, {.stride = 2, .padding = 1}},

@@ -54,9 +54,9 @@ std::shared_ptr<BnPrimitives> primitives_for(const memory::desc& x_md, float eps
     built.fwd_pd = {{prop, x_md, eps, flags}, cpu_engine()};
     // Some inputs have no JIT kernel: aBcd4b (a grouped conv's output with 20 channels per
     // group) only the reference one, and nhwc with channels not a multiple of 8 (4 in
-    // inference), as a pruned or width-0.35 model has, only the C++ nspc_bnorm. Both are
-    // 5-20x slower than bnorm_jit on nChw16c with the two reorders counted, so such an input
-    // moves to nChw16c; the narrower JIT kernels (avx2, sse41 on nhwc) stay, being faster.
+    // inference), as a pruned or width-0.35 model has, only the C++ nspc_bnorm. Both run up
+    // to 15x slower than bnorm_jit on nChw16c with the two reorders counted (bench_batch_norm),
+    // so such an input moves to nChw16c; the narrower JIT kernels (avx2, sse41) stay on nhwc.
     // A plain NCHW input keeps its layout: ncsp_bnorm walks each channel's contiguous plane.
     if (x_md.dims().size() == 4 && !is_jit(built.fwd_pd) && !is_nchw(x_md)) {
       const memory::desc blocked(x_md.dims(), x_md.data_type(), memory::format_tag::nChw16c);
