@@ -8,8 +8,10 @@ Each row is LABEL=RUN_DIR[:KIND]. KIND says which file is the deployable model a
           its top-1 from `minnow eval --int8` on the test split (the converted model, not the fake-quant one);
   shared  a weight-sharing run: RUN_DIR/shared.safetensors (k-bit indices and codebooks) as the file.
 Top-1 is the run's last eval_epoch record; parameters and Mult-Adds come from `minnow stats`,
-batch-1 latency from `minnow bench --eval/--int8 --batch 1` (median of --steps), for the model
-the run's export describes (its metadata, channel plan included).
+batch-1 latency from `minnow bench --eval/--int8 --batch 1`, for the model the run's export
+describes (its metadata, channel plan included): the median over --runs rounds, each running one
+bench process per row, of that process's median of --steps forwards (on a shared machine a whole
+process can run slow, for tens of seconds at a time).
 """
 import argparse
 import json
@@ -46,46 +48,73 @@ def last_top1(run_dir):
     return top1
 
 
-def row(exe, label, run_dir, kind, threads, steps):
-    meta = export_metadata(os.path.join(run_dir, "model.safetensors"))
-    args = model_args(meta)
-    stats = json.loads(run([exe, "stats", *args, "--json"]))
-    bench = [exe, "bench", *args, "--batch", "1", "--threads", str(threads), "--steps", str(steps), "--json"]
-    file = os.path.join(run_dir, "model.safetensors")
-    if kind == "int8":
-        file = os.path.join(run_dir, "int8.safetensors")
-        run([exe, "export", run_dir, "--format", "int8", "-o", file])
-        ms = json.loads(run(bench + ["--int8"]))["int8_ms_per_batch"]
-        top1 = json.loads(run([exe, "eval", os.path.join(run_dir, "config.yaml"), "--weights",
-                               os.path.join(run_dir, "model.safetensors"), "--int8", "--json"]))["top1"]
-    else:
-        top1 = last_top1(run_dir)
-        ms = json.loads(run(bench + ["--eval"]))["f32_ms_per_batch"]
-        if kind == "shared":
-            file = os.path.join(run_dir, "shared.safetensors")
-    return [label, f"{top1:.2f}%", f"{stats['params']:,}", f"{stats['macs'] / 1e6:.2f} M",
-            f"{ms:.3f}", f"{os.path.getsize(file) / 1024:.0f} KiB"]
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+class Row:
+    """One table row: everything but the latency, and the bench command that times it."""
+
+    def __init__(self, exe, label, run_dir, kind, threads, steps):
+        meta = export_metadata(os.path.join(run_dir, "model.safetensors"))
+        args = model_args(meta)
+        stats = json.loads(run([exe, "stats", *args, "--json"]))
+        self.bench = [exe, "bench", *args, "--batch", "1", "--threads", str(threads), "--steps", str(steps), "--json"]
+        self.file = os.path.join(run_dir, "model.safetensors")
+        if kind == "int8":
+            self.file = os.path.join(run_dir, "int8.safetensors")
+            run([exe, "export", run_dir, "--format", "int8", "-o", self.file])
+            self.bench += ["--int8"]
+            self.key = "int8_ms_per_batch"
+            self.top1 = json.loads(run([exe, "eval", os.path.join(run_dir, "config.yaml"), "--weights",
+                                        os.path.join(run_dir, "model.safetensors"), "--int8", "--json"]))["top1"]
+        else:
+            self.bench += ["--eval"]
+            self.key = "f32_ms_per_batch"
+            self.top1 = last_top1(run_dir)
+            if kind == "shared":
+                self.file = os.path.join(run_dir, "shared.safetensors")
+        self.label, self.stats, self.ms = label, stats, []
+
+    def time_once(self):
+        self.ms.append(json.loads(run(self.bench))[self.key])
+
+    def cells(self):
+        return [self.label, f"{self.top1:.2f}%", f"{self.stats['params']:,}", f"{self.stats['macs'] / 1e6:.2f} M",
+                f"{median(self.ms):.3f}", f"{os.path.getsize(self.file) / 1024:.0f} KiB"]
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--minnow", default="build/minnow")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--runs", type=int, default=5, help="rounds over all rows, one bench process per row each")
     p.add_argument("rows", nargs="+", help="LABEL=RUN_DIR[:KIND]")
     a = p.parse_args()
-    print("\n".join(cpu_lines()))
-    print(f"threads {a.threads}, batch-1 latency: median of {a.steps} forwards\n")
-    print("| model | top-1 | parameters | Mult-Adds | latency ms | file |")
-    print("|---|---:|---:|---:|---:|---:|")
+    rows, failed = [], {}
     for spec in a.rows:
         label, _, target = spec.partition("=")
         run_dir, _, kind = target.partition(":")
         try:
-            cells = row(a.minnow, label, run_dir, kind or "float", a.threads, a.steps)
+            rows.append(Row(a.minnow, label, run_dir, kind or "float", a.threads, a.steps))
         except (Failed, OSError, KeyError) as e:
-            cells = [label, f"failed: {e}", "", "", "", ""]
-        print("| " + " | ".join(cells) + " |")
+            failed[label] = e
+    # Rounds over all rows, so that a slow spell of a shared machine falls on several rows once
+    # each rather than on all the runs of one row.
+    for _ in range(a.runs):
+        for r in rows:
+            r.time_once()
+    print("\n".join(cpu_lines()))
+    print(f"threads {a.threads}, batch-1 latency: median over {a.runs} rounds of each process's median of "
+          f"{a.steps} forwards\n")
+    print("| model | top-1 | parameters | Mult-Adds | latency ms | file |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print("| " + " | ".join(r.cells()) + " |")
+    for label, e in failed.items():
+        print(f"| {label} | failed: {e} | | | | |")
 
 
 if __name__ == "__main__":
