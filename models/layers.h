@@ -37,6 +37,10 @@ class Conv2d : public Module {
   // kept output channel; each keeps the same in-group output and input indices, so a
   // depthwise conv keeps one group per channel and a grouped conv keeps all its groups.
   void keep_channels(std::span<const int64_t> out, std::span<const int64_t> in);
+  // Folds a per-output-channel affine map and an activation into the layer, for inference:
+  // w[o] <- scale[o] w[o], b[o] <- scale[o] b[o] + shift[o] (b = 0 without a bias), and `post`
+  // runs inside the conv primitive (models/inference_fold.h).
+  void fold_scale_shift(std::span<const float> scale, std::span<const float> shift, ConvPostOp post);
 
  protected:
   Var forward_impl(const Var& x) override;

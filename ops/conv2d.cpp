@@ -7,6 +7,8 @@
 // src, weights and dst are bf16, the f32 weight is converted at each call, and dw comes back f32.
 #include "ops/conv2d.h"
 
+#include <bit>
+
 #include "core/compute_type.h"
 #include "core/error.h"
 #include "core/primitive_timer.h"
@@ -90,7 +92,13 @@ dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const 
   const memory::desc bias_md = s.bias ? memory::desc({s.o}, dt::f32, memory::format_tag::a) : memory::desc();
   dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, src_md, any_desc(s.weights(), s.act),
                                     bias_md, any_desc(s.dst(), s.act), s.strides(), s.dilates(), s.pads(), s.pads());
-  return {d, cpu_engine()};
+  dnnl::primitive_attr attr;
+  if (s.opt.post.defined()) {
+    dnnl::post_ops post;
+    post.append_eltwise(1.0f, s.opt.post.alg, s.opt.post.alpha, s.opt.post.beta);
+    attr.set_post_ops(post);
+  }
+  return {d, attr, cpu_engine()};
 }
 
 // Keeps a blocked input's layout when oneDNN runs the same kernel on it as on
@@ -145,7 +153,8 @@ std::shared_ptr<ConvPrimitives> primitives_for(const ConvShape& s, const memory:
   Key key("conv2d");
   key.add(x_md).add(s.o).add(s.kh).add(s.kw).add(s.opt.stride).add(s.opt.padding).add(s.opt.dilation)
       .add(s.opt.groups).add(static_cast<int64_t>(s.bias)).add(static_cast<int64_t>(prop))
-      .add(static_cast<int64_t>(s.act));
+      .add(static_cast<int64_t>(s.act)).add(static_cast<int64_t>(s.opt.post.alg))
+      .add(std::bit_cast<uint32_t>(s.opt.post.alpha)).add(std::bit_cast<uint32_t>(s.opt.post.beta));
   auto p = cached<ConvPrimitives>(key, [&] {
     ConvPrimitives built;
     built.fwd_pd = choose_fwd_pd(s, x_md, prop);
@@ -181,6 +190,8 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
   if (s.bias)
     MINNOW_CHECK(b.dims() == Dims{s.o}, "conv2d: expected bias dims [", s.o, "], got ", dims_str(b.dims()));
   const bool record = should_record({x, w, b});
+  MINNOW_CHECK(!record || !options.post.defined(),
+               "conv2d: an activation post-op is for inference only, got one on a conv that records for backward");
   const auto prop = record ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
   const auto p = primitives_for(s, x.data().desc(), prop, record);
 

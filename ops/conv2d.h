@@ -9,11 +9,20 @@
 
 namespace minnow {
 
+// An activation applied to the conv's output inside the same primitive (a oneDNN eltwise
+// post-op, y = act(x * w + b)). Inference only: conv2d refuses it when it records for backward.
+struct ConvPostOp {
+  dnnl::algorithm alg = dnnl::algorithm::undef;  // undef: none
+  float alpha = 0.0f, beta = 0.0f;               // oneDNN's eltwise parameters (clip: lower, upper)
+  bool defined() const { return alg != dnnl::algorithm::undef; }
+};
+
 struct Conv2dOptions {
   int64_t stride = 1;
   int64_t padding = 0;
   int64_t dilation = 1;
   int64_t groups = 1;
+  ConvPostOp post{};
 };
 
 // x: (N, C, H, W); w: (O, C / groups, kH, kW); b: (O) or an undefined Var.

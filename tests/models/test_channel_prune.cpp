@@ -14,6 +14,7 @@
 #include "models/model_stats.h"
 #include "models/sequential.h"
 #include "tests/support/errors.h"
+#include "tests/support/model_checks.h"
 #include "tests/support/random.h"
 #include "tests/support/zoo_cases.h"
 
@@ -23,26 +24,8 @@ namespace {
 using test_support::closeness;
 using test_support::expect_error;
 using test_support::random_tensor;
+using test_support::randomise_batch_norms;
 using test_support::ZooCase;
-
-void fill(const Tensor& t, Rng& rng, float lo, float hi) {
-  const Tensor r = random_tensor(t.dims(), rng, lo, hi);
-  std::copy_n(r.data<float>(), t.numel(), t.data<float>());
-}
-
-// BN statistics and affine parameters away from their (0, 1) start, so that a BN channel
-// of a removed unit would show if it were left in.
-void randomise_batch_norms(Module& model, uint64_t seed) {
-  Rng rng(seed);
-  for (const auto& [name, m] : model.named_modules()) {
-    auto* bn = dynamic_cast<BatchNorm2d*>(m);
-    if (!bn) continue;
-    fill(bn->running_mean(), rng, -0.5f, 0.5f);
-    fill(bn->running_var(), rng, 0.5f, 2.0f);
-    fill(bn->weight().data(), rng, 0.5f, 1.5f);
-    fill(bn->bias().data(), rng, -0.5f, 0.5f);
-  }
-}
 
 // Zeroes output channels `gone` of a parameter of `out` output channels (weight rows, whatever
 // its grouped dims; bias or BN entries).

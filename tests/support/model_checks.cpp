@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/grad_mode.h"
+#include "models/layers.h"
 #include "ops/losses.h"
 #include "tests/support/random.h"
 #include "train/grad_clip.h"
@@ -26,6 +27,12 @@ float mean(const std::vector<float>& values) {
 }
 
 float loss_value(const Var& loss) { return loss.data().to_plain()[0]; }
+
+// t's values replaced by uniform ones in [lo, hi).
+void fill(const Tensor& t, Rng& rng, float lo, float hi) {
+  const Tensor r = random_tensor(t.dims(), rng, lo, hi);
+  std::copy_n(r.data<float>(), t.numel(), t.data<float>());
+}
 
 }  // namespace
 
@@ -85,6 +92,18 @@ OverfitResult overfit(Module& model, const OverfitOptions& options) {
     if (result.steps >= o.batches) result.final_loss = mean(losses);
   }
   return result;
+}
+
+void randomise_batch_norms(Module& model, uint64_t seed) {
+  Rng rng(seed);
+  for (const auto& [name, m] : model.named_modules()) {
+    auto* bn = dynamic_cast<BatchNorm2d*>(m);
+    if (!bn) continue;
+    fill(bn->running_mean(), rng, -0.5f, 0.5f);
+    fill(bn->running_var(), rng, 0.5f, 2.0f);
+    fill(bn->weight().data(), rng, 0.5f, 1.5f);
+    fill(bn->bias().data(), rng, -0.5f, 0.5f);
+  }
 }
 
 }  // namespace minnow::test_support

@@ -36,4 +36,9 @@ struct OverfitResult {
 // are uniform in [-1, 1), the labels uniform over the classes.
 OverfitResult overfit(Module& model, const OverfitOptions& options);
 
+// Every BatchNorm2d's running statistics and affine parameters drawn away from their (0, 1)
+// start (mean, beta in [-0.5, 0.5), var in [0.5, 2), gamma in [0.5, 1.5)), so that a test sees
+// what the batch norms do in eval mode.
+void randomise_batch_norms(Module& model, uint64_t seed);
+
 }  // namespace minnow::test_support

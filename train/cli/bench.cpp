@@ -158,6 +158,10 @@ void add_bench_command(CLI::App& app, Action& action) {
                                     "Training steps in f32, or bf16 mixed precision (the config's precision key)")
                         ->capture_default_str()
                         ->check(CLI::IsMember({"f32", "bf16"}));
+  auto* fold = cmd->add_flag("--fold", args->fold,
+                             "With --eval or --int8: time the f32 model with each conv-BN-activation block folded "
+                             "into one conv primitive, as deployment runtimes run it");
+  fold->excludes(qat)->excludes(precision);
   eval->excludes(int8)->excludes(qat)->excludes(precision);
   int8->excludes(qat)->excludes(precision);
   qat->excludes(precision);

@@ -18,6 +18,7 @@ struct InferenceBenchArgs {
   int threads = 2;
   int steps = 10;
   bool json = false;
+  bool fold = false;  // --eval/--int8: the f32 model with its batch norms folded (models/inference_fold.h)
 };
 
 // A batch of (batch, in_channels, resolution, resolution) standard-normal pixels, plain.

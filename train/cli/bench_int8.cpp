@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/grad_mode.h"
 #include "core/rng.h"
+#include "models/inference_fold.h"
 #include "train/config.h"
 #include "train/qat/int8_model.h"
 #include "train/qat/prepare_qat.h"
@@ -67,6 +68,7 @@ int run_inference_bench(const InferenceBenchArgs& a, bool int8) {
 
   auto model = create_model(a.spec);
   model->eval();
+  const int folded = a.fold ? fold_for_inference(*model) : 0;
   NoGrad no_grad;
   const Timing f32 = time_ms([&] { (void)model->forward(Var(x)).data(); }, a.steps);
   const Timing q = int8 ? time_ms([&] { (void)quantized->forward(x); }, a.steps) : Timing{};
@@ -83,6 +85,7 @@ int run_inference_bench(const InferenceBenchArgs& a, bool int8) {
                           {"f32_ms_per_batch", f32.median_ms},
                           {"f32_ms_min", f32.min_ms},
                           {"f32_ms_max", f32.max_ms},
+                          {"folded_blocks", folded},
                           {"peak_rss_mib", peak_rss_mib()}};
     if (int8) {
       out.update({{"int8_images_per_second", per_second(q.median_ms)},
