@@ -8,8 +8,9 @@ usage: bench/compare_latency.py [--minnow build/minnow] [--opencv build/bench/op
 For every model, back to back: OpenCV 4.6's DNN module on minnow's own float ONNX export
 (bench/opencv_latency), minnow's f32 eval forward and its int8 model (`minnow bench --int8 --batch 1`;
 `--eval` for a family convert_int8 refuses) and PyTorch's eval forward under no_grad
-(torch_baseline.py --eval --batch 1). Each side reports the median of --steps forwards on random data,
-after its warm-up (minnow and OpenCV 2, PyTorch 1). Prints the CPU, then a Markdown table of the medians
+(torch_baseline.py --eval --batch 1); minnow f32 also with its conv-BN-activation blocks folded
+(`minnow bench --eval --fold`, models/inference_fold.h), as OpenCV folds BN into its convs. Each side
+reports the median of --steps forwards on random data, after its warm-up (minnow and OpenCV 2, PyTorch 1). Prints the CPU, then a Markdown table of the medians
 in ms and the ratios the deployment goals are stated in, then footnotes for what did not run.
 """
 import argparse
@@ -42,16 +43,17 @@ def run_opencv(exe, args, res, threads, steps):
 
 
 def run_minnow(exe, args, res, threads, steps):
-    """(f32 ms, int8 ms or None, why int8 is missing or None)."""
+    """(f32 ms, f32 folded ms, int8 ms or None, why int8 is missing or None)."""
     cmd = [exe, "bench", *args, "--resolution", str(res), "--batch", "1", "--threads", str(threads),
            "--steps", str(steps), "--num-classes", "10", "--json"]
+    folded = json.loads(run(cmd + ["--eval", "--fold"]))["f32_ms_per_batch"]
     try:
         out = json.loads(run(cmd + ["--int8"]))
-        return out["f32_ms_per_batch"], out["int8_ms_per_batch"], None
+        return out["f32_ms_per_batch"], folded, out["int8_ms_per_batch"], None
     except Failed as e:
         if "has no int8 model" not in str(e):
             raise
-        return json.loads(run(cmd + ["--eval"]))["f32_ms_per_batch"], None, str(e)
+        return json.loads(run(cmd + ["--eval"]))["f32_ms_per_batch"], folded, None, str(e)
 
 
 def run_torch(script, name, res, threads, steps):
@@ -92,9 +94,9 @@ def main():
     for line in cpu_lines():
         print(line)
     print(f"batch 1, {a.resolution} px, 10 classes, {a.threads} thread(s), median of {a.steps} forwards each\n")
-    print("| model | minnow f32 ms | minnow int8 ms | PyTorch eval ms | OpenCV DNN ms "
-          "| OpenCV / minnow f32 (goal >= 2) | f32 / int8 (goal >= 3) | PyTorch / minnow f32 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| model | minnow f32 ms | minnow f32 folded ms | minnow int8 ms | PyTorch eval ms | OpenCV DNN ms "
+          "| OpenCV / minnow f32 folded (goal >= 2) | f32 / int8 (goal >= 3) | PyTorch / minnow f32 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     notes, opencv_version = [], None
     for row in rows:
         shown, args, torch_name = MODELS[row]
@@ -104,13 +106,14 @@ def main():
             notes.append(f"{shown}: left out, OpenCV DNN cannot run its ONNX export ({e})")
             continue
         try:
-            f32_ms, int8_ms, no_int8 = run_minnow(a.minnow, args, a.resolution, a.threads, a.steps)
+            f32_ms, folded_ms, int8_ms, no_int8 = run_minnow(a.minnow, args, a.resolution, a.threads, a.steps)
             torch_ms = run_torch(a.baseline, torch_name, a.resolution, a.threads, a.steps)
         except Failed as e:
             sys.exit(f"compare_latency: {shown}: {e}")
         if no_int8:
             notes.append(f"{shown}: no int8 column ({no_int8})")
-        print(f"| {shown} | {ms(f32_ms)} | {ms(int8_ms)} | {ms(torch_ms)} | {ms(cv_ms)} | {ratio(cv_ms, f32_ms)} "
+        print(f"| {shown} | {ms(f32_ms)} | {ms(folded_ms)} | {ms(int8_ms)} | {ms(torch_ms)} | {ms(cv_ms)} "
+              f"| {ratio(cv_ms, folded_ms)} "
               f"| {ratio(f32_ms, int8_ms)} | {ratio(torch_ms, f32_ms)} |", flush=True)
 
     print(f"\nOpenCV {opencv_version or '(none ran)'} DNN on minnow's float ONNX export (opset 10, BN folded); "
