@@ -130,6 +130,8 @@ TEST(CliErrors, BenchInt8OfAFamilyWithoutInt8FormIsOneLine) {
                         "bench --int8: densenet121 has no int8 model (convert_int8: ");
   expect_one_line_error(run_minnow({"bench", "--eval", "--int8", "--model", "mobilenet_v1"}, folder.path()),
                         "--eval excludes --int8");
+  expect_one_line_error(run_minnow({"bench", "--fold", "--model", "mobilenet_v1"}, folder.path()),
+                        "--fold: expected --eval or --int8 with it");
 }
 
 }  // namespace

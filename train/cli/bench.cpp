@@ -45,6 +45,8 @@ struct StepTime {
 };
 
 int run_bench(const BenchArgs& a) {
+  MINNOW_CHECK(!a.fold || a.eval || a.int8,
+               "--fold: expected --eval or --int8 with it (it folds the inference model), got a training-step bench");
   if (a.eval || a.int8) return run_inference_bench(a, a.int8);
   if (dist::launched_by_mpi()) {
     try {
