@@ -9,25 +9,6 @@
 #include "core/grad_mode.h"
 
 namespace minnow {
-namespace {
-
-// The oneDNN eltwise post-op computing the activation as ops/eltwise.h does; nullopt where
-// it takes more than one (hardsigmoid), which then stays a layer of its own.
-std::optional<ConvPostOp> post_op(ActivationKind kind) {
-  using dnnl::algorithm;
-  switch (kind) {
-    case ActivationKind::relu: return ConvPostOp{algorithm::eltwise_relu};
-    case ActivationKind::relu6: return ConvPostOp{algorithm::eltwise_clip_v2, 0.0f, 6.0f};
-    case ActivationKind::hardswish: return ConvPostOp{algorithm::eltwise_hardswish};
-    case ActivationKind::sigmoid: return ConvPostOp{algorithm::eltwise_logistic};
-    case ActivationKind::swish: return ConvPostOp{algorithm::eltwise_swish, 1.0f};
-    case ActivationKind::hardsigmoid: return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 ConvBnAct::ConvBnAct(const Options& o) : Sequential("ConvBnAct") {
   conv_ = add(std::make_shared<Conv2d>(Conv2d::Options{
       .in = o.in, .out = o.out, .kernel = o.kernel, .stride = o.stride, .groups = o.groups, .bias = false}));
@@ -47,8 +28,8 @@ void ConvBnAct::fold_for_inference() {
     shift[c] = beta[c] - mean[c] * scale[c];
   }
   std::optional<ConvPostOp> post;
-  if (bn_->options().fuse_relu) post = post_op(ActivationKind::relu);
-  else if (act_) post = post_op(act_->kind());
+  if (bn_->options().fuse_relu) post = activation_post_op(ActivationKind::relu);
+  else if (act_) post = activation_post_op(act_->kind());
   act_in_conv_ = post.has_value();
   conv_->fold_scale_shift(scale, shift, post.value_or(ConvPostOp{}));
   folded_ = true;

@@ -104,6 +104,19 @@ const char* activation_name(ActivationKind kind) {
   return "?";
 }
 
+std::optional<ConvPostOp> activation_post_op(ActivationKind kind) {
+  using dnnl::algorithm;
+  switch (kind) {
+    case ActivationKind::relu: return ConvPostOp{algorithm::eltwise_relu};
+    case ActivationKind::relu6: return ConvPostOp{algorithm::eltwise_clip_v2, 0.0f, 6.0f};
+    case ActivationKind::hardswish: return ConvPostOp{algorithm::eltwise_hardswish};
+    case ActivationKind::sigmoid: return ConvPostOp{algorithm::eltwise_logistic};
+    case ActivationKind::swish: return ConvPostOp{algorithm::eltwise_swish, 1.0f};
+    case ActivationKind::hardsigmoid: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 Activation::Activation(ActivationKind kind) : Module("Activation"), kind_(kind) {}
 
 Var apply_activation(ActivationKind kind, const Var& x) {

@@ -4,6 +4,7 @@
 // them with their own scheme. Blocks and models live in their own files.
 #pragma once
 
+#include <optional>
 #include <span>
 
 #include "core/rng.h"
@@ -114,6 +115,9 @@ enum class ActivationKind { relu, relu6, hardswish, hardsigmoid, sigmoid, swish 
 const char* activation_name(ActivationKind kind);
 // The activation's op (ops/eltwise.h) on x.
 Var apply_activation(ActivationKind kind, const Var& x);
+// The same activation as one oneDNN eltwise post-op of a conv (ConvPostOp, inference), or
+// nullopt where it takes more than one (hardsigmoid).
+std::optional<ConvPostOp> activation_post_op(ActivationKind kind);
 
 class Activation : public Module {
  public:
