@@ -3,20 +3,25 @@
 
 usage: bench/compare_latency.py [--minnow build/minnow] [--opencv build/bench/opencv_latency]
                                 [--baseline ../shared/bench/torch_baseline.py]
-                                [--threads 2] [--steps 50] [--resolution 224] [--models a,b]
+                                [--threads 2] [--steps 50] [--rounds 1] [--resolution 224] [--models a,b]
 
 For every model, back to back: OpenCV 4.6's DNN module on minnow's own float ONNX export
 (bench/opencv_latency), minnow's f32 eval forward and its int8 model (`minnow bench --int8 --batch 1`;
 `--eval` for a family convert_int8 refuses) and PyTorch's eval forward under no_grad
-(torch_baseline.py --eval --batch 1); minnow f32 also with its conv-BN-activation blocks folded
-(`minnow bench --eval --fold`, models/inference_fold.h), as OpenCV folds BN into its convs. Each side
-reports the median of --steps forwards on random data, after its warm-up (minnow and OpenCV 2, PyTorch 1). Prints the CPU, then a Markdown table of the medians
-in ms and the ratios the deployment goals are stated in, then footnotes for what did not run.
+(torch_baseline.py --eval --batch 1). minnow f32 runs twice more: folded (`minnow bench --eval --fold`,
+models/inference_fold.h: batch norms and the activations after them folded into the convs, as OpenCV
+folds BN into its convs), and folded with its 3x3 stride-1 convs as oneDNN's Winograd kernel
+(`--fold --winograd`). "best f32" is the fastest of the three f32 columns. Each side's process reports
+the median of --steps forwards on random data, after its warm-up (minnow and OpenCV 2, PyTorch 1); with
+--rounds R every process runs R times, all models in turn each round, and the table shows the median of
+the R. Prints the CPU, then a Markdown table of the medians in ms and the ratios the deployment goals are
+stated in, then footnotes for what did not run.
 """
 import argparse
 import json
 import os
 import re
+import statistics
 import sys
 
 from bench_common import Failed, cpu_lines, run
@@ -43,17 +48,19 @@ def run_opencv(exe, args, res, threads, steps):
 
 
 def run_minnow(exe, args, res, threads, steps):
-    """(f32 ms, f32 folded ms, int8 ms or None, why int8 is missing or None)."""
+    """{"f32", "folded", "winograd", "int8"} ms (int8 None where the family has no int8 model), and why int8 is
+    missing or None."""
     cmd = [exe, "bench", *args, "--resolution", str(res), "--batch", "1", "--threads", str(threads),
            "--steps", str(steps), "--num-classes", "10", "--json"]
-    folded = json.loads(run(cmd + ["--eval", "--fold"]))["f32_ms_per_batch"]
+    out = {"folded": json.loads(run(cmd + ["--eval", "--fold"]))["f32_ms_per_batch"],
+           "winograd": json.loads(run(cmd + ["--eval", "--fold", "--winograd"]))["f32_ms_per_batch"]}
     try:
-        out = json.loads(run(cmd + ["--int8"]))
-        return out["f32_ms_per_batch"], folded, out["int8_ms_per_batch"], None
+        q = json.loads(run(cmd + ["--int8"]))
+        return {**out, "f32": q["f32_ms_per_batch"], "int8": q["int8_ms_per_batch"]}, None
     except Failed as e:
         if "has no int8 model" not in str(e):
             raise
-        return json.loads(run(cmd + ["--eval"]))["f32_ms_per_batch"], folded, None, str(e)
+        return {**out, "f32": json.loads(run(cmd + ["--eval"]))["f32_ms_per_batch"], "int8": None}, str(e)
 
 
 def run_torch(script, name, res, threads, steps):
@@ -65,6 +72,13 @@ def run_torch(script, name, res, threads, steps):
     # Both are rounded (4 decimals of seconds, 1 of images/s): take the one with more significant digits.
     step_s, per_s = float(m.group(1)), float(m.group(2))
     return 1000 * step_s if step_s > 0.0316 else 1000 / per_s
+
+
+def median_of(values):
+    """The median of a round's values; None where a side did not run (no int8 model)."""
+    if any(v is None for v in values):
+        return None
+    return statistics.median(values)
 
 
 def ratio(num, den):
@@ -83,6 +97,9 @@ def main():
     ap.add_argument("--baseline", default=os.path.join(here, "..", "..", "shared", "bench", "torch_baseline.py"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=50, help="timed batch-1 forwards per side (the median is shown)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="times every side of every model runs, one model after another; the table shows the median "
+                         "over rounds (this machine has slow spells that catch whole processes)")
     ap.add_argument("--resolution", type=int, default=224)
     ap.add_argument("--models", default=",".join(MODELS), help="comma-separated, of: " + ", ".join(MODELS))
     a = ap.parse_args()
@@ -93,28 +110,39 @@ def main():
 
     for line in cpu_lines():
         print(line)
-    print(f"batch 1, {a.resolution} px, 10 classes, {a.threads} thread(s), median of {a.steps} forwards each\n")
-    print("| model | minnow f32 ms | minnow f32 folded ms | minnow int8 ms | PyTorch eval ms | OpenCV DNN ms "
-          "| OpenCV / minnow f32 folded (goal >= 2) | f32 / int8 (goal >= 3) | PyTorch / minnow f32 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"batch 1, {a.resolution} px, 10 classes, {a.threads} thread(s), median of {a.steps} forwards per process, "
+          f"median over {a.rounds} round(s)\n", flush=True)
     notes, opencv_version = [], None
-    for row in rows:
-        shown, args, torch_name = MODELS[row]
-        try:
-            cv_ms, opencv_version = run_opencv(a.opencv, args, a.resolution, a.threads, a.steps)
-        except Failed as e:
-            notes.append(f"{shown}: left out, OpenCV DNN cannot run its ONNX export ({e})")
-            continue
-        try:
-            f32_ms, folded_ms, int8_ms, no_int8 = run_minnow(a.minnow, args, a.resolution, a.threads, a.steps)
-            torch_ms = run_torch(a.baseline, torch_name, a.resolution, a.threads, a.steps)
-        except Failed as e:
-            sys.exit(f"compare_latency: {shown}: {e}")
-        if no_int8:
-            notes.append(f"{shown}: no int8 column ({no_int8})")
-        print(f"| {shown} | {ms(f32_ms)} | {ms(folded_ms)} | {ms(int8_ms)} | {ms(torch_ms)} | {ms(cv_ms)} "
-              f"| {ratio(cv_ms, folded_ms)} "
-              f"| {ratio(f32_ms, int8_ms)} | {ratio(torch_ms, f32_ms)} |", flush=True)
+    samples = {row: [] for row in rows}  # per round: {side: ms}
+    for _ in range(a.rounds):
+        for row in list(samples):
+            shown, args, torch_name = MODELS[row]
+            try:
+                cv_ms, opencv_version = run_opencv(a.opencv, args, a.resolution, a.threads, a.steps)
+            except Failed as e:
+                notes.append(f"{shown}: left out, OpenCV DNN cannot run its ONNX export ({e})")
+                del samples[row]
+                continue
+            try:
+                m, no_int8 = run_minnow(a.minnow, args, a.resolution, a.threads, a.steps)
+                m["torch"] = run_torch(a.baseline, torch_name, a.resolution, a.threads, a.steps)
+            except Failed as e:
+                sys.exit(f"compare_latency: {shown}: {e}")
+            if no_int8 and not samples[row]:
+                notes.append(f"{shown}: no int8 column ({no_int8})")
+            samples[row].append({**m, "opencv": cv_ms})
+
+    print("| model | minnow f32 ms | f32 folded ms | f32 folded + Winograd ms | minnow int8 ms | PyTorch eval ms "
+          "| OpenCV DNN ms | OpenCV / folded | OpenCV / folded + Winograd (goal >= 2) | f32 / int8 "
+          "| best f32 / int8 (goal >= 3) | PyTorch / minnow f32 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row, rounds in samples.items():
+        m = {side: median_of([r[side] for r in rounds]) for side in rounds[0]}
+        best_f32 = min(m["f32"], m["folded"], m["winograd"])
+        print(f"| {MODELS[row][0]} | {ms(m['f32'])} | {ms(m['folded'])} | {ms(m['winograd'])} | {ms(m['int8'])} "
+              f"| {ms(m['torch'])} | {ms(m['opencv'])} | {ratio(m['opencv'], m['folded'])} "
+              f"| {ratio(m['opencv'], m['winograd'])} | {ratio(m['f32'], m['int8'])} | {ratio(best_f32, m['int8'])} "
+              f"| {ratio(m['torch'], m['f32'])} |")
 
     print(f"\nOpenCV {opencv_version or '(none ran)'} DNN on minnow's float ONNX export (opset 10, BN folded); "
           "PyTorch eval under no_grad, NCHW.")

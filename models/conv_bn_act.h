@@ -23,22 +23,10 @@ class ConvBnAct : public Sequential {
   explicit ConvBnAct(const Options& options);
   const Conv2d& conv() const { return *conv_; }
   const BatchNorm2d& bn() const { return *bn_; }
-  // Folds the batch norm's running statistics and affine map into the conv's weights and
-  // bias, and the activation into the conv primitive where oneDNN has it as a post-op
-  // (models/inference_fold.h). From then on the block runs only in eval mode without
-  // gradients, as one conv primitive.
-  void fold_for_inference();
-  bool folded() const { return folded_; }
-
- protected:
-  Var forward_impl(const Var& x) override;
 
  private:
   std::shared_ptr<Conv2d> conv_;
   std::shared_ptr<BatchNorm2d> bn_;
-  std::shared_ptr<Activation> act_;  // null without an activation or with a ReLU (fused into bn_)
-  bool folded_ = false;
-  bool act_in_conv_ = false;  // after folding: the activation runs as the conv's post-op
 };
 
 }  // namespace minnow

@@ -1,11 +1,12 @@
-// Folding an affine map into a Conv2d for inference: each output channel's filter and bias
-// scaled and shifted, computed on the plain (OIHW) values into new parameters.
+// Folding into a Conv2d for inference: an affine map (each output channel's filter and bias
+// scaled and shifted, computed on the plain (OIHW) values into new parameters) and an
+// activation (a oneDNN eltwise post-op of the conv primitive).
 #include "core/error.h"
 #include "models/layers.h"
 
 namespace minnow {
 
-void Conv2d::fold_scale_shift(std::span<const float> scale, std::span<const float> shift, ConvPostOp post) {
+void Conv2d::fold_scale_shift(std::span<const float> scale, std::span<const float> shift) {
   const auto out = static_cast<size_t>(options_.out);
   MINNOW_CHECK(scale.size() == out && shift.size() == out, "Conv2d::fold_scale_shift: expected ", out,
                " scales and shifts (one per output channel), got ", scale.size(), " and ", shift.size());
@@ -23,6 +24,10 @@ void Conv2d::fold_scale_shift(std::span<const float> scale, std::span<const floa
   const Tensor bias = Tensor::from_plain({options_.out}, b);
   bias_ = bias_.defined() ? replace_parameter("bias", bias) : register_parameter("bias", bias);
   options_.bias = true;
+}
+
+void Conv2d::fuse_post_op(ConvPostOp post) {
+  MINNOW_CHECK(!op_.post.defined(), "Conv2d::fuse_post_op: the layer already runs an activation inside the conv");
   op_.post = post;
 }
 

@@ -16,6 +16,23 @@
 
 namespace minnow {
 
+namespace {
+
+// A layer folded for inference (models/inference_fold.h) runs in eval mode without gradients only.
+void check_folded_use(const Module& layer) {
+  MINNOW_CHECK(!layer.training() && !grad_enabled(), layer.type(), ": a layer folded for inference runs only in eval "
+               "mode without gradients, got ", layer.training() ? "training mode" : "gradients on");
+}
+
+// A batch norm or activation folded into the conv before it hands its input on; the trace
+// then makes no node of it.
+Var pass_folded(const Module& layer, const Var& x) {
+  check_folded_use(layer);
+  return x;
+}
+
+}  // namespace
+
 Conv2d::Conv2d(const Options& options) : Module("Conv2d"), options_(options) {
   const auto& o = options;
   MINNOW_CHECK(o.in > 0 && o.out > 0 && o.kernel > 0 && o.groups > 0 && o.in % o.groups == 0 &&
@@ -36,6 +53,7 @@ Conv2d::Conv2d(const Options& options) : Module("Conv2d"), options_(options) {
 }
 
 Var Conv2d::forward_impl(const Var& x) {
+  if (op_.post.defined()) check_folded_use(*this);
   Var y = conv2d(x, weight_transform_ ? weight_transform_(weight_) : weight_, bias_, op_);
   const Dims d = y.dims();  // (N, out, H', W')
   const bool depthwise = options_.groups == options_.in && options_.groups > 1;
@@ -59,7 +77,9 @@ void BatchNorm2d::set_momentum(float momentum) {
   options_.momentum = momentum;
 }
 
+
 Var BatchNorm2d::forward_impl(const Var& x) {
+  if (folded_) return pass_folded(*this, x);
   // A checkpoint's recomputation in training normalises with the batch statistics again but
   // passes no running buffers, so they are updated once.
   const bool again = training() && recomputing();
@@ -132,6 +152,7 @@ Var apply_activation(ActivationKind kind, const Var& x) {
 }
 
 Var Activation::forward_impl(const Var& x) {
+  if (folded_) return pass_folded(*this, x);
   const Var y = apply_activation(kind_, x);
   report_layer(*this, activation_name(kind_), y.dims(), 0);
   return y;

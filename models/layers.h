@@ -38,10 +38,17 @@ class Conv2d : public Module {
   // kept output channel; each keeps the same in-group output and input indices, so a
   // depthwise conv keeps one group per channel and a grouped conv keeps all its groups.
   void keep_channels(std::span<const int64_t> out, std::span<const int64_t> in);
-  // Folds a per-output-channel affine map and an activation into the layer, for inference:
-  // w[o] <- scale[o] w[o], b[o] <- scale[o] b[o] + shift[o] (b = 0 without a bias), and `post`
-  // runs inside the conv primitive (models/inference_fold.h).
-  void fold_scale_shift(std::span<const float> scale, std::span<const float> shift, ConvPostOp post);
+  // Folds a per-output-channel affine map into the layer, for inference (a batch norm after
+  // it, models/inference_fold.h): w[o] <- scale[o] w[o], b[o] <- scale[o] b[o] + shift[o]
+  // (b = 0 without a bias).
+  void fold_scale_shift(std::span<const float> scale, std::span<const float> shift);
+  // Runs `post` (the activation after the layer) inside the conv primitive, for inference.
+  void fuse_post_op(ConvPostOp post);
+  // The activation fuse_post_op put inside the primitive (undefined: none).
+  const ConvPostOp& post_op() const { return op_.post; }
+  // Inference forwards run Winograd where oneDNN has it for the shape (Conv2dOptions::winograd).
+  void set_winograd(bool winograd) { op_.winograd = winograd; }
+  bool winograd() const { return op_.winograd; }
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -74,6 +81,12 @@ class BatchNorm2d : public Module {
   void set_replica_sum(std::function<void(std::span<double>)> sum) { replica_sum_ = std::move(sum); }
   // Keeps the listed channels (ascending) of every parameter and statistic (channel pruning).
   void keep_channels(std::span<const int64_t> channels);
+  // y = relu(bn(x)) in one primitive from now on (a ReLU after it folded, models/inference_fold.h).
+  void set_fuse_relu(bool fuse) { options_.fuse_relu = fuse; }
+  // Folded into the conv before it (models/inference_fold.h): from then on the layer hands
+  // its input on unchanged, in eval mode without gradients only.
+  void set_folded() { folded_ = true; }
+  bool folded() const { return folded_; }
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -83,6 +96,7 @@ class BatchNorm2d : public Module {
   Var weight_, bias_;
   Tensor running_mean_, running_var_, num_batches_tracked_;
   std::function<void(std::span<double>)> replica_sum_;
+  bool folded_ = false;
 };
 
 class Linear : public Module {
@@ -124,12 +138,16 @@ class Activation : public Module {
   bool is_layer() const override { return true; }
   explicit Activation(ActivationKind kind);
   ActivationKind kind() const { return kind_; }
+  // Run as the post-op of the conv before it (models/inference_fold.h): as BatchNorm2d's.
+  void set_folded() { folded_ = true; }
+  bool folded() const { return folded_; }
 
  protected:
   Var forward_impl(const Var& x) override;
 
  private:
   ActivationKind kind_;
+  bool folded_ = false;
 };
 
 // A layer that draws random masks in training (Dropout, StochasticDepth): a drop probability

@@ -2,12 +2,14 @@
 // Forward: y = x * w (+ b). Backward: dx = conv_bwd_data(dy, w),
 // dw = conv_bwd_weights(x, dy), db = sum of dy over N, H, W.
 // Layouts: src/weights/dst are format_tag::any, except that an input already in
-// a blocked layout is kept when the primitive runs the same kernel on it. Kernel taps that
+// a blocked layout is kept when the primitive runs the same kernel on it. Inference may ask
+// for Winograd (Conv2dOptions::winograd), which picks its own layouts. Kernel taps that
 // meet only padding are cut off first (ops/kernel_crop.h). In a bf16 scope (core/compute_type.h)
 // src, weights and dst are bf16, the f32 weight is converted at each call, and dw comes back f32.
 #include "ops/conv2d.h"
 
 #include <bit>
+#include <optional>
 
 #include "core/compute_type.h"
 #include "core/error.h"
@@ -88,10 +90,10 @@ struct ConvPrimitives {
 };
 
 dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const memory::desc& src_md,
-                                                      dnnl::prop_kind prop) {
+                                                      dnnl::prop_kind prop, dnnl::algorithm alg) {
   const memory::desc bias_md = s.bias ? memory::desc({s.o}, dt::f32, memory::format_tag::a) : memory::desc();
-  dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, src_md, any_desc(s.weights(), s.act),
-                                    bias_md, any_desc(s.dst(), s.act), s.strides(), s.dilates(), s.pads(), s.pads());
+  dnnl::convolution_forward::desc d(prop, alg, src_md, any_desc(s.weights(), s.act), bias_md, any_desc(s.dst(), s.act),
+                                    s.strides(), s.dilates(), s.pads(), s.pads());
   dnnl::primitive_attr attr;
   if (s.opt.post.defined()) {
     dnnl::post_ops post;
@@ -101,14 +103,26 @@ dnnl::convolution_forward::primitive_desc make_fwd_pd(const ConvShape& s, const 
   return {d, attr, cpu_engine()};
 }
 
+// Winograd where asked for and oneDNN has a kernel for the shape and CPU (it throws where not).
+std::optional<dnnl::convolution_forward::primitive_desc> winograd_fwd_pd(const ConvShape& s, dnnl::prop_kind prop) {
+  if (!s.opt.winograd || prop != dnnl::prop_kind::forward_inference || s.act != DType::f32) return std::nullopt;
+  try {
+    return make_fwd_pd(s, any_desc(s.src(), s.act), prop, dnnl::algorithm::convolution_winograd);
+  } catch (const dnnl::error&) {
+    return std::nullopt;
+  }
+}
+
 // Keeps a blocked input's layout when oneDNN runs the same kernel on it as on
 // the layout it would choose itself; otherwise lets oneDNN choose.
 dnnl::convolution_forward::primitive_desc choose_fwd_pd(const ConvShape& s, const memory::desc& x_md,
                                                         dnnl::prop_kind prop) {
-  auto chosen = make_fwd_pd(s, any_desc(s.src(), s.act), prop);
+  if (auto winograd = winograd_fwd_pd(s, prop)) return *winograd;
+  const auto direct = dnnl::algorithm::convolution_direct;
+  auto chosen = make_fwd_pd(s, any_desc(s.src(), s.act), prop, direct);
   if (chosen.src_desc() == x_md || x_md == plain_desc(s.src(), from_dnnl(x_md.data_type()))) return chosen;
   try {
-    auto kept = make_fwd_pd(s, x_md, prop);
+    auto kept = make_fwd_pd(s, x_md, prop, direct);
     if (kept.impl_info_str() == chosen.impl_info_str()) return kept;
   } catch (const dnnl::error&) {
   }
@@ -154,7 +168,8 @@ std::shared_ptr<ConvPrimitives> primitives_for(const ConvShape& s, const memory:
   key.add(x_md).add(s.o).add(s.kh).add(s.kw).add(s.opt.stride).add(s.opt.padding).add(s.opt.dilation)
       .add(s.opt.groups).add(static_cast<int64_t>(s.bias)).add(static_cast<int64_t>(prop))
       .add(static_cast<int64_t>(s.act)).add(static_cast<int64_t>(s.opt.post.alg))
-      .add(std::bit_cast<uint32_t>(s.opt.post.alpha)).add(std::bit_cast<uint32_t>(s.opt.post.beta));
+      .add(std::bit_cast<uint32_t>(s.opt.post.alpha)).add(std::bit_cast<uint32_t>(s.opt.post.beta))
+      .add(static_cast<int64_t>(s.opt.winograd));
   auto p = cached<ConvPrimitives>(key, [&] {
     ConvPrimitives built;
     built.fwd_pd = choose_fwd_pd(s, x_md, prop);
@@ -197,6 +212,9 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
 
   const Tensor src = x.data().to_layout(p->fwd_pd.src_desc());
   const memory::desc& w_run = p->fwd_pd.weights_desc();
+  // oneDNN reorders into a Winograd weight layout only from the plain one.
+  if (w_run.data.format_kind == dnnl_format_kind_wino && w.data().desc() != w_run)
+    (void)adopt_layout(w, plain_desc(w.dims()));
   // A bf16 conv converts the f32 weight, which keeps the same layout in f32.
   const Tensor weights = s.act == DType::f32 ? adopt_layout(w, w_run)
                                              : adopt_layout(w, with_dtype(w_run, DType::f32)).to_layout(w_run);

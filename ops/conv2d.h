@@ -23,6 +23,12 @@ struct Conv2dOptions {
   int64_t dilation = 1;
   int64_t groups = 1;
   ConvPostOp post{};
+  // Inference forwards run oneDNN's Winograd kernel where it has one for the shape and CPU
+  // (3x3, stride 1, no groups, f32), else the direct one; a forward that records for
+  // backward, or one in bf16, always runs direct. Winograd's transforms round differently
+  // from the direct sum: results agree to about 1e-6 of the output's largest magnitude, not
+  // to the last bit.
+  bool winograd = false;
 };
 
 // x: (N, C, H, W); w: (O, C / groups, kH, kW); b: (O) or an undefined Var.

@@ -13,11 +13,13 @@
 #include "deploy/onnx_export.h"
 #include "models/channel_prune.h"
 #include "models/inception.h"
+#include "models/inference_fold.h"
 #include "models/layers.h"
 #include "models/sequential.h"
 #include "models/squeeze_excitation.h"
 #include "models/zoo.h"
 #include "tests/deploy/opencv_net.h"
+#include "tests/support/errors.h"
 #include "tests/support/input_sensitive_model.h"
 #include "tests/support/random.h"
 #include "tests/support/scratch_dir.h"
@@ -50,6 +52,16 @@ double opencv_error(Module& model, const Tensor& x) {
   const Dims d = x.dims();
   export_onnx_float(path, model, {.input_dims = {1, d[1], d[2], d[3]}, .metadata = {}});
   return relative_error(test_support::opencv_forward(path, x), expected);
+}
+
+// A model folded for inference has activations inside its convs that ONNX's Conv cannot carry.
+TEST(OnnxFloat, RefusesAModelFoldedForInference) {
+  auto model = create_model({.name = "mobilenet_v1", .width = 0.25f, .num_classes = 10, .small_input = true});
+  fold_for_inference(*model, {1, 3, 32, 32});
+  const testing::ScratchDir dir("onnx_folded");
+  test_support::expect_error(
+      [&] { export_onnx_float((dir / "model.onnx").string(), *model, {.input_dims = {1, 3, 32, 32}, .metadata = {}}); },
+      "was folded for inference");
 }
 
 // Each layer alone, in the forms the zoo uses.

@@ -378,6 +378,28 @@ TEST(CliBench, InferenceJsonReportsMedianMinAndMax) {
   EXPECT_DOUBLE_EQ(both["speedup"].get<double>(),
                    both["f32_ms_per_batch"].get<double>() / both["int8_ms_per_batch"].get<double>());
   EXPECT_EQ(both["int8_convs"], 27);  // the stem and 13 depthwise-separable blocks
+  EXPECT_EQ(f32["folded_batch_norms"], 0);
+}
+
+// --fold reports what it folded: ResNet-20 has 19 convs, each with its batch norm, and two
+// projection shortcuts (1x1 conv, batch norm); 17 of the 19 are 3x3 at stride 1 (Winograd's
+// shape), the first of stages 2 and 3 has stride 2. Its ReLUs run inside the batch norms.
+TEST(CliBench, FoldReportsFoldedLayersAndWinogradConvs) {
+  ScratchDir folder;
+  const auto bench = [&](std::vector<std::string> flags) {
+    std::vector<std::string> args{"bench", "--model", "resnet20", "--resolution", "32", "--small-input", "--batch",
+                                  "1", "--threads", "1", "--steps", "2", "--json"};
+    args.insert(args.begin() + 1, flags.begin(), flags.end());
+    const CliRun run = run_minnow(args, folder.path());
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return json::parse(run.out);
+  };
+  const json folded = bench({"--eval", "--fold"});
+  EXPECT_EQ(folded["folded_batch_norms"], 21);
+  EXPECT_EQ(folded["winograd_convs"], 0);
+  const json winograd = bench({"--eval", "--fold", "--winograd"});
+  EXPECT_EQ(winograd["folded_batch_norms"], 21);
+  EXPECT_EQ(winograd["winograd_convs"], 17);
 }
 
 }  // namespace

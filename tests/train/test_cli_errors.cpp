@@ -132,6 +132,8 @@ TEST(CliErrors, BenchInt8OfAFamilyWithoutInt8FormIsOneLine) {
                         "--eval excludes --int8");
   expect_one_line_error(run_minnow({"bench", "--fold", "--model", "mobilenet_v1"}, folder.path()),
                         "--fold: expected --eval or --int8 with it");
+  expect_one_line_error(run_minnow({"bench", "--eval", "--winograd", "--model", "mobilenet_v1"}, folder.path()),
+                        "--winograd requires --fold");
 }
 
 }  // namespace

@@ -161,9 +161,13 @@ void add_bench_command(CLI::App& app, Action& action) {
                         ->capture_default_str()
                         ->check(CLI::IsMember({"f32", "bf16"}));
   auto* fold = cmd->add_flag("--fold", args->fold,
-                             "With --eval or --int8: time the f32 model with each conv-BN-activation block folded "
-                             "into one conv primitive, as deployment runtimes run it");
+                             "With --eval or --int8: time the f32 model with each batch norm after a conv (and the "
+                             "activation after it) folded into the conv primitive, as deployment runtimes run it");
   fold->excludes(qat)->excludes(precision);
+  cmd->add_flag("--winograd", args->winograd,
+                "With --fold: also run each 3x3 stride-1 conv without groups as oneDNN's Winograd kernel where the "
+                "CPU has one (within about 1e-6 of the output's range from the direct conv)")
+      ->needs(fold);
   eval->excludes(int8)->excludes(qat)->excludes(precision);
   int8->excludes(qat)->excludes(precision);
   qat->excludes(precision);

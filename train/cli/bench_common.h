@@ -19,6 +19,7 @@ struct InferenceBenchArgs {
   int steps = 10;
   bool json = false;
   bool fold = false;  // --eval/--int8: the f32 model with its batch norms folded (models/inference_fold.h)
+  bool winograd = false;  // with fold: 3x3 stride-1 convs as Winograd (FoldOptions::winograd)
 };
 
 // A batch of (batch, in_channels, resolution, resolution) standard-normal pixels, plain.

@@ -68,7 +68,7 @@ int run_inference_bench(const InferenceBenchArgs& a, bool int8) {
 
   auto model = create_model(a.spec);
   model->eval();
-  const int folded = a.fold ? fold_for_inference(*model) : 0;
+  const FoldCounts folded = a.fold ? fold_for_inference(*model, x.dims(), {.winograd = a.winograd}) : FoldCounts{};
   NoGrad no_grad;
   const Timing f32 = time_ms([&] { (void)model->forward(Var(x)).data(); }, a.steps);
   const Timing q = int8 ? time_ms([&] { (void)quantized->forward(x); }, a.steps) : Timing{};
@@ -85,7 +85,9 @@ int run_inference_bench(const InferenceBenchArgs& a, bool int8) {
                           {"f32_ms_per_batch", f32.median_ms},
                           {"f32_ms_min", f32.min_ms},
                           {"f32_ms_max", f32.max_ms},
-                          {"folded_blocks", folded},
+                          {"folded_batch_norms", folded.batch_norms},
+                          {"folded_activations", folded.activations},
+                          {"winograd_convs", folded.winograd_convs},
                           {"peak_rss_mib", peak_rss_mib()}};
     if (int8) {
       out.update({{"int8_images_per_second", per_second(q.median_ms)},
