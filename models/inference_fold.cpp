@@ -42,10 +42,10 @@ void eval_affine(const BatchNorm2d& bn, std::vector<float>& scale, std::vector<f
 // AMD EPYC at batch 1 (oneDNN 2.6, jit_fp32_wino_2x3 against brgconv), the primitive alone
 // won from 0.4 M multiply-adds per kernel tap up and lost below 0.26 M; inside DenseNet-121
 // at 64 px, convs of 1 M per tap (128 -> 32 channels on 16x16) made the model 14% slower,
-// ResNet-18 at 224 px (12.8 M per tap) 26% faster. Hence 2 M.
+// ResNet-18 at 224 px (12.8 M per tap) 26% faster. Hence 2 M per image.
 bool winograd_pays(const Conv2d& conv, const Dims& out) {
   const Conv2d::Options& o = conv.options();
-  const int64_t macs_per_tap = o.in * out[0] * out[1] * out[2] * out[3];
+  const int64_t macs_per_tap = o.in * out[1] * out[2] * out[3];  // per image: the ratio does not change with the batch
   return o.kernel == 3 && o.stride == 1 && o.dilation == 1 && o.groups == 1 && macs_per_tap >= (int64_t{1} << 21);
 }
 
@@ -56,7 +56,8 @@ class Folder {
   FoldCounts fold_all(const FoldOptions& options) {
     for (const GraphNode& n : graph_.nodes) {
       if (auto* conv = layer_as<Conv2d>(n)) {
-        if (options.winograd && !conv->winograd() && winograd_pays(*conv, graph_.dims[n.outputs[0]])) {
+        if (options.winograd && !conv->winograd() && !conv->has_weight_transform() &&
+            winograd_pays(*conv, graph_.dims[n.outputs[0]])) {
           conv->set_winograd(true);
           ++counts_.winograd_convs;
         }

@@ -17,8 +17,8 @@ namespace minnow {
 
 struct FoldOptions {
   // Also run 3x3 stride-1 convs without groups as Winograd where oneDNN has the kernel
-  // (Conv2dOptions::winograd), those with at least 2^21 multiply-adds per kernel tap at the
-  // traced size: fewer multiplications, results within about 1e-6 of the output's range of
+  // (Conv2dOptions::winograd), those with at least 2^21 multiply-adds per kernel tap and image
+  // at the traced size: fewer multiplications, results within about 1e-6 of the output's range of
   // the direct conv's.
   bool winograd = false;
 };

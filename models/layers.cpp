@@ -52,9 +52,20 @@ Conv2d::Conv2d(const Options& options) : Module("Conv2d"), options_(options) {
   }
 }
 
+Var Conv2d::inference_weight(const Var& x) {
+  const dnnl::memory::desc md = conv2d_inference_weights_desc(x.data(), weight_.dims(), bias_.defined(), op_);
+  if (md.data.format_kind != dnnl_format_kind_wino) return weight_;
+  for (const auto& [desc, copy] : winograd_weights_)
+    if (desc == md) return copy;
+  const Tensor plain = Tensor::from_plain(weight_.dims(), weight_.data().to_plain());  // oneDNN transforms from plain only
+  return winograd_weights_.emplace_back(md, Var(plain.to_layout(md))).second;
+}
+
 Var Conv2d::forward_impl(const Var& x) {
   if (op_.post.defined()) check_folded_use(*this);
-  Var y = conv2d(x, weight_transform_ ? weight_transform_(weight_) : weight_, bias_, op_);
+  const bool inference = op_.winograd && !grad_enabled() && !weight_transform_;
+  Var y = conv2d(x, inference ? inference_weight(x) : weight_transform_ ? weight_transform_(weight_) : weight_, bias_,
+                 op_);
   const Dims d = y.dims();  // (N, out, H', W')
   const bool depthwise = options_.groups == options_.in && options_.groups > 1;
   const std::string op = depthwise ? "dwconv" : options_.groups > 1 ? "gconv" : "conv";

@@ -54,10 +54,16 @@ class Conv2d : public Module {
   Var forward_impl(const Var& x) override;
 
  private:
+  // The weight an inference forward on x runs with: a Winograd primitive's weight layout is a
+  // transform oneDNN cannot turn back and changes with the input's shape, so the parameter
+  // stays as it is and each such layout gets a transformed copy, made once.
+  Var inference_weight(const Var& x);
+
   Options options_;
   Conv2dOptions op_;
   Var weight_, bias_;
   Hook weight_transform_;
+  std::vector<std::pair<dnnl::memory::desc, Var>> winograd_weights_;
 };
 
 class BatchNorm2d : public Module {

@@ -275,9 +275,8 @@ std::vector<Tensor> conv2d_backward(const Conv2dSaved& saved, const std::vector<
   return grads;
 }
 
-}  // namespace
-
-Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options) {
+// The shape conv2d runs: kernel taps that meet only padding cut off.
+ConvShape run_shape(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options) {
   ConvShape s = conv_shape(x.dims(), w_dims, bias, options);
   if (const auto crop = dead_tap_crop(s.h, s.w, s.kh, s.kw, options)) {  // as conv2d runs it
     Dims cropped = w_dims;
@@ -287,9 +286,22 @@ Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Con
     o.padding = crop->padding;
     s = conv_shape(x.dims(), cropped, bias, o);
   }
+  return s;
+}
+
+}  // namespace
+
+Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options) {
+  const ConvShape s = run_shape(x, w_dims, bias, options);
   const auto p = primitives_for(s, x.desc(), dnnl::prop_kind::forward_training, true);
   return {p->fwd_pd.impl_info_str(), p->bwd_data_pd.impl_info_str(), p->bwd_weights_pd.impl_info_str(),
           p->weight_gradient(), p->fwd_pd.src_desc()};
+}
+
+memory::desc conv2d_inference_weights_desc(const Tensor& x, const Dims& w_dims, bool bias,
+                                           const Conv2dOptions& options) {
+  const ConvShape s = run_shape(x, w_dims, bias, options);
+  return primitives_for(s, x.desc(), dnnl::prop_kind::forward_inference, false)->fwd_pd.weights_desc();
 }
 
 }  // namespace minnow

@@ -47,4 +47,9 @@ struct Conv2dImpl {
 };
 Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options);
 
+// The weight layout an inference forward of conv2d on x runs with (after any kernel crop):
+// format_kind wino where it runs Winograd.
+dnnl::memory::desc conv2d_inference_weights_desc(const Tensor& x, const Dims& w_dims, bool bias,
+                                                 const Conv2dOptions& options);
+
 }  // namespace minnow

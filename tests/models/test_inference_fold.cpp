@@ -130,6 +130,24 @@ TEST(InferenceFold, CountsTheActivationsThatRunAsPostOps) {
   EXPECT_EQ(folded_activations(*squeezenet), relus);
 }
 
+// A Winograd conv's weight layout changes with the input's shape; the folded model runs any
+// batch size, each against the unfolded model.
+TEST(InferenceFold, WinogradConvsRunEveryBatchSize) {
+  auto model = create_model({.name = "resnet18", .num_classes = 10});
+  test_support::randomise_batch_norms(*model, 10);
+  model->eval();
+  Rng rng(11);
+  std::vector<Tensor> inputs;
+  std::vector<std::vector<float>> before;
+  for (const int64_t batch : {2, 1, 8}) {
+    inputs.push_back(random_tensor({batch, 3, 96, 96}, rng));
+    before.push_back(eval_logits(*model, inputs.back()));
+  }
+  EXPECT_GT(fold_for_inference(*model, inputs[0].dims(), {.winograd = true}).winograd_convs, 0);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    EXPECT_LE(closeness(eval_logits(*model, inputs[i]), before[i], 1e-4, 1e-4), 1.0) << dims_str(inputs[i].dims());
+}
+
 // conv1 -> bn1 -> relu and conv2 -> bn2 -> relu with one relu module, run twice (as
 // torchvision's ResNet blocks do): both batch norms fold, the shared relu stays a layer.
 class SharedRelu : public Module {

@@ -112,6 +112,16 @@ TEST(CliEval, JsonAndSavedLogitsMatchTheModel) {
   const CliRun text = run_minnow({"eval", config, "--weights", weights}, folder.path());
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("top-1"), std::string::npos) << text.out;
+
+  // Folded for inference: the same logits to rounding, every batch norm of the 27 convs folded.
+  const CliRun folded = run_minnow(
+      {"eval", config, "--weights", weights, "--json", "--fold", "--save-logits", logits_path}, folder.path());
+  ASSERT_EQ(folded.exit_code, 0) << folded.err;
+  const json fold_out = json::parse(folded.out);
+  EXPECT_EQ(fold_out["folded_batch_norms"], 27);
+  EXPECT_EQ(fold_out["unfolded_top1"], out["top1"]);
+  EXPECT_EQ(fold_out["argmax_agreement"].get<double>(), 100.0);
+  EXPECT_LE(test_support::closeness(load_safetensors(logits_path).at("logits").to_plain(), expected, 1e-5, 1e-4), 1.0);
 }
 
 // A folder dataset with classes cat and dog, and a model over its two classes at 32 px.
@@ -251,6 +261,8 @@ TEST(CliQat, EvalAndExportTheInt8Model) {
   expect_one_line_error(run_minnow({"eval", config, "--weights", weights, "--int8", "--set", "qat.enabled=false"},
                                    folder.path()),
                         "--int8 runs a QAT-trained model");
+  expect_one_line_error(run_minnow({"eval", config, "--weights", weights, "--fold"}, folder.path()),
+                        "--fold folds a float model; " + config + " has qat.enabled: true (use --int8)");
 }
 
 // A binarize run through the CLI: `minnow eval` of its export (the float latent weights) binarizes
@@ -381,25 +393,26 @@ TEST(CliBench, InferenceJsonReportsMedianMinAndMax) {
   EXPECT_EQ(f32["folded_batch_norms"], 0);
 }
 
-// --fold reports what it folded: ResNet-20 has 19 convs, each with its batch norm, and two
-// projection shortcuts (1x1 conv, batch norm); 17 of the 19 are 3x3 at stride 1 (Winograd's
-// shape), the first of stages 2 and 3 has stride 2. Its ReLUs run inside the batch norms.
+// --fold reports what it folded: ResNet-18 has 17 convs, each with its batch norm, and three
+// projection shortcuts (1x1 conv, batch norm), its ReLUs inside the batch norms; 13 of the
+// convs are 3x3 at stride 1 (Winograd's shape), with 64-512 channels on 56x56-7x7 at 224 px,
+// 12.8 M multiply-adds per tap, above FoldOptions::winograd's 2 M.
 TEST(CliBench, FoldReportsFoldedLayersAndWinogradConvs) {
   ScratchDir folder;
   const auto bench = [&](std::vector<std::string> flags) {
-    std::vector<std::string> args{"bench", "--model", "resnet20", "--resolution", "32", "--small-input", "--batch",
-                                  "1", "--threads", "1", "--steps", "2", "--json"};
+    std::vector<std::string> args{"bench", "--model", "resnet18", "--resolution", "224", "--batch", "1",
+                                  "--threads", "1", "--steps", "1", "--json"};
     args.insert(args.begin() + 1, flags.begin(), flags.end());
     const CliRun run = run_minnow(args, folder.path());
     EXPECT_EQ(run.exit_code, 0) << run.err;
     return json::parse(run.out);
   };
   const json folded = bench({"--eval", "--fold"});
-  EXPECT_EQ(folded["folded_batch_norms"], 21);
+  EXPECT_EQ(folded["folded_batch_norms"], 20);
   EXPECT_EQ(folded["winograd_convs"], 0);
   const json winograd = bench({"--eval", "--fold", "--winograd"});
-  EXPECT_EQ(winograd["folded_batch_norms"], 21);
-  EXPECT_EQ(winograd["winograd_convs"], 17);
+  EXPECT_EQ(winograd["folded_batch_norms"], 20);
+  EXPECT_EQ(winograd["winograd_convs"], 13);
 }
 
 }  // namespace
