@@ -7,7 +7,8 @@
 // graph (models/graph.h), so every family folds whatever its classes are called: a ConvBnAct,
 // a ResNet block's conv1/bn1, an MNASNet Sequential, DenseNet's conv1/norm2, SqueezeNet's
 // conv and ReLU. The model is then for eval-mode forwards without gradients only (minnow bench
-// --eval); it is not to be trained or exported, since its batch norms no longer run.
+// --eval --fold, minnow eval --fold); it is not to be trained or exported, since its batch
+// norms no longer run.
 #pragma once
 
 #include "core/tensor.h"
@@ -17,9 +18,9 @@ namespace minnow {
 
 struct FoldOptions {
   // Also run 3x3 stride-1 convs without groups as Winograd where oneDNN has the kernel
-  // (Conv2dOptions::winograd), those with at least 2^21 multiply-adds per kernel tap and image
-  // at the traced size: fewer multiplications, results within about 1e-6 of the output's range of
-  // the direct conv's.
+  // (Conv2dOptions::winograd), those with at least 2^21 multiply-adds per kernel tap and
+  // image at the traced size: fewer multiplications, results within about 1e-6 of the
+  // output's range of the direct conv's.
   bool winograd = false;
 };
 

@@ -57,15 +57,22 @@ Var Conv2d::inference_weight(const Var& x) {
   if (md.data.format_kind != dnnl_format_kind_wino) return weight_;
   for (const auto& [desc, copy] : winograd_weights_)
     if (desc == md) return copy;
-  const Tensor plain = Tensor::from_plain(weight_.dims(), weight_.data().to_plain());  // oneDNN transforms from plain only
+  // oneDNN transforms into a Winograd layout from the plain one only.
+  const Tensor plain = Tensor::from_plain(weight_.dims(), weight_.data().to_plain());
   return winograd_weights_.emplace_back(md, Var(plain.to_layout(md))).second;
 }
 
+void Conv2d::set_winograd(bool winograd) {
+  MINNOW_CHECK(!winograd || !weight_transform_, "Conv2d::set_winograd: expected a plain float layer, got one with a "
+                                                "weight transform (QAT)");
+  op_.winograd = winograd;
+  winograd_weights_.clear();
+}
+
 Var Conv2d::forward_impl(const Var& x) {
-  if (op_.post.defined()) check_folded_use(*this);
-  const bool inference = op_.winograd && !grad_enabled() && !weight_transform_;
-  Var y = conv2d(x, inference ? inference_weight(x) : weight_transform_ ? weight_transform_(weight_) : weight_, bias_,
-                 op_);
+  if (op_.post.defined() || op_.winograd) check_folded_use(*this);  // the Winograd copies would go stale
+  Var y = conv2d(x, op_.winograd ? inference_weight(x) : weight_transform_ ? weight_transform_(weight_) : weight_,
+                 bias_, op_);
   const Dims d = y.dims();  // (N, out, H', W')
   const bool depthwise = options_.groups == options_.in && options_.groups > 1;
   const std::string op = depthwise ? "dwconv" : options_.groups > 1 ? "gconv" : "conv";
@@ -87,7 +94,6 @@ void BatchNorm2d::set_momentum(float momentum) {
   MINNOW_CHECK(momentum > 0.0f && momentum <= 1.0f, "BatchNorm2d: expected momentum in (0, 1], got ", momentum);
   options_.momentum = momentum;
 }
-
 
 Var BatchNorm2d::forward_impl(const Var& x) {
   if (folded_) return pass_folded(*this, x);

@@ -46,8 +46,9 @@ class Conv2d : public Module {
   void fuse_post_op(ConvPostOp post);
   // The activation fuse_post_op put inside the primitive (undefined: none).
   const ConvPostOp& post_op() const { return op_.post; }
-  // Inference forwards run Winograd where oneDNN has it for the shape (Conv2dOptions::winograd).
-  void set_winograd(bool winograd) { op_.winograd = winograd; }
+  // Forwards run Winograd where oneDNN has it for the shape (Conv2dOptions::winograd); the
+  // layer then runs in eval mode without gradients only, as a folded one does.
+  void set_winograd(bool winograd);
   bool winograd() const { return op_.winograd; }
 
  protected:

@@ -212,9 +212,12 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
 
   const Tensor src = x.data().to_layout(p->fwd_pd.src_desc());
   const memory::desc& w_run = p->fwd_pd.weights_desc();
-  // oneDNN reorders into a Winograd weight layout only from the plain one.
-  if (w_run.data.format_kind == dnnl_format_kind_wino && w.data().desc() != w_run)
-    (void)adopt_layout(w, plain_desc(w.dims()));
+  // oneDNN reorders into a Winograd weight layout only from the plain one, and never out of one.
+  const bool w_winograd = w.data().desc().data.format_kind == dnnl_format_kind_wino;
+  MINNOW_CHECK(!w_winograd || w.data().desc() == w_run, "conv2d: the weight sits in the Winograd layout of another "
+               "input shape, expected one this primitive can read (keep the plain weight; Conv2d keeps one copy "
+               "per layout)");
+  if (w_run.data.format_kind == dnnl_format_kind_wino && !w_winograd) (void)adopt_layout(w, plain_desc(w.dims()));
   // A bf16 conv converts the f32 weight, which keeps the same layout in f32.
   const Tensor weights = s.act == DType::f32 ? adopt_layout(w, w_run)
                                              : adopt_layout(w, with_dtype(w_run, DType::f32)).to_layout(w_run);

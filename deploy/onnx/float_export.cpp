@@ -96,7 +96,8 @@ class FloatExporter {
     const int y = n.outputs[0];
     if (auto* conv = layer_as<Conv2d>(n)) {
       MINNOW_CHECK(!conv->post_op().defined() && !conv->winograd(), "export onnx: layer ", n.name,
-                   " was folded for inference (models/inference_fold.h); expected a model as trained, got a folded one");
+                   " was folded for inference (models/inference_fold.h); expected a model as trained, got a folded "
+                   "one");
       const GraphNode* bn_node = conv->bias().defined() ? nullptr : only_reader_as<BatchNorm2d>(graph_, y);
       const BatchNorm2d* bn = bn_node ? layer_as<BatchNorm2d>(*bn_node) : nullptr;
       Tensor w = conv->weight().data(), bias = conv->bias().defined() ? conv->bias().data() : Tensor();

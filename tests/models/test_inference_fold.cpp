@@ -156,7 +156,8 @@ class SharedRelu : public Module {
     for (int i = 0; i < 2; ++i) {
       convs_[i] = register_module("conv" + std::to_string(i), std::make_shared<Conv2d>(Conv2d::Options{
                                                                    .in = 4, .out = 4, .kernel = 3, .bias = false}));
-      bns_[i] = register_module("bn" + std::to_string(i), std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = 4}));
+      bns_[i] = register_module("bn" + std::to_string(i),
+                                std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.channels = 4}));
     }
     relu_ = register_module("relu", std::make_shared<Activation>(ActivationKind::relu));
   }
@@ -197,6 +198,18 @@ TEST(InferenceFold, FoldedBlockRefusesTrainingAndGradients) {
   model->train();
   const NoGrad no_grad;
   expect_error([&] { (void)model->forward(x); }, "got training mode");
+}
+
+// A Winograd layer keeps transformed copies of its weight, which training would leave stale.
+TEST(InferenceFold, WinogradLayerRefusesGradients) {
+  Conv2d conv({.in = 8, .out = 8, .kernel = 3});
+  conv.set_winograd(true);
+  conv.eval();
+  Rng rng(12);
+  const Var x(random_tensor({1, 8, 6, 6}, rng));
+  expect_error([&] { (void)conv.forward(x); }, "Conv2d: a layer folded for inference runs only in eval mode");
+  const NoGrad no_grad;
+  EXPECT_EQ(conv.forward(x).dims(), (Dims{1, 8, 6, 6}));
 }
 
 // conv2d with each activation's post-op (activation_post_op) against conv2d then the
