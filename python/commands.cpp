@@ -21,13 +21,14 @@ namespace minnow::python {
 namespace {
 
 py::object evaluate(const py::object& config_arg, const std::filesystem::path& weights,
-                    const std::vector<std::string>& overrides, bool int8, bool logits) {
+                    const std::vector<std::string>& overrides, bool int8, bool fold, bool winograd, bool logits) {
   const Config config = config_from(config_arg, overrides);
   const std::string name = config_name(config_arg);
   EvalRun run;
   {
     const py::gil_scoped_release release;
-    run = evaluate_weights(config, name, weights.string(), "weights", {.int8 = int8, .keep_logits = logits});
+    run = evaluate_weights(config, name, weights.string(), "weights",
+                           {.int8 = int8, .fold = fold, .winograd = winograd, .keep_logits = logits});
   }
   py::dict out = to_python(eval_run_json(run));
   if (logits) {
@@ -79,10 +80,13 @@ py::object export_run(const std::filesystem::path& source, const std::filesystem
 void add_commands(py::module_& m) {
   const ModelSpec defaults;
   m.def("evaluate", &evaluate, py::arg("config"), py::arg("weights"),
-        py::arg("overrides") = std::vector<std::string>{}, py::arg("int8") = false, py::arg("logits") = false,
+        py::arg("overrides") = std::vector<std::string>{}, py::arg("int8") = false, py::arg("fold") = false,
+        py::arg("winograd") = false, py::arg("logits") = false,
         R"doc(Evaluates weights on the config's test split, as `minnow eval` does; returns `eval --json`'s dict
-(top1, top5, loss, images; with int8 also fake_quant_top1 and argmax_agreement), and with
-logits=True also "logits", the (N, K) float32 logits in dataset order (`eval --save-logits`).)doc");
+(top1, top5, loss, images; with int8 also fake_quant_top1 and argmax_agreement; with fold=True, the
+model folded for inference as `eval --fold`, also unfolded_top1, argmax_agreement and the fold's
+counts), and with logits=True also "logits", the (N, K) float32 logits in dataset order
+(`eval --save-logits`).)doc");
   m.def("stats", &stats, py::arg("model"), py::arg("width") = defaults.width, py::arg("resolution") = 224,
         py::arg("num_classes") = defaults.num_classes, py::arg("in_channels") = defaults.in_channels,
         py::arg("small_input") = defaults.small_input, py::arg("groups") = defaults.groups, py::arg("threads") = 1,

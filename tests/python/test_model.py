@@ -45,6 +45,9 @@ def test_evaluate_equals_eval_json(trained, tmp_path):
     assert result == cli
     run_cli("eval", config, "--weights", weights, "--save-logits", tmp_path / "logits.safetensors")
     np.testing.assert_array_equal(logits, read_safetensors(tmp_path / "logits.safetensors")[0]["logits"])
+    folded = minnow.evaluate(config, weights, fold=True)
+    assert folded == json.loads(run_cli("eval", config, "--weights", weights, "--json", "--fold").stdout)
+    assert folded["unfolded_top1"] == cli["top1"] and folded["folded_batch_norms"] > 0
 
 
 def is_view(array):
