@@ -2,8 +2,8 @@
 // family the folded model's logits equal the unfolded eval model's, with BN statistics and
 // affine parameters away from their start; every batch norm after a conv folds and no other;
 // an activation folds into the conv only where oneDNN has it as a post-op and it runs once; a
-// folded model refuses training mode and gradients; the conv's post-op computes what the
-// activation op computes.
+// folded model refuses training mode and gradients; Winograd convs run any batch size and
+// refuse gradients; the conv's post-op computes what the activation op computes.
 #include <gtest/gtest.h>
 
 #include "core/grad_mode.h"
