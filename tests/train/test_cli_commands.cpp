@@ -165,6 +165,19 @@ TEST(CliPredict, TopClassesWithFolderClassNames) {
       EXPECT_EQ(guess["name"], index == 0 ? "cat" : "dog");
     }
   }
+  // Folded for inference: the same classes in the same order, probabilities to rounding.
+  const CliRun folded = run_minnow(
+      {"predict", setup.config, color, gray, "--weights", setup.weights, "--json", "--fold", "--winograd"},
+      folder.path());
+  ASSERT_EQ(folded.exit_code, 0) << folded.err;
+  const json fold_out = json::parse(folded.out);
+  ASSERT_EQ(fold_out.size(), 2u) << folded.out;
+  for (size_t i = 0; i < 2; ++i)
+    for (size_t g = 0; g < 2; ++g) {
+      EXPECT_EQ(fold_out[i]["top5"][g]["class"], out[i]["top5"][g]["class"]);
+      EXPECT_NEAR(fold_out[i]["top5"][g]["probability"].get<double>(), out[i]["top5"][g]["probability"].get<double>(),
+                  1e-5);
+    }
   const CliRun text = run_minnow({"predict", setup.config, "--weights", setup.weights, color}, folder.path());
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("cat"), std::string::npos) << text.out;
@@ -263,6 +276,10 @@ TEST(CliQat, EvalAndExportTheInt8Model) {
                         "--int8 runs a QAT-trained model");
   expect_one_line_error(run_minnow({"eval", config, "--weights", weights, "--fold"}, folder.path()),
                         "--fold folds a float model; " + config + " has qat.enabled: true (use --int8)");
+  const std::string image = folder.file("q.png");
+  testing::write_file(image, testing::encode_image(testing::pattern_image(28, 28, 1), "png"));
+  expect_one_line_error(run_minnow({"predict", config, image, "--weights", weights, "--fold"}, folder.path()),
+                        "predict: --fold folds a float model; " + config + " has qat.enabled: true");
 }
 
 // A binarize run through the CLI: `minnow eval` of its export (the float latent weights) binarizes

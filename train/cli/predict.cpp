@@ -1,9 +1,10 @@
-// `minnow predict CONFIG --weights W IMAGE... [--json]`: decodes each image (JPEG,
+// `minnow predict CONFIG --weights W IMAGE... [--json] [--fold [--winograd]]`: decodes each image (JPEG,
 // PNG, BMP), converts it to the model's channels, applies the config's evaluation
 // transform (the shorter side brought to the crop, then the centre crop: as the
 // training images were) and prints the top-5 classes with their probabilities. Class
 // names come from data.class_names, else from the configured dataset when it is on
-// disk (folder names, CIFAR's meta file), else the class indices stand in.
+// disk (folder names, CIFAR's meta file), else the class indices stand in. --fold
+// [--winograd] runs the model folded for inference (models/inference_fold.h).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "data/folder.h"
 #include "data/read_file.h"
 #include "data/transform.h"
+#include "models/inference_fold.h"
 #include "train/cli/commands.h"
 #include "train/data_setup.h"
 #include "train/model_setup.h"
@@ -31,6 +33,7 @@ struct PredictArgs {
   std::vector<std::string> images;
   std::vector<std::string> overrides;
   bool json = false;
+  bool fold = false, winograd = false;  // run the model folded for inference (models/inference_fold.h)
 };
 
 struct Guess {
@@ -114,6 +117,12 @@ int run_predict(const PredictArgs& a) {
   const std::vector<std::string> names = class_names(config);
   const data::Transform transform(eval_transform(config));
   const int64_t c = config.model.in_channels, side = config.model.resolution;
+  if (a.fold) {
+    MINNOW_CHECK(!config.qat.enabled, "predict: --fold folds a float model; ", a.config,
+                 " has qat.enabled: true (predict runs its fake-quant model unfolded)");
+    const auto batch = std::min<int64_t>(config.data.batch_size, static_cast<int64_t>(a.images.size()));
+    fold_for_inference(*model, {batch, c, side, side}, {.winograd = a.winograd});
+  }
 
   NoGrad no_grad;
   nlohmann::json out = nlohmann::json::array();
@@ -148,6 +157,11 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--set", args->overrides, "Override a config key: --set model.resolution=160 (repeatable)")
       ->allow_extra_args(false);
   cmd->add_flag("--json", args->json, "Print one JSON array: per image, its top-5 classes and probabilities");
+  auto* fold = cmd->add_flag("--fold", args->fold,
+                             "Run the float model with its batch norms and activations folded into the convs, as "
+                             "eval --fold does");
+  cmd->add_flag("--winograd", args->winograd, "With --fold: 3x3 stride-1 convs as oneDNN's Winograd kernel")
+      ->needs(fold);
   cmd->callback([args, &action] { action = [args] { return run_predict(*args); }; });
 }
 
