@@ -24,7 +24,7 @@ void Conv2d::fold_scale_shift(std::span<const float> scale, std::span<const floa
   const Tensor bias = Tensor::from_plain({options_.out}, b);
   bias_ = bias_.defined() ? replace_parameter("bias", bias) : register_parameter("bias", bias);
   options_.bias = true;
-  winograd_weights_.clear();  // copies of the old weight
+  inference_weights_.clear();  // copies of the old weight
 }
 
 void Conv2d::fuse_post_op(ConvPostOp post) {

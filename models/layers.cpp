@@ -53,20 +53,26 @@ Conv2d::Conv2d(const Options& options) : Module("Conv2d"), options_(options) {
 }
 
 Var Conv2d::inference_weight(const Var& x) {
+  const dnnl::memory::desc& x_md = x.data().desc();
+  for (const auto& [input, weight] : inference_weights_)
+    if (input == x_md) return weight;  // the usual case: one comparison per forward
   const dnnl::memory::desc md = conv2d_inference_weights_desc(x.data(), weight_.dims(), bias_.defined(), op_);
-  if (md.data.format_kind != dnnl_format_kind_wino) return weight_;
-  for (const auto& [desc, copy] : winograd_weights_)
-    if (desc == md) return copy;
-  // oneDNN transforms into a Winograd layout from the plain one only.
-  const Tensor plain = Tensor::from_plain(weight_.dims(), weight_.data().to_plain());
-  return winograd_weights_.emplace_back(md, Var(plain.to_layout(md))).second;
+  Var weight = md.data.format_kind == dnnl_format_kind_wino ? Var() : weight_;
+  for (const auto& [input, known] : inference_weights_)
+    if (!weight.defined() && known.data().desc() == md) weight = known;  // another input shape, same layout
+  if (!weight.defined()) {
+    // oneDNN transforms into a Winograd layout from the plain one only.
+    const Tensor plain = Tensor::from_plain(weight_.dims(), weight_.data().to_plain());
+    weight = Var(plain.to_layout(md));
+  }
+  return inference_weights_.emplace_back(x_md, weight).second;
 }
 
 void Conv2d::set_winograd(bool winograd) {
   MINNOW_CHECK(!winograd || !weight_transform_, "Conv2d::set_winograd: expected a plain float layer, got one with a "
                                                 "weight transform (QAT)");
   op_.winograd = winograd;
-  winograd_weights_.clear();
+  inference_weights_.clear();
 }
 
 Var Conv2d::forward_impl(const Var& x) {

@@ -57,14 +57,15 @@ class Conv2d : public Module {
  private:
   // The weight an inference forward on x runs with: a Winograd primitive's weight layout is a
   // transform oneDNN cannot turn back and changes with the input's shape, so the parameter
-  // stays as it is and each such layout gets a transformed copy, made once.
+  // stays as it is and each such layout gets a transformed copy, made once. Remembered per
+  // input layout, so a forward looks its weight up without asking the primitive again.
   Var inference_weight(const Var& x);
 
   Options options_;
   Conv2dOptions op_;
   Var weight_, bias_;
   Hook weight_transform_;
-  std::vector<std::pair<dnnl::memory::desc, Var>> winograd_weights_;
+  std::vector<std::pair<dnnl::memory::desc, Var>> inference_weights_;  // input layout -> weight it runs with
 };
 
 class BatchNorm2d : public Module {
