@@ -3,7 +3,9 @@
 // tape keeps weak references in forward order, which is a valid topological order.
 #include "core/tape.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <unordered_map>
 
 #include "core/compute_type.h"
@@ -37,9 +39,21 @@ std::unordered_map<VarImpl*, int> leaf_uses(const std::vector<std::weak_ptr<Node
     const auto node = weak.lock();
     if (!node) continue;
     for (const auto& in : node->inputs)
-      if (in.defined() && in.is_leaf() && in.requires_grad()) ++uses[in.impl()];
+      if (in.leaf.requires_grad()) ++uses[in.leaf.impl()];
   }
   return uses;
+}
+
+// How a node reaches v: a leaf by its Var, an op output by its producer.
+NodeInput node_input(const Var& v) {
+  NodeInput in;
+  if (v.defined() && !v.is_leaf()) {
+    in.producer = v.impl()->grad_fn;
+    in.output = v.impl()->output;
+  } else {
+    in.leaf = v;
+  }
+  return in;
 }
 
 Tensor add_same_layout(const Tensor& a, const Tensor& b) {
@@ -72,14 +86,17 @@ std::vector<Var> record_op(std::string_view op, std::vector<Var> inputs, std::ve
   MINNOW_CHECK(backward, "autograd: op '", op, "' recorded without a backward function");
   auto node = std::make_shared<Node>();
   node->op = std::string(op);
-  node->inputs = std::move(inputs);
+  node->inputs.reserve(inputs.size());
+  for (const auto& in : inputs) node->inputs.push_back(node_input(in));
   node->backward = std::move(backward);
-  for (const auto& out : outputs) {
-    out.impl()->requires_grad = true;
-    out.impl()->grad_fn = node;
-    node->outputs.push_back(out.shared_impl());
-    node->output_descs.push_back(out.data().desc());
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    VarImpl& out = *outputs[k].impl();
+    out.requires_grad = true;
+    out.grad_fn = node;
+    out.output = k;
+    node->output_descs.push_back(out.data.desc());
   }
+  node->output_grads.resize(outputs.size());
   t_tape.push(node);
   return outputs;
 }
@@ -90,24 +107,41 @@ Var record_op(std::string_view op, std::vector<Var> inputs, Tensor y, BackwardFn
   return record_op(op, std::move(inputs), std::move(ys), std::move(backward)).front();
 }
 
-void accumulate_grad(const Var& v, const Tensor& g, std::string_view op) {
+namespace {
+
+// sum += g, where sum is a leaf's gradient or a node's output gradient of dims `dims`.
+void add_into(Tensor& sum, const Tensor& g, const Dims& dims, std::string_view op) {
   MINNOW_CHECK(g.defined(), "autograd: backward of '", op, "' returned no gradient for an input that needs one");
-  VarImpl& impl = *v.impl();
-  MINNOW_CHECK(g.dims() == impl.data.dims(), "autograd: backward of '", op, "' produced a gradient of dims ",
-               dims_str(g.dims()), " for an input of dims ", dims_str(impl.data.dims()));
-  if (!impl.grad.defined()) {
-    impl.grad = g;
+  MINNOW_CHECK(g.dims() == dims, "autograd: backward of '", op, "' produced a gradient of dims ", dims_str(g.dims()),
+               " for an input of dims ", dims_str(dims));
+  if (!sum.defined()) {
+    sum = g;
     return;
   }
   // Never add in place: the stored gradient may share storage with another Var's.
-  impl.grad = add_same_layout(impl.grad, g.to_layout(impl.grad.desc()));
+  sum = add_same_layout(sum, g.to_layout(sum.desc()));
+}
+
+void accumulate_grad(const NodeInput& in, const Tensor& g, std::string_view op) {
+  if (in.producer) {
+    add_into(in.producer->output_grads[in.output], g, in.producer->output_descs[in.output].dims(), op);
+    return;
+  }
+  accumulate_grad(in.leaf, g, op);
+}
+
+}  // namespace
+
+void accumulate_grad(const Var& v, const Tensor& g, std::string_view op) {
+  VarImpl& impl = *v.impl();
+  add_into(impl.grad, g, impl.data.dims(), op);
 }
 
 void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
   MINNOW_CHECK(root.requires_grad(), "backward: the Var does not require a gradient (no input of its graph does)");
   MINNOW_CHECK(dy.dims() == root.dims(), "backward: gradient dims ", dims_str(dy.dims()), " differ from the Var's ",
                dims_str(root.dims()));
-  accumulate_grad(root, dy, "backward seed");
+  accumulate_grad(node_input(root), dy, "backward seed");
   if (root.is_leaf()) return;
 
   auto& nodes = t_tape.nodes;
@@ -117,30 +151,27 @@ void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
   auto visited = [&](const Node& node) {
     if (!listener) return;
     for (const auto& in : node.inputs) {
-      if (!in.defined() || !in.is_leaf() || !in.requires_grad()) continue;
-      if (const auto it = uses.find(in.impl()); it != uses.end() && --it->second == 0) listener->leaf_done(in);
+      if (!in.leaf.requires_grad()) continue;
+      if (const auto it = uses.find(in.leaf.impl()); it != uses.end() && --it->second == 0)
+        listener->leaf_done(in.leaf);
     }
     listener->node_done();
   };
   for (size_t i = nodes.size(); i-- > 0;) {
     const auto node = nodes[i].lock();
     if (!node) continue;
-    std::vector<Tensor> dys(node->outputs.size());
-    bool any = false;
-    for (size_t k = 0; k < node->outputs.size(); ++k) {
-      if (const auto out = node->outputs[k].lock(); out && out->grad.defined()) {
-        dys[k] = out->grad.to_layout(node->output_descs[k]);
-        any = true;
-      }
-    }
-    if (!any) {
+    if (std::ranges::none_of(node->output_grads, [](const Tensor& g) { return g.defined(); })) {
       visited(*node);
       continue;
     }
     MINNOW_CHECK(node->backward, "backward: the graph through '", node->op,
                  "' was already freed by an earlier backward; pass retain_graph=true to keep it");
-    for (size_t k = 0; k < dys.size(); ++k)
-      if (!dys[k].defined()) dys[k] = Tensor::zeros(node->output_descs[k]);
+    // Gradients of intermediate results are consumed here, as in PyTorch.
+    std::vector<Tensor> dys(node->output_grads.size());
+    for (size_t k = 0; k < dys.size(); ++k) {
+      const Tensor g = std::exchange(node->output_grads[k], Tensor());
+      dys[k] = g.defined() ? g.to_layout(node->output_descs[k]) : Tensor::zeros(node->output_descs[k]);
+    }
     std::vector<bool> need(node->inputs.size());
     for (size_t j = 0; j < need.size(); ++j) need[j] = node->inputs[j].requires_grad();
 
@@ -152,9 +183,6 @@ void run_backward(const Var& root, const Tensor& dy, bool retain_graph) {
       if (anomaly_enabled()) check_finite(dxs[j], node->op, "backward gradient of input " + std::to_string(j));
       accumulate_grad(node->inputs[j], dxs[j], node->op);
     }
-    // Gradients of intermediate results are consumed here, as in PyTorch.
-    for (const auto& weak : node->outputs)
-      if (const auto out = weak.lock()) out->grad = Tensor();
     if (!retain_graph) node->backward = nullptr;
     visited(*node);
   }

@@ -19,12 +19,25 @@ namespace minnow {
 using BackwardFn =
     std::function<std::vector<Tensor>(const std::vector<Tensor>& dy, const std::vector<bool>& need)>;
 
+// One input of a node, as backward reaches it. A leaf is held as its Var: backward fills its
+// gradient, and the BackwardListener reports it. An op's output is held as its producer and
+// output index only, so the graph keeps no intermediate value alive that no backward saved
+// (a ReLU's input after a batch norm, a sum's operands).
+struct NodeInput {
+  Var leaf;                        // a leaf input; undefined otherwise
+  std::shared_ptr<Node> producer;  // the node that made an op output; null otherwise
+  size_t output = 0;               // which of the producer's outputs
+
+  bool defined() const { return leaf.defined() || producer != nullptr; }
+  bool requires_grad() const { return producer != nullptr || leaf.requires_grad(); }
+};
+
 struct Node {
   std::string op;
-  std::vector<Var> inputs;  // undefined entries stand for absent optional inputs
-  std::vector<std::weak_ptr<VarImpl>> outputs;
+  std::vector<NodeInput> inputs;  // undefined entries stand for absent optional inputs
   std::vector<dnnl::memory::desc> output_descs;
-  BackwardFn backward;  // reset once run, unless the graph is retained
+  std::vector<Tensor> output_grads;  // summed over the outputs' readers; consumed when this node runs
+  BackwardFn backward;               // reset once run, unless the graph is retained
 };
 
 // True when grad mode is on and some defined input requires a gradient.

@@ -1,6 +1,8 @@
 // Var: a tensor in the autograd graph. It holds the value, the accumulated
 // gradient, whether a gradient is wanted, and (for op outputs) the tape node
 // that produced it. Copies of a Var share one VarImpl, like a Python reference.
+// The graph holds an op output's node, not its VarImpl, so the value goes when the
+// last Var and the last backward that saved it let go.
 #pragma once
 
 #include <memory>
@@ -16,6 +18,7 @@ struct VarImpl {
   Tensor grad;  // undefined until a backward reaches this Var
   bool requires_grad = false;
   std::shared_ptr<Node> grad_fn;  // null for leaves
+  size_t output = 0;              // which of grad_fn's outputs this is
 };
 
 class Var {
@@ -25,6 +28,8 @@ class Var {
 
   bool defined() const { return impl_ != nullptr; }
   const Tensor& data() const;
+  // What backward summed for this Var: kept for leaves; an op output's gradient lives in its
+  // node while backward runs and is consumed there, as in PyTorch.
   const Tensor& grad() const;
   Dims dims() const { return data().dims(); }
   bool requires_grad() const;

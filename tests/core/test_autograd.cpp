@@ -1,9 +1,11 @@
 // The tape engine on hand-written ops: recording rules, accumulation,
-// NoGrad, retain_graph, freed graphs, multi-output nodes and anomaly mode.
+// NoGrad, retain_graph, freed graphs, multi-output nodes, what a graph keeps alive,
+// and anomaly mode.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "core/allocator.h"
 #include "core/error.h"
 #include "core/grad_mode.h"
 #include "core/tape.h"
@@ -43,6 +45,14 @@ Var mul(const Var& a, const Var& b) {
     if (need[0]) g[0] = times(dy[0], sb);
     if (need[1]) g[1] = times(dy[0], sa);
     return g;
+  });
+}
+
+// y = 2 x, dx = 2 dy: saves nothing
+Var twice(const Var& x) {
+  const Tensor y = map(x.data(), [](float v) { return 2 * v; });
+  return record_op("twice", {x}, y, [](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+    return std::vector<Tensor>{map(dy[0], [](float v) { return 2 * v; })};
   });
 }
 
@@ -122,6 +132,25 @@ TEST(Autograd, GraphIsFreedWhenNobodyHoldsIt) {
   const size_t before = tape_size();
   { const Var unused = square(square(x)); }
   EXPECT_EQ(tape_size(), before);
+}
+
+TEST(Autograd, AGraphKeepsAnOpOutputAliveOnlyWhereABackwardSavedIt) {
+  constexpr int64_t kN = 1 << 16;  // 256 KiB per f32 value
+  constexpr size_t kValue = kN * sizeof(float), kSmall = 4096;
+  const Var x(Tensor::full({kN}, 1.5f), true);
+  const size_t before = live_storage_bytes();
+  Var loss;
+  { loss = sum(twice(twice(x))); }  // no op saves a value: only the one-element loss stays
+  EXPECT_LT(live_storage_bytes() - before, kSmall);
+  loss.backward();
+  EXPECT_EQ(x.grad().to_plain(), std::vector<float>(kN, 4.0f));
+
+  x.zero_grad();
+  { loss = sum(twice(square(twice(x)))); }  // square saves its input, 2x: that value stays
+  EXPECT_GE(live_storage_bytes() - before, kValue);
+  EXPECT_LT(live_storage_bytes() - before, kValue + kSmall);
+  loss.backward();  // d/dx sum(2 (2x)^2) = 16 x
+  EXPECT_EQ(x.grad().to_plain(), std::vector<float>(kN, 24.0f));
 }
 
 TEST(Autograd, UnusedOutputsOfAMultiOutputNodeGetZeroGradient) {
