@@ -4,6 +4,7 @@
 // released during static destruction still find it.
 #include "core/allocator.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
@@ -23,6 +24,7 @@ struct Pool {
   std::unordered_map<size_t, std::vector<void*>> free_lists;
   size_t cached = 0;
   size_t live = 0;
+  size_t peak = 0;
 };
 
 Pool& pool() {
@@ -67,8 +69,10 @@ std::shared_ptr<std::byte> allocate_storage(size_t bytes) {
   if (block == nullptr) block = std::aligned_alloc(kAlign, size);
   MINNOW_CHECK(block != nullptr, "tensor: cannot allocate ", bytes, " bytes");
   {
-    std::lock_guard lock(pool().mutex);
-    pool().live += size;
+    Pool& p = pool();
+    std::lock_guard lock(p.mutex);
+    p.live += size;
+    p.peak = std::max(p.peak, p.live);
   }
   return std::shared_ptr<std::byte>(static_cast<std::byte*>(block), [size](std::byte* q) { give_back(q, size); });
 }
@@ -76,6 +80,16 @@ std::shared_ptr<std::byte> allocate_storage(size_t bytes) {
 size_t live_storage_bytes() {
   std::lock_guard lock(pool().mutex);
   return pool().live;
+}
+
+size_t peak_live_storage_bytes() {
+  std::lock_guard lock(pool().mutex);
+  return pool().peak;
+}
+
+void reset_peak_storage() {
+  std::lock_guard lock(pool().mutex);
+  pool().peak = pool().live;
 }
 
 size_t cached_storage_bytes() {

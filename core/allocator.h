@@ -14,6 +14,10 @@ std::shared_ptr<std::byte> allocate_storage(size_t bytes);
 // Bytes handed out and not yet dropped by their last owner, over all threads (tests measure
 // what a graph keeps alive by it).
 size_t live_storage_bytes();
+// The most live_storage_bytes() has been since the last reset_peak_storage() (or the start):
+// `minnow bench` reports it beside the peak RSS, whose difference is the cache and the rest.
+size_t peak_live_storage_bytes();
+void reset_peak_storage();
 
 // Bytes held by the cache for reuse, and a way to give them back to the system.
 size_t cached_storage_bytes();

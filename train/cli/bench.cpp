@@ -1,8 +1,8 @@
 // `minnow bench --model M --resolution R --batch B --threads T --steps N [--json]`:
 // times full training steps (forward, cross-entropy, backward, SGD momentum step)
 // of a zoo model on random data after two warm-up steps, and reports the median
-// images/s and ms per step, the peak RSS and the share of each step spent inside
-// oneDNN primitives (core/primitive_timer.h). --qat times the fake-quantized training form
+// images/s and ms per step, the peak RSS, the most tensor storage alive at once, and the
+// share of each step spent inside oneDNN primitives (core/primitive_timer.h). --qat times the fake-quantized training form
 // (train/qat/prepare_qat.h, the config's default qat section); --eval times f32 inference instead and --int8
 // f32 against int8 inference (bench_int8.h);
 // under mpirun it times data-parallel steps over the ranks (bench_parallel.h).
@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/allocator.h"
 #include "core/compute_type.h"
 #include "core/engine.h"
 #include "core/error.h"
@@ -81,6 +82,7 @@ int run_bench(const BenchArgs& a) {
     sgd.step(0.01);
   };
   for (int i = 0; i < kWarmupSteps; ++i) step();
+  reset_peak_storage();
   set_primitive_timing(true);
   std::vector<StepTime> times;
   for (int i = 0; i < a.steps; ++i) {
@@ -104,6 +106,7 @@ int run_bench(const BenchArgs& a) {
   const double images_per_second = static_cast<double>(a.batch) * 1000.0 / median_ms;
   const double onednn_percent = 100.0 * primitive_ms / total_ms;
   const double rss = peak_rss_mib();
+  const double tensor_mib = static_cast<double>(peak_live_storage_bytes()) / (1 << 20);
 
   if (a.json) {
     const nlohmann::json out = {{"model", a.spec.name},
@@ -120,6 +123,7 @@ int run_bench(const BenchArgs& a) {
                                 {"ms_per_step_min", times.front().ms},
                                 {"ms_per_step_max", times.back().ms},
                                 {"peak_rss_mib", rss},
+                                {"peak_tensor_mib", tensor_mib},
                                 {"onednn_percent", onednn_percent}};
     std::printf("%s\n", out.dump().c_str());
     return 0;
@@ -131,7 +135,7 @@ int run_bench(const BenchArgs& a) {
               a.steps, a.precision.c_str(), a.qat ? " QAT" : "", kWarmupSteps);
   std::printf("images/s:      %.1f (median step)\n", images_per_second);
   std::printf("ms per step:   %.2f median (min %.2f, max %.2f)\n", median_ms, times.front().ms, times.back().ms);
-  std::printf("peak RSS:      %.1f MiB\n", rss);
+  std::printf("peak RSS:      %.1f MiB (tensors alive at once during a timed step: %.1f MiB)\n", rss, tensor_mib);
   std::printf("oneDNN share:  %.1f%% of step time inside oneDNN primitives\n", onednn_percent);
   return 0;
 }
