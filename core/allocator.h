@@ -19,7 +19,9 @@ size_t live_storage_bytes();
 size_t peak_live_storage_bytes();
 void reset_peak_storage();
 
-// Bytes held by the cache for reuse, and a way to give them back to the system.
+// Bytes held for reuse (small blocks' free lists, and the free ranges of the large blocks'
+// mappings, touched or not), and a way to give back what can go: the small free blocks and
+// every mapping with nothing allocated from it.
 size_t cached_storage_bytes();
 void release_cached_storage();
 
