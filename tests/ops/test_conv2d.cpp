@@ -36,6 +36,7 @@ const ConvCase kCases[] = {
     {1, 5, 7, 13, 7, 5, {.stride = 2, .padding = 2}, true},                   // 5x5, rectangular input
     {3, 20, 2, 2, 20, 3, {.padding = 1, .groups = 20}, false},                // depthwise on 2x2: minnow's weight-grad loop
     {2, 60, 5, 5, 48, 1, {.groups = 3}, false},  // ShuffleNet v1's grouped 1x1: minnow's per-group products
+    {3, 96, 4, 4, 48, 1, {.groups = 3}, false},  // grouped 1x1 on 4x4, a jit kernel's shape: per-group products too
     {2, 32, 1, 1, 32, 5, {.padding = 2, .groups = 32}, false},  // EfficientNet's 5x5 depthwise on 1x1: centre tap only
     {2, 8, 2, 2, 6, 5, {.padding = 2}, true},                    // 5x5 on 2x2: the outer ring cut, padding 1
     {1, 4, 1, 3, 5, 3, {.padding = 1}, true},                    // rows would crop, columns not: runs uncropped
@@ -229,6 +230,17 @@ TEST(Conv2d, GroupedPointwiseWeightGradientAvoidsTheReferenceKernel) {
   const auto impl = conv2d_impl(Tensor::zeros({2, 60, 5, 5}), {48, 20, 1, 1}, false, {.groups = 3});
   EXPECT_TRUE(impl.backward_weights.starts_with("ref")) << impl.backward_weights;
   EXPECT_EQ(impl.weight_gradient, "minnow:grouped_pointwise_matmul");
+}
+
+TEST(Conv2d, GroupedPointwiseWeightGradientOnSmallMapsIsTheProducts) {
+  // 32 input channels per group, where oneDNN has jit kernels: minnow's products on maps of
+  // up to 4x4 (values checked by the Shapes case on 4x4 above), oneDNN's kernel on 5x5.
+  const auto small = conv2d_impl(Tensor::zeros({2, 96, 4, 4}), {48, 32, 1, 1}, false, {.groups = 3});
+  EXPECT_FALSE(small.backward_weights.starts_with("ref")) << small.backward_weights;
+  EXPECT_EQ(small.weight_gradient, "minnow:grouped_pointwise_matmul");
+  const auto larger = conv2d_impl(Tensor::zeros({2, 96, 5, 5}), {48, 32, 1, 1}, false, {.groups = 3});
+  EXPECT_EQ(larger.weight_gradient, larger.backward_weights);
+  EXPECT_FALSE(larger.backward_weights.starts_with("ref")) << larger.backward_weights;
 }
 
 TEST(Conv2d, BadShapesNameTheArgument) {
