@@ -2,7 +2,8 @@
 // 64 bytes, and wait after use in a free list of their exact size. Larger ones are whole
 // pages from a PageArena (core/page_arena.h), which carves any size out of any freed range.
 // Either way a training step, which allocates the same sizes every iteration, reuses memory
-// it already faulted in. The cache holds at most kCacheLimit bytes and gives back the rest.
+// it already faulted in (an AddressSanitizer build uses the free lists alone). The cache holds
+// at most kCacheLimit bytes and gives back the rest.
 // The pool is never destroyed, so tensors released during static destruction still find it.
 #include "core/allocator.h"
 
@@ -22,12 +23,20 @@ constexpr size_t kAlign = 64;
 constexpr size_t kLargeBytes = 16 * PageArena::kPage;
 constexpr size_t kCacheLimit = size_t{8} << 30;
 
-bool is_large(size_t size) { return size > kLargeBytes; }
+// Under AddressSanitizer every block comes from aligned_alloc, so ASan knows its bounds; it
+// cannot see inside the arena's mappings.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kArena = false;
+#else
+constexpr bool kArena = true;
+#endif
+
+bool is_large(size_t size) { return kArena && size > kLargeBytes; }
 
 struct Pool {
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> small_free;
-  size_t small_cached = 0;
+  std::unordered_map<size_t, std::vector<void*>> exact_free;
+  size_t exact_cached = 0;
   PageArena large;
   size_t live = 0;
   size_t peak = 0;
@@ -39,17 +48,17 @@ Pool& pool() {
 }
 
 size_t rounded(size_t bytes) {
-  const size_t unit = is_large(bytes) ? PageArena::kPage : kAlign;
+  const size_t unit = bytes > kLargeBytes ? PageArena::kPage : kAlign;
   return bytes == 0 ? kAlign : (bytes + unit - 1) / unit * unit;
 }
 
-// A small block of `size` from its free list, or nullptr. Called with the pool locked.
-void* take_small(Pool& p, size_t size) {
-  const auto it = p.small_free.find(size);
-  if (it == p.small_free.end() || it->second.empty()) return nullptr;
+// A block of `size` from its exact-size free list, or nullptr. Called with the pool locked.
+void* take_exact(Pool& p, size_t size) {
+  const auto it = p.exact_free.find(size);
+  if (it == p.exact_free.end() || it->second.empty()) return nullptr;
   void* block = it->second.back();
   it->second.pop_back();
-  p.small_cached -= size;
+  p.exact_cached -= size;
   return block;
 }
 
@@ -60,9 +69,9 @@ void give_back(void* block, size_t size) {
   if (is_large(size)) {
     p.large.free(block, size);
     if (p.large.free_bytes() > kCacheLimit) p.large.release_empty_chunks();
-  } else if (p.small_cached + size <= kCacheLimit) {
-    p.small_free[size].push_back(block);
-    p.small_cached += size;
+  } else if (p.exact_cached + size <= kCacheLimit) {
+    p.exact_free[size].push_back(block);
+    p.exact_cached += size;
   } else {
     std::free(block);
   }
@@ -76,7 +85,7 @@ std::shared_ptr<std::byte> allocate_storage(size_t bytes) {
   void* block = nullptr;
   {
     std::lock_guard lock(p.mutex);
-    block = is_large(size) ? p.large.allocate(size) : take_small(p, size);
+    block = is_large(size) ? p.large.allocate(size) : take_exact(p, size);
   }
   if (block == nullptr && !is_large(size)) block = std::aligned_alloc(kAlign, size);
   MINNOW_CHECK(block != nullptr, "tensor: cannot allocate ", bytes, " bytes");
@@ -105,16 +114,16 @@ void reset_peak_storage() {
 
 size_t cached_storage_bytes() {
   std::lock_guard lock(pool().mutex);
-  return pool().small_cached + pool().large.free_bytes();
+  return pool().exact_cached + pool().large.free_bytes();
 }
 
 void release_cached_storage() {
   Pool& p = pool();
   std::lock_guard lock(p.mutex);
-  for (auto& [size, blocks] : p.small_free)
+  for (auto& [size, blocks] : p.exact_free)
     for (void* block : blocks) std::free(block);
-  p.small_free.clear();
-  p.small_cached = 0;
+  p.exact_free.clear();
+  p.exact_cached = 0;
   p.large.release_empty_chunks();
 }
 
