@@ -258,10 +258,10 @@ std::vector<Tensor> conv2d_backward(const Conv2dSaved& saved, const std::vector<
     grads[0] = dx.to_layout(saved.x_md);
   }
   if (need[1] && p.depthwise_weight_loop) {
-    const Tensor x_plain = saved.src.to_layout(plain_desc(saved.src.dims()));
-    const Tensor dy_plain = dy[0].to_layout(plain_desc(dy[0].dims()));
+    const Tensor x_nhwc = saved.src.to_layout(nhwc_f32(saved.src.dims()));
+    const Tensor dy_nhwc = dy[0].to_layout(nhwc_f32(dy[0].dims()));
     grads[1] = to_desc(
-        depthwise_weight_grad(x_plain, dy_plain, {s.kh, s.opt.stride, s.opt.padding, s.opt.dilation}), saved.w_md);
+        depthwise_weight_grad(x_nhwc, dy_nhwc, {s.kh, s.opt.stride, s.opt.padding, s.opt.dilation}), saved.w_md);
   } else if (need[1] && p.grouped_pointwise_product) {
     grads[1] = to_desc(grouped_pointwise_weight_grad(saved.src, dy[0], s.opt.groups), saved.w_md);
   } else if (need[1] || need[2]) {

@@ -1,40 +1,53 @@
-// The loop parallelises over channels; each channel's k x k sums are private.
+// The loop runs on channels-last copies, so the 16 channels of a block sit side by side at
+// every position and each tap's product vectorises over them; blocks go to threads, and each
+// block's k x k accumulators (16 lanes each) are private to it.
 #include "ops/depthwise_weight_grad.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/error.h"
 
 namespace minnow {
 
+dnnl::memory::desc nhwc_f32(const Dims& dims) { return {dims, dt::f32, dnnl::memory::format_tag::nhwc}; }
+
 Tensor depthwise_weight_grad(const Tensor& x, const Tensor& dy, const DepthwiseGeometry& g) {
-  MINNOW_CHECK(x.is_plain() && dy.is_plain(), "depthwise_weight_grad: expected plain inputs");
   const Dims xd = x.dims(), yd = dy.dims();
+  MINNOW_CHECK(x.desc() == nhwc_f32(xd) && dy.desc() == nhwc_f32(yd),
+               "depthwise_weight_grad: expected f32 nhwc x and dy, got x ", dims_str(xd), " and dy ", dims_str(yd),
+               " in other layouts");
   const int64_t n = xd[0], c = xd[1], h = xd[2], w = xd[3], oh = yd[2], ow = yd[3], k = g.kernel;
+  constexpr int64_t kBlock = 16;
   Tensor dw = Tensor::zeros({c, 1, k, k});
   const float* xp = x.data<float>();
   const float* gp = dy.data<float>();
   float* out = dw.data<float>();
+  const int64_t blocks = (c + kBlock - 1) / kBlock;
 #pragma omp parallel for
-  for (int64_t ch = 0; ch < c; ++ch) {
-    std::vector<double> acc(static_cast<size_t>(k * k), 0.0);
-    for (int64_t b = 0; b < n; ++b) {
-      const float* xc = xp + (b * c + ch) * h * w;
-      const float* gc = gp + (b * c + ch) * oh * ow;
+  for (int64_t cb = 0; cb < blocks; ++cb) {
+    const int64_t c0 = cb * kBlock, lanes = std::min(kBlock, c - c0);
+    std::vector<float> acc(static_cast<size_t>(k * k * kBlock), 0.0f);  // acc[tap][lane]
+    for (int64_t b = 0; b < n; ++b)
       for (int64_t i = 0; i < oh; ++i)
         for (int64_t j = 0; j < ow; ++j) {
-          const double gv = gc[i * ow + j];
+          const float* gy = gp + ((b * oh + i) * ow + j) * c + c0;
           for (int64_t p = 0; p < k; ++p) {
             const int64_t ii = i * g.stride - g.padding + p * g.dilation;
             if (ii < 0 || ii >= h) continue;
             for (int64_t q = 0; q < k; ++q) {
               const int64_t jj = j * g.stride - g.padding + q * g.dilation;
-              if (jj >= 0 && jj < w) acc[static_cast<size_t>(p * k + q)] += gv * xc[ii * w + jj];
+              if (jj < 0 || jj >= w) continue;
+              const float* xv = xp + ((b * h + ii) * w + jj) * c + c0;
+              float* a = acc.data() + (p * k + q) * kBlock;
+#pragma omp simd
+              for (int64_t t = 0; t < lanes; ++t) a[t] += gy[t] * xv[t];
             }
           }
         }
-    }
-    for (int64_t t = 0; t < k * k; ++t) out[ch * k * k + t] = static_cast<float>(acc[static_cast<size_t>(t)]);
+    for (int64_t t = 0; t < lanes; ++t)
+      for (int64_t tap = 0; tap < k * k; ++tap)
+        out[(c0 + t) * k * k + tap] = acc[static_cast<size_t>(tap * kBlock + t)];
   }
   return dw;
 }

@@ -11,7 +11,10 @@ struct DepthwiseGeometry {
   int64_t kernel, stride, padding, dilation;
 };
 
-// x: (N, C, H, W) and dy: (N, C, OH, OW), both plain f32. Returns dw: (C, 1, k, k) plain,
+// The layout both operands take: f32 nhwc (channels innermost).
+dnnl::memory::desc nhwc_f32(const Dims& dims);
+
+// x: (N, C, H, W) and dy: (N, C, OH, OW), both in nhwc_f32. Returns dw: (C, 1, k, k) plain,
 // dw[c, 0, p, q] = sum over n, i, j of dy[n, c, i, j] x[n, c, i s - pad + p d, j s - pad + q d]
 // (terms outside the input are zero padding).
 Tensor depthwise_weight_grad(const Tensor& x, const Tensor& dy, const DepthwiseGeometry& g);
