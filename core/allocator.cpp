@@ -25,8 +25,11 @@ constexpr size_t kCacheLimit = size_t{8} << 30;
 
 // Under AddressSanitizer every block comes from aligned_alloc, so ASan knows its bounds; it
 // cannot see inside the arena's mappings.
+// (GCC says so by __SANITIZE_ADDRESS__, clang by __has_feature.)
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kArena = false;
+#elif defined(__has_feature)
+constexpr bool kArena = !__has_feature(address_sanitizer);
 #else
 constexpr bool kArena = true;
 #endif
