@@ -1,37 +1,29 @@
-// int8_gate_channels: x moves to nhwc (the int8 convs' layout, so usually no move), then one
-// multiplier per (n, c) and a round-saturate per element, samples and pixels in parallel.
+// int8_gate_channels: x moves to nhwc (the int8 convs' layout, so usually no move), then
+// oneDNN's binary mul of the integers by one multiplier per (n, c), broadcast over H x W,
+// with the rounding and saturation of its int8 destination: oneDNN picks the vector ISA.
 #include "ops/int8/channel_gate.h"
 
-#include <algorithm>
-#include <cmath>
-#include <cstdint>
 #include <vector>
 
+#include "core/engine.h"
 #include "core/error.h"
+#include "core/primitive_timer.h"
+#include "ops/primitive_cache.h"
 
 namespace minnow {
+
+using dnnl::memory;
+
 namespace {
 
-template <class In, class Out>
-void gate_pixels(const In* x, const float* mult, Out* y, int64_t n, int64_t pixels, int64_t channels) {
-  constexpr float lo = std::is_same_v<Out, uint8_t> ? 0.f : -128.f;
-  constexpr float hi = std::is_same_v<Out, uint8_t> ? 255.f : 127.f;
-#pragma omp parallel for collapse(2)
-  for (int64_t s = 0; s < n; ++s)
-    for (int64_t p = 0; p < pixels; ++p) {
-      const int64_t base = (s * pixels + p) * channels;
-      const float* m = mult + s * channels;
-      for (int64_t c = 0; c < channels; ++c)
-        y[base + c] = static_cast<Out>(std::clamp(std::nearbyint(static_cast<float>(x[base + c]) * m[c]), lo, hi));
-    }
-}
-
-template <class In>
-void gate_into(const In* x, const float* mult, Tensor& y, int64_t n, int64_t pixels, int64_t channels) {
-  if (y.dtype() == DType::u8)
-    gate_pixels(x, mult, y.data<uint8_t>(), n, pixels, channels);
-  else
-    gate_pixels(x, mult, y.data<int8_t>(), n, pixels, channels);
+// dst(u8 | s8) = saturate(round_half_even(src0(u8 | s8) * src1(f32, broadcast over H x W))).
+std::shared_ptr<dnnl::binary> gate_primitive(const memory::desc& x_md, const memory::desc& mult_md,
+                                             const memory::desc& y_md) {
+  const Key key = Key("int8_gate").add(x_md).add(mult_md).add(y_md);
+  return cached<dnnl::binary>(key, [&] {
+    const dnnl::binary::desc desc(dnnl::algorithm::binary_mul, x_md, mult_md, y_md);
+    return dnnl::binary(dnnl::binary::primitive_desc(desc, cpu_engine()));
+  });
 }
 
 }  // namespace
@@ -48,16 +40,15 @@ QTensor int8_gate_channels(const QTensor& x, const Tensor& gate, DType out_type,
                dtype_name(out_type));
   MINNOW_CHECK(x.scale > 0.f && out_scale > 0.f, "int8_gate_channels: expected positive scales, got input ", x.scale,
                " and output ", out_scale);
-  using tag = dnnl::memory::format_tag;
-  const Tensor src = x.data.to_layout(dnnl::memory::desc(d, to_dnnl(x.data.dtype()), tag::nhwc));
-  Tensor y(dnnl::memory::desc(d, to_dnnl(out_type), tag::nhwc));  // (N, C, H, W) nhwc
-  std::vector<float> mult(static_cast<size_t>(d[0] * d[1]));      // (N, C)
+  using tag = memory::format_tag;
+  const Tensor src = x.data.to_layout(memory::desc(d, to_dnnl(x.data.dtype()), tag::nhwc));
+  Tensor y(memory::desc(d, to_dnnl(out_type), tag::nhwc));               // (N, C, H, W) nhwc
+  Tensor mult(memory::desc({d[0], d[1], 1, 1}, memory::data_type::f32, tag::nchw));  // (N, C, 1, 1)
   const float* g = gate.data<float>();
-  for (size_t i = 0; i < mult.size(); ++i) mult[i] = x.scale * g[i] / out_scale;
-  if (src.dtype() == DType::u8)
-    gate_into(src.data<uint8_t>(), mult.data(), y, d[0], d[2] * d[3], d[1]);
-  else
-    gate_into(src.data<int8_t>(), mult.data(), y, d[0], d[2] * d[3], d[1]);
+  float* m = mult.data<float>();
+  for (int64_t i = 0; i < d[0] * d[1]; ++i) m[i] = x.scale * g[i] / out_scale;
+  const auto p = gate_primitive(src.desc(), mult.desc(), y.desc());
+  execute_primitive(*p, {{DNNL_ARG_SRC_0, src.memory()}, {DNNL_ARG_SRC_1, mult.memory()}, {DNNL_ARG_DST, y.memory()}});
   return {y, out_scale};
 }
 

@@ -1,7 +1,11 @@
 // int8_gate_channels against the definition: the dequantized input times its (sample, channel)
 // gate in double, requantized; s8 and u8 in, nhwc and blocked inputs, a u8 output that
-// saturates negative products at 0, and the bad gate named.
+// saturates negative products at 0, the f32 product rounded half to even to the bit, and the
+// bad gate named.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "ops/int8/channel_gate.h"
 #include "tests/support/errors.h"
@@ -40,6 +44,32 @@ TEST(Int8GateChannels, MatchesDoubleReference) {
     EXPECT_EQ(y.scale, out_scale);
     EXPECT_EQ(y.data.desc(), dnnl::memory::desc(t.dims, to_dnnl(t.out), tag::nhwc));
     test_support::expect_matches_quantized(y, ref);
+  }
+}
+
+// The kernel's contract to the bit: the product in f32 of the integer and the multiplier
+// x.scale * gate / out_scale, rounded half to even and saturated. 58 channels leave a tail
+// past every vector width; the gate spans [-2, 2] so both types saturate somewhere.
+TEST(Int8GateChannels, IsTheF32ProductRoundedHalfToEven) {
+  const Dims dims{2, 58, 6, 5};
+  Rng rng(11);
+  for (const DType out : {DType::s8, DType::u8}) {
+    SCOPED_TRACE(dtype_name(out));
+    const QTensor x = test_support::random_qtensor(dims, DType::s8, 0.047f, dnnl::memory::format_tag::nhwc, rng);
+    std::vector<float> g(static_cast<size_t>(dims[0] * dims[1]));
+    for (float& v : g) v = 4.f * rng.uniform() - 2.f;
+    const float out_scale = 0.0313f;
+    const QTensor y = int8_gate_channels(x, Tensor::from_plain({dims[0], dims[1]}, g), out, out_scale);
+    const std::vector<float> q = x.data.to_plain(), got = y.data.to_plain();
+    const float lo = out == DType::u8 ? 0.f : -128.f, hi = out == DType::u8 ? 255.f : 127.f;
+    const size_t pixels = static_cast<size_t>(dims[2] * dims[3]);
+    size_t saturated = 0;
+    for (size_t i = 0; i < q.size(); ++i) {
+      const float want = std::clamp(std::nearbyint(q[i] * (x.scale * g[i / pixels] / out_scale)), lo, hi);
+      ASSERT_EQ(got[i], want) << "element " << i;
+      saturated += want == lo || want == hi;
+    }
+    EXPECT_GT(saturated, 0u);
   }
 }
 
