@@ -1,12 +1,17 @@
 // Int8SeGate against the definition in double: the mean of the dequantized input, then for
 // each fc W h + b, its activation, and its quantizer's round-half-even and clamp, with
-// SiLU / sigmoid (EfficientNet) and ReLU / hardsigmoid (MobileNet-v3).
+// SiLU / sigmoid (EfficientNet) and ReLU / hardsigmoid (MobileNet-v3); and against the plain
+// ops the fused fcs replace, for every activation kind.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
+#include "core/grad_mode.h"
+#include "ops/fake_quant.h"
+#include "ops/int8/classifier.h"
+#include "ops/int8/pool.h"
 #include "tests/support/int8_checks.h"
 #include "train/qat/int8_se_gate.h"
 
@@ -80,6 +85,39 @@ TEST(Int8SeGate, MatchesTheDefinition) {
     }
     EXPECT_GE(exact, static_cast<int>(g.size()) - 1);
     EXPECT_GE(std::set<float>(g.begin(), g.end()).size(), 10u) << "the gate barely varies";
+  }
+}
+
+// The gate's fcs (one matmul with the activation as its post-op, then the quantizer) against
+// the plain ops they replace: dequantized_linear, apply_activation, fake_quant_per_tensor.
+// Each activation kind as fc1's, on 2 samples: the two differ only where float sums in
+// another order land the scaled value on the other side of a .5, one step away.
+TEST(Int8SeGate, EqualsThePlainOpsForEveryActivation) {
+  const ActivationKind kinds[] = {ActivationKind::relu,        ActivationKind::relu6,   ActivationKind::hardswish,
+                                  ActivationKind::hardsigmoid, ActivationKind::sigmoid, ActivationKind::swish};
+  const int64_t n = 2, c = 40, s = 16;
+  Rng rng(21);
+  for (const ActivationKind act : kinds) {
+    SCOPED_TRACE(activation_name(act));
+    const QTensor x = test_support::random_qtensor({n, c, 6, 6}, DType::u8, 0.08f, dnnl::memory::format_tag::nhwc, rng);
+    const Int8SeGate gate{.fc1 = random_fc("se.fc1", c, s, act, 0.06f, true, rng),
+                          .fc2 = random_fc("se.fc2", s, c, ActivationKind::hardsigmoid, 0.0039f, false, rng)};
+    const NoGrad no_grad;
+    const auto plain_fc = [](const Int8SeFc& fc, const QTensor& in) {
+      const Var y = apply_activation(fc.activation, Var(dequantized_linear(in, fc.weight, fc.bias)));
+      return fake_quant_per_tensor(y, fc.scale, 0, fc.range).data();
+    };
+    const Tensor hidden = plain_fc(gate.fc1, int8_global_avg_pool(x, DType::f32));
+    const std::vector<float> want = plain_fc(gate.fc2, {hidden, 1.f}).to_plain();
+    const std::vector<float> got = gate.forward(x).to_plain();
+    ASSERT_EQ(got.size(), want.size());
+    int equal = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_LE(std::abs(got[i] - want[i]), gate.fc2.scale * 1.001f) << i;
+      equal += got[i] == want[i];
+    }
+    EXPECT_GE(equal, static_cast<int>(got.size()) - 1);
+    EXPECT_GE(std::set<float>(got.begin(), got.end()).size(), 10u) << "the gate barely varies";
   }
 }
 
