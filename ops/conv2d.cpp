@@ -157,12 +157,14 @@ void build_backward(ConvPrimitives& p, const ConvShape& s) {
   const bool ref = std::string_view(p.bwd_weights_pd.impl_info_str()).starts_with("ref");
   p.depthwise_weight_loop = depthwise && !s.bias && ref;
   const bool pointwise = s.kh == 1 && s.kw == 1 && s.opt.stride == 1 && s.opt.padding == 0;
-  // On maps of at most 4x4 oneDNN's grouped kernels split the work poorly: ShuffleNet v1 g=3 at
-  // 32 px, batch 128, trains 1.22x faster with the products (interleaved A/B, 5 rounds); at
-  // 224 px (maps of 7x7 and more) 0.87x, the nhwc copies costing what the kernels lose.
+  // On maps of at most 4x4 oneDNN's 1x1 weight-gradient kernels split the work poorly (55
+  // GFLOP/s for MobileNet-v2's 320 -> 1280 conv on 1x1, batch 128): ShuffleNet v1 g=3 at 32 px,
+  // batch 128, trains 1.22x faster with the products, MobileNet-v1 and v2 1.08-1.10x
+  // (interleaved A/Bs); at 224 px (maps of 7x7 and more) ShuffleNet v1 0.87x, the nhwc copies
+  // costing what the kernels lose.
   constexpr int64_t kSmallMap = 16;
   p.grouped_pointwise_product =
-      !depthwise && s.opt.groups > 1 && pointwise && !s.bias && (ref || s.h * s.w <= kSmallMap);
+      !depthwise && pointwise && !s.bias && ((s.opt.groups > 1 && ref) || s.h * s.w <= kSmallMap);
   p.bwd_weights = dnnl::convolution_backward_weights(p.bwd_weights_pd);
   p.has_backward = true;
 }

@@ -1,7 +1,7 @@
 // Weight gradient of a grouped 1x1 convolution (stride 1, no padding) as one matrix
 // product per group, for the shapes where oneDNN 2.6 has only its reference kernel
 // (ShuffleNet v1's grouped 1x1 convs with 20 or 60 channels per group, ~50x slower) and for
-// maps of at most 4x4, where its jit kernels are slow (ops/conv2d.cpp).
+// maps of at most 4x4, groups or not, where its jit kernels are slow (ops/conv2d.cpp).
 #pragma once
 
 #include "core/tensor.h"

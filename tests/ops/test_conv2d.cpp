@@ -37,6 +37,7 @@ const ConvCase kCases[] = {
     {3, 20, 2, 2, 20, 3, {.padding = 1, .groups = 20}, false},                // depthwise on 2x2: minnow's weight-grad loop
     {2, 60, 5, 5, 48, 1, {.groups = 3}, false},  // ShuffleNet v1's grouped 1x1: minnow's per-group products
     {3, 96, 4, 4, 48, 1, {.groups = 3}, false},  // grouped 1x1 on 4x4, a jit kernel's shape: per-group products too
+    {4, 64, 2, 2, 96, 1, {}, false},             // 1x1 on 2x2 without groups: one product
     {2, 32, 1, 1, 32, 5, {.padding = 2, .groups = 32}, false},  // EfficientNet's 5x5 depthwise on 1x1: centre tap only
     {2, 8, 2, 2, 6, 5, {.padding = 2}, true},                    // 5x5 on 2x2: the outer ring cut, padding 1
     {1, 4, 1, 3, 5, 3, {.padding = 1}, true},                    // rows would crop, columns not: runs uncropped
@@ -232,7 +233,7 @@ TEST(Conv2d, GroupedPointwiseWeightGradientAvoidsTheReferenceKernel) {
   EXPECT_EQ(impl.weight_gradient, "minnow:grouped_pointwise_matmul");
 }
 
-TEST(Conv2d, GroupedPointwiseWeightGradientOnSmallMapsIsTheProducts) {
+TEST(Conv2d, PointwiseWeightGradientOnSmallMapsIsTheProducts) {
   // 32 input channels per group, where oneDNN has jit kernels: minnow's products on maps of
   // up to 4x4 (values checked by the Shapes case on 4x4 above), oneDNN's kernel on 5x5.
   const auto small = conv2d_impl(Tensor::zeros({2, 96, 4, 4}), {48, 32, 1, 1}, false, {.groups = 3});
@@ -241,6 +242,14 @@ TEST(Conv2d, GroupedPointwiseWeightGradientOnSmallMapsIsTheProducts) {
   const auto larger = conv2d_impl(Tensor::zeros({2, 96, 5, 5}), {48, 32, 1, 1}, false, {.groups = 3});
   EXPECT_EQ(larger.weight_gradient, larger.backward_weights);
   EXPECT_FALSE(larger.backward_weights.starts_with("ref")) << larger.backward_weights;
+  // Without groups the same: one product on 4x4 (MobileNet's last 1x1 convs at 32 px), not on
+  // 5x5; and never with a bias, whose gradient the product does not give.
+  EXPECT_EQ(conv2d_impl(Tensor::zeros({2, 64, 4, 4}), {96, 64, 1, 1}, false, {}).weight_gradient,
+            "minnow:grouped_pointwise_matmul");
+  const auto plain_larger = conv2d_impl(Tensor::zeros({2, 64, 5, 5}), {96, 64, 1, 1}, false, {});
+  EXPECT_EQ(plain_larger.weight_gradient, plain_larger.backward_weights);
+  const auto with_bias = conv2d_impl(Tensor::zeros({2, 64, 4, 4}), {96, 64, 1, 1}, true, {});
+  EXPECT_EQ(with_bias.weight_gradient, with_bias.backward_weights);
 }
 
 TEST(Conv2d, BadShapesNameTheArgument) {
