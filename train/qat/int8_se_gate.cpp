@@ -51,8 +51,8 @@ struct FcDescs {
         y({n, fc.weight.dim(0)}, memory::data_type::f32, memory::format_tag::ab) {}
 };
 
-// act(x W^T + b). (The quantizer stays out: oneDNN 2.6's post-op chains share one injector per
-// algorithm, so a second eltwise_linear or clip would run with the first one's constants.)
+// act(x W^T + b). (The quantizer stays out: in oneDNN 2.6 a chain with a second eltwise_linear
+// ran it with the first one's alpha, as if the chain kept one injector per algorithm.)
 std::shared_ptr<dnnl::inner_product_forward> fc_primitive(const Int8SeFc& fc, const FcDescs& md) {
   Key key("int8_se_fc");
   key.add(md.x).add(md.w).add(md.b).add(static_cast<int64_t>(fc.activation));
@@ -68,6 +68,8 @@ std::shared_ptr<dnnl::inner_product_forward> fc_primitive(const Int8SeFc& fc, co
 
 // x: (N, I) f32 plain. Returns fq(act(x W^T + b)), (N, O) f32 plain, fq the fc's quantizer.
 Tensor run_fc(const Int8SeFc& fc, const Tensor& x) {
+  MINNOW_CHECK(x.dtype() == DType::f32 && x.is_plain() && x.ndims() == 2, "Int8SeGate: ", fc.name,
+               " expected a plain f32 input (N, I), got ", dtype_name(x.dtype()), " ", dims_str(x.dims()));
   MINNOW_CHECK(fc.weight.is_plain() && fc.weight.ndims() == 2 && fc.weight.dim(1) == x.dim(1) &&
                    (!fc.bias.defined() || (fc.bias.is_plain() && fc.bias.dims() == Dims({fc.weight.dim(0)}))),
                "Int8SeGate: ", fc.name, " expected a plain weight (O, ", x.dim(1), ") and bias (O) or none, got ",
