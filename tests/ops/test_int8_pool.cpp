@@ -1,5 +1,5 @@
 // int8_global_avg_pool against the mean of the dequantized input in double: u8 and
-// s8 inputs, f32 and requantized outputs, plain and blocked layouts, 24 channels.
+// s8 inputs, f32 and requantized outputs, plain and blocked layouts, 24 to 164 channels.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -31,7 +31,9 @@ TEST(Int8GlobalAvgPool, MatchesDoubleReference) {
   using tag = dnnl::memory::format_tag;
   const GapCase cases[] = {{3, 24, 7, DType::u8, DType::f32, tag::nhwc}, {1, 24, 7, DType::u8, DType::u8, tag::nhwc},
                            {3, 40, 5, DType::s8, DType::s8, tag::nChw16c}, {3, 24, 4, DType::s8, DType::f32, tag::nchw},
-                           {1, 64, 7, DType::u8, DType::s8, tag::nChw16c}};
+                           {1, 64, 7, DType::u8, DType::s8, tag::nChw16c},
+                           // f32 out: int32 sums in blocks of 64 channels, here two and a tail of 36
+                           {2, 164, 9, DType::s8, DType::f32, tag::nhwc}};
   Rng rng(8);
   for (const auto& t : cases) {
     SCOPED_TRACE(testing::Message() << "n" << t.n << " c" << t.c << " " << t.hw << "x" << t.hw << " "
