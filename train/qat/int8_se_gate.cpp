@@ -5,6 +5,7 @@
 // fc before, about 20 after, of which the inner product itself takes 5-15.
 #include "train/qat/int8_se_gate.h"
 
+#include <optional>
 #include <unordered_map>
 
 #include "core/engine.h"
@@ -22,46 +23,32 @@ using dnnl::memory;
 
 namespace {
 
-// The activation, as oneDNN eltwise post-ops with the algorithms of ops/eltwise.cpp (forward):
-// hardsigmoid is its two passes there, clip(x / 6 + 1/2, 0, 1).
+// The activation as oneDNN eltwise post-ops: the conv's own (models/layers.h), and for
+// hardsigmoid, which has none there, the two passes of ops/eltwise.cpp, clip(x / 6 + 1/2, 0, 1).
 void append_activation(dnnl::post_ops& ops, ActivationKind kind) {
-  switch (kind) {
-    case ActivationKind::relu: ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f); return;
-    case ActivationKind::relu6: ops.append_eltwise(1.f, algorithm::eltwise_clip_v2, 0.f, 6.f); return;
-    case ActivationKind::hardswish: ops.append_eltwise(1.f, algorithm::eltwise_hardswish, 0.f, 0.f); return;
-    case ActivationKind::sigmoid: ops.append_eltwise(1.f, algorithm::eltwise_logistic, 0.f, 0.f); return;
-    case ActivationKind::swish: ops.append_eltwise(1.f, algorithm::eltwise_swish, 1.f, 0.f); return;
-    case ActivationKind::hardsigmoid:
-      ops.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / 6, 0.5f);
-      ops.append_eltwise(1.f, algorithm::eltwise_clip_v2, 0.f, 1.f);
-      return;
+  if (const std::optional<ConvPostOp> post = activation_post_op(kind)) {
+    ops.append_eltwise(1.f, post->alg, post->alpha, post->beta);
+    return;
   }
-  MINNOW_FAIL("Int8SeGate: unknown activation kind ", static_cast<int>(kind));
+  MINNOW_CHECK(kind == ActivationKind::hardsigmoid, "Int8SeGate: no post-op for activation ", activation_name(kind));
+  ops.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / 6, 0.5f);
+  ops.append_eltwise(1.f, algorithm::eltwise_clip_v2, 0.f, 1.f);
 }
 
-// The fc's operands as oneDNN's inner product sees them: x (N, I), the weight (O, I) and bias
-// (O) as they are, y (N, O).
-struct FcDescs {
-  memory::desc x, w, b, y;
-  FcDescs(const Int8SeFc& fc, int64_t n)
-      : x({n, fc.weight.dim(1)}, memory::data_type::f32, memory::format_tag::ab),
-        w({fc.weight.dim(0), fc.weight.dim(1)}, memory::data_type::f32, memory::format_tag::ab),
-        b(fc.bias.defined() ? memory::desc({fc.weight.dim(0)}, memory::data_type::f32, memory::format_tag::a)
-                            : memory::desc()),
-        y({n, fc.weight.dim(0)}, memory::data_type::f32, memory::format_tag::ab) {}
-};
-
-// act(x W^T + b). (The quantizer stays out: in oneDNN 2.6 a chain with a second eltwise_linear
-// ran it with the first one's alpha, as if the chain kept one injector per algorithm.)
-std::shared_ptr<dnnl::inner_product_forward> fc_primitive(const Int8SeFc& fc, const FcDescs& md) {
+// act(x W^T + b) for plain x (N, I), weight (O, I), bias (O) or none, y (N, O). (The quantizer
+// stays out: in oneDNN 2.6 a chain with a second eltwise_linear ran it with the first one's
+// alpha, as if the chain kept one injector per algorithm.)
+std::shared_ptr<dnnl::inner_product_forward> fc_primitive(const Int8SeFc& fc, const memory::desc& x_md) {
+  const memory::desc b_md = fc.bias.defined() ? fc.bias.desc() : memory::desc();
   Key key("int8_se_fc");
-  key.add(md.x).add(md.w).add(md.b).add(static_cast<int64_t>(fc.activation));
+  key.add(x_md).add(fc.weight.desc()).add(b_md).add(static_cast<int64_t>(fc.activation));
   return cached<dnnl::inner_product_forward>(key, [&] {
     dnnl::post_ops ops;
     append_activation(ops, fc.activation);
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
-    const dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, md.x, md.w, md.b, md.y);
+    const dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, x_md, fc.weight.desc(), b_md,
+                                                 plain_desc({x_md.dims()[0], fc.weight.dim(0)}));
     return dnnl::inner_product_forward(dnnl::inner_product_forward::primitive_desc(desc, attr, cpu_engine()));
   });
 }
@@ -70,17 +57,17 @@ std::shared_ptr<dnnl::inner_product_forward> fc_primitive(const Int8SeFc& fc, co
 Tensor run_fc(const Int8SeFc& fc, const Tensor& x) {
   MINNOW_CHECK(x.dtype() == DType::f32 && x.is_plain() && x.ndims() == 2, "Int8SeGate: ", fc.name,
                " expected a plain f32 input (N, I), got ", dtype_name(x.dtype()), " ", dims_str(x.dims()));
-  MINNOW_CHECK(fc.weight.is_plain() && fc.weight.ndims() == 2 && fc.weight.dim(1) == x.dim(1) &&
-                   (!fc.bias.defined() || (fc.bias.is_plain() && fc.bias.dims() == Dims({fc.weight.dim(0)}))),
-               "Int8SeGate: ", fc.name, " expected a plain weight (O, ", x.dim(1), ") and bias (O) or none, got ",
+  MINNOW_CHECK(fc.weight.dtype() == DType::f32 && fc.weight.is_plain() && fc.weight.ndims() == 2 &&
+                   fc.weight.dim(1) == x.dim(1) &&
+                   (!fc.bias.defined() || (fc.bias.dtype() == DType::f32 && fc.bias.is_plain() &&
+                                           fc.bias.dims() == Dims({fc.weight.dim(0)}))),
+               "Int8SeGate: ", fc.name, " expected a plain f32 weight (O, ", x.dim(1), ") and bias (O) or none, got ",
                dims_str(fc.weight.dims()), " and ", fc.bias.defined() ? dims_str(fc.bias.dims()) : "none");
-  const FcDescs md(fc, x.dim(0));
-  const auto p = fc_primitive(fc, md);
-  Tensor y(md.y);
-  const auto view = [](const memory::desc& d, const Tensor& t) { return memory(d, cpu_engine(), t.raw()); };
+  const auto p = fc_primitive(fc, x.desc());
+  Tensor y(plain_desc({x.dim(0), fc.weight.dim(0)}));
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, view(md.x, x)}, {DNNL_ARG_WEIGHTS, view(md.w, fc.weight)}, {DNNL_ARG_DST, y.memory()}};
-  if (fc.bias.defined()) args.emplace(DNNL_ARG_BIAS, view(md.b, fc.bias));
+      {DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_WEIGHTS, fc.weight.memory()}, {DNNL_ARG_DST, y.memory()}};
+  if (fc.bias.defined()) args.emplace(DNNL_ARG_BIAS, fc.bias.memory());
   execute_primitive(*p, args);
   return fake_quant_per_tensor(Var(y), fc.scale, 0, fc.range).data();
 }
