@@ -18,6 +18,7 @@
 #include "core/engine.h"
 #include "core/tape.h"
 #include "ops/depthwise_weight_grad.h"
+#include "ops/grouped_pointwise_conv.h"
 #include "ops/grouped_pointwise_weight_grad.h"
 #include "ops/kernel_crop.h"
 #include "ops/layout.h"
@@ -158,10 +159,9 @@ void build_backward(ConvPrimitives& p, const ConvShape& s) {
   p.depthwise_weight_loop = depthwise && !s.bias && ref;
   const bool pointwise = s.kh == 1 && s.kw == 1 && s.opt.stride == 1 && s.opt.padding == 0;
   // On maps of at most 4x4 oneDNN's 1x1 weight-gradient kernels split the work poorly (55
-  // GFLOP/s for MobileNet-v2's 320 -> 1280 conv on 1x1, batch 128): ShuffleNet v1 g=3 at 32 px,
-  // batch 128, trains 1.22x faster with the products, MobileNet-v1 and v2 1.08-1.10x
-  // (interleaved A/Bs); at 224 px (maps of 7x7 and more) ShuffleNet v1 0.87x, the nhwc copies
-  // costing what the kernels lose.
+  // GFLOP/s for MobileNet-v2's 320 -> 1280 conv on 1x1, batch 128): MobileNet-v1 and v2 at
+  // 32 px, batch 128, train 1.08-1.10x faster with the products (interleaved A/Bs). f32 grouped
+  // 1x1 convs that record never get here (ops/grouped_pointwise_conv.h); bf16 ones do.
   constexpr int64_t kSmallMap = 16;
   p.grouped_pointwise_product =
       !depthwise && pointwise && !s.bias && ((s.opt.groups > 1 && ref) || s.h * s.w <= kSmallMap);
@@ -214,6 +214,8 @@ Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& option
   const bool record = should_record({x, w, b});
   MINNOW_CHECK(!record || !options.post.defined(),
                "conv2d: an activation post-op is for inference only, got one on a conv that records for backward");
+  if (runs_as_grouped_products(s.kh, s.kw, s.c, s.bias, options, record))
+    return grouped_pointwise_conv(x, w, options.groups);
   const auto prop = record ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
   const auto p = primitives_for(s, x.data().desc(), prop, record);
 
@@ -303,6 +305,10 @@ ConvShape run_shape(const Tensor& x, const Dims& w_dims, bool bias, const Conv2d
 
 Conv2dImpl conv2d_impl(const Tensor& x, const Dims& w_dims, bool bias, const Conv2dOptions& options) {
   const ConvShape s = run_shape(x, w_dims, bias, options);
+  if (runs_as_grouped_products(s.kh, s.kw, s.c, s.bias, options, true)) {
+    const std::string products = "minnow:grouped_pointwise_matmul";
+    return {products, products, products, products, nhwc_f32(s.src())};
+  }
   const auto p = primitives_for(s, x.desc(), dnnl::prop_kind::forward_training, true);
   return {p->fwd_pd.impl_info_str(), p->bwd_data_pd.impl_info_str(), p->bwd_weights_pd.impl_info_str(),
           p->weight_gradient(), p->fwd_pd.src_desc()};

@@ -36,7 +36,7 @@ const ConvCase kCases[] = {
     {1, 5, 7, 13, 7, 5, {.stride = 2, .padding = 2}, true},                   // 5x5, rectangular input
     {3, 20, 2, 2, 20, 3, {.padding = 1, .groups = 20}, false},                // depthwise on 2x2: minnow's weight-grad loop
     {2, 60, 5, 5, 48, 1, {.groups = 3}, false},  // ShuffleNet v1's grouped 1x1: minnow's per-group products
-    {3, 96, 4, 4, 48, 1, {.groups = 3}, false},  // grouped 1x1 on 4x4, a jit kernel's shape: per-group products too
+    {3, 96, 4, 4, 48, 1, {.groups = 3}, false},  // grouped 1x1, 32 channels per group: per-group products too
     {4, 64, 2, 2, 96, 1, {}, false},             // 1x1 on 2x2 without groups: one product
     {2, 32, 1, 1, 32, 5, {.padding = 2, .groups = 32}, false},  // EfficientNet's 5x5 depthwise on 1x1: centre tap only
     {2, 8, 2, 2, 6, 5, {.padding = 2}, true},                    // 5x5 on 2x2: the outer ring cut, padding 1
@@ -225,29 +225,28 @@ TEST(Conv2d, TinyDepthwiseWeightGradientAvoidsTheReferenceKernel) {
   EXPECT_NE(impl.backward_data.find("jit"), std::string::npos) << impl.backward_data;
 }
 
-TEST(Conv2d, GroupedPointwiseWeightGradientAvoidsTheReferenceKernel) {
-  // 20 input channels per group: oneDNN offers only ref:any for dw; minnow multiplies per group
-  // (checked by the Shapes case with 60 channels and 3 groups above).
-  const auto impl = conv2d_impl(Tensor::zeros({2, 60, 5, 5}), {48, 20, 1, 1}, false, {.groups = 3});
-  EXPECT_TRUE(impl.backward_weights.starts_with("ref")) << impl.backward_weights;
-  EXPECT_EQ(impl.weight_gradient, "minnow:grouped_pointwise_matmul");
+TEST(Conv2d, GroupedPointwiseRunsAsPerGroupProducts) {
+  // ShuffleNet v1's grouped 1x1 convs: oneDNN offers only ref:any for dw with 20 input channels
+  // per group, and 4- or 8-channel-block kernels for the other passes; every pass is minnow's
+  // per-group matmul on nhwc (values checked by the Shapes cases with 60 and 96 channels above).
+  for (const Dims& x : {Dims{2, 60, 5, 5}, Dims{2, 96, 4, 4}, Dims{2, 96, 5, 5}}) {
+    const auto impl = conv2d_impl(Tensor::zeros(x), {48, x[1] / 3, 1, 1}, false, {.groups = 3});
+    for (const auto& name : {impl.forward, impl.backward_data, impl.backward_weights, impl.weight_gradient})
+      EXPECT_EQ(name, "minnow:grouped_pointwise_matmul") << dims_str(x);
+    EXPECT_EQ(impl.src, dnnl::memory::desc(x, dt::f32, dnnl::memory::format_tag::nhwc));
+  }
 }
 
 TEST(Conv2d, PointwiseWeightGradientOnSmallMapsIsTheProducts) {
-  // 32 input channels per group, where oneDNN has jit kernels: minnow's products on maps of
-  // up to 4x4 (values checked by the Shapes case on 4x4 above), oneDNN's kernel on 5x5.
-  const auto small = conv2d_impl(Tensor::zeros({2, 96, 4, 4}), {48, 32, 1, 1}, false, {.groups = 3});
+  // 1x1 without groups: one product on maps of up to 4x4 (MobileNet's last 1x1 convs at 32 px;
+  // values checked by the Shapes case on 2x2 above), oneDNN's kernel on 5x5; and never with a
+  // bias, whose gradient the product does not give.
+  const auto small = conv2d_impl(Tensor::zeros({2, 64, 4, 4}), {96, 64, 1, 1}, false, {});
   EXPECT_FALSE(small.backward_weights.starts_with("ref")) << small.backward_weights;
   EXPECT_EQ(small.weight_gradient, "minnow:grouped_pointwise_matmul");
-  const auto larger = conv2d_impl(Tensor::zeros({2, 96, 5, 5}), {48, 32, 1, 1}, false, {.groups = 3});
+  const auto larger = conv2d_impl(Tensor::zeros({2, 64, 5, 5}), {96, 64, 1, 1}, false, {});
   EXPECT_EQ(larger.weight_gradient, larger.backward_weights);
   EXPECT_FALSE(larger.backward_weights.starts_with("ref")) << larger.backward_weights;
-  // Without groups the same: one product on 4x4 (MobileNet's last 1x1 convs at 32 px), not on
-  // 5x5; and never with a bias, whose gradient the product does not give.
-  EXPECT_EQ(conv2d_impl(Tensor::zeros({2, 64, 4, 4}), {96, 64, 1, 1}, false, {}).weight_gradient,
-            "minnow:grouped_pointwise_matmul");
-  const auto plain_larger = conv2d_impl(Tensor::zeros({2, 64, 5, 5}), {96, 64, 1, 1}, false, {});
-  EXPECT_EQ(plain_larger.weight_gradient, plain_larger.backward_weights);
   const auto with_bias = conv2d_impl(Tensor::zeros({2, 64, 4, 4}), {96, 64, 1, 1}, true, {});
   EXPECT_EQ(with_bias.weight_gradient, with_bias.backward_weights);
 }
