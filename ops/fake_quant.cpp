@@ -7,6 +7,7 @@
 #include <cmath>
 #include <optional>
 
+#include "core/cpu_clones.h"
 #include "core/error.h"
 #include "core/tape.h"
 #include "ops/channel_walk.h"
@@ -153,7 +154,7 @@ constexpr int64_t kChunk = 32768;  // elements per thread's share of a per-tenso
 
 // y = fq(x) over n elements. The fields are copied to locals so that the compiler knows the
 // stores cannot change them.
-void quantize_run(const FlatQuantizer& f, const float* x, float* y, int64_t n) {
+MINNOW_CPU_CLONES void quantize_run(const FlatQuantizer& f, const float* x, float* y, int64_t n) {
   const float lo = f.lo, hi = f.hi, zero_point = f.zero_point, scale = f.scale, inv_scale = f.inv_scale;
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
@@ -164,7 +165,8 @@ void quantize_run(const FlatQuantizer& f, const float* x, float* y, int64_t n) {
 }
 
 // dx = dy where q(x) lies in [qmin, qmax], else 0, over n elements.
-void mask_run(const FlatQuantizer& f, const float* x, const float* dy, float* dx, int64_t n) {
+MINNOW_CPU_CLONES void mask_run(const FlatQuantizer& f, const float* x, const float* dy, float* dx,
+                                int64_t n) {
   const float lo = f.lo, hi = f.hi, zero_point = f.zero_point, inv_scale = f.inv_scale;
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {

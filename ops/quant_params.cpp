@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/cpu_clones.h"
 #include "core/error.h"
 #include "ops/channel_walk.h"
 
@@ -25,7 +26,7 @@ constexpr int64_t kChunk = 32768;  // elements per thread's share of a min/max r
 
 // Min and max of n > 0 contiguous floats, in 16 lanes the compiler keeps in vector registers.
 // Each lane takes v < lo ? v : lo, as std::min(lo, v) does, so the result is std::min's.
-MinMax span_min_max(const float* p, int64_t n) {
+MINNOW_CPU_CLONES MinMax span_min_max(const float* p, int64_t n) {
   constexpr int64_t kLanes = 16;
   float lo[kLanes], hi[kLanes];
   std::fill_n(lo, kLanes, p[0]);
