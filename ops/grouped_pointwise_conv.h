@@ -1,4 +1,4 @@
-// A grouped 1x1 convolution (stride 1, no padding, no bias, f32) as one matrix product
+// A grouped 1x1 convolution (stride 1, no padding, no bias) as one matrix product
 // per group. On an nhwc copy, group g's input channels are a column block of the
 // (N H W, C) matrix, so y_g = x_g w_g^T, dx_g = dy_g w_g and dw_g = dy_g^T x_g are three
 // oneDNN matmuls on strided views. oneDNN 2.6's grouped conv kernels fall to 4- and
@@ -12,7 +12,7 @@ namespace minnow {
 
 // True when conv2d runs a conv of this shape here: a forward that records for backward,
 // kernel 1x1, stride 1, padding 0, 1 < groups < C (depthwise stays on oneDNN's kernel), no
-// bias, and f32 compute (a bf16 scope keeps oneDNN's bf16 conv). An inference forward stays
+// bias; f32, or bf16 in a bf16 scope (core/compute_type.h). An inference forward stays
 // on oneDNN's conv, which runs these shapes on nhwc at batch 1 (brgconv_1x1, about 30 us a
 // conv for ShuffleNet v1 at 224 px, where the three products take about 55 us).
 bool runs_as_grouped_products(int64_t kernel_h, int64_t kernel_w, int64_t in_channels, bool bias,

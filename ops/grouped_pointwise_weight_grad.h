@@ -8,7 +8,8 @@
 
 namespace minnow {
 
-// x: (N, C, H, W), dy: (N, O, H, W), f32 in any layout. Returns dw: (O, C/G, 1, 1) plain,
+// x: (N, C, H, W), dy: (N, O, H, W), in any layout, both bf16 (multiplied as bf16, summed in
+// f32) or else read as f32. Returns dw: (O, C/G, 1, 1) plain f32,
 // dw[g O/G + o, i] = sum over n, h, w of dy[n, g O/G + o, h, w] x[n, g C/G + i, h, w],
 // i.e. per group dw_g = dy_g^T x_g over the (N H W, channels) views of nhwc copies.
 Tensor grouped_pointwise_weight_grad(const Tensor& x, const Tensor& dy, int64_t groups);

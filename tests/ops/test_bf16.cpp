@@ -108,6 +108,9 @@ const Bf16Case kCases[] = {
      [](const auto& v) { return conv(v, {.stride = 2, .padding = 1, .groups = 32}); }},
     {"pointwise", {{4, 48, 8, 8}, {64, 48, 1, 1}}, [](const auto& v) { return conv(v, {}); }},
     {"grouped_pointwise", {{4, 48, 8, 8}, {48, 16, 1, 1}}, [](const auto& v) { return conv(v, {.groups = 3}); }},
+    // ShuffleNet v1's 20 channels per group: per-group bf16 matmuls (ops/grouped_pointwise_conv.h).
+    {"grouped_pointwise_20_per_group", {{4, 60, 5, 5}, {48, 20, 1, 1}},
+     [](const auto& v) { return conv(v, {.groups = 3}); }},
     {"batch_norm", {{8, 24, 6, 6}, {24}, {24}}, [](const auto& v) { return bn(v, false); }},
     {"batch_norm_relu", {{8, 32, 6, 6}, {32}, {32}}, [](const auto& v) { return bn(v, true); }},
     {"relu6", {{4, 20, 7, 7}}, [](const auto& v) { return relu6(v[0]); }},
