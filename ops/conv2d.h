@@ -1,6 +1,7 @@
 // 2-D convolution: normal, grouped, depthwise (groups == channels) and
 // pointwise (1x1), with stride, padding, dilation and an optional bias.
-// Runs on oneDNN's convolution primitives with layouts chosen by oneDNN.
+// Runs on oneDNN's convolution primitives with layouts chosen by oneDNN, except grouped 1x1
+// convs that record for backward: per-group matmuls (ops/grouped_pointwise_conv.h).
 #pragma once
 
 #include <string>
@@ -38,9 +39,10 @@ struct Conv2dOptions {
 Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dOptions& options);
 
 // The oneDNN implementation chosen for each pass, e.g. "jit:avx512_core" (benchmarks).
-// weight_gradient names the code that computes dw in backward: "minnow:depthwise_loop" or
-// "minnow:grouped_pointwise_matmul" where oneDNN offers only its reference kernel for these
-// shapes, else oneDNN's backward_weights implementation.
+// weight_gradient names the code that computes dw in backward: "minnow:depthwise_loop" where
+// oneDNN offers only its reference kernel, "minnow:grouped_pointwise_matmul" for 1x1 convs on
+// maps of at most 4x4, else oneDNN's backward_weights implementation. A grouped 1x1 conv that
+// runs as per-group matmuls names "minnow:grouped_pointwise_matmul" for every pass.
 struct Conv2dImpl {
   std::string forward, backward_data, backward_weights, weight_gradient;
   dnnl::memory::desc src;  // the input layout the forward runs on

@@ -87,7 +87,8 @@ std::vector<Tensor> grouped_pointwise_backward(const GroupedSaved& saved, const 
   if (need[0]) {
     Tensor dx(nhwc(saved.x_nhwc.dims(), s.act));
     const GroupProduct product = backward_data_product(s);
-    for (int64_t g = 0; g < s.groups; ++g) product.run(dy_nhwc, g * s.og(), saved.w, g * s.og() * s.cg(), dx, g * s.cg());
+    for (int64_t g = 0; g < s.groups; ++g)
+      product.run(dy_nhwc, g * s.og(), saved.w, g * s.og() * s.cg(), dx, g * s.cg());
     grads[0] = dx.to_layout(saved.x_md);
   }
   if (need[1]) grads[1] = to_desc(grouped_pointwise_weight_grad(saved.x_nhwc, dy_nhwc, s.groups), saved.w_md);
@@ -119,7 +120,8 @@ Var grouped_pointwise_conv(const Var& x, const Var& w, int64_t groups) {
   const Tensor weights = adopt_layout(w, plain_desc(w.dims())).to_layout(plain_desc(w.dims(), s.act));
   Tensor y_nhwc(nhwc(yd, s.act));
   const GroupProduct product = forward_product(s);
-  for (int64_t g = 0; g < groups; ++g) product.run(x_nhwc, g * s.cg(), weights, g * s.og() * s.cg(), y_nhwc, g * s.og());
+  for (int64_t g = 0; g < groups; ++g)
+    product.run(x_nhwc, g * s.cg(), weights, g * s.og() * s.cg(), y_nhwc, g * s.og());
   const Tensor y = y_nhwc.to_layout(with_dtype(same_format(x.data().desc(), yd), s.act));
 
   if (!should_record({x, w})) return record_op("conv2d", {x, w}, y, nullptr);
