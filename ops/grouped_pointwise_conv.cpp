@@ -8,13 +8,11 @@
 #include "ops/grouped_pointwise_conv.h"
 
 #include "core/compute_type.h"
-#include "core/engine.h"
 #include "core/error.h"
-#include "core/primitive_timer.h"
 #include "core/tape.h"
+#include "ops/group_product.h"
 #include "ops/grouped_pointwise_weight_grad.h"
 #include "ops/layout.h"
-#include "ops/primitive_cache.h"
 
 namespace minnow {
 namespace {
@@ -30,36 +28,10 @@ struct GroupedShape {
   int64_t og() const { return o / groups; }
 };
 
-// out (rows, cols_out) = in (rows, k) times b, where b is w_g (forward: transposed).
-// One matmul serves every group: each call passes that group's three pointers.
-struct GroupProduct {
-  memory::desc in, weight, out;
-  std::shared_ptr<dnnl::matmul> product;
-
-  // Group g: in from column in_col, the weight from element w_at, out from column out_col.
-  void run(const Tensor& in_t, int64_t in_col, const Tensor& w_t, int64_t w_at, const Tensor& out_t,
-           int64_t out_col) const {
-    const dnnl::engine& eng = cpu_engine();
-    execute_primitive(*product, {{DNNL_ARG_SRC, memory(in, eng, at(in_t, in_col))},
-                                 {DNNL_ARG_WEIGHTS, memory(weight, eng, at(w_t, w_at))},
-                                 {DNNL_ARG_DST, memory(out, eng, at(out_t, out_col))}});
-  }
-  static void* at(const Tensor& t, int64_t element) {
-    return t.data<std::byte>() + element * static_cast<int64_t>(dtype_size(t.dtype()));
-  }
-};
-
-GroupProduct make_product(std::string_view name, memory::desc in, memory::desc weight, memory::desc out) {
-  auto product = cached<dnnl::matmul>(Key(name).add(in).add(weight).add(out), [&] {
-    return dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(in, weight, out), cpu_engine()));
-  });
-  return {in, weight, out, product};
-}
-
 // y_g (M, O/G) = x_g (M, C/G) w_g^T (C/G, O/G).
 GroupProduct forward_product(const GroupedShape& s) {
   const dt t = to_dnnl(s.act);
-  return make_product("grouped_pointwise_fwd", memory::desc({s.m, s.cg()}, t, memory::dims{s.c, 1}),
+  return make_group_product("grouped_pointwise_fwd", memory::desc({s.m, s.cg()}, t, memory::dims{s.c, 1}),
                       memory::desc({s.cg(), s.og()}, t, memory::dims{1, s.cg()}),
                       memory::desc({s.m, s.og()}, t, memory::dims{s.o, 1}));
 }
@@ -67,7 +39,7 @@ GroupProduct forward_product(const GroupedShape& s) {
 // dx_g (M, C/G) = dy_g (M, O/G) w_g (O/G, C/G).
 GroupProduct backward_data_product(const GroupedShape& s) {
   const dt t = to_dnnl(s.act);
-  return make_product("grouped_pointwise_bwd_data", memory::desc({s.m, s.og()}, t, memory::dims{s.o, 1}),
+  return make_group_product("grouped_pointwise_bwd_data", memory::desc({s.m, s.og()}, t, memory::dims{s.o, 1}),
                       memory::desc({s.og(), s.cg()}, t, memory::dims{s.cg(), 1}),
                       memory::desc({s.m, s.cg()}, t, memory::dims{s.c, 1}));
 }

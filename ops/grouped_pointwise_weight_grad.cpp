@@ -1,12 +1,10 @@
 // Both operands move to nhwc (two counted reorders), where group g's channels are a
-// strided column block of an (N H W, C) matrix; one cached oneDNN matmul primitive then
-// runs once per group on views at the group's offsets.
+// strided column block of an (N H W, C) matrix; one GroupProduct (ops/group_product.h) runs
+// once per group on views at the group's offsets.
 #include "ops/grouped_pointwise_weight_grad.h"
 
-#include "core/engine.h"
 #include "core/error.h"
-#include "core/primitive_timer.h"
-#include "ops/primitive_cache.h"
+#include "ops/group_product.h"
 
 namespace minnow {
 
@@ -27,19 +25,9 @@ Tensor grouped_pointwise_weight_grad(const Tensor& x, const Tensor& dy, int64_t 
   const dnnl::memory::desc a_md({og, m}, t, dnnl::memory::dims{1, o});
   const dnnl::memory::desc b_md({m, cg}, t, dnnl::memory::dims{c, 1});
   const dnnl::memory::desc c_md({og, cg}, dt::f32, dnnl::memory::dims{cg, 1});
-  const auto product = cached<dnnl::matmul>(Key("grouped_pointwise_weight_grad").add(a_md).add(b_md), [&] {
-    return dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), cpu_engine()));
-  });
-  Tensor dw = Tensor::zeros({o, cg, 1, 1});
-  const int64_t size = static_cast<int64_t>(dtype_size(type));
-  std::byte* const dy_data = dy_nhwc.data<std::byte>();
-  std::byte* const x_data = x_nhwc.data<std::byte>();
-  for (int64_t g = 0; g < groups; ++g) {
-    const dnnl::memory a(a_md, cpu_engine(), dy_data + g * og * size);
-    const dnnl::memory b(b_md, cpu_engine(), x_data + g * cg * size);
-    const dnnl::memory out(c_md, cpu_engine(), dw.data<float>() + g * og * cg);
-    execute_primitive(*product, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, out}});
-  }
+  const GroupProduct product = make_group_product("grouped_pointwise_weight_grad", a_md, b_md, c_md);
+  Tensor dw(plain_desc({o, cg, 1, 1}));  // every element written below
+  for (int64_t g = 0; g < groups; ++g) product.run(dy_nhwc, g * og, x_nhwc, g * cg, dw, g * og * cg);
   return dw;
 }
 
