@@ -176,7 +176,7 @@ Var apply_activation(ActivationKind kind, const Var& x) {
 
 Var Activation::forward_impl(const Var& x) {
   if (folded_) return pass_folded(*this, x);
-  const Var y = apply_activation(kind_, x);
+  const Var y = quantized_ ? quantized_(x) : apply_activation(kind_, x);
   report_layer(*this, activation_name(kind_), y.dims(), 0);
   return y;
 }

@@ -149,6 +149,10 @@ class Activation : public Module {
   // Run as the post-op of the conv before it (models/inference_fold.h): as BatchNorm2d's.
   void set_folded() { folded_ = true; }
   bool folded() const { return folded_; }
+  // QAT (train/qat/prepare_qat.cpp): quantized(x) runs in place of the activation and returns its
+  // output already fake-quantized, computed in one pass.
+  void fuse_output_quant(Hook quantized) { quantized_ = std::move(quantized); }
+  bool has_fused_output_quant() const { return quantized_ != nullptr; }
 
  protected:
   Var forward_impl(const Var& x) override;
@@ -156,6 +160,7 @@ class Activation : public Module {
  private:
   ActivationKind kind_;
   bool folded_ = false;
+  Hook quantized_;
 };
 
 // A layer that draws random masks in training (Dropout, StochasticDepth): a drop probability

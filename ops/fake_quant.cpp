@@ -171,7 +171,44 @@ MINNOW_CPU_CLONES void mask_run(const FlatQuantizer& f, const float* x, const fl
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     const float q = round_half_even(x[i] * inv_scale) + zero_point, g = dy[i];  // both loads unconditional
-    dx[i] = (q >= lo) & (q <= hi) ? g : 0.0f;
+    dx[i] = ((q >= lo) & (q <= hi)) ? g : 0.0f;
+  }
+}
+
+// oneDNN's clip_v2 forward: x > lo ? x : lo, then c < hi ? c : hi.
+struct Clip {
+  float lo, hi;
+  float operator()(float x) const {
+    const float c = x > lo ? x : lo;
+    return c < hi ? c : hi;
+  }
+};
+
+// y = fq(clip(x)) over n elements: quantize_run's loop on the clipped value.
+MINNOW_CPU_CLONES void clip_quantize_run(const FlatQuantizer& f, Clip clip, const float* x, float* y, int64_t n) {
+  const float lo = f.lo, hi = f.hi, zero_point = f.zero_point, scale = f.scale, inv_scale = f.inv_scale;
+  const float clip_lo = clip.lo, clip_hi = clip.hi;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i] > clip_lo ? x[i] : clip_lo, c = v < clip_hi ? v : clip_hi;  // Clip, inlined
+    const float q = round_half_even(c * inv_scale) + zero_point;
+    const float clamped = q < lo ? lo : (hi < q ? hi : q);
+    y[i] = (clamped - zero_point) * scale;
+  }
+}
+
+// dx = dy where lo < clip(x) < hi (the clip's derivative) and q(clip(x)) lies in [qmin, qmax].
+MINNOW_CPU_CLONES void clip_mask_run(const FlatQuantizer& f, Clip clip, const float* x, const float* dy, float* dx,
+                                     int64_t n) {
+  const float lo = f.lo, hi = f.hi, zero_point = f.zero_point, inv_scale = f.inv_scale;
+  const float clip_lo = clip.lo, clip_hi = clip.hi;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float xi = x[i], g = dy[i];  // both loads unconditional
+    const float v = xi > clip_lo ? xi : clip_lo, c = v < clip_hi ? v : clip_hi;
+    const float q = round_half_even(c * inv_scale) + zero_point;
+    const bool inside = (clip_lo < xi) & (xi < clip_hi);  // lo < c < hi, as c is x clipped
+    dx[i] = (inside & (q >= lo) & (q <= hi)) ? g : 0.0f;
   }
 }
 
@@ -259,6 +296,13 @@ struct FakeQuantLsqSaved {
 std::vector<Tensor> fake_quant_lsq_backward(const FakeQuantLsqSaved& saved, const std::vector<Tensor>& dy,
                                             const std::vector<bool>& need);
 
+// What fake_quant_after_clip's backward reads.
+struct ClipFakeQuantSaved {
+  QuantPlan plan;  // per tensor
+  Clip clip;
+  Tensor src;
+};
+
 }  // namespace
 
 Var fake_quant_per_tensor(const Var& x, float scale, int64_t zero_point, QuantRange r) {
@@ -295,6 +339,31 @@ Var fake_quant_lsq(const Var& x, const Var& scale, int64_t zero_point, QuantRang
                                                                                      const auto& need) {
                      return fake_quant_lsq_backward(saved, dy, need);
                    });
+}
+
+Var fake_quant_after_clip(const Var& x, float lo, float hi, float scale, int64_t zero_point, QuantRange r) {
+  const char* op = "fake_quant_after_clip";
+  const Tensor& src = f32_input(op, x);
+  MINNOW_CHECK(lo <= 0 && 0 <= hi, op, ": the clip [", lo, ", ", hi, "] must contain 0 (the layout's padding)");
+  const Clip clip{lo, hi};
+  QuantPlan plan = per_tensor_plan(op, scale, zero_point, r);
+  const float* px = src.data<float>();
+  Tensor y(src.desc());
+  float* py = y.data<float>();
+  for_each_run(plan, src, [&](const FlatQuantizer& f, int64_t at, int64_t count) {
+    clip_quantize_run(f, clip, px + at, py + at, count);
+  });
+  if (!should_record({x})) return record_op(op, {x}, y, nullptr);
+  return record_op(op, {x}, y, [saved = ClipFakeQuantSaved{std::move(plan), clip, src}](const auto& dy, const auto&) {
+    const Tensor dy_bwd = dy[0].to_layout(saved.src.desc());
+    const float *sx = saved.src.data<float>(), *sdy = dy_bwd.data<float>();
+    Tensor dx(saved.src.desc());
+    float* sdx = dx.data<float>();
+    for_each_run(saved.plan, saved.src, [&](const FlatQuantizer& f, int64_t at, int64_t count) {
+      clip_mask_run(f, saved.clip, sx + at, sdy + at, sdx + at, count);
+    });
+    return std::vector<Tensor>{dx};
+  });
 }
 
 namespace {

@@ -39,4 +39,13 @@ Var fake_quant_per_channel(const Var& x, const Tensor& scales, const Tensor& zer
 // LSQ: scale is a (1) Var (per tensor) or a (C) Var (per channel, as above), values > 0.
 Var fake_quant_lsq(const Var& x, const Var& scale, int64_t zero_point, QuantRange r);
 
+// QAT's quantizer after a ReLU (lo = 0, hi = +infinity) or ReLU6 (lo = 0, hi = 6), fused with it:
+//   y  = fake_quant_per_tensor(clip(x), scale, zero_point, r),  clip(x) = min(max(x, lo), hi)
+//   dx = dy where lo < clip(x) < hi and q(clip(x)) lies in [qmin, qmax], else 0
+// which is relu / relu6 (ops/eltwise.h) followed by fake_quant_per_tensor, value for value and
+// gradient for gradient: oneDNN's clip computes x > lo ? x : lo, then c < hi ? c : hi (NaN
+// becomes lo), and its backward from the output passes dy where lo < y < hi (relu: y > 0). One
+// pass over memory each way instead of two, and only x is saved. lo <= 0 <= hi.
+Var fake_quant_after_clip(const Var& x, float lo, float hi, float scale, int64_t zero_point, QuantRange r);
+
 }  // namespace minnow

@@ -5,15 +5,18 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 #include "core/error.h"
 #include "core/grad_mode.h"
 #include "core/reorder.h"
 #include "core/tape.h"
+#include "ops/eltwise.h"
 #include "ops/fake_quant.h"
 #include "tests/support/fake_quant_reference.h"
 #include "tests/support/gradcheck.h"
+#include "tests/support/padding.h"
 #include "tests/support/random.h"
 
 namespace minnow {
@@ -21,6 +24,7 @@ namespace {
 
 using test_support::channel_tensor;
 using test_support::expect_exact;
+using test_support::in_layout;
 using test_support::probe_values;
 using tag = dnnl::memory::format_tag;
 
@@ -216,9 +220,64 @@ TEST(FakeQuant, SteMatchesFiniteDifferencesAwayFromTheEdges) {
   test_support::expect_gradcheck(
       [&](const std::vector<Var>& v) { return fake_quant_per_channel(v[0], scales, zero_points, r); },
       {on_levels(1.0f / 32)}, options);
+  // After ReLU6, on levels in [-2, 8]: kinks at 0, at 6 and at the range's top, 255 / 32.
+  const Tensor wide = [&] {
+    std::vector<float> v(240);
+    for (auto& e : v) e = static_cast<float>(static_cast<int64_t>(rng.below(321)) - 64) / 32;
+    return Tensor::from_plain({3, 5, 4, 4}, v);
+  }();
+  test_support::expect_gradcheck(
+      [&](const std::vector<Var>& v) { return fake_quant_after_clip(v[0], 0.0f, 6.0f, 1.0f / 32, 0, r); }, {wide},
+      options);
   options.check_input = {true, false};
   test_support::expect_gradcheck([&](const std::vector<Var>& v) { return fake_quant_lsq(v[0], v[1], 128, r); },
                                  {on_levels(scale), Tensor::from_plain({1}, std::vector{scale})}, options);
+}
+
+// fake_quant_after_clip against the double reference on clip(x), and against relu / relu6
+// followed by fake_quant_per_tensor (the ops it fuses), bit for bit, in plain and blocked layouts.
+TEST(FakeQuant, AfterClipIsTheActivationThenFakeQuantBitwise) {
+  struct Clip {
+    const char* name;
+    float hi;
+    std::function<Var(const Var&)> op;
+  };
+  const Clip clips[] = {{"relu", std::numeric_limits<float>::infinity(), relu}, {"relu6", 6.0f, relu6}};
+  for (const auto& c : kPerTensorCases) {
+    const QuantRange r = quant_range(c.bits, c.is_signed);
+    for (const Clip& clip : clips) {
+      const std::string what = case_name(c) + " " + clip.name;
+      Rng rng(static_cast<uint64_t>(c.bits * 100 + c.zero_point + 2000));
+      std::vector<float> xs = probe_values(c.scale, c.zero_point, r, rng);
+      for (const float v : {0.0f, -0.0f, -1.0f, 6.0f, std::nextafter(6.0f, 0.0f), std::nextafter(6.0f, 7.0f), 7.5f,
+                            1e-30f, -1e-30f})
+        xs.push_back(v);
+      xs.resize((xs.size() + 39) / 40 * 40, 0.5f);  // (N, 20, 1, 2)
+      const Dims dims{static_cast<int64_t>(xs.size()) / 40, 20, 1, 2};
+      std::vector<float> dys(xs.size());
+      rng.fill_uniform(dys, -1.0f, 1.0f);
+      const Tensor xt = Tensor::from_plain(dims, xs), dy = Tensor::from_plain(dims, dys);
+
+      std::vector<float> y_ref, dx_ref;
+      for (size_t i = 0; i < xs.size(); ++i) {
+        const float clipped = std::min(std::max(xs[i], 0.0f), clip.hi);
+        const auto ref = test_support::fake_quant_reference(clipped, c.scale, static_cast<float>(c.zero_point), r);
+        y_ref.push_back(ref.y);
+        dx_ref.push_back(ref.inside && clipped > 0.0f && clipped < clip.hi ? dys[i] : 0.0f);
+      }
+      const auto fused = [&](const Var& x) { return fake_quant_after_clip(x, 0.0f, clip.hi, c.scale, c.zero_point, r); };
+      const auto composed = [&](const Var& x) { return fake_quant_per_tensor(clip.op(x), c.scale, c.zero_point, r); };
+      const auto plain = test_support::run_in_layout(fused, xt, dy);
+      expect_exact(plain.first, y_ref, what + " y");
+      expect_exact(plain.second, dx_ref, what + " dx");
+      for (const tag t : {tag::nChw16c, tag::nhwc}) {  // 20 channels: nChw16c pads 12
+        const auto blocked = test_support::run_in_layout(fused, in_layout(xt, t), dy);
+        const auto reference = test_support::run_in_layout(composed, in_layout(xt, t), dy);
+        expect_exact(blocked.first, reference.first, what + " blocked y");
+        expect_exact(blocked.second, reference.second, what + " blocked dx");
+      }
+    }
+  }
 }
 
 // Where every element is clamped, y = s (qbound - zp) is smooth in s, and LSQ's scale

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 #include "ops/conv2d.h"
@@ -109,6 +110,34 @@ TEST(FakeQuant, MatchesPyTorch) {
     expect_exact(g.dx, torch.result(g.id, "dx"), g.id + " dx");
     if (!g.dscale.empty())
       test_support::expect_matches_torch(g.dscale, torch.result(g.id, "dscale"), 1e-5, 1e-4, g.id + " dscale");
+  }
+}
+
+// QAT's quantizer fused with the ReLU or ReLU6 before it, against torch's relu / relu6 and then
+// fake_quantize_per_tensor_affine, in nChw16c with 20 channels (12 of padding).
+TEST(FakeQuant, AfterClipMatchesPyTorch) {
+  test_support::TorchParity torch;
+  Rng rng(53);
+  const QuantRange r = quant_range(8, false);
+  const float scale = 5.0f / 255;
+  const Tensor xt = test_support::random_tensor({2, 20, 3, 3}, rng, -3.0f, 8.0f);
+  const Tensor dy = test_support::random_tensor(xt.dims(), rng);
+  std::vector<std::pair<std::vector<float>, std::vector<float>>> got;
+  for (const bool is_relu6 : {false, true}) {
+    const std::string id = is_relu6 ? "relu6" : "relu";
+    const float hi = is_relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+    got.push_back(run_in_layout([&](const Var& x) { return fake_quant_after_clip(x, 0.0f, hi, scale, 0, r); },
+                                in_layout(xt, tag::nChw16c), dy));
+    torch.add(id, "fake_quant_after_clip",
+              std::string(R"({"relu6":)") + (is_relu6 ? "true" : "false") + R"(,"scale":)" + num(scale) +
+                  R"(,"zero_point":0,"qmin":0,"qmax":255})",
+              {{"x", xt}, {"dy", dy}});
+  }
+  torch.run();
+  for (const bool is_relu6 : {false, true}) {
+    const std::string id = is_relu6 ? "relu6" : "relu";
+    expect_exact(got[is_relu6].first, torch.result(id, "y"), id + " y");
+    expect_exact(got[is_relu6].second, torch.result(id, "dx"), id + " dx");
   }
 }
 

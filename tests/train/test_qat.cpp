@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <set>
 
@@ -16,8 +17,10 @@
 #include "models/zoo.h"
 #include "ops/concat.h"
 #include "ops/conv2d.h"
+#include "ops/eltwise.h"
 #include "tests/support/random.h"
 #include "train/qat/conv_bn_fold.h"
+#include "train/qat/fake_quantize.h"
 #include "train/qat/int8_model.h"
 #include "train/qat/prepare_qat.h"
 
@@ -35,6 +38,14 @@ double relative_error(const std::vector<float>& a, const std::vector<float>& b) 
     scale = std::max(scale, static_cast<double>(std::abs(b[i])));
   }
   return diff / scale;
+}
+
+// The value of a module's (1) buffer.
+float names_value(const Module& m, const std::string& name) {
+  for (const auto& b : m.named_buffers())
+    if (b.name == name) return b.tensor.to_plain().at(0);
+  ADD_FAILURE() << "no buffer " << name;
+  return 0;
 }
 
 // A conv and its BN with random weights and running statistics (some gammas negative).
@@ -251,6 +262,56 @@ TEST(PrepareQat, ObserverAndBnKeepTheirStateWhileRecomputing) {
   (void)bn.forward(wider);
   EXPECT_NE(quant.scale(), scale);
   EXPECT_NE(bn.running_mean().to_plain(), running);
+}
+
+// forward_after_clip(x) against forward(relu6(x)) and forward(relu(x)) over three training
+// steps: the same outputs, gradients, observed ranges and scales, bit for bit; then in eval mode.
+TEST(PrepareQat, QuantizerAfterClipIsTheActivationThenTheQuantizer) {
+  for (const bool is_relu6 : {false, true}) {
+    const float hi = is_relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+    ActivationFakeQuant fused(ActivationQuantOptions{}), reference(ActivationQuantOptions{});
+    Rng rng(8);
+    for (int step = 0; step < 4; ++step) {
+      if (step == 3) {
+        fused.eval();
+        reference.eval();
+      }
+      const Tensor x = random_tensor({2, 20, 3, 3}, rng, -2.0f, 4.0f + 2.0f * static_cast<float>(step));
+      const Tensor dy = random_tensor(x.dims(), rng);
+      const Var xf(x, true), xr(x, true);
+      const Var yf = fused.forward_after_clip(xf, 0.0f, hi);
+      const Var yr = reference.forward(is_relu6 ? relu6(xr) : relu(xr));
+      const std::string what = std::string(is_relu6 ? "relu6" : "relu") + " step " + std::to_string(step);
+      EXPECT_EQ(yf.data().to_plain(), yr.data().to_plain()) << what;
+      EXPECT_EQ(fused.scale(), reference.scale()) << what;
+      for (const auto* name : {"min_val", "max_val"})
+        EXPECT_EQ(names_value(fused, name), names_value(reference, name)) << what << " " << name;
+      if (step == 3) continue;
+      yf.backward(dy);
+      yr.backward(dy);
+      EXPECT_EQ(xf.grad().to_plain(), xr.grad().to_plain()) << what;
+    }
+  }
+}
+
+// prepare_qat fuses the quantizer into every ReLU6 of MobileNet-v2, but not with LSQ.
+TEST(PrepareQat, ReluSixQuantizersRunInsideTheActivation) {
+  for (const bool lsq : {false, true}) {
+    auto model = create_model({.name = "mobilenet_v2", .width = 0.35f, .num_classes = 10});
+    QatConfig config;
+    config.enabled = true;
+    config.lsq = lsq;
+    prepare_qat(*model, config);
+    int fused = 0, relu6s = 0;
+    for (const auto& [name, m] : model->named_modules()) {
+      const auto* act = dynamic_cast<const Activation*>(m);
+      if (!act || act->kind() != ActivationKind::relu6) continue;
+      ++relu6s;
+      fused += act->has_fused_output_quant();
+    }
+    EXPECT_EQ(relu6s, 35);  // the stem, one in the first block, two in each of the other 16, the last conv
+    EXPECT_EQ(fused, lsq ? 0 : relu6s);
+  }
 }
 
 TEST(PrepareQat, FrozenObserversAndBnStopUpdating) {

@@ -44,10 +44,9 @@ void ActivationFakeQuant::enable_observer(bool enabled) { at(observer_enabled_) 
 
 bool ActivationFakeQuant::observer_enabled() const { return at(observer_enabled_) != 0.0f; }
 
-void ActivationFakeQuant::observe(const Tensor& x) {
+void ActivationFakeQuant::observe(MinMax batch) {
   MinMax running;
   if (at(initialized_) != 0.0f) running = {at(min_val_), at(max_val_)};
-  MinMax batch = tensor_min_max(x);
   if (replica_range_) replica_range_(batch);
   const MinMax range = ema_update(running, batch, options_.momentum);
   at(min_val_) = range.min;
@@ -59,13 +58,23 @@ void ActivationFakeQuant::observe(const Tensor& x) {
 
 Var ActivationFakeQuant::forward_impl(const Var& x) {
   if (training() && observer_enabled() && !recomputing() && !(options_.lsq && at(initialized_) != 0.0f))
-    observe(x.data());
+    observe(tensor_min_max(x.data()));
   if (options_.lsq) {
     Var y = fake_quant_lsq(x, learned_scale_, 0, range_);
     at(scale_) = std::max(std::abs(at(learned_scale_.data())), kEps);
     return y;
   }
   return fake_quant_per_tensor(x, at(scale_), 0, range_);
+}
+
+Var ActivationFakeQuant::forward_after_clip(const Var& x, float lo, float hi) {
+  MINNOW_CHECK(!options_.lsq, "ActivationFakeQuant: forward_after_clip does not learn the scale (LSQ)");
+  if (training() && observer_enabled() && !recomputing()) {
+    const MinMax m = tensor_min_max(x.data());  // the clip is monotone: it maps x's range onto clip(x)'s
+    const auto clip = [&](float v) { return std::min(std::max(v, lo), hi); };
+    observe({clip(m.min), clip(m.max)});
+  }
+  return fake_quant_after_clip(x, lo, hi, at(scale_), 0, range_);
 }
 
 WeightFakeQuant::WeightFakeQuant(const WeightQuantOptions& options, int64_t channels)

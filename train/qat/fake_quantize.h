@@ -33,13 +33,17 @@ class ActivationFakeQuant : public Module {
   // Data-parallel training: turns this replica's batch range into the global batch's
   // (the minimum and maximum over every replica), so every replica observes the same.
   void set_replica_range(std::function<void(MinMax&)> reduce) { replica_range_ = std::move(reduce); }
+  // forward(clip(x)) for the clip of a ReLU (hi = +infinity) or ReLU6 (hi = 6) that x has not been
+  // through yet, in one pass each way (ops/fake_quant.h, fake_quant_after_clip): the same output,
+  // gradient and observed range as the activation followed by forward(). Not for LSQ.
+  Var forward_after_clip(const Var& x, float lo, float hi);
 
  protected:
   // Training with the observer on: update the range, then fake-quantize with its scale.
   Var forward_impl(const Var& x) override;
 
  private:
-  void observe(const Tensor& x);
+  void observe(MinMax batch);  // this replica's batch range
 
   ActivationQuantOptions options_;
   QuantRange range_;

@@ -2,6 +2,7 @@
 // chains, and each block's output form the sums and concatenations that are requantized.
 #include "train/qat/prepare_qat.h"
 
+#include <limits>
 #include <memory>
 #include <set>
 #include <string>
@@ -74,6 +75,21 @@ class Preparer {
     m.add_module("activation_post_process", std::move(q));
   }
 
+  // After a ReLU or ReLU6 the quantizer runs inside the activation (one pass each way, the same
+  // values), unless LSQ learns its scale or a hook already reads the activation's output.
+  void add_activation_quant(Activation& act) {
+    const bool clip = act.kind() == ActivationKind::relu || act.kind() == ActivationKind::relu6;
+    if (!clip || config_.lsq || act.has_hooks() || has_activation_quant(act)) {
+      add_activation_quant(act, !non_negative(&act));
+      return;
+    }
+    auto q = activation_quant(false);
+    ActivationFakeQuant* raw = q.get();
+    const float hi = act.kind() == ActivationKind::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+    act.fuse_output_quant([raw, hi](const Var& x) { return raw->forward_after_clip(x, 0.0f, hi); });
+    act.add_module("activation_post_process", std::move(q));
+  }
+
   std::shared_ptr<WeightFakeQuant> weight_quant(int64_t channels) {
     auto q = std::make_shared<WeightFakeQuant>(
         WeightQuantOptions{.bits = config_.weight_bits, .per_channel = config_.per_channel, .lsq = config_.lsq}, channels);
@@ -102,7 +118,7 @@ class Preparer {
         quantize_weight(*c.conv);
       }
       if (c.act)
-        add_activation_quant(*c.act, !non_negative(c.act));
+        add_activation_quant(*c.act);
       else if (!residual_ends_.count(&c.last()))
         add_activation_quant(c.last(), !(c.bn && c.bn->options().fuse_relu));
     }

@@ -7,6 +7,12 @@ def fake_quant_per_tensor(t, a):
     return {"y": torch.fake_quantize_per_tensor_affine(t["x"], a["scale"], a["zero_point"], a["qmin"], a["qmax"])}
 
 
+def fake_quant_after_clip(t, a):
+    """torch.ao QAT's order after a ReLU or ReLU6: the activation, then the FakeQuantize."""
+    clipped = torch.nn.functional.relu6(t["x"]) if a["relu6"] else torch.relu(t["x"])
+    return {"y": torch.fake_quantize_per_tensor_affine(clipped, a["scale"], a["zero_point"], a["qmin"], a["qmax"])}
+
+
 def fake_quant_per_channel(t, a):
     zero_point = t["zero_point"] if a["float_zero_point"] else t["zero_point"].to(torch.int32)
     return {"y": torch.fake_quantize_per_channel_affine(t["x"], t["scale"], zero_point, 0, a["qmin"], a["qmax"])}
@@ -52,6 +58,7 @@ def moving_average_min_max(t, a):
 
 OPS = {
     "fake_quant_per_tensor": fake_quant_per_tensor,
+    "fake_quant_after_clip": fake_quant_after_clip,
     "fake_quant_per_channel": fake_quant_per_channel,
     "fake_quant_lsq": fake_quant_lsq,
     "observer_qparams": observer_qparams,
