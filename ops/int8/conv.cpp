@@ -21,6 +21,8 @@ struct Int8Conv::Primitive {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward conv;
   Tensor weights;  // s8 in pd.weights_desc()
+  // The arguments every call passes as they are, wrapped once.
+  dnnl::memory weights_memory, bias_memory;  // bias_memory: empty without a bias
 };
 
 namespace {
@@ -126,11 +128,11 @@ Int8Conv::Int8Conv(Int8ConvOptions options) : options_(std::move(options)) {
 }
 
 std::shared_ptr<const Int8Conv::Primitive> Int8Conv::primitive_for(const memory::desc& x_md) const {
-  const std::string key = Key("int8_conv").add(x_md).str();
   std::lock_guard lock(cache_->mutex);
   auto& primitives = cache_->primitives;
   auto& weights = cache_->weights;
-  if (auto it = primitives.find(key); it != primitives.end()) return it->second;
+  for (const auto& [md, built] : primitives)
+    if (md == x_md) return built;
 
   const auto& o = options_;
   const Dims x = x_md.dims();
@@ -165,9 +167,11 @@ std::shared_ptr<const Int8Conv::Primitive> Int8Conv::primitive_for(const memory:
   }
   const std::string w_key = Key("w").add(pd.weights_desc()).str();
   if (!weights.contains(w_key)) weights.emplace(w_key, reorder_weight(o.weights.reshape(w), pd.weights_desc()));
-  auto built = std::make_shared<const Primitive>(Primitive{pd, dnnl::convolution_forward(pd), weights.at(w_key)});
-  primitives.emplace(key, built);
-  primitives.emplace(Key("int8_conv").add(pd.src_desc()).str(), built);
+  const Tensor& w_held = weights.at(w_key);
+  auto built = std::make_shared<const Primitive>(Primitive{pd, dnnl::convolution_forward(pd), w_held, w_held.memory(),
+                                                           bias_.defined() ? bias_.memory() : dnnl::memory()});
+  primitives.emplace_back(x_md, built);
+  if (pd.src_desc() != x_md) primitives.emplace_back(pd.src_desc(), built);
   return built;
 }
 
@@ -205,8 +209,8 @@ QTensor Int8Conv::forward(const QTensor& x, const QTensor* residual) const {
   }
   const Tensor src = x.data.to_layout(p->pd.src_desc());
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, p->weights.memory()}, {DNNL_ARG_DST, y.memory()}};
-  if (bias_.defined()) args.emplace(DNNL_ARG_BIAS, bias_.memory());
+      {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, p->weights_memory}, {DNNL_ARG_DST, y.memory()}};
+  if (bias_.defined()) args.emplace(DNNL_ARG_BIAS, p->bias_memory);
   execute_primitive(p->conv, args);
   return {y, dst_scale(o)};
 }

@@ -81,11 +81,12 @@ class Int8Conv {
 
  private:
   struct Primitive;
-  // Built primitives by input desc and reordered weights by weight desc. Shared by copies
-  // of this Int8Conv (its options never change), which keeps the class copyable.
+  // Built primitives by input desc (a handful per conv, found by desc equality: no key string
+  // per call) and reordered weights by weight desc. Shared by copies of this Int8Conv (its
+  // options never change), which keeps the class copyable.
   struct Cache {
     std::mutex mutex;
-    std::map<std::string, std::shared_ptr<const Primitive>> primitives;
+    std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const Primitive>>> primitives;
     std::map<std::string, Tensor> weights;
   };
   std::shared_ptr<const Primitive> primitive_for(const dnnl::memory::desc& x_md) const;
