@@ -12,6 +12,9 @@
 #include <cstdint>
 #include <vector>
 
+#include <omp.h>
+
+#include "core/cpu_clones.h"
 #include "core/engine.h"
 #include "core/error.h"
 #include "core/primitive_timer.h"
@@ -50,23 +53,45 @@ Tensor int8_pool(const Tensor& x, float alpha) {
   return y;
 }
 
-// Sums of q over the pixels of an nhwc tensor into int32 (exact: at most 2^31 / 255 pixels),
-// in blocks of 64 channels, so the loop over a block's contiguous bytes vectorises.
+// acc[c] += x[p C + c] over `rows` pixel rows of C channels, built for the CPU's vector width.
+template <class T>
+inline void add_rows(const T* x, int64_t rows, int64_t channels, int32_t* acc) {
+  for (int64_t p = 0; p < rows; ++p) {
+    const T* row = x + p * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) acc[c] += row[c];
+  }
+}
+MINNOW_CPU_CLONES void add_rows_u8(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
+  add_rows(x, rows, channels, acc);
+}
+MINNOW_CPU_CLONES void add_rows_s8(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
+  add_rows(x, rows, channels, acc);
+}
+void add_rows_of(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc) { add_rows_u8(x, rows, channels, acc); }
+void add_rows_of(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc) { add_rows_s8(x, rows, channels, acc); }
+
+constexpr int64_t kParallelBytes = int64_t{1} << 16;  // a sample this small is summed by one thread
+
+// Sums of q over the pixels of each sample of an nhwc tensor into int32 (exact: at most 2^31 / 255
+// pixels, so any order gives the same sums). A large sample's pixels are split evenly between the
+// threads, each summing its rows into its own C accumulators, which are then added up.
 template <class T>
 void channel_sums(const T* x, int32_t* sums, int64_t n, int64_t pixels, int64_t channels) {
-  constexpr int64_t kBlock = 64;
-  const int64_t blocks = (channels + kBlock - 1) / kBlock;
-#pragma omp parallel for collapse(2)
-  for (int64_t s = 0; s < n; ++s)
-    for (int64_t b = 0; b < blocks; ++b) {
-      const int64_t c0 = b * kBlock, width = std::min(kBlock, channels - c0);
-      int32_t acc[kBlock] = {};
-      for (int64_t p = 0; p < pixels; ++p) {
-        const T* row = x + (s * pixels + p) * channels + c0;
-        for (int64_t c = 0; c < width; ++c) acc[c] += row[c];
-      }
-      std::copy(acc, acc + width, sums + s * channels + c0);
+  for (int64_t s = 0; s < n; ++s) {
+    const T* sample = x + s * pixels * channels;
+    int32_t* out = sums + s * channels;
+    std::fill_n(out, channels, 0);
+#pragma omp parallel if (pixels * channels >= kParallelBytes)
+    {
+      std::vector<int32_t> acc(static_cast<size_t>(channels), 0);
+      const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+      const int64_t begin = pixels * t / threads, end = pixels * (t + 1) / threads;
+      add_rows_of(sample + begin * channels, end - begin, channels, acc.data());
+#pragma omp critical
+      for (int64_t c = 0; c < channels; ++c) out[c] += acc[static_cast<size_t>(c)];
     }
+  }
 }
 
 // The real means, x.scale * sum(q) / (H W), f32 (N, C, 1, 1) plain. oneDNN 2.6 runs only its
