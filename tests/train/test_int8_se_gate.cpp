@@ -88,7 +88,7 @@ TEST(Int8SeGate, MatchesTheDefinition) {
   }
 }
 
-// The gate's fcs (one matmul with the activation as its post-op, then the quantizer) against
+// The gate's fcs (dot products, the activation and the quantizer in one loop) against
 // the plain ops they replace: dequantized_linear, apply_activation, fake_quant_per_tensor.
 // Each activation kind as fc1's, on 2 samples: the two differ only where float sums in
 // another order land the scaled value on the other side of a .5, one step away.

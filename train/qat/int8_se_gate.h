@@ -1,5 +1,5 @@
 // Int8SeGate: the f32 island of a converted squeeze-and-excitation block. The int8 input is
-// pooled to real (N, C) means, and the two small 1x1 convs run as f32 Linears with the QAT
+// pooled to real (N, C) means, and the two small 1x1 convs run as f32 matrix-vector loops with the QAT
 // model's fake-quantized weights, each activation followed by its QAT quantizer's fake
 // quantization, so the gate is the QAT model's. The product with the big int8 tensor is
 // int8_gate_channels (ops/int8/channel_gate.h).
