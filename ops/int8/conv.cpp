@@ -21,8 +21,9 @@ struct Int8Conv::Primitive {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward conv;
   Tensor weights;  // s8 in pd.weights_desc()
-  // The arguments every call passes as they are, wrapped once.
+  // The arguments every call passes as they are, wrapped once, and the layouts it reads.
   dnnl::memory weights_memory, bias_memory;  // bias_memory: empty without a bias
+  memory::desc src_md, dst_md;               // pd's, queried once
 };
 
 namespace {
@@ -169,7 +170,8 @@ std::shared_ptr<const Int8Conv::Primitive> Int8Conv::primitive_for(const memory:
   if (!weights.contains(w_key)) weights.emplace(w_key, reorder_weight(o.weights.reshape(w), pd.weights_desc()));
   const Tensor& w_held = weights.at(w_key);
   auto built = std::make_shared<const Primitive>(Primitive{pd, dnnl::convolution_forward(pd), w_held, w_held.memory(),
-                                                           bias_.defined() ? bias_.memory() : dnnl::memory()});
+                                                           bias_.defined() ? bias_.memory() : dnnl::memory(),
+                                                           pd.src_desc(), pd.dst_desc()});
   primitives.emplace_back(x_md, built);
   if (pd.src_desc() != x_md) primitives.emplace_back(pd.src_desc(), built);
   return built;
@@ -183,7 +185,7 @@ QTensor Int8Conv::forward(const QTensor& x, const QTensor* residual) const {
   MINNOW_CHECK(x.data.dtype() == o.in_type && x.scale == o.in_scale, "Int8Conv: expected a ", dtype_name(o.in_type),
                " input with scale ", o.in_scale, ", got ", dtype_name(x.data.dtype()), " with scale ", x.scale);
   const auto p = primitive_for(x.data.desc());
-  const memory::desc& y_md = p->pd.dst_desc();
+  const memory::desc& y_md = p->dst_md;
 
   Tensor y;  // (N, O, OH, OW)
   if (is_sum(o.post_op)) {
@@ -207,7 +209,7 @@ QTensor Int8Conv::forward(const QTensor& x, const QTensor* residual) const {
     MINNOW_CHECK(residual == nullptr, "Int8Conv: a residual was given but the post-op is not a sum");
     y = Tensor(y_md);
   }
-  const Tensor src = x.data.to_layout(p->pd.src_desc());
+  const Tensor src = x.data.to_layout(p->src_md);
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, p->weights_memory}, {DNNL_ARG_DST, y.memory()}};
   if (bias_.defined()) args.emplace(DNNL_ARG_BIAS, p->bias_memory);
@@ -220,7 +222,7 @@ std::string Int8Conv::impl(const Dims& x_dims) const {
 }
 
 memory::desc Int8Conv::input_desc(const Dims& x_dims) const {
-  return primitive_for(memory::desc(x_dims, to_dnnl(options_.in_type), memory::format_tag::any))->pd.src_desc();
+  return primitive_for(memory::desc(x_dims, to_dnnl(options_.in_type), memory::format_tag::any))->src_md;
 }
 
 }  // namespace minnow
