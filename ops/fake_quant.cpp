@@ -175,13 +175,10 @@ MINNOW_CPU_CLONES void mask_run(const FlatQuantizer& f, const float* x, const fl
   }
 }
 
-// oneDNN's clip_v2 forward: x > lo ? x : lo, then c < hi ? c : hi.
+// The bounds of the clip before a fused fake quant. The loops below clip as oneDNN's clip_v2
+// forward does: x > lo ? x : lo, then c < hi ? c : hi.
 struct Clip {
   float lo, hi;
-  float operator()(float x) const {
-    const float c = x > lo ? x : lo;
-    return c < hi ? c : hi;
-  }
 };
 
 // y = fq(clip(x)) over n elements: quantize_run's loop on the clipped value.
@@ -190,7 +187,7 @@ MINNOW_CPU_CLONES void clip_quantize_run(const FlatQuantizer& f, Clip clip, cons
   const float clip_lo = clip.lo, clip_hi = clip.hi;
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i] > clip_lo ? x[i] : clip_lo, c = v < clip_hi ? v : clip_hi;  // Clip, inlined
+    const float v = x[i] > clip_lo ? x[i] : clip_lo, c = v < clip_hi ? v : clip_hi;
     const float q = round_half_even(c * inv_scale) + zero_point;
     const float clamped = q < lo ? lo : (hi < q ? hi : q);
     y[i] = (clamped - zero_point) * scale;

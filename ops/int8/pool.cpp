@@ -68,8 +68,12 @@ MINNOW_CPU_CLONES void add_rows_u8(const uint8_t* x, int64_t rows, int64_t chann
 MINNOW_CPU_CLONES void add_rows_s8(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
   add_rows(x, rows, channels, acc);
 }
-void add_rows_of(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc) { add_rows_u8(x, rows, channels, acc); }
-void add_rows_of(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc) { add_rows_s8(x, rows, channels, acc); }
+void add_rows_of(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
+  add_rows_u8(x, rows, channels, acc);
+}
+void add_rows_of(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
+  add_rows_s8(x, rows, channels, acc);
+}
 
 constexpr int64_t kParallelBytes = int64_t{1} << 16;  // a sample this small is summed by one thread
 

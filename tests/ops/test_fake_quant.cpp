@@ -265,7 +265,9 @@ TEST(FakeQuant, AfterClipIsTheActivationThenFakeQuantBitwise) {
         y_ref.push_back(ref.y);
         dx_ref.push_back(ref.inside && clipped > 0.0f && clipped < clip.hi ? dys[i] : 0.0f);
       }
-      const auto fused = [&](const Var& x) { return fake_quant_after_clip(x, 0.0f, clip.hi, c.scale, c.zero_point, r); };
+      const auto fused = [&](const Var& x) {
+        return fake_quant_after_clip(x, 0.0f, clip.hi, c.scale, c.zero_point, r);
+      };
       const auto composed = [&](const Var& x) { return fake_quant_per_tensor(clip.op(x), c.scale, c.zero_point, r); };
       const auto plain = test_support::run_in_layout(fused, xt, dy);
       expect_exact(plain.first, y_ref, what + " y");
