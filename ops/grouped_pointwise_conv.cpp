@@ -32,16 +32,16 @@ struct GroupedShape {
 GroupProduct forward_product(const GroupedShape& s) {
   const dt t = to_dnnl(s.act);
   return make_group_product("grouped_pointwise_fwd", memory::desc({s.m, s.cg()}, t, memory::dims{s.c, 1}),
-                      memory::desc({s.cg(), s.og()}, t, memory::dims{1, s.cg()}),
-                      memory::desc({s.m, s.og()}, t, memory::dims{s.o, 1}));
+                            memory::desc({s.cg(), s.og()}, t, memory::dims{1, s.cg()}),
+                            memory::desc({s.m, s.og()}, t, memory::dims{s.o, 1}));
 }
 
 // dx_g (M, C/G) = dy_g (M, O/G) w_g (O/G, C/G).
 GroupProduct backward_data_product(const GroupedShape& s) {
   const dt t = to_dnnl(s.act);
   return make_group_product("grouped_pointwise_bwd_data", memory::desc({s.m, s.og()}, t, memory::dims{s.o, 1}),
-                      memory::desc({s.og(), s.cg()}, t, memory::dims{s.cg(), 1}),
-                      memory::desc({s.m, s.cg()}, t, memory::dims{s.c, 1}));
+                            memory::desc({s.og(), s.cg()}, t, memory::dims{s.cg(), 1}),
+                            memory::desc({s.m, s.cg()}, t, memory::dims{s.c, 1}));
 }
 
 struct GroupedSaved {
