@@ -11,19 +11,10 @@
 #include "core/error.h"
 #include "core/tape.h"
 #include "ops/channel_walk.h"
+#include "ops/round_half_even.h"
 
 namespace minnow {
 namespace {
-
-// Rounds half to even without a libm call, so that the loops below vectorise. Adding and
-// subtracting 1.5 * 2^23 leaves v rounded to an integer, as std::nearbyint does in the default
-// rounding mode, for |v| < 2^22. Larger |v| comes back within a few units of v, so it stays as far
-// outside every quantization range (at most 2^16 levels) as std::nearbyint's result: q, the mask
-// and the clamped y are the same. Infinities and NaN pass through unchanged.
-inline float round_half_even(float v) {
-  constexpr float kMagic = 12582912.0f;
-  return (v + kMagic) - kMagic;
-}
 
 // The fake quantizer of one scale. q is kept as a float holding an integer, as torch does.
 struct Quantizer {

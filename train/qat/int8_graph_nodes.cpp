@@ -50,8 +50,11 @@ Int8SeFc se_fc(const GraphNode& fc, const GraphNode& act) {
   MINNOW_CHECK(wq && aq, "convert_int8: ", describe(fc), " has no weight or activation quantizer; prepare the "
                "model with prepare_qat");
   const Tensor weight = Tensor::from_plain({o.out, o.in}, conv.weight().data().to_plain());  // (O, I)
+  std::vector<float> w_scales = wq->scales().to_plain();
+  if (w_scales.size() == 1) w_scales.assign(static_cast<size_t>(o.out), w_scales[0]);
   return {.name = fc.name,
-          .weight = wq->forward(Var(weight)).data(),
+          .q_t = se_fc_weights(wq->forward(Var(weight)).data(), w_scales),
+          .w_scales = w_scales,
           .bias = conv.bias().defined() ? conv.bias().data() : Tensor::zeros({o.out}),
           .activation = layer_as<Activation>(act)->kind(),
           .scale = aq->scale(),

@@ -112,7 +112,7 @@ std::vector<Int8Model::NamedTensor> Int8Model::tensors() const {
     }
     if (s.kind == Int8Step::Kind::gate) {
       for (const Int8SeFc* fc : {&s.gate->fc1, &s.gate->fc2}) {
-        out.push_back({fc->name + ".weight", fc->weight});
+        out.push_back({fc->name + ".weight", fc->weight()});
         out.push_back({fc->name + ".bias", fc->bias});
         out.push_back({fc->name + ".output_scale", Tensor::full({1}, fc->scale)});
       }
