@@ -16,8 +16,8 @@ namespace minnow {
 // of out_type with scale out_scale.
 QTensor int8_concat(const std::vector<QTensor>& parts, DType out_type, float out_scale);
 
-// The oneDNN implementations int8_concat(parts, ...) runs: the concat's, or the
-// requantizing reorders' (one per part, ", "-joined).
+// The implementations int8_concat(parts, ...) runs: "minnow:copy_rows" (nhwc parts of the
+// output's type and scale), or oneDNN's requantizing reorders' (one per part, ", "-joined).
 std::string int8_concat_impl(const std::vector<QTensor>& parts, DType out_type, float out_scale);
 
 }  // namespace minnow

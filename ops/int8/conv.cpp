@@ -35,6 +35,21 @@ int64_t conv_out_size(int64_t in, const Int8ConvOptions& o) { return (in + 2 * o
 // The output's scale in the primitive: out_scale, or 1 for real-valued f32 outputs.
 float dst_scale(const Int8ConvOptions& o) { return o.out_type == DType::f32 ? 1.f : o.out_scale; }
 
+// What forward returns: requant's type and scale when set, else out_type and dst_scale.
+DType result_type(const Int8ConvOptions& o) { return o.requant ? o.requant->type : o.out_type; }
+float result_scale(const Int8ConvOptions& o) { return o.requant ? o.requant->scale : dst_scale(o); }
+
+}  // namespace
+
+bool requant_takes(Int8PostOp op) {
+  // hardswish, swish and hardsigmoid chains followed by the requantization's round, clip and
+  // linear gave other integers than the two steps (oneDNN 2.6, brgconv:avx512_core_vnni, hardswish
+  // into u8 and s8): requant is kept to the post-ops checked bit for bit (tests/ops/test_int8_conv.cpp).
+  return op == Int8PostOp::none || op == Int8PostOp::relu || op == Int8PostOp::relu6 || is_sum(op);
+}
+
+namespace {
+
 void check_options(const Int8ConvOptions& o) {
   MINNOW_CHECK(o.in_channels >= 1 && o.out_channels >= 1 && o.groups >= 1 && o.in_channels % o.groups == 0 &&
                    o.out_channels % o.groups == 0,
@@ -67,6 +82,12 @@ void check_options(const Int8ConvOptions& o) {
                o.in_scale, " and ", o.out_scale);
   MINNOW_CHECK(!is_sum(o.post_op) || o.residual_scale > 0.f, "Int8Conv: expected residual_scale > 0, got ",
                o.residual_scale);
+  MINNOW_CHECK(!o.requant || (o.out_type != DType::f32 && o.requant->scale > 0.f && requant_takes(o.post_op) &&
+                               (o.requant->type == DType::u8 || o.requant->type == DType::s8)),
+               "Int8Conv: requant is for u8/s8 outputs after none, relu, relu6, sum or sum_relu, with type u8 or s8 ",
+               "and scale > 0, got out_type ", dtype_name(o.out_type), ", post-op ", static_cast<int>(o.post_op),
+               ", requant type ", o.requant ? dtype_name(o.requant->type) : "none", " and scale ",
+               o.requant ? o.requant->scale : 0.f);
   MINNOW_CHECK(!o.residual_type || (is_sum(o.post_op) && o.out_type != DType::f32 &&
                                     (*o.residual_type == DType::u8 || *o.residual_type == DType::s8)),
                "Int8Conv: residual_type is for sum post-ops into u8/s8 outputs and must be u8 or s8, got ",
@@ -110,6 +131,12 @@ dnnl::primitive_attr make_attr(const Int8ConvOptions& o) {
       ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 1.f / out);
       break;
   }
+  if (o.requant) {
+    const bool u8 = o.out_type == DType::u8;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, u8 ? 0.f : -128.f, u8 ? 255.f : 127.f);
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, o.out_scale / o.requant->scale, 0.f);
+  }
   attr.set_post_ops(ops);
   return attr;
 }
@@ -144,7 +171,7 @@ std::shared_ptr<const Int8Conv::Primitive> Int8Conv::primitive_for(const memory:
   auto make = [&](const memory::desc& src_md, const memory::desc& w_md) {
     const dnnl::convolution_forward::desc d(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, w_md, bias_md,
-        memory::desc(y, to_dnnl(o.out_type), memory::format_tag::any), {o.stride, o.stride}, {o.padding, o.padding},
+        memory::desc(y, to_dnnl(result_type(o)), memory::format_tag::any), {o.stride, o.stride}, {o.padding, o.padding},
         {o.padding, o.padding});
     return dnnl::convolution_forward::primitive_desc(d, *attr_, cpu_engine());
   };
@@ -214,7 +241,7 @@ QTensor Int8Conv::forward(const QTensor& x, const QTensor* residual) const {
       {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, p->weights_memory}, {DNNL_ARG_DST, y.memory()}};
   if (bias_.defined()) args.emplace(DNNL_ARG_BIAS, p->bias_memory);
   execute_primitive(p->conv, args);
-  return {y, dst_scale(o)};
+  return {y, result_scale(o)};
 }
 
 std::string Int8Conv::impl(const Dims& x_dims) const {

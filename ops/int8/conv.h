@@ -25,6 +25,11 @@ namespace minnow {
 //   hardsigmoid: y = relu6(conv + 3) / 6
 enum class Int8PostOp { none, relu, relu6, sum, sum_relu, hardswish, swish, hardsigmoid };
 
+struct Int8Requant {
+  DType type = DType::u8;  // u8 or s8
+  float scale = 1.f;       // > 0
+};
+
 struct Int8ConvOptions {
   int64_t in_channels = 0, out_channels = 0;
   int64_t kernel = 1, stride = 1, padding = 0, groups = 1;  // depthwise: groups == in == out channels
@@ -45,7 +50,16 @@ struct Int8ConvOptions {
   // Sum post-ops into u8/s8 outputs: the residual's type (u8 or s8), out_type when unset.
   // An s8 shortcut can sum into a u8 output after ReLU (ResNet's downsample blocks).
   std::optional<DType> residual_type;
+  // A second quantization after the output's, for u8/s8 outputs: the conv returns
+  //   q' = saturate(round_half_even(q * (out_scale / requant->scale))) in requant->type,
+  // q the output described above (saturated to out_type), with scale requant->scale: what
+  // int8_concat (ops/int8/concat.h) computes when it requantizes q into a concatenation at that
+  // point, done in the conv's own pass over its output. Only after the post-ops requant_takes.
+  std::optional<Int8Requant> requant;
 };
+
+// Whether requant may follow post-op op: none, relu, relu6, sum and sum_relu.
+bool requant_takes(Int8PostOp op);
 
 // How the options map onto oneDNN 2.6 (dst = post_ops(oscale * (acc + bias')), then
 // round half to even and saturate to out_type), with acc the s32 sum of q_x q_w:
@@ -60,6 +74,8 @@ struct Int8ConvOptions {
 //   sum   -> sum with scale residual_scale / out_scale on the residual's integers,
 //            which are first copied into the output buffer (oneDNN sums in place);
 //            the sum reads them as residual_type (append_sum's data type)
+//   requant -> round (half to even), clip to out_type's range, linear(out_scale / requant->scale),
+//            with dst of requant->type: the two roundings and saturations of q'
 // For f32 outputs out_scale is 1 and the buffer is prefilled with the real residual.
 class Int8Conv {
  public:
@@ -69,7 +85,7 @@ class Int8Conv {
   // the previous Int8Conv returned runs without a reorder). residual: for sum post-ops,
   // a QTensor of the output's dims, residual_scale and residual_type, in any layout. Returns
   // (N, out_channels, H', W') in the layout the kernel chose, with scale out_scale
-  // (1 for f32), H' = (H + 2 padding - kernel) / stride + 1.
+  // (1 for f32; requant's type and scale when set), H' = (H + 2 padding - kernel) / stride + 1.
   QTensor forward(const QTensor& x, const QTensor* residual = nullptr) const;
 
   // The oneDNN implementation, e.g. "brgconv_1x1:avx512_core_amx_int8", and the input

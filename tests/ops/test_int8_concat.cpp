@@ -1,5 +1,5 @@
 // int8_concat against the concatenated real values in double, requantized: nhwc parts of
-// the output's type and scale (one concat), other scales, types and layouts (reorders;
+// the output's type and scale (rows copied), other scales, types and layouts (reorders;
 // s8 parts into u8 clamp at 0, a concat + ReLU), nhwc, blocked and plain parts.
 #include <gtest/gtest.h>
 
@@ -53,6 +53,8 @@ TEST(Int8Concat, MatchesDoubleReference) {
   // 213, 347 and 611 share no factor, so q 213 / 611 and q 347 / 611 are never a .5 tie.
   const ConcatCase cases[] = {
       {2, 5, {{24, DType::u8, 0.0611f, tag::nhwc}, {40, DType::u8, 0.0611f, tag::nhwc}}, DType::u8, 0.0611f},
+      // copied rows split between threads (147 KiB)
+      {2, 24, {{64, DType::s8, 0.0611f, tag::nhwc}, {64, DType::s8, 0.0611f, tag::nhwc}}, DType::s8, 0.0611f},
       {1, 4, {{16, DType::s8, 0.0611f, tag::nChw16c}, {8, DType::s8, 0.0611f, tag::nhwc}}, DType::s8, 0.0611f},
       {2, 5, {{24, DType::s8, 0.0213f, tag::nhwc}, {24, DType::s8, 0.0347f, tag::nhwc}}, DType::u8, 0.0611f},
       {3, 3, {{12, DType::u8, 0.0213f, tag::nhwc}, {20, DType::s8, 0.0347f, tag::nChw16c}}, DType::s8, 0.0611f},

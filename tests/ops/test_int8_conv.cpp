@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/reorder.h"
+#include "ops/int8/concat.h"
 #include "ops/int8/conv.h"
 #include "tests/support/errors.h"
 #include "tests/support/int8_checks.h"
@@ -248,6 +249,52 @@ TEST(Int8Conv, ChainedLayersMoveNoActivationAndReorderWeightsOnlyAtBuild) {
   EXPECT_EQ(reorder_count(), reorders_before) << "a chain of int8 convs reordered an activation";
   EXPECT_EQ(weight_reorder_count(), weights_before) << "weights were reordered after build";
   EXPECT_EQ(y.data.dims(), (Dims{2, 24, 14, 14}));
+}
+
+// requant: the conv's output requantized in its own pass equals the conv and then int8_concat's
+// requantizing reorder, bit for bit: 1x1, 3x3 and depthwise kernels, the post-ops requant takes,
+// u8 and s8 on both sides, ratios with exact .5 ties (out_scale / requant scale = 0.5 on odd q)
+// and with saturation (3).
+TEST(Int8Conv, RequantIsTheConvThenTheConcatsRequantization) {
+  struct Shape {
+    int64_t kernel, stride, groups;
+  };
+  const Int8PostOp ops[] = {Int8PostOp::relu, Int8PostOp::relu6, Int8PostOp::none, Int8PostOp::sum_relu};
+  Rng rng(8);
+  for (const Shape shape : {Shape{1, 1, 1}, Shape{3, 1, 1}, Shape{3, 2, 40}}) {
+    for (const Int8PostOp op : ops) {
+      for (const DType to : {DType::u8, DType::s8}) {
+        for (const float ratio : {0.5f, 3.f, 0.61f}) {
+          const DType out = op == Int8PostOp::none ? DType::s8 : DType::u8;
+          SCOPED_TRACE(testing::Message() << "kernel " << shape.kernel << " groups " << shape.groups << " "
+                                          << op_name(op) << " " << dtype_name(out) << " -> " << dtype_name(to)
+                                          << " ratio " << ratio);
+          const int64_t in = shape.groups == 1 ? 24 : 40, hw = 9, oh = (hw + shape.kernel / 2 * 2 - shape.kernel) /
+                                                                            shape.stride + 1;
+          Int8ConvOptions o = pointwise(in, 40, hw, rng);
+          o.kernel = shape.kernel, o.stride = shape.stride, o.padding = shape.kernel / 2, o.groups = shape.groups;
+          o.weights =
+              test_support::random_ints({40, in / shape.groups, shape.kernel, shape.kernel}, DType::s8, -127, 127, rng);
+          o.post_op = op, o.out_type = out, o.out_scale = 0.03f;
+          const QTensor x = test_support::random_qtensor({2, in, hw, hw}, DType::u8, o.in_scale, rng);
+          const QTensor residual = test_support::random_qtensor({2, 40, oh, oh}, DType::u8, 0.02f, rng);
+          if (op == Int8PostOp::sum_relu) o.residual_scale = residual.scale;
+          const QTensor* r = op == Int8PostOp::sum_relu ? &residual : nullptr;
+          const Int8Conv plain(o);
+          o.requant = Int8Requant{.type = to, .scale = o.out_scale / ratio};
+          const Int8Conv fused(o);
+          const QTensor want = int8_concat({plain.forward(x, r)}, to, o.requant->scale);
+          const QTensor got = fused.forward(x, r);
+          EXPECT_EQ(got.scale, o.requant->scale);
+          EXPECT_EQ(got.data.dtype(), to);
+          const std::vector<float> g = got.data.to_plain();
+          EXPECT_EQ(g, want.data.to_plain());
+          EXPECT_GT(std::set<float>(g.begin(), g.end()).size(), 8u);
+          EXPECT_FALSE(fused.impl(x.data.dims()).starts_with("ref")) << "runs " << fused.impl(x.data.dims());
+        }
+      }
+    }
+  }
 }
 
 TEST(Int8Conv, OtherInputDimsMatchAConvBuiltForThem) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <set>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "models/squeeze_excitation.h"
 #include "ops/binary.h"
 #include "models/zoo.h"
+#include "ops/int8/concat.h"
 #include "tests/support/errors.h"
 #include "tests/support/input_sensitive_model.h"
 #include "tests/support/qat_models.h"
@@ -169,6 +171,43 @@ class Square : public Module {
 };
 
 // A layer the int8 form does not run is named, with what it would need.
+// Int8Model::forward runs a conv whose output only a join reads with the join's requantization
+// fused (Int8ConvOptions::requant). Each such part, as the join receives it, equals the step's own
+// conv (the unfused form the export writes) followed by int8_concat's requantization, bit for bit.
+TEST(Int8Model, JoinedConvsEqualTheConvThenTheRequantization) {
+  const ModelSpec specs[] = {
+      {.name = "squeezenet1_1", .num_classes = 10, .small_input = true},
+      {.name = "googlenet", .num_classes = 10, .small_input = true},
+      {.name = "shufflenet_v1", .width = 0.5f, .num_classes = 10, .small_input = true, .groups = 3},
+      {.name = "shufflenet_v2_x0_5", .num_classes = 10, .small_input = true}};
+  for (const ModelSpec& spec : specs) {
+    SCOPED_TRACE(spec.name);
+    const Dims dims{2, 3, 32, 32};
+    const auto m = calibrated_qat_model(test_support::create_input_sensitive_model(spec), dims);
+    const auto int8 = convert_int8(*m.model, dims);
+    std::map<int, QTensor> plain;  // value -> its conv step's output, unfused
+    int fused = 0, parts = 0;
+    (void)int8->forward(m.x, [&](const Int8Step& s, const std::vector<QTensor>& inputs) {
+      if (s.kind == Int8Step::Kind::conv) {
+        plain[s.outputs[0]] = s.conv->forward(inputs[0], inputs.size() > 1 ? &inputs[1] : nullptr);
+        return;
+      }
+      if (s.kind != Int8Step::Kind::concat && s.kind != Int8Step::Kind::requantize) return;
+      const Int8Point& to = int8->point(s.outputs[0]);
+      for (size_t k = 0; k < inputs.size(); ++k) {
+        const auto it = plain.find(s.inputs[k]);
+        if (it == plain.end()) continue;
+        ++parts;
+        const QTensor want = int8_concat({it->second}, to.type, to.scale);
+        fused += inputs[k].scale != it->second.scale;
+        EXPECT_EQ(inputs[k].scale, want.scale) << s.name << " input " << k;
+        EXPECT_EQ(inputs[k].data.to_plain(), want.data.to_plain()) << s.name << " input " << k;
+      }
+    });
+    EXPECT_GT(fused, 0) << "of " << parts << " parts from convs, none ran with the join's requantization";
+  }
+}
+
 TEST(Int8Model, UnsupportedLayersAreNamed) {
   expect_int8_refuses(ActivationKind::sigmoid, nullptr,
                       "convert_int8: 0.0 (Conv2d) is followed by sigmoid; the int8 convs fuse relu, relu6, hardswish, "

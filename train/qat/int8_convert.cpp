@@ -36,6 +36,7 @@ class Int8Converter {
                  "f32 logits of a classifier or a global pooling");
     MINNOW_CHECK(pending_.empty(), "convert_int8: ", describe(*pending_.begin()->second.conv_node),
                  " has no output quantizer and no sum reads it; prepare the model with prepare_qat");
+    m_.plan_joins();
   }
 
  private:
@@ -198,7 +199,8 @@ class Int8Converter {
                             .batch = d[0], .height = d[2], .width = d[3],
                             .weights = quantize_weights(quantized, w_scales), .w_scales = w_scales, .bias = bias,
                             .in_type = in.type, .in_scale = in.scale, .out_type = out.type,
-                            .out_scale = out.scale, .post_op = post, .residual_scale = 1.f, .residual_type = {}};
+                            .out_scale = out.scale, .post_op = post, .residual_scale = 1.f, .residual_type = {},
+                            .requant = {}};
     Int8Step step{.kind = Int8Step::Kind::conv, .name = n.name, .inputs = {x}};
     if (residual >= 0) {
       options.residual_scale = m_.point(residual).scale;

@@ -57,7 +57,11 @@ Tensor Int8Model::forward(const Tensor& images, const StepObserver& observe) con
       case Int8Step::Kind::quantize:
         y = quantize(images, out.scale, input_layout(steps_, s.outputs[0], images, out.type));
         break;
-      case Int8Step::Kind::conv: y = s.conv->forward(in(0), s.inputs.size() > 1 ? &in(1) : nullptr); break;
+      case Int8Step::Kind::conv: {
+        const Int8Conv& conv = i < joined_.size() && joined_[i] ? *joined_[i] : *s.conv;
+        y = conv.forward(in(0), s.inputs.size() > 1 ? &in(1) : nullptr);
+        break;
+      }
       case Int8Step::Kind::add: y = int8_add(in(0), in(1), out.type, out.scale, s.relu); break;
       case Int8Step::Kind::requantize: y = int8_concat({in(0)}, out.type, out.scale); break;
       case Int8Step::Kind::concat: {
@@ -96,6 +100,37 @@ Tensor Int8Model::forward(const Tensor& images, const StepObserver& observe) con
   }
   const Tensor& logits = v[static_cast<size_t>(output_)].data;
   return logits.is_plain() ? logits : logits.to_layout(plain_desc(logits.dims()));
+}
+
+void Int8Model::plan_joins() {
+  std::vector<std::vector<size_t>> readers(points_.size());
+  for (size_t i = 0; i < steps_.size(); ++i)
+    for (int v : steps_[i].inputs) readers[static_cast<size_t>(v)].push_back(i);
+  joined_.assign(steps_.size(), nullptr);
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const Int8Step& s = steps_[i];
+    if (s.kind != Int8Step::Kind::conv || s.conv->options().out_type == DType::f32 ||
+        !requant_takes(s.conv->options().post_op))
+      continue;
+    const int v = s.outputs[0];
+    const std::vector<size_t>& r = readers[static_cast<size_t>(v)];
+    if (v == output_ || r.size() != 1) continue;
+    const Int8Step& join = steps_[r[0]];
+    if (join.kind != Int8Step::Kind::concat && join.kind != Int8Step::Kind::requantize) continue;
+    const Int8Point& from = points_[static_cast<size_t>(v)];
+    const Int8Point& to = points_[static_cast<size_t>(join.outputs[0])];
+    if (from.type == to.type && from.scale == to.scale) continue;
+    Int8ConvOptions o = s.conv->options();
+    o.requant = Int8Requant{.type = to.type, .scale = to.scale};
+    // Kept only where oneDNN runs the same kernel with the longer post-op chain: it has none for
+    // some small grouped convs (ShuffleNet v1, 8 groups), and a reference one would be slower.
+    try {
+      auto fused = std::make_shared<const Int8Conv>(std::move(o));
+      const Dims& x = dims_[static_cast<size_t>(s.inputs[0])];
+      if (fused->impl(x) == s.conv->impl(x)) joined_[i] = std::move(fused);
+    } catch (const dnnl::error&) {
+    }
+  }
 }
 
 std::vector<Int8Model::NamedTensor> Int8Model::tensors() const {

@@ -96,10 +96,17 @@ class Int8Model {
 
  private:
   friend class Int8Converter;
+  // Sets joined_: for each conv whose output only a concatenation (or a requantize step) reads,
+  // at another point, the conv with that requantization fused (Int8ConvOptions::requant), so
+  // the join only copies. The steps, and so the export, are unchanged: both forms compute the
+  // same integers.
+  void plan_joins();
+
   std::vector<Int8Step> steps_;
   std::vector<Int8Point> points_;
   std::vector<Dims> dims_;
   int output_ = 0;
+  std::vector<std::shared_ptr<const Int8Conv>> joined_;  // per step: what forward runs for a conv, or null
 };
 
 // model: prepared by prepare_qat and trained (eval mode is set here); input_dims:
