@@ -144,6 +144,12 @@ Tensor Tensor::reshape(const Dims& new_dims) const {
   return Tensor(storage_, plain_desc(new_dims, dtype()));
 }
 
+Tensor Tensor::view(const dnnl::memory::desc& md) const {
+  MINNOW_CHECK(defined() && md.get_size() == bytes(), "tensor: view needs a descriptor of ", bytes(),
+               " bytes, got ", md.get_size());
+  return Tensor(storage_, md);
+}
+
 Tensor Tensor::clone() const {
   Tensor t(md_);
   std::memcpy(t.raw(), raw(), bytes());

@@ -70,6 +70,12 @@ class Tensor {
   Tensor to_layout(const dnnl::memory::desc& md) const;
   // Same data viewed under new dims; only for plain tensors (no copy).
   Tensor reshape(const Dims& dims) const;
+  // The same storage under another descriptor of the same size in bytes (no copy): an s8 buffer
+  // read as u8, say. The bytes are not converted.
+  Tensor view(const dnnl::memory::desc& md) const;
+  // Whether this tensor is the only one holding its storage (no copy or view shares it), so
+  // that its owner may write over it.
+  bool sole_owner() const { return storage_ && storage_.use_count() == 1; }
   Tensor clone() const;
   void zero();
 

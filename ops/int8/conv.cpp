@@ -94,6 +94,16 @@ void check_options(const Int8ConvOptions& o) {
                o.residual_type ? dtype_name(*o.residual_type) : "none", " with out_type ", dtype_name(o.out_type));
 }
 
+// x's desc, after checking x against the options.
+const memory::desc& input_checked(const Int8ConvOptions& o, const QTensor& x) {
+  const Dims x_dims = x.data.dims();
+  MINNOW_CHECK(x_dims.size() == 4 && x_dims[1] == o.in_channels, "Int8Conv: expected input dims (N, ",
+               o.in_channels, ", H, W), got ", dims_str(x_dims));
+  MINNOW_CHECK(x.data.dtype() == o.in_type && x.scale == o.in_scale, "Int8Conv: expected a ", dtype_name(o.in_type),
+               " input with scale ", o.in_scale, ", got ", dtype_name(x.data.dtype()), " with scale ", x.scale);
+  return x.data.desc();
+}
+
 // The type the sum post-op reads the residual as: residual_type, else the output's.
 DType residual_type(const Int8ConvOptions& o) { return o.residual_type.value_or(o.out_type); }
 
@@ -204,44 +214,60 @@ std::shared_ptr<const Int8Conv::Primitive> Int8Conv::primitive_for(const memory:
   return built;
 }
 
+void Int8Conv::check_residual(const QTensor* residual, const memory::desc& y_md) const {
+  const auto& o = options_;
+  if (!is_sum(o.post_op)) {
+    MINNOW_CHECK(residual == nullptr, "Int8Conv: a residual was given but the post-op is not a sum");
+    return;
+  }
+  MINNOW_CHECK(residual != nullptr && residual->data.dims() == y_md.dims(), "Int8Conv: the sum post-op expects a ",
+               "residual of dims ", dims_str(y_md.dims()), ", got ",
+               residual ? dims_str(residual->data.dims()) : std::string("none"));
+  MINNOW_CHECK(residual->scale == o.residual_scale, "Int8Conv: expected a residual with scale ", o.residual_scale,
+               ", got ", residual->scale);
+  const DType r_type = residual_type(o);
+  MINNOW_CHECK(o.out_type == DType::f32 || residual->data.dtype() == r_type, "Int8Conv: expected a ",
+               dtype_name(r_type), " residual (residual_type, else the output's type), got ",
+               dtype_name(residual->data.dtype()));
+}
+
 QTensor Int8Conv::forward(const QTensor& x, const QTensor* residual) const {
   const auto& o = options_;
-  const Dims x_dims = x.data.dims();
-  MINNOW_CHECK(x_dims.size() == 4 && x_dims[1] == o.in_channels, "Int8Conv: expected input dims (N, ",
-               o.in_channels, ", H, W), got ", dims_str(x_dims));
-  MINNOW_CHECK(x.data.dtype() == o.in_type && x.scale == o.in_scale, "Int8Conv: expected a ", dtype_name(o.in_type),
-               " input with scale ", o.in_scale, ", got ", dtype_name(x.data.dtype()), " with scale ", x.scale);
-  const auto p = primitive_for(x.data.desc());
+  const auto p = primitive_for(input_checked(o, x));
   const memory::desc& y_md = p->dst_md;
-
+  check_residual(residual, y_md);
   Tensor y;  // (N, O, OH, OW)
-  if (is_sum(o.post_op)) {
-    MINNOW_CHECK(residual != nullptr && residual->data.dims() == y_md.dims(), "Int8Conv: the sum post-op expects a ",
-                 "residual of dims ", dims_str(y_md.dims()), ", got ",
-                 residual ? dims_str(residual->data.dims()) : std::string("none"));
-    MINNOW_CHECK(residual->scale == o.residual_scale, "Int8Conv: expected a residual with scale ", o.residual_scale,
-                 ", got ", residual->scale);
-    if (o.out_type == DType::f32) {
-      y = reorder_scaled(residual->data, y_md, {residual->scale});
-    } else {
-      const DType r_type = residual_type(o);
-      MINNOW_CHECK(residual->data.dtype() == r_type, "Int8Conv: expected a ", dtype_name(r_type),
-                   " residual (residual_type, else the output's type), got ", dtype_name(residual->data.dtype()));
-      // The residual's integers in the output's layout; the sum reads the buffer as r_type.
-      const Tensor staged = residual->data.to_layout(with_dtype(y_md, r_type));
-      y = Tensor(y_md);
-      std::memcpy(y.raw(), staged.raw(), y.bytes());
-    }
-  } else {
-    MINNOW_CHECK(residual == nullptr, "Int8Conv: a residual was given but the post-op is not a sum");
+  if (!is_sum(o.post_op)) {
     y = Tensor(y_md);
+  } else if (o.out_type == DType::f32) {
+    y = reorder_scaled(residual->data, y_md, {residual->scale});
+  } else {
+    // The residual's integers in the output's layout; the sum reads the buffer as its type.
+    const Tensor staged = residual->data.to_layout(with_dtype(y_md, residual_type(o)));
+    y = Tensor(y_md);
+    std::memcpy(y.raw(), staged.raw(), y.bytes());
   }
-  const Tensor src = x.data.to_layout(p->src_md);
+  return run(*p, x, y);
+}
+
+QTensor Int8Conv::forward(const QTensor& x, QTensor&& residual) const {
+  const auto& o = options_;
+  const auto p = primitive_for(input_checked(o, x));
+  check_residual(&residual, p->dst_md);
+  const bool in_place = o.out_type != DType::f32 && residual.data.sole_owner() &&
+                        residual.data.desc() == with_dtype(p->dst_md, residual_type(o));
+  if (!in_place) return forward(x, &residual);
+  const Tensor buffer = std::move(residual.data);
+  return run(*p, x, buffer.view(p->dst_md));
+}
+
+QTensor Int8Conv::run(const Primitive& p, const QTensor& x, const Tensor& y) const {
+  const Tensor src = x.data.to_layout(p.src_md);
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, p->weights_memory}, {DNNL_ARG_DST, y.memory()}};
-  if (bias_.defined()) args.emplace(DNNL_ARG_BIAS, p->bias_memory);
-  execute_primitive(p->conv, args);
-  return {y, result_scale(o)};
+      {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, p.weights_memory}, {DNNL_ARG_DST, y.memory()}};
+  if (bias_.defined()) args.emplace(DNNL_ARG_BIAS, p.bias_memory);
+  execute_primitive(p.conv, args);
+  return {y, result_scale(options_)};
 }
 
 std::string Int8Conv::impl(const Dims& x_dims) const {

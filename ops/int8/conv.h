@@ -72,7 +72,8 @@ bool requant_takes(Int8PostOp op);
 //            linear(1 / out_scale) (neither is scale-free);
 //   hardsigmoid (2.6 has none) -> linear(1 / 6, 0.5 / out_scale), clip(0, 1 / out_scale)
 //   sum   -> sum with scale residual_scale / out_scale on the residual's integers,
-//            which are first copied into the output buffer (oneDNN sums in place);
+//            which are first copied into the output buffer (oneDNN sums in place), or
+//            are the output buffer when forward takes the residual over;
 //            the sum reads them as residual_type (append_sum's data type)
 //   requant -> round (half to even), clip to out_type's range, linear(out_scale / requant->scale),
 //            with dst of requant->type: the two roundings and saturations of q'
@@ -87,6 +88,9 @@ class Int8Conv {
   // (N, out_channels, H', W') in the layout the kernel chose, with scale out_scale
   // (1 for f32; requant's type and scale when set), H' = (H + 2 padding - kernel) / stride + 1.
   QTensor forward(const QTensor& x, const QTensor* residual = nullptr) const;
+  // The same for sum post-ops, taking the residual over: when no other tensor shares its buffer
+  // and it is in the output's layout, the sum is written over it (no copy into a new output).
+  QTensor forward(const QTensor& x, QTensor&& residual) const;
 
   // The oneDNN implementation, e.g. "brgconv_1x1:avx512_core_amx_int8", and the input
   // layout the kernel runs on, for input dims x_dims.
@@ -106,6 +110,9 @@ class Int8Conv {
     std::map<std::string, Tensor> weights;
   };
   std::shared_ptr<const Primitive> primitive_for(const dnnl::memory::desc& x_md) const;
+  // forward with the residual's integers already in y (sum post-ops) or y fresh.
+  QTensor run(const Primitive& p, const QTensor& x, const Tensor& y) const;
+  void check_residual(const QTensor* residual, const dnnl::memory::desc& y_md) const;
 
   Int8ConvOptions options_;
   Tensor bias_;  // f32 (O): bias' above, or undefined

@@ -68,6 +68,17 @@ TEST(Tensor, ReshapeSharesStorageAndChecksCount) {
   EXPECT_THROW((void)t.reshape({5}), Error);
 }
 
+TEST(Tensor, ViewSharesStorageUnderAnotherDescOfTheSameSize) {
+  const Tensor s8 = Tensor::from_plain({2, 3}, std::vector<float>{-1, 2, -3, 4, -5, 6}, DType::s8);
+  EXPECT_TRUE(s8.sole_owner());
+  const Tensor u8 = s8.view(plain_desc({2, 3}, DType::u8));
+  EXPECT_FALSE(s8.sole_owner());
+  EXPECT_EQ(u8.raw(), s8.raw());
+  EXPECT_EQ(u8.to_plain(), (std::vector<float>{255, 2, 253, 4, 251, 6}));  // the bytes, not converted
+  EXPECT_THROW((void)s8.view(plain_desc({2, 3}, DType::f32)), Error);
+  EXPECT_FALSE(Tensor().sole_owner());
+}
+
 TEST(Tensor, BadInputsGiveClearErrors) {
   const std::vector<float> three{1, 2, 3};
   try {

@@ -11,6 +11,7 @@
 #include "core/reorder.h"
 #include "ops/int8/concat.h"
 #include "ops/int8/conv.h"
+#include "ops/layout.h"
 #include "tests/support/errors.h"
 #include "tests/support/int8_checks.h"
 
@@ -228,6 +229,37 @@ Int8ConvOptions pointwise(int64_t c, int64_t o, int64_t hw, Rng& rng) {
   opt.w_scales.assign(static_cast<size_t>(o), 0.002f);
   opt.in_scale = 0.05f, opt.out_scale = 0.05f, opt.post_op = Int8PostOp::relu;
   return opt;
+}
+
+// forward taking the residual over writes the sum over the residual's buffer when nothing else
+// holds it, and copies it (as forward(x, &residual) does) when something does: the same integers.
+TEST(Int8Conv, TakingTheResidualOverSumsInItsBuffer) {
+  Rng rng(23);
+  for (const DType r_type : {DType::u8, DType::s8}) {
+    SCOPED_TRACE(dtype_name(r_type));
+    Int8ConvOptions o = pointwise(24, 40, 7, rng);
+    o.post_op = Int8PostOp::sum_relu, o.residual_scale = 0.04f, o.residual_type = r_type;
+    const Int8Conv conv(o);
+    const QTensor x = test_support::random_qtensor({2, 24, 7, 7}, DType::u8, o.in_scale, rng);
+    const QTensor r0 = test_support::random_qtensor({2, 40, 7, 7}, r_type, o.residual_scale, rng);
+    const dnnl::memory::desc y_md = conv.forward(x, &r0).data.desc();
+    const QTensor residual{r0.data.to_layout(with_dtype(y_md, r_type)), r0.scale};
+    const std::vector<float> want = conv.forward(x, &residual).data.to_plain();
+
+    QTensor owned{residual.data.clone(), residual.scale};
+    const void* buffer = owned.data.raw();
+    const QTensor in_place = conv.forward(x, std::move(owned));
+    EXPECT_EQ(in_place.data.raw(), buffer) << "the sum was not written over the residual";
+    EXPECT_EQ(in_place.data.desc(), y_md);
+    EXPECT_EQ(in_place.data.to_plain(), want);
+
+    QTensor shared{residual.data.clone(), residual.scale};
+    const Tensor kept = shared.data;
+    const QTensor copied = conv.forward(x, std::move(shared));
+    EXPECT_NE(copied.data.raw(), kept.raw()) << "a residual another tensor holds was written over";
+    EXPECT_EQ(copied.data.to_plain(), want);
+    EXPECT_EQ(kept.to_plain(), residual.data.to_plain());
+  }
 }
 
 TEST(Int8Conv, ChainedLayersMoveNoActivationAndReorderWeightsOnlyAtBuild) {

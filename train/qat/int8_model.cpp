@@ -59,7 +59,14 @@ Tensor Int8Model::forward(const Tensor& images, const StepObserver& observe) con
         break;
       case Int8Step::Kind::conv: {
         const Int8Conv& conv = i < joined_.size() && joined_[i] ? *joined_[i] : *s.conv;
-        y = conv.forward(in(0), s.inputs.size() > 1 ? &in(1) : nullptr);
+        if (s.inputs.size() < 2) {
+          y = conv.forward(in(0));
+        } else if (const auto r = static_cast<size_t>(s.inputs[1]);
+                   last_read[r] == i && s.inputs[1] != output_ && s.inputs[0] != s.inputs[1]) {
+          y = conv.forward(in(0), std::move(v[r]));  // the sum written over its last read residual
+        } else {
+          y = conv.forward(in(0), &in(1));
+        }
         break;
       }
       case Int8Step::Kind::add: y = int8_add(in(0), in(1), out.type, out.scale, s.relu); break;
