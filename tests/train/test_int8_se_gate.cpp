@@ -37,14 +37,14 @@ Int8SeFc random_fc(const std::string& name, int64_t in, int64_t out, ActivationK
   for (float& v : w_scales) v = rng.uniform(0.5f, 1.5f) / (127.f * std::sqrt(static_cast<float>(in)));
   for (size_t k = 0; k < w.size(); ++k) w[k] = std::nearbyint(rng.uniform(-127.f, 127.f)) * w_scales[k / in];
   for (float& v : b) v = rng.uniform(-0.5f, 0.5f);
-  return {.name = name, .q_t = se_fc_weights(Tensor::from_plain({out, in}, w), w_scales), .w_scales = w_scales,
+  return {.name = name, .weights = S8Weights::from(Tensor::from_plain({out, in}, w), w_scales),
           .bias = Tensor::from_plain({out}, b), .activation = act, .scale = scale, .range = quant_range(8, is_signed)};
 }
 
 // fc's output for h in double, (N, O).
 std::vector<double> reference_fc(const Int8SeFc& fc, const std::vector<double>& h, int64_t n) {
-  const std::vector<float> w = fc.weight().to_plain(), b = fc.bias.to_plain();
-  const int64_t out = fc.w_scales.size(), in = fc.q_t.dim(0);
+  const std::vector<float> w = fc.weights.weight().to_plain(), b = fc.bias.to_plain();
+  const int64_t out = fc.weights.out(), in = fc.weights.in();
   std::vector<double> y(static_cast<size_t>(n * out));
   for (int64_t s = 0; s < n; ++s)
     for (int64_t o = 0; o < out; ++o) {
@@ -54,20 +54,6 @@ std::vector<double> reference_fc(const Int8SeFc& fc, const std::vector<double>& 
       y[static_cast<size_t>(s * out + o)] = std::clamp(q, double(fc.range.qmin), double(fc.range.qmax)) * fc.scale;
     }
   return y;
-}
-
-// se_fc_weights stores w = w_scales[o] q[o, i] as q transposed; weight() gives w back bit for bit.
-TEST(Int8SeGate, WeightsAreTheTransposedIntegers) {
-  const std::vector<float> w_scales{0.5f, 0.25f};
-  const std::vector<float> w{1.f, -2.f, 63.5f, 0.25f, 0.f, -32.f};  // (2, 3): q = {2, -4, 127}, {1, 0, -128}
-  const Tensor q_t = se_fc_weights(Tensor::from_plain({2, 3}, w), w_scales);
-  ASSERT_EQ(q_t.dims(), (Dims{3, 2}));
-  ASSERT_EQ(q_t.dtype(), DType::s8);
-  const int8_t* q = q_t.data<int8_t>();
-  EXPECT_EQ(std::vector<int>(q, q + 6), (std::vector<int>{2, 1, -4, 0, 127, -128}));
-  const Int8SeFc fc{.name = "fc", .q_t = q_t, .w_scales = w_scales, .bias = Tensor::zeros({2})};
-  EXPECT_EQ(fc.weight().dims(), (Dims{2, 3}));
-  EXPECT_EQ(fc.weight().to_plain(), w);
 }
 
 TEST(Int8SeGate, MatchesTheDefinition) {
@@ -119,7 +105,7 @@ TEST(Int8SeGate, EqualsThePlainOpsForEveryActivation) {
                           .fc2 = random_fc("se.fc2", s, c, ActivationKind::hardsigmoid, 0.0039f, false, rng)};
     const NoGrad no_grad;
     const auto plain_fc = [](const Int8SeFc& fc, const QTensor& in) {
-      const Var y = apply_activation(fc.activation, Var(dequantized_linear(in, fc.weight(), fc.bias)));
+      const Var y = apply_activation(fc.activation, Var(dequantized_linear(in, fc.weights.weight(), fc.bias)));
       return fake_quant_per_tensor(y, fc.scale, 0, fc.range).data();
     };
     const Tensor hidden = plain_fc(gate.fc1, int8_global_avg_pool(x, DType::f32));

@@ -36,7 +36,7 @@ class Int8Converter {
                  "f32 logits of a classifier or a global pooling");
     MINNOW_CHECK(pending_.empty(), "convert_int8: ", describe(*pending_.begin()->second.conv_node),
                  " has no output quantizer and no sum reads it; prepare the model with prepare_qat");
-    m_.plan_joins();
+    m_.plan();
   }
 
  private:

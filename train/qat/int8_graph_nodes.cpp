@@ -53,8 +53,7 @@ Int8SeFc se_fc(const GraphNode& fc, const GraphNode& act) {
   std::vector<float> w_scales = wq->scales().to_plain();
   if (w_scales.size() == 1) w_scales.assign(static_cast<size_t>(o.out), w_scales[0]);
   return {.name = fc.name,
-          .q_t = se_fc_weights(wq->forward(Var(weight)).data(), w_scales),
-          .w_scales = w_scales,
+          .weights = S8Weights::from(wq->forward(Var(weight)).data(), w_scales),
           .bias = conv.bias().defined() ? conv.bias().data() : Tensor::zeros({o.out}),
           .activation = layer_as<Activation>(act)->kind(),
           .scale = aq->scale(),

@@ -94,7 +94,12 @@ Tensor Int8Model::forward(const Tensor& images, const StepObserver& observe) con
         y = {pooled.data.to_layout(plain_desc(d)).reshape({d[0], d[1]}), 1.f};
         break;
       }
-      case Int8Step::Kind::linear: y = {dequantized_linear(in(0), s.weight, s.bias), 1.f}; break;
+      case Int8Step::Kind::linear: {
+        const Tensor& x = in(0).data;  // the f32 features (N, C) or the head's activation
+        const bool s8 = i < linear_.size() && linear_[i] && x.dtype() == DType::f32 && x.ndims() == 2 && x.is_plain();
+        y = {s8 ? s8_linear(x, *linear_[i], s.bias) : dequantized_linear(in(0), s.weight, s.bias), 1.f};
+        break;
+      }
       case Int8Step::Kind::activation: {
         const NoGrad no_grad;
         y = {apply_activation(s.activation, Var(in(0).data)).data(), 1.f};
@@ -109,13 +114,21 @@ Tensor Int8Model::forward(const Tensor& images, const StepObserver& observe) con
   return logits.is_plain() ? logits : logits.to_layout(plain_desc(logits.dims()));
 }
 
-void Int8Model::plan_joins() {
+void Int8Model::plan() {
   std::vector<std::vector<size_t>> readers(points_.size());
   for (size_t i = 0; i < steps_.size(); ++i)
     for (int v : steps_[i].inputs) readers[static_cast<size_t>(v)].push_back(i);
   joined_.assign(steps_.size(), nullptr);
+  linear_.assign(steps_.size(), nullptr);
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Int8Step& s = steps_[i];
+    if (s.kind == Int8Step::Kind::linear) {
+      try {  // weights that are not scaled integers (none the converter makes) keep the f32 layer
+        linear_[i] = std::make_shared<const S8Weights>(S8Weights::from(s.weight, s.w_scales));
+      } catch (const Error&) {
+      }
+      continue;
+    }
     if (s.kind != Int8Step::Kind::conv || s.conv->options().out_type == DType::f32 ||
         !requant_takes(s.conv->options().post_op))
       continue;
@@ -154,7 +167,7 @@ std::vector<Int8Model::NamedTensor> Int8Model::tensors() const {
     }
     if (s.kind == Int8Step::Kind::gate) {
       for (const Int8SeFc* fc : {&s.gate->fc1, &s.gate->fc2}) {
-        out.push_back({fc->name + ".weight", fc->weight()});
+        out.push_back({fc->name + ".weight", fc->weights.weight()});
         out.push_back({fc->name + ".bias", fc->bias});
         out.push_back({fc->name + ".output_scale", Tensor::full({1}, fc->scale)});
       }

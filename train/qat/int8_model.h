@@ -16,7 +16,7 @@
 //     means, the two small fcs with fake-quantized weights) and one int8 pass that multiplies
 //     the int8 input by the gate and requantizes it to the quantizer after the product;
 //   - global pooling gives f32 features and the classifier (the small head, its activations
-//     included) runs in f32 with its fake-quantized weights.
+//     included) runs in f32 with its fake-quantized weights (held as int8 and scales).
 // The image enters as QuantizeLinear does: q = saturate(round(x / input scale)).
 #pragma once
 
@@ -29,6 +29,7 @@
 #include "ops/int8/conv.h"
 #include "ops/int8/pool2d.h"
 #include "ops/int8/qtensor.h"
+#include "ops/int8/s8_linear.h"
 #include "train/qat/int8_se_gate.h"
 
 namespace minnow {
@@ -96,17 +97,21 @@ class Int8Model {
 
  private:
   friend class Int8Converter;
-  // Sets joined_: for each conv whose output only a concatenation (or a requantize step) reads,
-  // at another point, the conv with that requantization fused (Int8ConvOptions::requant), so
-  // the join only copies. The steps, and so the export, are unchanged: both forms compute the
-  // same integers.
-  void plan_joins();
+  // What forward runs where it differs from the steps as written (which the export writes, and
+  // which compute the same values):
+  //   joined_: for each conv whose output only a concatenation (or a requantize step) reads, at
+  //     another point, the conv with that requantization fused (Int8ConvOptions::requant), so the
+  //     join only copies: the same integers;
+  //   linear_: for each linear step, its fake-quantized weight as int8 and scales (s8_linear):
+  //     the same weights, summed in another order.
+  void plan();
 
   std::vector<Int8Step> steps_;
   std::vector<Int8Point> points_;
   std::vector<Dims> dims_;
   int output_ = 0;
   std::vector<std::shared_ptr<const Int8Conv>> joined_;  // per step: what forward runs for a conv, or null
+  std::vector<std::shared_ptr<const S8Weights>> linear_;  // per step: a linear step's weights, or null
 };
 
 // model: prepared by prepare_qat and trained (eval mode is set here); input_dims:
