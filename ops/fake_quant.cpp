@@ -299,6 +299,11 @@ Var fake_quant_per_tensor(const Var& x, float scale, int64_t zero_point, QuantRa
   return record_ste(op, x, per_tensor_plan(op, scale, zero_point, r));
 }
 
+void fake_quant_values(const float* x, float* y, int64_t n, float scale, int64_t zero_point, QuantRange r) {
+  const QuantPlan plan = per_tensor_plan("fake_quant_values", scale, zero_point, r);
+  quantize_run(FlatQuantizer(plan.quantizers[0]), x, y, n);
+}
+
 Var fake_quant_per_channel(const Var& x, const Tensor& scales, const Tensor& zero_points, QuantRange r) {
   const char* op = "fake_quant_per_channel";
   const Tensor& src = f32_input(op, x);

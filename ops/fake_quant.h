@@ -31,6 +31,10 @@ namespace minnow {
 // x: any f32 tensor; scale > 0, qmin <= zero_point <= qmax.
 Var fake_quant_per_tensor(const Var& x, float scale, int64_t zero_point, QuantRange r);
 
+// fake_quant_per_tensor's forward over n contiguous floats, with no tape: y[i] = fq(x[i]), y may
+// be x. For small f32 values outside autograd (the int8 model's squeeze-and-excitation gates).
+void fake_quant_values(const float* x, float* y, int64_t n, float scale, int64_t zero_point, QuantRange r);
+
 // x: (O, I, kH, kW), (O, I) or (G, O/G, C/G, kH, kW) weights; scales: (C) f32; zero_points: (C) s32
 // (integers in [qmin, qmax]) or f32. An f32 zero point follows torch's float-qparams kernel: it is
 // added before rounding, q = round_half_even(x * inv_scale + zp).

@@ -191,8 +191,7 @@ class Int8Converter {
       bias = conv.bias().data().to_plain();
     }
     const Tensor quantized = quant->forward(Var(weight)).data();  // (O, I/g, kh, kw), values q * scale
-    std::vector<float> w_scales = quant->scales().to_plain();
-    if (w_scales.size() == 1) w_scales.assign(static_cast<size_t>(o.out), w_scales[0]);
+    const std::vector<float> w_scales = output_scales(*quant, o.out);
     const Dims& d = g_.dims[static_cast<size_t>(n.inputs[0])];
     Int8ConvOptions options{.in_channels = o.in, .out_channels = o.out, .kernel = o.kernel, .stride = o.stride,
                             .padding = o.padding >= 0 ? o.padding : (o.kernel - 1) / 2, .groups = o.groups,
@@ -299,8 +298,7 @@ class Int8Converter {
     Int8Step step{.kind = Int8Step::Kind::linear, .name = n.name, .inputs = {x},
                   .outputs = {define(n.outputs[0], {DType::f32, 1.f})}};
     step.weight = quant->forward(linear.weight()).data();  // (K, C), the fake-quantized weight
-    step.w_scales = quant->scales().to_plain();
-    if (step.w_scales.size() == 1) step.w_scales.assign(static_cast<size_t>(linear.options().out), step.w_scales[0]);
+    step.w_scales = output_scales(*quant, linear.options().out);
     if (linear.bias().defined()) step.bias = linear.bias().data();
     m_.steps_.push_back(std::move(step));
   }

@@ -38,6 +38,12 @@ std::optional<Int8PostOp> post_op_of(ActivationKind kind) {
   return std::nullopt;
 }
 
+std::vector<float> output_scales(const WeightFakeQuant& quant, int64_t out) {
+  std::vector<float> scales = quant.scales().to_plain();
+  if (scales.size() == 1) scales.assign(static_cast<size_t>(out), scales[0]);
+  return scales;
+}
+
 Int8SeFc se_fc(const GraphNode& fc, const GraphNode& act) {
   const Conv2d* conv_layer = layer_as<Conv2d>(fc);
   MINNOW_CHECK(conv_layer, "convert_int8: ", describe(fc), " is not a conv");
@@ -50,10 +56,8 @@ Int8SeFc se_fc(const GraphNode& fc, const GraphNode& act) {
   MINNOW_CHECK(wq && aq, "convert_int8: ", describe(fc), " has no weight or activation quantizer; prepare the "
                "model with prepare_qat");
   const Tensor weight = Tensor::from_plain({o.out, o.in}, conv.weight().data().to_plain());  // (O, I)
-  std::vector<float> w_scales = wq->scales().to_plain();
-  if (w_scales.size() == 1) w_scales.assign(static_cast<size_t>(o.out), w_scales[0]);
   return {.name = fc.name,
-          .weights = S8Weights::from(wq->forward(Var(weight)).data(), w_scales),
+          .weights = S8Weights::from(wq->forward(Var(weight)).data(), output_scales(*wq, o.out)),
           .bias = conv.bias().defined() ? conv.bias().data() : Tensor::zeros({o.out}),
           .activation = layer_as<Activation>(act)->kind(),
           .scale = aq->scale(),

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "models/graph.h"
 #include "models/layers.h"
@@ -34,6 +35,10 @@ std::string describe(const GraphNode& n);  // "name (Type)", for messages
 
 // The Int8Conv post-op of an activation after a conv, if it has one.
 std::optional<Int8PostOp> post_op_of(ActivationKind kind);
+
+// The weight scale of each of a layer's out outputs: the quantizer's per-channel scales, or its
+// per-tensor scale repeated.
+std::vector<float> output_scales(const WeightFakeQuant& quant, int64_t out);
 
 // A gate's 1x1 conv and its activation, as an f32 Linear with the fake-quantized weight.
 Int8SeFc se_fc(const GraphNode& fc, const GraphNode& act);

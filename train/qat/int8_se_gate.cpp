@@ -9,24 +9,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/cpu_clones.h"
 #include "core/error.h"
+#include "ops/fake_quant.h"
 #include "ops/int8/pool.h"
-#include "ops/round_half_even.h"
 
 namespace minnow {
 namespace {
-
-// y[o] = fq(v[o]) over n values: clamp(round_half_even(v / scale), qmin, qmax) scale, v / scale taken
-// as v * (1 / scale), as torch's fake quantization computes it (zero point 0).
-MINNOW_CPU_CLONES void fake_quantize(const float* v, int64_t n, float scale, QuantRange r, float* y) {
-  const float inv_scale = 1.f / scale, qmin = static_cast<float>(r.qmin), qmax = static_cast<float>(r.qmax);
-#pragma omp simd
-  for (int64_t o = 0; o < n; ++o) {
-    const float q = round_half_even(v[o] * inv_scale);
-    y[o] = (q < qmin ? qmin : (qmax < q ? qmax : q)) * scale;
-  }
-}
 
 // The activations as PyTorch defines them, in f32.
 float activate(ActivationKind kind, float v) {
@@ -49,7 +37,7 @@ Tensor run_fc(const Int8SeFc& fc, const Tensor& x) {
   float* py = y.data<float>();
   const int64_t n = y.numel();
   for (int64_t k = 0; k < n; ++k) py[k] = activate(fc.activation, py[k]);
-  fake_quantize(py, n, fc.scale, fc.range, py);
+  fake_quant_values(py, py, n, fc.scale, 0, fc.range);
   return y;
 }
 
