@@ -12,4 +12,7 @@ namespace minnow {
 //   q_out = saturate(round_half_even(q_in * (x.scale * gate[n, c] / out_scale))).
 QTensor int8_gate_channels(const QTensor& x, const Tensor& gate, DType out_type, float out_scale);
 
+// The same, written over x's integers when x is their only holder, nhwc, and of out_type.
+QTensor int8_gate_channels(QTensor&& x, const Tensor& gate, DType out_type, float out_scale);
+
 }  // namespace minnow

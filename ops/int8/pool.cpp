@@ -14,10 +14,10 @@
 
 #include <omp.h>
 
-#include "core/cpu_clones.h"
 #include "core/engine.h"
 #include "core/error.h"
 #include "core/primitive_timer.h"
+#include "ops/int8/nhwc_rows.h"
 #include "ops/primitive_cache.h"
 
 namespace minnow {
@@ -53,28 +53,6 @@ Tensor int8_pool(const Tensor& x, float alpha) {
   return y;
 }
 
-// acc[c] += x[p C + c] over `rows` pixel rows of C channels, built for the CPU's vector width.
-template <class T>
-inline void add_rows(const T* x, int64_t rows, int64_t channels, int32_t* acc) {
-  for (int64_t p = 0; p < rows; ++p) {
-    const T* row = x + p * channels;
-#pragma omp simd
-    for (int64_t c = 0; c < channels; ++c) acc[c] += row[c];
-  }
-}
-MINNOW_CPU_CLONES void add_rows_u8(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
-  add_rows(x, rows, channels, acc);
-}
-MINNOW_CPU_CLONES void add_rows_s8(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
-  add_rows(x, rows, channels, acc);
-}
-void add_rows_of(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
-  add_rows_u8(x, rows, channels, acc);
-}
-void add_rows_of(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
-  add_rows_s8(x, rows, channels, acc);
-}
-
 constexpr int64_t kParallelBytes = int64_t{1} << 16;  // a sample this small is summed by one thread
 
 // Sums of q over the pixels of each sample of an nhwc tensor into int32 (exact: at most 2^31 / 255
@@ -91,7 +69,7 @@ void channel_sums(const T* x, int32_t* sums, int64_t n, int64_t pixels, int64_t 
       std::vector<int32_t> acc(static_cast<size_t>(channels), 0);
       const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
       const int64_t begin = pixels * t / threads, end = pixels * (t + 1) / threads;
-      add_rows_of(sample + begin * channels, end - begin, channels, acc.data());
+      nhwc_rows::sum_rows(sample + begin * channels, end - begin, channels, acc.data());
 #pragma omp critical
       for (int64_t c = 0; c < channels; ++c) out[c] += acc[static_cast<size_t>(c)];
     }

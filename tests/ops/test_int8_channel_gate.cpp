@@ -73,6 +73,38 @@ TEST(Int8GateChannels, IsTheF32ProductRoundedHalfToEven) {
   }
 }
 
+// Given its only holder, the product is written over the input's integers; given a shared or a
+// blocked input, or another output type, it comes in a new buffer and the input is left as it was.
+TEST(Int8GateChannels, TakingTheInputWritesOverItsIntegers) {
+  const Dims dims{1, 40, 9, 9};
+  Rng rng(13);
+  const QTensor x = test_support::random_qtensor(dims, DType::u8, 0.02f, dnnl::memory::format_tag::nhwc, rng);
+  std::vector<float> g(static_cast<size_t>(dims[1]));
+  for (float& v : g) v = rng.uniform();
+  const Tensor gate = Tensor::from_plain({dims[0], dims[1]}, g);
+  const float out_scale = 0.011f;
+  const std::vector<float> want = int8_gate_channels(x, gate, DType::u8, out_scale).data.to_plain();
+
+  QTensor owned{x.data.clone(), x.scale};
+  const void* buffer = owned.data.raw();
+  const QTensor in_place = int8_gate_channels(std::move(owned), gate, DType::u8, out_scale);
+  EXPECT_EQ(in_place.data.raw(), buffer) << "the product was not written over the input";
+  EXPECT_EQ(in_place.data.to_plain(), want);
+
+  QTensor shared{x.data.clone(), x.scale};
+  const Tensor kept = shared.data;
+  const QTensor copied = int8_gate_channels(std::move(shared), gate, DType::u8, out_scale);
+  EXPECT_NE(copied.data.raw(), kept.raw()) << "an input another tensor holds was written over";
+  EXPECT_EQ(copied.data.to_plain(), want);
+  EXPECT_EQ(kept.to_plain(), x.data.to_plain());
+
+  QTensor other_type{x.data.clone(), x.scale};
+  const void* other_buffer = other_type.data.raw();
+  const QTensor s8 = int8_gate_channels(std::move(other_type), gate, DType::s8, out_scale);
+  EXPECT_NE(s8.data.raw(), other_buffer);
+  EXPECT_EQ(s8.data.dtype(), DType::s8);
+}
+
 TEST(Int8GateChannels, RejectsAGateOfOtherDims) {
   Rng rng(1);
   const QTensor x = test_support::random_qtensor({2, 8, 3, 3}, DType::s8, 0.1f, rng);
