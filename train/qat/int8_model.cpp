@@ -105,7 +105,15 @@ Tensor Int8Model::forward(const Tensor& images, const StepObserver& observe) con
         y = {apply_activation(s.activation, Var(in(0).data)).data(), 1.f};
         break;
       }
-      case Int8Step::Kind::gate: y = int8_gate_channels(in(0), s.gate->forward(in(0)), out.type, out.scale); break;
+      case Int8Step::Kind::gate: {
+        const Tensor gate = s.gate->forward(in(0));  // (N, C) from the pooled map
+        const auto r = static_cast<size_t>(s.inputs[0]);
+        if (last_read[r] == i && s.inputs[0] != output_)
+          y = int8_gate_channels(std::move(v[r]), gate, out.type, out.scale);  // written over its input
+        else
+          y = int8_gate_channels(in(0), gate, out.type, out.scale);
+        break;
+      }
     }
     for (int r : s.inputs)
       if (last_read[static_cast<size_t>(r)] == i && r != output_) v[static_cast<size_t>(r)] = {};
