@@ -69,7 +69,7 @@ MINNOW_CPU_CLONES void scale_rows(const int8_t* x, int64_t rows, int64_t channel
 }  // namespace portable
 
 // Everything in this namespace is compiled for AVX-512 (F, BW, VL) and runs only where
-// vector_path() says the CPU has it.
+// cpu_has_avx512_bw() (core/cpu_features.h) says the CPU has it.
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl")
 namespace avx512 {
@@ -133,11 +133,5 @@ template void scale_rows(const int8_t*, int64_t, int64_t, const float*, int8_t*)
 
 }  // namespace avx512
 #pragma GCC pop_options
-
-bool vector_path() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl");
-  return has;
-}
 
 }  // namespace minnow::nhwc_rows

@@ -9,10 +9,9 @@
 
 #include <cstdint>
 
-namespace minnow::nhwc_rows {
+#include "core/cpu_features.h"
 
-// Whether this CPU runs the AVX-512 loops.
-bool vector_path();
+namespace minnow::nhwc_rows {
 
 // The two implementations, named so that tests can hold each to the definition. The portable
 // loops are built for AVX-512, AVX2 and baseline x86-64 (core/cpu_clones.h).
@@ -34,7 +33,7 @@ void scale_rows(const In* x, int64_t rows, int64_t channels, const float* mult, 
 // acc[c] += sum over p < rows of x[p * channels + c]. Exact in int32 for fewer than 2^23 rows.
 template <class T>
 void sum_rows(const T* x, int64_t rows, int64_t channels, int32_t* acc) {
-  if (vector_path())
+  if (cpu_has_avx512_bw())
     avx512::sum_rows(x, rows, channels, acc);
   else
     portable::sum_rows(x, rows, channels, acc);
@@ -44,7 +43,7 @@ void sum_rows(const T* x, int64_t rows, int64_t channels, int32_t* acc) {
 // product in f32, saturated to Out's range. x and y may be the same buffer.
 template <class In, class Out>
 void scale_rows(const In* x, int64_t rows, int64_t channels, const float* mult, Out* y) {
-  if (vector_path())
+  if (cpu_has_avx512_bw())
     avx512::scale_rows(x, rows, channels, mult, y);
   else
     portable::scale_rows(x, rows, channels, mult, y);

@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/rng.h"
 #include "ops/int8/nhwc_rows.h"
 
@@ -40,7 +41,7 @@ void for_each_path(Fn&& fn) {
     SCOPED_TRACE("portable");
     fn(false);
   }
-  if (nhwc_rows::vector_path()) {
+  if (cpu_has_avx512_bw()) {
     SCOPED_TRACE("avx512");
     fn(true);
   }
