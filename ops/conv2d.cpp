@@ -262,10 +262,13 @@ std::vector<Tensor> conv2d_backward(const Conv2dSaved& saved, const std::vector<
     grads[0] = dx.to_layout(saved.x_md);
   }
   if (need[1] && p.depthwise_weight_loop) {
-    const Tensor x_nhwc = saved.src.to_layout(nhwc_f32(saved.src.dims()));
-    const Tensor dy_nhwc = dy[0].to_layout(nhwc_f32(dy[0].dims()));
-    grads[1] = to_desc(
-        depthwise_weight_grad(x_nhwc, dy_nhwc, {s.kh, s.opt.stride, s.opt.padding, s.opt.dilation}), saved.w_md);
+    // The loop reads nChw16c as it is (the layout of f32 training), anything else as nhwc copies.
+    const bool blocked = saved.src.desc() == nchw16c_f32(saved.src.dims());
+    const auto layout = [&](const Dims& d) { return blocked ? nchw16c_f32(d) : nhwc_f32(d); };
+    const Tensor x = saved.src.to_layout(layout(saved.src.dims()));
+    const Tensor dy_loop = dy[0].to_layout(layout(dy[0].dims()));
+    grads[1] = to_desc(depthwise_weight_grad(x, dy_loop, {s.kh, s.opt.stride, s.opt.padding, s.opt.dilation}),
+                       saved.w_md);
   } else if (need[1] && p.grouped_pointwise_product) {
     grads[1] = to_desc(grouped_pointwise_weight_grad(saved.src, dy[0], s.opt.groups), saved.w_md);
   } else if (need[1] || need[2]) {
