@@ -132,8 +132,29 @@ std::vector<float> Tensor::to_plain() const {
   return std::vector<float>(p, p + numel());
 }
 
+namespace {
+
+// Whether a and b put every element of a 4-D tensor at the same byte: true for the channel
+// layouts oneDNN's training kernels move between (nchw, nhwc, nChw16c and nChw8c without channel
+// padding) on maps of one pixel, where each is the (N, C) matrix row by row.
+bool same_bytes(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
+  const Dims d = a.dims();
+  if (d.size() != 4 || b.dims() != d || a.data_type() != b.data_type() || d[2] * d[3] != 1) return false;
+  const auto row_major = [&](const dnnl::memory::desc& md) {
+    using tag = dnnl::memory::format_tag;
+    return md == dnnl::memory::desc(d, md.data_type(), tag::nchw) ||
+           md == dnnl::memory::desc(d, md.data_type(), tag::nhwc) ||
+           (d[1] % 16 == 0 && md == dnnl::memory::desc(d, md.data_type(), tag::nChw16c)) ||
+           (d[1] % 8 == 0 && md == dnnl::memory::desc(d, md.data_type(), tag::nChw8c));
+  };
+  return row_major(a) && row_major(b);
+}
+
+}  // namespace
+
 Tensor Tensor::to_layout(const dnnl::memory::desc& md) const {
   if (md == md_) return *this;
+  if (same_bytes(md_, md)) return view(md);  // the same bytes under the other descriptor
   return reorder(*this, md);
 }
 

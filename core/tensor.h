@@ -66,7 +66,10 @@ class Tensor {
 
   // Row-major f32 copy in logical order, whatever the layout and type.
   std::vector<float> to_plain() const;
-  // A tensor with the same dims and type in layout md (a counted reorder, or *this if equal).
+  // A tensor with the same dims and type in layout md: a counted reorder, or *this if equal, or
+  // a view of this storage when md puts every element at the same byte (one-pixel maps in nchw,
+  // nhwc and unpadded nChw16c / nChw8c). Either way, write into the result only if nothing else
+  // may read this tensor.
   Tensor to_layout(const dnnl::memory::desc& md) const;
   // Same data viewed under new dims; only for plain tensors (no copy).
   Tensor reshape(const Dims& dims) const;

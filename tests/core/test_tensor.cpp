@@ -79,6 +79,37 @@ TEST(Tensor, ViewSharesStorageUnderAnotherDescOfTheSameSize) {
   EXPECT_FALSE(Tensor().sole_owner());
 }
 
+// On one-pixel maps nchw, nhwc and unpadded nChw16c / nChw8c hold the same bytes, so to_layout
+// between them is a view; with channel padding or more pixels it is a copy. Values are the
+// same either way.
+TEST(Tensor, ToLayoutOnOnePixelMapsIsAView) {
+  using tag = dnnl::memory::format_tag;
+  const auto values = [](int64_t n) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i) - 7.5f;
+    return v;
+  };
+  struct Case {
+    Dims dims;
+    tag from, to;
+    bool view;
+  };
+  for (const Case& c : {Case{{3, 32, 1, 1}, tag::nChw16c, tag::nhwc, true},
+                        Case{{3, 32, 1, 1}, tag::nhwc, tag::nChw16c, true},
+                        Case{{2, 24, 1, 1}, tag::nChw8c, tag::nchw, true},
+                        Case{{3, 40, 1, 1}, tag::nChw16c, tag::nhwc, false},
+                        Case{{3, 32, 2, 2}, tag::nChw16c, tag::nhwc, false}}) {
+    SCOPED_TRACE(dims_str(c.dims));
+    const Tensor x =
+        Tensor::from_plain(c.dims, values(product(c.dims))).to_layout(dnnl::memory::desc(c.dims, dt::f32, c.from));
+    const dnnl::memory::desc to(c.dims, dt::f32, c.to);
+    const Tensor y = x.to_layout(to);
+    EXPECT_EQ(y.desc(), to);
+    EXPECT_EQ(y.raw() == x.raw(), c.view);
+    EXPECT_EQ(y.to_plain(), values(product(c.dims)));
+  }
+}
+
 TEST(Tensor, BadInputsGiveClearErrors) {
   const std::vector<float> three{1, 2, 3};
   try {
