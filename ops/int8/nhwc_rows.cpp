@@ -6,17 +6,22 @@
 #include "ops/int8/nhwc_rows.h"
 
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(), which -Wmaybe-uninitialized
-// reports inside the header (GCC bug 105593); the pragma covers the header's lines only.
+// reports inside the header (GCC bug 105593); the pragma covers the header's lines only. clang
+// has no such warning.
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 #include <algorithm>
 #include <limits>
-#include <type_traits>
 
 #include "core/cpu_clones.h"
+#include "core/cpu_features.h"
 #include "ops/round_half_even.h"
 
 namespace minnow::nhwc_rows {
@@ -68,30 +73,22 @@ MINNOW_CPU_CLONES void scale_rows(const int8_t* x, int64_t rows, int64_t channel
 
 }  // namespace portable
 
-// Everything in this namespace is compiled for AVX-512 (F, BW, VL) and runs only where
-// cpu_has_avx512_bw() (core/cpu_features.h) says the CPU has it.
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl")
 namespace avx512 {
 namespace {
 
 // The first n (at most 16) of the 16 lanes.
-__mmask16 lanes(int64_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
+MINNOW_AVX512 __mmask16 lanes(int64_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
 
 // 16 bytes (those under mask; the others read as 0) widened to int32 lanes.
-template <class T>
-__m512i load_widened(const T* x, __mmask16 mask) {
-  const __m128i bytes = _mm_maskz_loadu_epi8(mask, x);
-  if constexpr (std::is_signed_v<T>)
-    return _mm512_cvtepi8_epi32(bytes);
-  else
-    return _mm512_cvtepu8_epi32(bytes);
+MINNOW_AVX512 __m512i load_widened(const uint8_t* x, __mmask16 mask) {
+  return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mask, x));
+}
+MINNOW_AVX512 __m512i load_widened(const int8_t* x, __mmask16 mask) {
+  return _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, x));
 }
 
-}  // namespace
-
 template <class T>
-void sum_rows(const T* x, int64_t rows, int64_t channels, int32_t* acc) {
+MINNOW_AVX512 void sum_rows_loop(const T* x, int64_t rows, int64_t channels, int32_t* acc) {
   constexpr int64_t kBlock = 16;  // rows summed in registers before the sums go back to acc
   for (int64_t p0 = 0; p0 < rows; p0 += kBlock) {
     const int64_t p1 = std::min(rows, p0 + kBlock);
@@ -105,7 +102,7 @@ void sum_rows(const T* x, int64_t rows, int64_t channels, int32_t* acc) {
 }
 
 template <class In, class Out>
-void scale_rows(const In* x, int64_t rows, int64_t channels, const float* mult, Out* y) {
+MINNOW_AVX512 void scale_rows_loop(const In* x, int64_t rows, int64_t channels, const float* mult, Out* y) {
   const __m512 lo = _mm512_set1_ps(std::numeric_limits<Out>::min());
   const __m512 hi = _mm512_set1_ps(std::numeric_limits<Out>::max());
   for (int64_t p = 0; p < rows; ++p) {
@@ -122,16 +119,27 @@ void scale_rows(const In* x, int64_t rows, int64_t channels, const float* mult, 
   }
 }
 
-// Instantiated here, where the target options hold (GCC compiles an instance with the options in
-// force where it is instantiated).
-template void sum_rows(const uint8_t*, int64_t, int64_t, int32_t*);
-template void sum_rows(const int8_t*, int64_t, int64_t, int32_t*);
-template void scale_rows(const uint8_t*, int64_t, int64_t, const float*, uint8_t*);
-template void scale_rows(const uint8_t*, int64_t, int64_t, const float*, int8_t*);
-template void scale_rows(const int8_t*, int64_t, int64_t, const float*, uint8_t*);
-template void scale_rows(const int8_t*, int64_t, int64_t, const float*, int8_t*);
+}  // namespace
+
+MINNOW_AVX512 void sum_rows(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
+  sum_rows_loop(x, rows, channels, acc);
+}
+MINNOW_AVX512 void sum_rows(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc) {
+  sum_rows_loop(x, rows, channels, acc);
+}
+MINNOW_AVX512 void scale_rows(const uint8_t* x, int64_t rows, int64_t channels, const float* mult, uint8_t* y) {
+  scale_rows_loop(x, rows, channels, mult, y);
+}
+MINNOW_AVX512 void scale_rows(const uint8_t* x, int64_t rows, int64_t channels, const float* mult, int8_t* y) {
+  scale_rows_loop(x, rows, channels, mult, y);
+}
+MINNOW_AVX512 void scale_rows(const int8_t* x, int64_t rows, int64_t channels, const float* mult, uint8_t* y) {
+  scale_rows_loop(x, rows, channels, mult, y);
+}
+MINNOW_AVX512 void scale_rows(const int8_t* x, int64_t rows, int64_t channels, const float* mult, int8_t* y) {
+  scale_rows_loop(x, rows, channels, mult, y);
+}
 
 }  // namespace avx512
-#pragma GCC pop_options
 
 }  // namespace minnow::nhwc_rows

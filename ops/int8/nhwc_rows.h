@@ -14,7 +14,8 @@
 namespace minnow::nhwc_rows {
 
 // The two implementations, named so that tests can hold each to the definition. The portable
-// loops are built for AVX-512, AVX2 and baseline x86-64 (core/cpu_clones.h).
+// loops are built for AVX-512, AVX2 and baseline x86-64 (core/cpu_clones.h); the AVX-512 ones
+// run only where cpu_has_avx512_bw().
 namespace portable {
 void sum_rows(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc);
 void sum_rows(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc);
@@ -23,11 +24,13 @@ void scale_rows(const uint8_t* x, int64_t rows, int64_t channels, const float* m
 void scale_rows(const int8_t* x, int64_t rows, int64_t channels, const float* mult, uint8_t* y);
 void scale_rows(const int8_t* x, int64_t rows, int64_t channels, const float* mult, int8_t* y);
 }  // namespace portable
-namespace avx512 {  // T, In, Out: uint8_t or int8_t
-template <class T>
-void sum_rows(const T* x, int64_t rows, int64_t channels, int32_t* acc);
-template <class In, class Out>
-void scale_rows(const In* x, int64_t rows, int64_t channels, const float* mult, Out* y);
+namespace avx512 {
+MINNOW_AVX512 void sum_rows(const uint8_t* x, int64_t rows, int64_t channels, int32_t* acc);
+MINNOW_AVX512 void sum_rows(const int8_t* x, int64_t rows, int64_t channels, int32_t* acc);
+MINNOW_AVX512 void scale_rows(const uint8_t* x, int64_t rows, int64_t channels, const float* mult, uint8_t* y);
+MINNOW_AVX512 void scale_rows(const uint8_t* x, int64_t rows, int64_t channels, const float* mult, int8_t* y);
+MINNOW_AVX512 void scale_rows(const int8_t* x, int64_t rows, int64_t channels, const float* mult, uint8_t* y);
+MINNOW_AVX512 void scale_rows(const int8_t* x, int64_t rows, int64_t channels, const float* mult, int8_t* y);
 }  // namespace avx512
 
 // acc[c] += sum over p < rows of x[p * channels + c]. Exact in int32 for fewer than 2^23 rows.
