@@ -3,8 +3,8 @@
 // scale_rows requantizes every row by one multiplier per channel (the gate's product). Each has a
 // portable loop and an AVX-512 one (16 channels per vector, the tail masked) that computes the
 // same integers; the fast one runs where the CPU has AVX-512 F, BW and VL. GCC 12 compiles the
-// portable byte -> float -> byte loop to 128- and 256-bit moves with two-step widening even for
-// AVX-512, at a third of oneDNN's binary speed, hence the intrinsics.
+// portable byte -> float -> byte loop to 128- and 256-bit moves with two-step widening even in
+// its AVX-512 clone (objdump), hence the intrinsics.
 #pragma once
 
 #include <cstdint>
