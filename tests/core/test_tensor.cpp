@@ -83,7 +83,6 @@ TEST(Tensor, ViewSharesStorageUnderAnotherDescOfTheSameSize) {
 // between them is a view; with channel padding or more pixels it is a copy. Values are the
 // same either way.
 TEST(Tensor, ToLayoutOnOnePixelMapsIsAView) {
-  using tag = dnnl::memory::format_tag;
   const auto values = [](int64_t n) {
     std::vector<float> v(static_cast<size_t>(n));
     for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i) - 7.5f;
