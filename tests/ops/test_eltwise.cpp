@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/allocator.h"
 #include "core/error.h"
 #include "core/grad_mode.h"
 #include "core/reorder.h"
 #include "core/tape.h"
+#include "ops/binary.h"
 #include "ops/eltwise.h"
 #include "ops/primitive_cache.h"
 #include "tests/support/gradcheck.h"
@@ -193,6 +195,31 @@ TEST(Eltwise, RepeatedStepBuildsAndReordersNothing) {
     }
     EXPECT_EQ(primitive_builds(), builds) << act.name;
     EXPECT_EQ(reorder_count(), reorders) << act.name;
+  }
+}
+
+// Inside a graph the gradient an activation receives is held by nothing else, and its backward
+// writes dx over it: backward then needs one map (mul's dy c) on top of what is live, not two.
+// A gradient the caller still holds is read, never written.
+TEST(Eltwise, BackwardWritesOverAGradientNothingElseHolds) {
+  Rng rng(12);
+  const Dims dims{3, 20, 7, 13};
+  const Tensor xt = in_layout(test_support::random_tensor(dims, rng, -8.0f, 8.0f), Layout::blocked);
+  const Tensor ct = in_layout(test_support::random_tensor(dims, rng), Layout::blocked);
+  const Tensor dy = in_layout(test_support::random_tensor(dims, rng), Layout::blocked);
+  const std::vector<float> dy_before = dy.to_plain();
+  const auto xv = xt.to_plain(), cv = ct.to_plain();
+  for (const auto& act : kActivations) {
+    const Var x(xt, true);
+    const Var z = mul(act.op(x), Var(ct));
+    const size_t live = live_storage_bytes();
+    reset_peak_storage();
+    z.backward(dy);
+    EXPECT_LE(peak_live_storage_bytes() - live, dy.desc().get_size()) << act.name;
+    std::vector<double> dx_ref(xv.size());
+    for (size_t i = 0; i < xv.size(); ++i) dx_ref[i] = act.df(xv[i]) * cv[i] * dy_before[i];
+    EXPECT_LE(closeness(x.grad().to_plain(), dx_ref, 1e-6, 1e-5), 1.0) << act.name;
+    EXPECT_EQ(dy.to_plain(), dy_before) << act.name;
   }
 }
 
