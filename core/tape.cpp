@@ -56,13 +56,18 @@ NodeInput node_input(const Var& v) {
   return in;
 }
 
-Tensor add_same_layout(const Tensor& a, const Tensor& b) {
-  if (a.dtype() != DType::f32) return add_same_layout(as_f32(a), as_f32(b)).to_layout(a.desc());  // bf16: summed in f32
-  Tensor out(a.desc());
+// out = a + b, all three f32 in one layout; out may be a.
+void add_f32(const Tensor& a, const Tensor& b, const Tensor& out) {
   const auto pa = a.f32_buffer(), pb = b.f32_buffer(), po = out.f32_buffer();
   const auto n = static_cast<int64_t>(po.size());
 #pragma omp parallel for simd if (n > 65536)
   for (int64_t i = 0; i < n; ++i) po[static_cast<size_t>(i)] = pa[static_cast<size_t>(i)] + pb[static_cast<size_t>(i)];
+}
+
+Tensor add_same_layout(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != DType::f32) return add_same_layout(as_f32(a), as_f32(b)).to_layout(a.desc());  // bf16: summed in f32
+  Tensor out(a.desc());
+  add_f32(a, b, out);
   return out;
 }
 
@@ -118,8 +123,13 @@ void add_into(Tensor& sum, const Tensor& g, const Dims& dims, std::string_view o
     sum = g;
     return;
   }
-  // Never add in place: the stored gradient may share storage with another Var's.
-  sum = add_same_layout(sum, g.to_layout(sum.desc()));
+  // Add in place only into a buffer nothing else holds: a stored gradient may share storage
+  // with another Var's (add's backward hands one dy to both inputs), or a caller may hold it.
+  const Tensor g_same = g.to_layout(sum.desc());
+  if (sum.sole_owner() && sum.dtype() == DType::f32)
+    add_f32(sum, g_same, sum);
+  else
+    sum = add_same_layout(sum, g_same);
 }
 
 void accumulate_grad(const NodeInput& in, const Tensor& g, std::string_view op) {

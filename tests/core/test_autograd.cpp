@@ -91,6 +91,32 @@ TEST(Autograd, ChainRuleAndAccumulationThroughSharedInputs) {
   EXPECT_FALSE(x.grad().defined());
 }
 
+// y = a + b, da = db = dy: both inputs get the one dy tensor.
+Var plus(const Var& a, const Var& b) {
+  const Tensor y = Tensor::from_plain(a.dims(), [&] {
+    std::vector<float> v = a.data().to_plain(), w = b.data().to_plain();
+    for (size_t i = 0; i < v.size(); ++i) v[i] += w[i];
+    return v;
+  }());
+  return record_op("plus", {a, b}, y, [](const std::vector<Tensor>& dy, const std::vector<bool>&) {
+    return std::vector<Tensor>{dy[0], dy[0]};
+  });
+}
+
+// Gradients are summed in place only into a buffer nothing else holds: not into one that two
+// gradients share (plus hands its dy to both inputs), nor into a gradient the caller kept.
+TEST(Autograd, AccumulationNeverWritesIntoASharedGradient) {
+  const Var x(Tensor::from_plain({3}, std::vector<float>{1, -2, 3}), true);
+  const Var a = twice(x), b = square(x);
+  // z = 2a + b = 4x + x^2; a's gradient is plus's dy twice, b's the dy both pluses share.
+  sum(plus(plus(a, b), a)).backward();
+  EXPECT_EQ(x.grad().to_plain(), (std::vector<float>{6, 0, 10}));
+  const Tensor kept = x.grad();
+  sum(plus(twice(x), square(x))).backward();  // + 2 + 2x
+  EXPECT_EQ(kept.to_plain(), (std::vector<float>{6, 0, 10}));
+  EXPECT_EQ(x.grad().to_plain(), (std::vector<float>{10, -2, 18}));
+}
+
 TEST(Autograd, RecordsOnlyWhenNeeded) {
   const Var constant(Tensor::full({2}, 2.0f), false);
   const Var param(Tensor::full({2}, 3.0f), true);
