@@ -8,10 +8,12 @@
 #include <limits>
 #include <sstream>
 
+#include "core/allocator.h"
 #include "core/error.h"
 #include "core/grad_mode.h"
 #include "core/reorder.h"
 #include "core/tape.h"
+#include "ops/binary.h"
 #include "ops/eltwise.h"
 #include "ops/fake_quant.h"
 #include "tests/support/fake_quant_reference.h"
@@ -280,6 +282,35 @@ TEST(FakeQuant, AfterClipIsTheActivationThenFakeQuantBitwise) {
       }
     }
   }
+}
+
+// Inside a graph the gradient the fused op receives is held by nothing else, and its backward
+// writes dx over it: backward then needs one map (mul's dy c) on top of what is live, not two.
+// The caller's gradient is left as it was, and dx is the mask times dy c, to the bit.
+TEST(FakeQuant, AfterClipBackwardWritesOverAGradientNothingElseHolds) {
+  Rng rng(31);
+  const Dims dims{2, 32, 3, 5};
+  const QuantRange r = quant_range(8, false);
+  const float scale = 6.0f / 255;
+  const Tensor xt = test_support::random_tensor(dims, rng, -2.0f, 8.0f);
+  const Tensor c = test_support::random_tensor(dims, rng), dy = test_support::random_tensor(dims, rng);
+  const std::vector<float> xs = xt.to_plain(), cs = c.to_plain(), dy_before = dy.to_plain();
+  std::vector<float> dx_ref;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const float clipped = std::min(std::max(xs[i], 0.0f), 6.0f);
+    const bool inside = test_support::fake_quant_reference(clipped, scale, 0.0f, r).inside;
+    dx_ref.push_back(inside && clipped > 0.0f && clipped < 6.0f ? dy_before[i] * cs[i] : 0.0f);
+  }
+  const Var x(xt, true);
+  // y is held here, so no map that backward could free (mul saves y) makes room for dx.
+  const Var y = fake_quant_after_clip(x, 0.0f, 6.0f, scale, 0, r);
+  const Var z = mul(y, Var(c));
+  const size_t live = live_storage_bytes();
+  reset_peak_storage();
+  z.backward(dy);
+  EXPECT_LE(peak_live_storage_bytes() - live, dy.desc().get_size());
+  expect_exact(x.grad().to_plain(), dx_ref, "dx");
+  EXPECT_EQ(dy.to_plain(), dy_before);
 }
 
 // Where every element is clamped, y = s (qbound - zp) is smooth in s, and LSQ's scale
