@@ -17,6 +17,7 @@
 
 #include "core/engine.h"
 #include "core/error.h"
+#include "core/gradient_buffer.h"
 #include "core/primitive_timer.h"
 #include "core/tape.h"
 #include "ops/binary.h"
@@ -275,13 +276,10 @@ Tensor add_replica_terms(const BatchNormSaved& saved, const Tensor& dx, const Te
 std::vector<Tensor> batch_norm_backward(const BatchNormSaved& saved, const std::vector<Tensor>& dy,
                                         const std::vector<bool>& need) {
   const auto& bpd = saved.p->bwd_pd;
-  // oneDNN's batch norm backward runs in place: dx is written over dy when nothing else holds
-  // dy's buffer (the tape hands each gradient to one backward and drops it after) and dy is
-  // in the layout both take.
-  const bool in_place = dy[0].sole_owner() && dy[0].desc() == bpd.diff_dst_desc() &&
-                        bpd.diff_src_desc() == bpd.diff_dst_desc();
+  // oneDNN's batch norm backward runs in place, so dx may be written over dy
+  // (core/gradient_buffer.h).
+  Tensor dx = gradient_buffer(dy[0], bpd.diff_src_desc());  // (N, C, H, W)
   const Tensor dy_bwd = dy[0].to_layout(bpd.diff_dst_desc());
-  Tensor dx = in_place ? dy_bwd : Tensor(bpd.diff_src_desc());  // (N, C, H, W)
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, saved.src.memory()},
                                        {DNNL_ARG_MEAN, saved.mean.memory()},
                                        {DNNL_ARG_VARIANCE, saved.var.memory()},

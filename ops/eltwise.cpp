@@ -10,6 +10,7 @@
 #include <bit>
 
 #include "core/engine.h"
+#include "core/gradient_buffer.h"
 #include "core/error.h"
 #include "core/primitive_timer.h"
 #include "core/tape.h"
@@ -123,15 +124,13 @@ struct EltwiseSaved {
   memory::desc md;
 };
 
-// dx = f'(x_or_y) dy, in x's layout. oneDNN's eltwise backward runs in place, so dx is
-// written over dy when nothing else holds dy's buffer (the tape hands each gradient to one
-// backward and drops it after) and dy is in x's layout: one buffer fewer, and dy's lines are
-// still in cache when dx is stored.
+// dx = f'(x_or_y) dy, in x's layout. oneDNN's eltwise backward runs in place, so dx may be
+// written over dy (core/gradient_buffer.h): one buffer fewer, and dy's lines are still in cache
+// when dx is stored.
 Tensor run_backward(const EltwiseSaved& saved, const Tensor& dy) {
   const Tensor& at = saved.x_or_y;
-  const bool in_place = dy.sole_owner() && dy.desc() == at.desc();
+  const Tensor dx = gradient_buffer(dy, at.desc());
   const Tensor dy_bwd = dy.to_layout(at.desc());
-  const Tensor dx = in_place ? dy_bwd : Tensor(at.desc());
   execute_primitive(saved.p->bwd, {{backward_reads_dst(saved.f.alg) ? DNNL_ARG_DST : DNNL_ARG_SRC, view(at, saved.md)},
                                    {DNNL_ARG_DIFF_DST, view(dy_bwd, saved.md)},
                                    {DNNL_ARG_DIFF_SRC, view(dx, saved.md)}});

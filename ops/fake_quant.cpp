@@ -9,6 +9,7 @@
 
 #include "core/cpu_clones.h"
 #include "core/error.h"
+#include "core/gradient_buffer.h"
 #include "core/tape.h"
 #include "ops/channel_walk.h"
 #include "ops/round_half_even.h"
@@ -348,12 +349,10 @@ Var fake_quant_after_clip(const Var& x, float lo, float hi, float scale, int64_t
   });
   if (!should_record({x})) return record_op(op, {x}, y, nullptr);
   return record_op(op, {x}, y, [saved = ClipFakeQuantSaved{std::move(plan), clip, src}](const auto& dy, const auto&) {
-    // dx is written over dy when nothing else holds dy's buffer (the tape hands each gradient to
-    // one backward and drops it after) and dy is in x's layout: the loop is elementwise.
-    const bool in_place = dy[0].sole_owner() && dy[0].desc() == saved.src.desc();
+    // The loop is elementwise, so dx may be written over dy (core/gradient_buffer.h).
+    const Tensor dx = gradient_buffer(dy[0], saved.src.desc());
     const Tensor dy_bwd = dy[0].to_layout(saved.src.desc());
     const float *sx = saved.src.data<float>(), *sdy = dy_bwd.data<float>();
-    const Tensor dx = in_place ? dy_bwd : Tensor(saved.src.desc());
     float* sdx = dx.data<float>();
     for_each_run(saved.plan, saved.src, [&](const FlatQuantizer& f, int64_t at, int64_t count) {
       clip_mask_run(f, saved.clip, sx + at, sdy + at, sdx + at, count);
