@@ -1,7 +1,9 @@
 // SGD and AdamW against torch.optim over several steps (parameters after every step and the
 // final state), the exact state round trip, blocked layouts, the weight-decay exemption and
-// the errors of load_state.
+// the errors of load_state, and that one parallel pass over all parameters gives the floats
+// each parameter gets stepping alone.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,7 @@
 #include "tests/support/torch_parity.h"
 #include "tests/train/optim_parity.h"
 #include "train/adamw.h"
+#include "train/param_sweep.h"
 #include "train/sgd.h"
 
 namespace minnow {
@@ -205,6 +208,45 @@ TEST(Optimizer, BlockedLayoutEqualsPlainAndKeepsPaddingZero) {
       }
     }
   }
+}
+
+TEST(Optimizer, OnePassOverAllParametersEqualsEachParameterAlone) {
+  // Together these exceed kParallelSweepElements, so the update is cut among three threads
+  // at other places than when each parameter steps alone (the small ones then on one
+  // thread). Same floats.
+  const std::vector<std::pair<std::string, Dims>> shapes = {
+      {"a.weight", {3}}, {"b.weight", {70001}}, {"b.bias", {17}}, {"c.weight", {40000}}, {"d.bias", {1}}};
+  static_assert(3 + 70001 + 17 + 40000 + 1 > kParallelSweepElements);
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(3);
+  Rng rng(11);
+  NamedTensors initial;
+  for (const auto& [name, dims] : shapes) initial.emplace_back(name, random_tensor(dims, rng));
+  std::vector<NamedTensors> grads(3);
+  for (auto& step : grads)
+    for (const auto& [name, dims] : shapes) step.emplace_back(name, random_tensor(dims, rng, -2.0f, 2.0f));
+  for (const auto& c : optim_cases()) {
+    const NamedParams together = params_from(initial);
+    const auto together_opt = c.make(together);
+    std::vector<NamedParams> alone;
+    std::vector<std::unique_ptr<Optimizer>> alone_opts;
+    for (const auto& named : initial) {
+      alone.push_back(params_from({named}));
+      alone_opts.push_back(c.make(alone.back()));
+    }
+    for (size_t step = 0; step < grads.size(); ++step) {
+      const double lr = c.lrs[step];
+      set_grads(together, grads[step]);
+      together_opt->step(lr);
+      for (size_t i = 0; i < alone.size(); ++i) {
+        set_grads(alone[i], grads[step]);
+        alone_opts[i]->step(lr);
+        EXPECT_EQ(together[i].second.data().to_plain(), alone[i][0].second.data().to_plain())
+            << c.id << " " << shapes[i].first << " step " << step;
+      }
+    }
+  }
+  omp_set_num_threads(threads);
 }
 
 TEST(Optimizer, StateFollowsAParameterIntoANewLayout) {
