@@ -89,18 +89,6 @@ void check_buffer(const Tensor& t, int64_t c, const char* what) {
                dtype_name(t.dtype()));
 }
 
-// running = (1 - momentum) running + momentum batch, with the variance unbiased by M / (M - 1).
-void update_running(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean, const Tensor& var,
-                    double m, float momentum) {
-  const auto rm = running_mean.f32_buffer(), rv = running_var.f32_buffer();
-  const auto bm = mean.f32_buffer(), bv = var.f32_buffer();
-  const double unbias = m / (m - 1);
-  for (size_t c = 0; c < rm.size(); ++c) {
-    rm[c] = static_cast<float>((1.0 - momentum) * rm[c] + momentum * static_cast<double>(bm[c]));
-    rv[c] = static_cast<float>((1.0 - momentum) * rv[c] + momentum * unbias * bv[c]);
-  }
-}
-
 // Synchronised statistics: this replica's mean and biased variance of x (one stats-only
 // forward) summed over the replicas as counts and moments, giving the global batch's mean
 // and biased variance in mean and var, and the global count of values per channel.
@@ -185,6 +173,17 @@ std::vector<Tensor> batch_norm_backward(const BatchNormSaved& saved, const std::
 
 }  // namespace
 
+void update_running_statistics(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean, const Tensor& var,
+                    double m, float momentum) {
+  const auto rm = running_mean.f32_buffer(), rv = running_var.f32_buffer();
+  const auto bm = mean.f32_buffer(), bv = var.f32_buffer();
+  const double unbias = m / (m - 1);
+  for (size_t c = 0; c < rm.size(); ++c) {
+    rm[c] = static_cast<float>((1.0 - momentum) * rm[c] + momentum * static_cast<double>(bm[c]));
+    rv[c] = static_cast<float>((1.0 - momentum) * rv[c] + momentum * unbias * bv[c]);
+  }
+}
+
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& running_mean,
                const Tensor& running_var, bool training, const BatchNormOptions& options) {
   const auto [c, m] = check_batch_norm_args(x, gamma, beta, running_mean, running_var, training, options);
@@ -225,7 +224,7 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& ru
   const Tensor workspace = keeps_workspace ? Tensor(pd.workspace_desc()) : Tensor();  // relu mask
   if (keeps_workspace) args.emplace(DNNL_ARG_WORKSPACE, workspace.memory());
   execute_primitive(p->fwd, args);
-  if (training && track) update_running(running_mean, running_var, mean, var, global_m, options.momentum);
+  if (training && track) update_running_statistics(running_mean, running_var, mean, var, global_m, options.momentum);
 
   if (!record) return record_op("batch_norm", {x, gamma, beta}, y, nullptr);
   const memory::desc x_md = x.data().desc();  // dx goes back to x's own layout

@@ -32,6 +32,12 @@ struct BatchNormOptions {
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const Tensor& running_mean,
                const Tensor& running_var, bool training, const BatchNormOptions& options = {});
 
+// running = (1 - momentum) running + momentum batch for the first C values of the batch's
+// mean and biased var, the variance unbiased by m / (m - 1) (m values per channel), as
+// PyTorch does; running_mean and running_var are plain f32 (C).
+void update_running_statistics(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean,
+                               const Tensor& var, double m, float momentum);
+
 // The oneDNN implementations a recorded batch_norm on an input of layout x_md runs, and
 // the layout it runs them on (x_md, or nChw16c where x_md has only the reference kernel).
 struct BatchNormImpl {

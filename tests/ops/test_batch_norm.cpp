@@ -13,6 +13,7 @@
 #include "ops/batch_norm.h"
 #include "ops/binary.h"
 #include "ops/primitive_cache.h"
+#include "tests/support/batch_norm_reference.h"
 #include "tests/support/gradcheck.h"
 #include "tests/support/random.h"
 #include "tests/support/torch_parity.h"
@@ -64,58 +65,18 @@ BnInputs make_inputs(const BnCase& t, Rng& rng) {
           test_support::random_tensor({t.c}, rng, -0.5f, 0.5f), test_support::random_tensor({t.c}, rng, 0.5f, 1.5f)};
 }
 
-struct Reference {
-  std::vector<double> y, dx, dgamma, dbeta, running_mean, running_var;
-};
+using test_support::BatchNormClip;
+using Reference = test_support::BatchNormReference;
 
-// xhat = (x - mean) / sqrt(var + eps), y = gamma xhat + beta (relu'd if fused); g = dy where y > 0 (fused);
-// dbeta = sum g, dgamma = sum g xhat; dx = gamma / sqrt(var + eps) (g - dbeta / M - xhat dgamma / M) in
-// training, gamma g / sqrt(var + eps) in eval. Training also moves the running statistics.
+// The double-precision reference (tests/support/batch_norm_reference.h) for this case.
 Reference reference_bn(const BnCase& t, const BnInputs& in, const std::vector<float>& dy,
                        const BatchNormOptions& o) {
-  const auto x = in.x.to_plain(), gamma = in.gamma.to_plain(), beta = in.beta.to_plain();
-  const auto rm = in.running_mean.to_plain(), rv = in.running_var.to_plain();
-  const int64_t hw = t.h * t.w;
-  const double m = static_cast<double>(t.n * hw);
-  Reference r;
-  r.y.assign(x.size(), 0.0);
-  r.dx.assign(x.size(), 0.0);
-  r.dgamma.assign(static_cast<size_t>(t.c), 0.0);
-  r.dbeta.assign(static_cast<size_t>(t.c), 0.0);
-  r.running_mean.assign(rm.begin(), rm.end());
-  r.running_var.assign(rv.begin(), rv.end());
-  for (int64_t c = 0; c < t.c; ++c) {
-    const auto cs = static_cast<size_t>(c);
-    std::vector<size_t> at;  // indices of channel c
-    for (int64_t n = 0; n < t.n; ++n)
-      for (int64_t k = 0; k < hw; ++k) at.push_back(static_cast<size_t>((n * t.c + c) * hw + k));
-    double mean = rm[cs], var = rv[cs];
-    if (t.training) {
-      mean = 0;
-      for (size_t i : at) mean += x[i];
-      mean /= m;
-      var = 0;
-      for (size_t i : at) var += (x[i] - mean) * (x[i] - mean);
-      var /= m;
-      r.running_mean[cs] = (1 - o.momentum) * rm[cs] + o.momentum * mean;
-      r.running_var[cs] = (1 - o.momentum) * rv[cs] + o.momentum * var * m / (m - 1);
-    }
-    const double inv = 1 / std::sqrt(var + static_cast<double>(o.eps));
-    const double g = t.affine ? gamma[cs] : 1.0, b = t.affine ? beta[cs] : 0.0;
-    std::vector<double> xhat, grad;
-    for (size_t i : at) {
-      xhat.push_back((x[i] - mean) * inv);
-      const double y = g * xhat.back() + b;
-      r.y[i] = t.fuse_relu ? std::max(y, 0.0) : y;
-      grad.push_back(t.fuse_relu && y <= 0 ? 0.0 : dy[i]);
-      r.dbeta[cs] += grad.back();
-      r.dgamma[cs] += grad.back() * xhat.back();
-    }
-    for (size_t k = 0; k < at.size(); ++k)
-      r.dx[at[k]] = t.training ? g * inv * (grad[k] - r.dbeta[cs] / m - xhat[k] * r.dgamma[cs] / m)
-                               : g * inv * grad[k];
-  }
-  return r;
+  return test_support::batch_norm_reference(in.x, in.gamma, in.beta, in.running_mean, in.running_var, dy,
+                                            {.training = t.training,
+                                             .affine = t.affine,
+                                             .clip = t.fuse_relu ? BatchNormClip::relu : BatchNormClip::none,
+                                             .eps = o.eps,
+                                             .momentum = o.momentum});
 }
 
 Var input_var(const BnCase& t, const Tensor& x) {
