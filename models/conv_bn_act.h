@@ -1,7 +1,11 @@
 // ConvBnAct: convolution without bias, batch norm, then an optional activation,
 // as children "0", "1", "2" (torchvision's Conv2dNormActivation), so names such as
 // "features.0.1.running_mean" match. A ReLU is fused into the batch norm primitive
-// instead of being a child. The building brick of the MobileNets.
+// instead of being a child. A ReLU6 stays a child, but in training its batch norm and it
+// run as one op (ops/batch_norm_relu6.h) while the batch norm has no hooks, the ReLU6 no
+// pre-hooks (its forward hooks see the op's output) and neither has been folded, quantized or
+// replaced; exports, QAT and int8 see the three children as they are.
+// The building brick of the MobileNets.
 #pragma once
 
 #include <optional>
@@ -23,10 +27,16 @@ class ConvBnAct : public Sequential {
   explicit ConvBnAct(const Options& options);
   const Conv2d& conv() const { return *conv_; }
   const BatchNorm2d& bn() const { return *bn_; }
+  // Whether the next forward runs the batch norm and its ReLU6 as one op.
+  bool fuses_bn_relu6() const;
+
+ protected:
+  Var forward_impl(const Var& x) override;
 
  private:
   std::shared_ptr<Conv2d> conv_;
   std::shared_ptr<BatchNorm2d> bn_;
+  std::shared_ptr<Activation> act_;  // null when the activation is a fused ReLU or none
 };
 
 }  // namespace minnow

@@ -8,6 +8,7 @@
 #include "core/grad_mode.h"
 #include "models/init.h"
 #include "models/layer_stats.h"
+#include "ops/batch_norm_relu6.h"
 #include "ops/dropout.h"
 #include "ops/eltwise.h"
 #include "ops/linear.h"
@@ -114,6 +115,22 @@ Var BatchNorm2d::forward_impl(const Var& x) {
                       .replica_sum = replica_sum_});
   if (training() && !again) ++*num_batches_tracked_.data<int32_t>();
   report_layer(*this, options_.fuse_relu ? "bn+relu" : "bn", y.dims(), 0);
+  return y;
+}
+
+bool BatchNorm2d::can_fuse_relu6() const {
+  return training() && !folded_ && !options_.fuse_relu && !replica_sum_ && !has_hooks();
+}
+
+Var BatchNorm2d::forward_with_relu6(const Var& x) {
+  MINNOW_CHECK(can_fuse_relu6(), "BatchNorm2d: forward_with_relu6 needs training mode, no fold, no fused ReLU, no "
+               "synchronised statistics and no hooks");
+  const bool again = recomputing();  // as forward_impl: a recomputation leaves the running buffers alone
+  const Tensor none;
+  Var y = batch_norm_relu6(x, weight_, bias_, again ? none : running_mean_, again ? none : running_var_,
+                           {.eps = options_.eps, .momentum = options_.momentum});
+  if (!again) ++*num_batches_tracked_.data<int32_t>();
+  report_layer(*this, "bn", y.dims(), 0);
   return y;
 }
 

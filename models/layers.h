@@ -95,6 +95,11 @@ class BatchNorm2d : public Module {
   // its input on unchanged, in eval mode without gradients only.
   void set_folded() { folded_ = true; }
   bool folded() const { return folded_; }
+  // Whether forward_with_relu6 may stand in for forward and a ReLU6 after it: training mode,
+  // not folded, no fused ReLU, no synchronised statistics and no hooks.
+  bool can_fuse_relu6() const;
+  // relu6(forward(x)) as one op (ops/batch_norm_relu6.h), for ConvBnAct in training.
+  Var forward_with_relu6(const Var& x);
 
  protected:
   Var forward_impl(const Var& x) override;

@@ -47,6 +47,12 @@ Var Module::run(const Var& x) {
   return y;
 }
 
+Var Module::run_forward_hooks(const Var& y) const {
+  Var out = y;
+  for (const auto& h : hooks_) out = h.hook(out);
+  return out;
+}
+
 int64_t Module::add_forward_pre_hook(Hook hook) {
   MINNOW_CHECK(hook != nullptr, "module ", type_, ": add_forward_pre_hook: the hook is empty");
   pre_hooks_.push_back({next_hook_id_, std::move(hook)});

@@ -47,6 +47,10 @@ class Module {
   int64_t add_forward_hook(Hook hook);
   void remove_hook(int64_t id);
   bool has_hooks() const { return !pre_hooks_.empty() || !hooks_.empty(); }
+  bool has_pre_hooks() const { return !pre_hooks_.empty(); }
+  // The forward hooks alone, in order, on y: for a block that ran this layer's forward_impl
+  // fused with another layer's and hands the result to this layer's hooks (ConvBnAct).
+  Var run_forward_hooks(const Var& y) const;
 
   // Adds a child after construction (QAT's observers, distillation's adapters). Its
   // parameters and buffers are named after the existing ones, which keep their names.

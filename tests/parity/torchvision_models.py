@@ -24,7 +24,8 @@ usage:
         after/<buffer>  every buffer after that train-mode forward (BN running statistics)
       metadata: "draws" (inputs drawn) and "relu_margin" (the smallest distance to a kink).
       --kink-inputs: the inputs of every ReLU / ReLU6 / Hardtanh module in the train-mode
-      forward of a float32 run of the same model, by module name (the C++ side writes them).
+      forward of a float32 run of the same model, or their outputs (on the same side of every
+      kink), by module name (the C++ side writes the outputs).
       The train-mode reference takes each element's side of the kinks from them, so float32
       rounding that moves an input across a kink cannot give it a different gradient. A side
       may differ from the float64 one only within 1e-4 max|input| of a kink (else exit 1);
@@ -116,8 +117,8 @@ def relu_margin(model, x):
 
 
 class KinkFollowing(torch.nn.Module):
-    """A ReLU / Hardtanh whose side of each kink comes from decided (the float32 input of the
-    same module in another run); values and gradients are float64."""
+    """A ReLU / Hardtanh whose side of each kink comes from decided (the float32 input or output
+    of the same module in another run); values and gradients are float64."""
 
     def __init__(self, name, decided, lower, upper, stats):
         super().__init__()

@@ -76,15 +76,15 @@ SafeTensors run_torchvision_reference(const TorchvisionReferenceOptions& options
   return load_safetensors(out);
 }
 
-SafeTensors activation_inputs(Module& model, const SafeTensors& reference) {
+SafeTensors activation_outputs(Module& model, const SafeTensors& reference) {
   load_state_dict(model, reference, reference.source, "state/");
-  SafeTensors inputs;
+  SafeTensors outputs;
   std::vector<std::pair<Module*, int64_t>> hooks;
   for (const auto& [name, module] : model.named_modules()) {
     if (dynamic_cast<const Activation*>(module) == nullptr) continue;
-    hooks.emplace_back(module, module->add_forward_pre_hook([&inputs, name](const Var& x) {
-      inputs.tensors.emplace_back(name, Tensor::from_plain(x.dims(), x.data().to_plain()));
-      return x;
+    hooks.emplace_back(module, module->add_forward_hook([&outputs, name](const Var& y) {
+      outputs.tensors.emplace_back(name, Tensor::from_plain(y.dims(), y.data().to_plain()));
+      return y;
     }));
   }
   // Recording on, as in the step under test: conv and BN pick their primitives by it, and
@@ -92,14 +92,14 @@ SafeTensors activation_inputs(Module& model, const SafeTensors& reference) {
   model.train();
   model.forward(Var(reference.at("input")));
   for (const auto& [module, id] : hooks) module->remove_hook(id);
-  return inputs;
+  return outputs;
 }
 
 SafeTensors run_torchvision_reference_following_kinks(Module& model, TorchvisionReferenceOptions options) {
   const SafeTensors first = run_torchvision_reference(options);
   const ScratchDir dir;
   options.kink_inputs = dir.file("kink_inputs.safetensors");
-  save_safetensors(options.kink_inputs, activation_inputs(model, first));
+  save_safetensors(options.kink_inputs, activation_outputs(model, first));
   SafeTensors reference = run_torchvision_reference(options);
   expect_close(reference.at("input").to_plain(), first.at("input"), Tolerance{.atol_scale = 0, .rtol = 0},
                "input of the kink-following reference");

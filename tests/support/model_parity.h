@@ -34,20 +34,24 @@ struct TorchvisionReferenceOptions {
   // > 0: redraw the input until every ReLU / ReLU6 input of the train-mode forward is at
   // least this far from its kink, so float32 rounding cannot flip one (see the script).
   double min_relu_margin = 0;
-  // Non-empty: a safetensors file of a float32 run's ReLU / ReLU6 inputs by module name
-  // (activation_inputs); the train-mode reference takes every element's side of a kink from it.
+  // Non-empty: a safetensors file of a float32 run's ReLU / ReLU6 outputs by module name
+  // (activation_outputs); the train-mode reference takes every element's side of a kink from it.
   std::string kink_inputs{};
 };
 // The reference file described in torchvision_models.py ("state/", "input", "labels",
 // "eval/logits", "train/logits", "train/loss", "grad/", "after/").
 SafeTensors run_torchvision_reference(const TorchvisionReferenceOptions& options);
 
-// The input of every Activation (ReLU6, ...) in model's train-mode forward of reference
+// The output of every Activation (ReLU6, ...) in model's train-mode forward of reference
 // "input" after loading reference "state/" (recording on, as in expect_torchvision_parity),
-// by dotted module name. model's running statistics are left changed.
-SafeTensors activation_inputs(Module& model, const SafeTensors& reference);
+// by dotted module name. model's running statistics are left changed. A ReLU's or ReLU6's
+// output lies on the same side of each kink as its input (y > 0 iff x > 0, y >= 6 iff x >= 6),
+// which is all the reference reads; and forward hooks, unlike pre-hooks, leave ConvBnAct's
+// batch norm + ReLU6 op in place (models/conv_bn_act.h), so the sides are those of the step
+// under test.
+SafeTensors activation_outputs(Module& model, const SafeTensors& reference);
 // A reference whose train-mode ReLU6 kinks follow minnow: runs run_torchvision_reference,
-// then again with options.kink_inputs set to activation_inputs(model, first run). Where
+// then again with options.kink_inputs set to activation_outputs(model, first run). Where
 // float32 rounding moves an input across a kink its gradient differs by whole elements;
 // the script allows a side to differ from float64's only within 1e-4 max|input| of a kink.
 SafeTensors run_torchvision_reference_following_kinks(Module& model, TorchvisionReferenceOptions options);
