@@ -23,7 +23,8 @@ using dnnl::memory;
 Tensor blocked(const Dims& dims, Rng& rng) {
   std::vector<float> values(static_cast<size_t>(product(dims)));
   rng.fill_uniform(values, -2.0f, 2.0f);
-  return Tensor::from_plain(dims, values).to_layout(memory::desc(dims, memory::data_type::f32, memory::format_tag::nChw16c));
+  return Tensor::from_plain(dims, values)
+      .to_layout(memory::desc(dims, memory::data_type::f32, memory::format_tag::nChw16c));
 }
 
 struct Times {

@@ -173,8 +173,8 @@ std::vector<Tensor> batch_norm_backward(const BatchNormSaved& saved, const std::
 
 }  // namespace
 
-void update_running_statistics(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean, const Tensor& var,
-                    double m, float momentum) {
+void update_running_statistics(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean,
+                               const Tensor& var, double m, float momentum) {
   const auto rm = running_mean.f32_buffer(), rv = running_var.f32_buffer();
   const auto bm = mean.f32_buffer(), bv = var.f32_buffer();
   const double unbias = m / (m - 1);

@@ -109,9 +109,10 @@ void batch_statistics(const float* x, const Geometry& g, std::vector<float>& mea
   mean.resize(static_cast<size_t>(g.lanes()));
   var.resize(static_cast<size_t>(g.lanes()));
   for (int64_t i = 0; i < g.lanes(); ++i) {
-    const double d = sums[static_cast<size_t>(i)] / m;
-    mean[static_cast<size_t>(i)] = static_cast<float>(k[static_cast<size_t>(i)] + d);
-    var[static_cast<size_t>(i)] = static_cast<float>(std::max(0.0, sums[static_cast<size_t>(g.lanes() + i)] / m - d * d));
+    const auto at = static_cast<size_t>(i);
+    const double d = sums[at] / m;  // E[x - shift]
+    mean[at] = static_cast<float>(k[at] + d);
+    var[at] = static_cast<float>(std::max(0.0, sums[static_cast<size_t>(g.lanes()) + at] / m - d * d));
   }
 }
 
@@ -123,7 +124,8 @@ struct Relu6Saved {
   memory::desc x_md;
 };
 
-std::vector<Tensor> batch_norm_relu6_backward(const Relu6Saved& s, const Tensor& dy_in, const std::vector<bool>& need) {
+std::vector<Tensor> batch_norm_relu6_backward(const Relu6Saved& s, const Tensor& dy_in,
+                                              const std::vector<bool>& need) {
   const Geometry& g = s.g;
   const memory::desc md = blocked_md(s.x.dims());
   Tensor dx = gradient_buffer(dy_in, md);
@@ -215,12 +217,14 @@ Var batch_norm_relu6(const Var& x, const Var& gamma, const Var& beta, const Tens
     Tensor mean(channel_md), batch_var(channel_md);
     std::copy_n(s.ch.mean.begin(), g.c, mean.data<float>());
     std::copy_n(var.begin(), g.c, batch_var.data<float>());
-    update_running_statistics(running_mean, running_var, mean, batch_var, static_cast<double>(g.m()), options.momentum);
+    update_running_statistics(running_mean, running_var, mean, batch_var, static_cast<double>(g.m()),
+                              options.momentum);
   }
 
   if (!should_record({x, gamma, beta})) return record_op("batch_norm_relu6", {x, gamma, beta}, y, nullptr);
-  return record_op("batch_norm_relu6", {x, gamma, beta}, y,
-                   [s = std::move(s)](const auto& dy, const auto& need) { return batch_norm_relu6_backward(s, dy[0], need); });
+  return record_op("batch_norm_relu6", {x, gamma, beta}, y, [s = std::move(s)](const auto& dy, const auto& need) {
+    return batch_norm_relu6_backward(s, dy[0], need);
+  });
 }
 
 }  // namespace minnow
