@@ -35,9 +35,9 @@ struct Geometry {
   int64_t at(int64_t b, int64_t cb) const { return (b * blocks + cb) * hw * kLanes; }
 };
 
-// Per-channel constants, padded to whole blocks (index cb 16 + lane).
+// Per-channel constants the backward reads, padded to whole blocks (index cb 16 + lane).
 struct Channels {
-  std::vector<float> mean, rstd, gamma, beta;
+  std::vector<float> mean, rstd, beta;
 };
 
 // y = clip(gamma (x - mean) rstd + beta, 0, 6) for one (image, block) pair; a NaN stays NaN.
@@ -195,13 +195,13 @@ Var batch_norm_relu6(const Var& x, const Var& gamma, const Var& beta, const Tens
   Relu6Saved s{g, src, {}, {}, x.data().desc()};
   std::vector<float> var;
   batch_statistics(xp, g, s.ch.mean, var);
-  s.ch.gamma = padded(gamma.data(), g.lanes());
+  const std::vector<float> gamma_lanes = padded(gamma.data(), g.lanes());
   s.ch.beta = padded(beta.data(), g.lanes());
   s.ch.rstd.resize(static_cast<size_t>(g.lanes()));
   s.scale.resize(static_cast<size_t>(g.lanes()));
   for (size_t i = 0; i < s.scale.size(); ++i) {
     s.ch.rstd[i] = 1.0f / std::sqrt(var[i] + options.eps);
-    s.scale[i] = s.ch.gamma[i] * s.ch.rstd[i];
+    s.scale[i] = gamma_lanes[i] * s.ch.rstd[i];
   }
 
   Tensor y(blocked_md(xd));
